@@ -1,0 +1,3 @@
+from linksplus.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""The `linksplus` command: each subcommand starts one part of the product or helps run it."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from linksplus.sandbox.server import serve
+
+    serve(host=args.host, port=args.port, data=args.data, api_key=args.api_key,
+          webhook_url=args.webhook_url, dashboard_webhook_url=args.dashboard_webhook_url,
+          webhook_secret=args.webhook_secret, webhook_ca_file=args.webhook_ca_file)
+    return 0
+
+
+def _webhooks(args: argparse.Namespace) -> int:
+    from linksplus.webhooks.receiver import serve
+
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        print("--ssl-certfile and --ssl-keyfile go together.", file=sys.stderr)
+        return 2
+    serve(host=args.host, port=args.port, db_url=args.db, secret=args.secret,
+          ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+    return 0
+
+
+def _simulate_payment(args: argparse.Namespace) -> int:
+    import requests
+
+    body: dict = {"status": args.status}
+    if args.amount is not None:
+        body["amount"] = args.amount
+    url = f"{args.sandbox_url.rstrip('/')}/_sandbox/links/{args.link_id}/payments"
+    try:
+        resp = requests.post(url, json=body, timeout=10)
+    except requests.RequestException as exc:
+        print(f"Could not reach the sandbox at {args.sandbox_url}: {type(exc).__name__}",
+              file=sys.stderr)
+        return 1
+    if resp.status_code >= 400:
+        try:
+            message = resp.json().get("message", resp.text)
+        except ValueError:
+            message = resp.text
+        print(f"The sandbox refused the payment ({resp.status_code}): {message}", file=sys.stderr)
+        return 1
+    payment = resp.json()
+    print(f"Simulated {payment.get('status')} payment {payment.get('id')} on link "
+          f"{args.link_id}.")
+    return 0
+
+
+def _hash_password(args: argparse.Namespace) -> int:
+    import bcrypt
+
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords differ.", file=sys.stderr)
+            return 1
+    if len(password) < 8:
+        print("Use at least 8 characters.", file=sys.stderr)
+        return 1
+    print(bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from linksplus.demo import run_demo
+
+    return run_demo(app_port=args.app_port, api_port=args.api_port,
+                    webhook_port=args.webhook_port, live=args.live, data_dir=args.data_dir,
+                    host=args.host)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linksplus", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sandbox", help="serve a local stand-in for the Links+ API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--data", choices=("demo", "empty"), default="demo",
+                   help="start with demo teams, templates and links, or nothing")
+    p.add_argument("--api-key", default=os.environ.get("LINKSPLUS_SANDBOX_API_KEY"),
+                   help="the key clients must send (default: made up and printed)")
+    p.add_argument("--webhook-url", help="system webhook: where payment events go")
+    p.add_argument("--dashboard-webhook-url", help="dashboard webhook: a second destination")
+    p.add_argument("--webhook-secret", default=os.environ.get("LINKSPLUS_WEBHOOK_SECRET"),
+                   help="base64 secret used to sign webhooks")
+    p.add_argument("--webhook-ca-file", help="CA bundle to trust for https webhooks")
+    p.set_defaults(func=_sandbox)
+
+    p = sub.add_parser("webhooks", help="serve the webhook receiver that records payments")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8766)
+    p.add_argument("--db", default=os.environ.get("LINKSPLUS_EVENTLOG_URL"),
+                   help="event-log database URL (default sqlite:///.linksplus/events.db)")
+    p.add_argument("--secret", default=os.environ.get("LINKSPLUS_WEBHOOK_SECRET"),
+                   help="base64 webhook secret; without it unsigned events are accepted")
+    p.add_argument("--ssl-certfile")
+    p.add_argument("--ssl-keyfile")
+    p.set_defaults(func=_webhooks)
+
+    p = sub.add_parser("simulate-payment", help="make the sandbox take a payment on a link")
+    p.add_argument("link_id", type=int)
+    p.add_argument("--status", choices=("successful", "failed"), default="successful")
+    p.add_argument("--amount", type=int, help="minor units (default: the link's amount)")
+    p.add_argument("--sandbox-url", default=os.environ.get("LINKSPLUS_SANDBOX_URL",
+                                                           "http://127.0.0.1:8765"))
+    p.set_defaults(func=_simulate_payment)
+
+    p = sub.add_parser("hash-password", help="print a bcrypt hash for the users file")
+    p.add_argument("--password", help="(default: asked for, not echoed)")
+    p.set_defaults(func=_hash_password)
+
+    p = sub.add_parser("demo", help="sandbox, receiver and app together, with demo users")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--app-port", type=int, default=8501)
+    p.add_argument("--api-port", type=int, default=8765)
+    p.add_argument("--webhook-port", type=int, default=8766)
+    p.add_argument("--live", action="store_true", help="keep simulating payments")
+    p.add_argument("--data-dir", default=".linksplus/demo",
+                   help="where the demo keeps its event log and users file")
+    p.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130

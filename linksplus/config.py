@@ -1,0 +1,85 @@
+"""Where the product's settings come from: one mapping (Streamlit secrets or the environment).
+
+Keys, each also readable as an environment variable with the ``LINKSPLUS_`` prefix:
+``api_base_url``, ``api_key``, ``api_auth`` (basic | bearer | raw), ``eventlog_url``,
+``sandbox_url`` (the sandbox's test controls, when the API is the sandbox).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+LIVE_BASE_URL = "https://linksplus-api.omise.co"
+DEFAULT_EVENTLOG_URL = "sqlite:///.linksplus/events.db"
+AUTH_STYLES = ("basic", "bearer", "raw")
+
+
+def mask_key(key: str | None) -> str:
+    """A key as it may be shown: its prefix and last four characters, never the rest."""
+    if not key:
+        return "(not set)"
+    key = str(key)
+    if len(key) <= 8:
+        return "•" * len(key)
+    prefix = key[: key.find("_", 5) + 1] if key.startswith("skey_") else ""
+    return f"{prefix}••••{key[-4:]}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The API connection and event-log location; the key is masked in every repr."""
+
+    api_base_url: str = LIVE_BASE_URL
+    api_key: str = field(default="", repr=False)
+    api_auth: str = "basic"
+    eventlog_url: str = DEFAULT_EVENTLOG_URL
+    sandbox_url: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"Settings(api_base_url={self.api_base_url!r}, api_key={mask_key(self.api_key)!r}, "
+                f"api_auth={self.api_auth!r}, eventlog_url={self.eventlog_url!r})")
+
+    @property
+    def environment(self) -> str:
+        """``live``, ``test`` (Omise with a test key) or ``sandbox`` (anything local)."""
+        host = (urlsplit(self.api_base_url).hostname or "").lower()
+        if host.endswith("omise.co"):
+            return "test" if self.api_key.startswith("skey_test_") else "live"
+        return "sandbox"
+
+    def problems(self) -> list[str]:
+        """What an admin must set before the product can work, as sentences."""
+        out = []
+        if not self.api_key:
+            out.append("No Links+ API key is set. Put `api_key` under `[linksplus]` in "
+                       ".streamlit/secrets.toml, or set LINKSPLUS_API_KEY.")
+        if self.api_auth not in AUTH_STYLES:
+            out.append(f"`api_auth` is {self.api_auth!r}; it must be one of basic, bearer, raw.")
+        if urlsplit(self.api_base_url).scheme not in ("http", "https"):
+            out.append(f"`api_base_url` ({self.api_base_url}) must start with https://.")
+        return out
+
+    @classmethod
+    def load(cls, secrets: Mapping[str, Any] | None = None,
+             environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from a ``[linksplus]`` secrets table, overridden by LINKSPLUS_* variables."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        if secrets:
+            section = secrets.get("linksplus", secrets)
+            values.update({k: section[k] for k in _FIELDS if k in section})
+        for name in _FIELDS:
+            env = environ.get(f"LINKSPLUS_{name.upper()}")
+            if env:
+                values[name] = env
+        values = {k: str(v) for k, v in values.items() if v not in (None, "")}
+        if "api_auth" in values:
+            values["api_auth"] = values["api_auth"].lower()
+        return cls(**values)
+
+
+_FIELDS = ("api_base_url", "api_key", "api_auth", "eventlog_url", "sandbox_url")

@@ -1,0 +1,87 @@
+"""The rules a new link must meet, shared by the client, the sandbox and the create form."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from linksplus.money import AmountError, check_amount, get_currency
+
+NAME_MAX = 45
+ADDITIONAL_MAX = 255
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a custom webhook (it must be an absolute https URL), or None."""
+    text = str(url).strip()
+    if any(ch.isspace() for ch in text):
+        return "The custom webhook must be a web address without spaces."
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return "The custom webhook is not a valid web address."
+    if parts.scheme.lower() != "https":
+        return "The custom webhook must start with https:// (Links+ refuses http and others)."
+    if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
+        return "The custom webhook must name a host, like https://example.com/hooks."
+    if port == 0:
+        return "The custom webhook is not a valid web address."
+    return None
+
+
+def link_param_errors(params: dict[str, Any]) -> dict[str, str]:
+    """Every problem with new-link parameters, as ``{field: sentence}``; empty when valid.
+
+    `params` uses the API's names: template_id, team_id, name, amount (minor units),
+    currency, multiple_usage, additional, custom_webhook.
+    """
+    errors: dict[str, str] = {}
+    for key in ("template_id", "team_id"):
+        value = params.get(key)
+        if value is None:
+            errors[key] = f'"{key}" is required.'
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors[key] = f'"{key}" must be a number.'
+
+    name = params.get("name")
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = "Give the link a name; the payer sees it."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"The name can be at most {NAME_MAX} characters (it has {len(name)})."
+
+    currency = params.get("currency")
+    if currency is not None:
+        try:
+            get_currency(currency)
+        except AmountError as exc:
+            errors["currency"] = str(exc)
+            currency = None
+    amount = params.get("amount")
+    if amount is None:
+        errors["amount"] = "Enter an amount."
+    elif currency is not None:
+        problem = check_amount(amount, currency)
+        if problem:
+            errors["amount"] = problem
+    elif isinstance(amount, bool) or not isinstance(amount, int) or amount < 100:
+        errors["amount"] = "The amount must be a whole number of at least 100 minor units."
+
+    if "multiple_usage" in params and not isinstance(params["multiple_usage"], bool):
+        errors["multiple_usage"] = '"multiple_usage" must be true or false.'
+
+    additional = params.get("additional")
+    if additional is not None:
+        if not isinstance(additional, str):
+            errors["additional"] = "The note must be text."
+        elif len(additional) > ADDITIONAL_MAX:
+            errors["additional"] = (f"The note can be at most {ADDITIONAL_MAX} characters "
+                                    f"(it has {len(additional)}).")
+
+    hook = params.get("custom_webhook")
+    if hook not in (None, ""):
+        problem = webhook_url_problem(hook) if isinstance(hook, str) else \
+            "The custom webhook must be a web address."
+        if problem:
+            errors["custom_webhook"] = problem
+    return errors
