@@ -30,26 +30,15 @@ def _webhooks(args: argparse.Namespace) -> int:
 
 
 def _simulate_payment(args: argparse.Namespace) -> int:
-    import requests
+    from linksplus.errors import LinksPlusError
+    from linksplus.simulate import simulate_payment
 
-    body: dict = {"status": args.status}
-    if args.amount is not None:
-        body["amount"] = args.amount
-    url = f"{args.sandbox_url.rstrip('/')}/_sandbox/links/{args.link_id}/payments"
     try:
-        resp = requests.post(url, json=body, timeout=10)
-    except requests.RequestException as exc:
-        print(f"Could not reach the sandbox at {args.sandbox_url}: {type(exc).__name__}",
-              file=sys.stderr)
+        payment = simulate_payment(args.sandbox_url, args.link_id, status=args.status,
+                                   amount=args.amount)
+    except LinksPlusError as exc:
+        print(exc.message, file=sys.stderr)
         return 1
-    if resp.status_code >= 400:
-        try:
-            message = resp.json().get("message", resp.text)
-        except ValueError:
-            message = resp.text
-        print(f"The sandbox refused the payment ({resp.status_code}): {message}", file=sys.stderr)
-        return 1
-    payment = resp.json()
     print(f"Simulated {payment.get('status')} payment {payment.get('id')} on link "
           f"{args.link_id}.")
     return 0
