@@ -1,0 +1,161 @@
+"""`linksplus demo`: the whole product on one machine, wired together.
+
+Starts the webhook receiver (SQLite event log in the data folder), the sandbox with demo
+data (signing its webhooks to the receiver), replays the sandbox's 90 days of payments as
+webhooks so reports have history from the first start, writes the demo users file and
+starts the Streamlit app. Ctrl-C stops all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from linksplus.client import LinksPlusClient
+from linksplus.devserver import ServerProcess
+from linksplus.errors import LinksPlusError
+from linksplus.simulate import simulate_payment
+from linksplus.webhooks.signing import generate_secret
+
+APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
+LIVE_INTERVAL_SECONDS = 4.0
+
+
+def demo_users(password_hash: str) -> list:
+    """The three demo users: one per role."""
+    from linksplus.console.users import UserRecord
+
+    return [
+        UserRecord(username="sales", name="Somchai (Sales)", email="sales@example.com",
+                   roles=["sales"], teams=[101], password_hash=password_hash),
+        UserRecord(username="manager", name="Malee (Manager)", email="manager@example.com",
+                   roles=["manager"], teams=[101, 102], password_hash=password_hash),
+        UserRecord(username="admin", name="Arun (Admin)", email="admin@example.com",
+                   roles=["admin"], teams="*", password_hash=password_hash),
+    ]
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run_demo(*, app_port: int = 8501, api_port: int = 8765, webhook_port: int = 8766,
+             live: bool = False, data_dir: str | Path = ".linksplus/demo",
+             host: str = "127.0.0.1") -> int:
+    """Run the demo until interrupted; the exit code."""
+    from linksplus.console.users import hash_password, save_users
+
+    data = Path(data_dir).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    # The sandbox's demo payments get new ids each start, so the event log starts afresh
+    # with them instead of counting a previous run's history twice.
+    for leftover in data.glob("events.db*"):
+        leftover.unlink()
+    logs = data / "logs"
+    api_key = "skey_test_" + secrets.token_hex(12)
+    webhook_secret = generate_secret()
+    password = os.environ.get("LINKSPLUS_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    users_file = data / "users.yaml"
+    save_users(users_file, demo_users(hash_password(password)))
+
+    api_url = f"http://{host}:{api_port}"
+    receiver_url = f"http://{host}:{webhook_port}"
+    eventlog_url = f"sqlite:///{data / 'events.db'}"
+    # Secrets travel in the environment, not on command lines other users can read.
+    secret_env = {"LINKSPLUS_SANDBOX_API_KEY": api_key,
+                  "LINKSPLUS_WEBHOOK_SECRET": webhook_secret}
+    receiver = ServerProcess(
+        ["webhooks", "--host", host, "--port", str(webhook_port), "--db", eventlog_url],
+        health_url=f"{receiver_url}/healthz", env=secret_env, log_path=logs / "receiver.log")
+    sandbox = ServerProcess(
+        ["sandbox", "--host", host, "--port", str(api_port), "--data", "demo",
+         "--webhook-url", f"{receiver_url}/webhooks/linksplus"],
+        health_url=f"{api_url}/_sandbox/health", env=secret_env, log_path=logs / "sandbox.log")
+    app_env = {
+        "LINKSPLUS_API_BASE_URL": api_url,
+        "LINKSPLUS_API_KEY": api_key,
+        "LINKSPLUS_API_AUTH": "basic",
+        "LINKSPLUS_EVENTLOG_URL": eventlog_url,
+        "LINKSPLUS_SANDBOX_URL": api_url,
+        "LINKSPLUS_USERS_FILE": str(users_file),
+        "LINKSPLUS_COOKIE_KEY": secrets.token_urlsafe(32),
+    }
+    app = ServerProcess(
+        [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", host,
+         "--server.port", str(app_port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        python_module=False, health_url=f"http://{host}:{app_port}/_stcore/health",
+        env=app_env, log_path=logs / "app.log", timeout=60)
+
+    started: list[ServerProcess] = []
+    try:
+        for name, proc in (("webhook receiver", receiver), ("sandbox", sandbox)):
+            _say(f"Starting the {name}…")
+            started.append(proc.start())
+        _say("Sending 90 days of demo payments to the receiver…")
+        replay = requests.post(f"{api_url}/_sandbox/webhooks/replay", timeout=300).json()
+        _say(f"  {replay.get('sent', 0)} payment events delivered.")
+        _say("Starting the app…")
+        started.append(app.start())
+        _banner(app_port, api_url, receiver_url, host, password, logs, live)
+        _keep_running(started, LinksPlusClient(api_key, base_url=api_url), api_url, live)
+    except KeyboardInterrupt:
+        _say("\nStopping…")
+    except RuntimeError as exc:
+        _say(f"The demo could not start: {exc}")
+        return 1
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+    return 0
+
+
+def _banner(app_port: int, api_url: str, receiver_url: str, host: str, password: str,
+            logs: Path, live: bool) -> None:
+    _say(f"""
+Links+ Console demo is running.
+
+  App               http://{host}:{app_port}
+  Links+ sandbox    {api_url}   (API docs at {api_url}/docs)
+  Webhook receiver  {receiver_url}/webhooks/linksplus
+  Logs              {logs}
+
+  Sign in as one of these users, all with the password: {password}
+    sales     Sales, team Bangkok Retail
+    manager   Manager, teams Bangkok Retail and Online Sales
+    admin     Admin, all teams, plus Webhook log and Settings
+{"  A payment is simulated every few seconds (--live)." if live else ""}
+Press Ctrl-C to stop.""")
+
+
+def _keep_running(processes: list[ServerProcess], client: LinksPlusClient, api_url: str,
+                  live: bool) -> None:
+    """Wait for Ctrl-C; with `live`, simulate a payment every few seconds meanwhile."""
+    rng = random.Random()
+    active: list = []
+    while True:
+        time.sleep(LIVE_INTERVAL_SECONDS if live else 1.0)
+        for proc in processes:
+            if proc.proc is not None and proc.proc.poll() is not None:
+                raise RuntimeError(f"{' '.join(proc.command[:4])}… stopped unexpectedly; "
+                                   f"see its log in {proc.log_path}")
+        if not live:
+            continue
+        try:
+            if not active:  # refreshed only when used up: single-use links leave it as paid
+                active = [link for link in client.list_all_links() if link.status == "active"]
+            if active:
+                link = rng.choice(active)
+                status = "successful" if rng.random() < 0.85 else "failed"
+                simulate_payment(api_url, link.id, status=status)
+                if status == "successful" and not link.multiple_usage:
+                    active.remove(link)
+        except LinksPlusError as exc:
+            active = []
+            _say(f"(live payment skipped: {exc})")
