@@ -21,8 +21,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from linksplus import LinksPlusClient  # noqa: E402
-from linksplus.devserver import ServerProcess, free_port  # noqa: E402
+from linksplus import LinksPlusClient
+from linksplus.devserver import ServerProcess, free_port
 
 API_KEY = "skey_test_bench_key"
 TEAM = 4242
