@@ -1,0 +1,276 @@
+"""The Links page's data: links as a DataFrame, the filters (and their URL form), and CSV.
+
+Amounts stay integers of minor units in the frame (`amount`, `paid_amount`); the
+``*_text`` columns are the same amounts formatted for people. Times are UTC in the frame
+and converted to the reader's timezone only for display and export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from linksplus.models import Link, Template
+from linksplus.money import CURRENCIES, AmountError, format_amount, parse_amount, to_decimal
+
+DEFAULT_TZ = "Asia/Bangkok"
+STATUSES = ("active", "used", "expired", "disabled")
+USAGES = ("any", "single", "multiple")
+
+COLUMNS = ["id", "name", "status", "template_id", "template", "currency", "amount",
+           "amount_text", "multiple_usage", "created_at", "payment_url", "additional"]
+PAYMENT_COLUMNS = ["paid_count", "paid_amount", "paid_text", "failed_count"]
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The timezone called `name`, or Asia/Bangkok when it is empty or unknown."""
+    try:
+        return ZoneInfo(name or DEFAULT_TZ)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def _fmt(minor: int, currency: str) -> str:
+    try:
+        return format_amount(minor, currency)
+    except AmountError:  # a currency this console does not know: show the raw minor units
+        return str(minor)
+
+
+def links_frame(links: Iterable[Link], templates: Iterable[Template] = ()) -> pd.DataFrame:
+    """One row per link, newest first, with its template's name and formatted amount."""
+    names = {t.id: t.name for t in templates}
+    rows = [(ln.id, ln.name, ln.status, ln.template_id,
+             names.get(ln.template_id, f"Template {ln.template_id}" if ln.template_id else ""),
+             ln.currency, int(ln.amount), _fmt(ln.amount, ln.currency), bool(ln.multiple_usage),
+             ln.created_at, ln.payment_url or "", ln.additional or "") for ln in links]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["id"] = frame["id"].astype("int64")
+    frame["amount"] = frame["amount"].astype("int64")
+    frame["multiple_usage"] = frame["multiple_usage"].astype(bool)
+    frame["template_id"] = pd.array(frame["template_id"], dtype="Int64")
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    return frame.sort_values(["created_at", "id"], ascending=False, ignore_index=True)
+
+
+def with_payments(frame: pd.DataFrame, totals_by_link: pd.DataFrame | None) -> pd.DataFrame:
+    """`frame` plus paid count and amount per link from the event log's `totals_by_link`.
+
+    Only totals in the link's own currency are joined, so amounts are never mixed.
+    """
+    out = frame.copy()
+    if totals_by_link is None or totals_by_link.empty:
+        out["paid_count"] = 0
+        out["paid_amount"] = 0
+        out["failed_count"] = 0
+    else:
+        totals = totals_by_link[["link_id", "currency", "paid_count", "paid_amount",
+                                 "failed_count"]].rename(columns={"link_id": "id"})
+        totals = totals.assign(id=totals["id"].astype("int64"),
+                               currency=totals["currency"].astype(str).str.lower())
+        out = out.merge(totals, on=["id", "currency"], how="left")
+        for col in ("paid_count", "paid_amount", "failed_count"):
+            out[col] = out[col].fillna(0).astype("int64")
+    out["paid_text"] = [_fmt(a, c) if n else "" for a, c, n in
+                        zip(out["paid_amount"], out["currency"], out["paid_count"], strict=True)]
+    return out
+
+
+@dataclass(frozen=True)
+class LinkFilters:
+    """What the Links table shows. Amount bounds are minor units of `currency` and apply
+    only when a currency is chosen; dates are days in the reader's timezone, inclusive."""
+
+    text: str = ""
+    statuses: tuple[str, ...] = ()
+    template_ids: tuple[int, ...] = ()
+    currency: str | None = None
+    amount_min: int | None = None
+    amount_max: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    usage: str = "any"
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    # -- URL form ------------------------------------------------------------------------
+
+    def to_query_params(self) -> dict[str, str]:
+        """The filters as short query parameters; defaults are left out."""
+        out: dict[str, str] = {}
+        if self.text.strip():
+            out["q"] = self.text.strip()
+        if self.statuses:
+            out["status"] = ",".join(self.statuses)
+        if self.template_ids:
+            out["template"] = ",".join(str(t) for t in self.template_ids)
+        if self.currency:
+            out["cur"] = self.currency
+            if self.amount_min is not None:
+                out["min"] = str(to_decimal(self.amount_min, self.currency))
+            if self.amount_max is not None:
+                out["max"] = str(to_decimal(self.amount_max, self.currency))
+        if self.created_from:
+            out["from"] = self.created_from.isoformat()
+        if self.created_to:
+            out["to"] = self.created_to.isoformat()
+        if self.usage != "any":
+            out["use"] = self.usage
+        return out
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, str]) -> LinkFilters:
+        """Filters from query parameters. Anything unreadable is dropped and noted in
+        `problems`, so a mistyped shared URL still opens."""
+        problems: list[str] = []
+        statuses = tuple(s for s in _split(params.get("status")) if s in STATUSES)
+        template_ids = []
+        for t in _split(params.get("template")):
+            if t.isdigit():
+                template_ids.append(int(t))
+        currency = (params.get("cur") or "").strip().lower() or None
+        if currency and currency not in CURRENCIES:
+            problems.append(f"The currency “{currency}” in the address is not supported.")
+            currency = None
+        bounds: dict[str, int | None] = {"min": None, "max": None}
+        for key in bounds:
+            raw = params.get(key)
+            if raw and currency:
+                try:
+                    bounds[key] = parse_amount(raw, currency)
+                except AmountError as exc:
+                    problems.append(f"Amount filter ignored: {exc}")
+        dates: dict[str, date | None] = {"from": None, "to": None}
+        for key in dates:
+            raw = params.get(key)
+            if raw:
+                try:
+                    dates[key] = date.fromisoformat(raw)
+                except ValueError:
+                    problems.append(f"The date “{raw}” in the address is not a date.")
+        usage = params.get("use") or "any"
+        return cls(text=(params.get("q") or "").strip(), statuses=statuses,
+                   template_ids=tuple(template_ids), currency=currency,
+                   amount_min=bounds["min"], amount_max=bounds["max"],
+                   created_from=dates["from"], created_to=dates["to"],
+                   usage=usage if usage in USAGES else "any", problems=tuple(problems))
+
+    def cleared(self) -> LinkFilters:
+        return replace(LinkFilters())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.to_query_params())
+
+
+def _split(value: str | None) -> list[str]:
+    return [p.strip() for p in (value or "").split(",") if p.strip()]
+
+
+def day_bounds(day_from: date | None, day_to: date | None,
+               tz: str | None) -> tuple[datetime | None, datetime | None]:
+    """Inclusive local days as a UTC half-open interval ``[start, end)``."""
+    z = zone(tz)
+    start = datetime.combine(day_from, time.min, z).astimezone(UTC) if day_from else None
+    end = (datetime.combine(day_to + timedelta(days=1), time.min, z).astimezone(UTC)
+           if day_to else None)
+    return start, end
+
+
+def apply_filters(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = None) -> pd.DataFrame:
+    """The rows of `frame` that pass `filters` (dates judged in timezone `tz`)."""
+    mask = pd.Series(True, index=frame.index)
+    text = filters.text.strip()
+    if text:
+        mask &= frame["name"].str.contains(text, case=False, regex=False, na=False)
+    if filters.statuses:
+        mask &= frame["status"].isin(filters.statuses)
+    if filters.template_ids:
+        mask &= frame["template_id"].isin(filters.template_ids).fillna(False).astype(bool)
+    if filters.currency:
+        mask &= frame["currency"] == filters.currency
+        if filters.amount_min is not None:
+            mask &= frame["amount"] >= filters.amount_min
+        if filters.amount_max is not None:
+            mask &= frame["amount"] <= filters.amount_max
+    start, end = day_bounds(filters.created_from, filters.created_to, tz)
+    if start is not None:
+        mask &= frame["created_at"] >= start
+    if end is not None:
+        mask &= frame["created_at"] < end
+    if filters.usage == "single":
+        mask &= ~frame["multiple_usage"]
+    elif filters.usage == "multiple":
+        mask &= frame["multiple_usage"]
+    return frame[mask]
+
+
+DISPLAY_COLUMNS = {
+    "id": "Link", "name": "Name", "status": "Status", "template": "Template",
+    "amount_text": "Amount", "currency": "Currency", "use": "Use", "created": "Created",
+    "payment_url": "Payment URL", "paid_count": "Paid", "paid_text": "Paid amount",
+}
+
+
+def display_frame(frame: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
+    """The columns people see, with local creation times and upper-case currencies."""
+    z = zone(tz)
+    out = pd.DataFrame({
+        "id": frame["id"],
+        "name": frame["name"],
+        "status": frame["status"],
+        "template": frame["template"],
+        "amount_text": frame["amount_text"],
+        "currency": frame["currency"].str.upper(),
+        "use": frame["multiple_usage"].map({True: "Multiple", False: "Single"}),
+        "created": frame["created_at"].dt.tz_convert(z).dt.tz_localize(None),
+        "payment_url": frame["payment_url"],
+        "paid_count": frame.get("paid_count", 0),
+        "paid_text": frame.get("paid_text", ""),
+    })
+    return out.reset_index(drop=True)
+
+
+CSV_COLUMNS = ["link_id", "name", "status", "template", "currency", "amount",
+               "multiple_usage", "created_at", "payment_url", "paid_count", "paid_amount"]
+
+
+def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
+    """Exactly the rows of `frame` as UTF-8 CSV; amounts as exact decimals of the currency,
+    times in ISO 8601 with the reader's offset."""
+    z = zone(tz)
+    paid = frame.get("paid_amount", pd.Series(0, index=frame.index))
+    paid_count = frame.get("paid_count", pd.Series(0, index=frame.index))
+    out = pd.DataFrame({
+        "link_id": frame["id"],
+        "name": frame["name"],
+        "status": frame["status"],
+        "template": frame["template"],
+        "currency": frame["currency"].str.upper(),
+        "amount": [_decimal_text(a, c) for a, c in
+                   zip(frame["amount"], frame["currency"], strict=True)],
+        "multiple_usage": frame["multiple_usage"].astype(bool),
+        "created_at": frame["created_at"].dt.tz_convert(z).map(
+            lambda t: t.isoformat() if not pd.isna(t) else ""),
+        "payment_url": frame["payment_url"],
+        "paid_count": paid_count,
+        "paid_amount": [_decimal_text(a, c) for a, c in
+                        zip(paid, frame["currency"], strict=True)],
+    }, columns=CSV_COLUMNS)
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def _decimal_text(minor: int, currency: str) -> str:
+    try:
+        return str(to_decimal(int(minor), currency))
+    except AmountError:
+        return str(int(minor))
+
+
+def link_row(frame: pd.DataFrame, link_id: int) -> dict | None:
+    """One link's row of `frame` as a dict, or None when it is not there."""
+    rows = frame[frame["id"] == int(link_id)]
+    return None if rows.empty else rows.iloc[0].to_dict()

@@ -1,0 +1,124 @@
+"""Links -> DataFrame, filters and their URL form, CSV."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from linksplus.console.links_table import (
+    LinkFilters,
+    apply_filters,
+    display_frame,
+    link_row,
+    links_csv,
+    links_frame,
+    with_payments,
+)
+from linksplus.models import Link, Template
+
+
+def _link(i, **kw):
+    base = dict(id=i, team_id=101, template_id=1, name=f"Link {i}", amount=100_00,
+                currency="thb", status="active", payment_url=f"https://pay.test/{i}",
+                created_at=datetime(2026, 2, 10, 12, 0, tzinfo=UTC))
+    base.update(kw)
+    return Link(**base)
+
+
+@pytest.fixture
+def frame():
+    links = [
+        _link(1, name="Coffee beans", amount=1_250_50),
+        _link(2, name="Tea set", amount=5_000_00, status="used", template_id=2),
+        _link(3, name="Coffee mug", currency="jpy", amount=1500, multiple_usage=True),
+        # 2026-02-14 18:30 UTC is already Feb 15 in Bangkok (UTC+7)
+        _link(4, name="Late order", created_at=datetime(2026, 2, 14, 18, 30, tzinfo=UTC)),
+        _link(5, name="Mystery", template_id=99, currency="xxx", amount=777),
+    ]
+    templates = [Template(id=1, name="Shop"), Template(id=2, name="Events")]
+    return links_frame(links, templates)
+
+
+def test_frame_shape(frame):
+    assert list(frame["id"]) == [4, 5, 3, 2, 1]  # newest first, then by id
+    row = link_row(frame, 1)
+    assert row["template"] == "Shop" and row["amount"] == 125050
+    assert row["amount_text"] == "1,250.50"
+    assert link_row(frame, 5)["template"] == "Template 99"
+    assert link_row(frame, 5)["amount_text"] == "777"  # unknown currency: raw units
+    assert link_row(frame, 42) is None
+    assert frame["amount"].dtype == "int64"
+
+
+def test_empty_frame():
+    empty = links_frame([], [])
+    assert empty.empty
+    assert apply_filters(empty, LinkFilters(text="x")).empty
+    assert links_csv(with_payments(empty, None)).decode().startswith("link_id,")
+
+
+def test_filters(frame):
+    ids = lambda f, tz=None: sorted(apply_filters(frame, f, tz)["id"])  # noqa: E731
+    assert ids(LinkFilters(text="coffee")) == [1, 3]
+    assert ids(LinkFilters(statuses=("used",))) == [2]
+    assert ids(LinkFilters(template_ids=(2,))) == [2]
+    assert ids(LinkFilters(currency="jpy")) == [3]
+    assert ids(LinkFilters(currency="thb", amount_min=1_000_00, amount_max=2_000_00)) == [1]
+    assert ids(LinkFilters(usage="multiple")) == [3]
+    assert ids(LinkFilters(usage="single")) == [1, 2, 4, 5]
+    # the date range is judged in the reader's timezone
+    assert ids(LinkFilters(created_from=date(2026, 2, 15)), "Asia/Bangkok") == [4]
+    assert ids(LinkFilters(created_to=date(2026, 2, 14)), "UTC") == [1, 2, 3, 4, 5]
+    assert ids(LinkFilters(created_to=date(2026, 2, 14)), "Asia/Bangkok") == [1, 2, 3, 5]
+
+
+def test_query_params_round_trip():
+    f = LinkFilters(text="coffee", statuses=("active", "used"), template_ids=(1, 2),
+                    currency="thb", amount_min=1_000_50, amount_max=2_000_00,
+                    created_from=date(2026, 2, 1), created_to=date(2026, 2, 28),
+                    usage="single")
+    params = f.to_query_params()
+    assert params["min"] == "1000.50" and params["cur"] == "thb"
+    assert LinkFilters.from_query_params(params) == f
+    assert LinkFilters().to_query_params() == {}
+    assert not LinkFilters().active and f.active
+
+
+def test_bad_query_params_are_dropped_with_a_note():
+    f = LinkFilters.from_query_params({"status": "active,bogus", "template": "1,x", "cur": "zzz",
+                                       "from": "yesterday", "use": "both", "min": "12"})
+    assert f.statuses == ("active",) and f.template_ids == (1,)
+    assert f.currency is None and f.amount_min is None and f.created_from is None
+    assert f.usage == "any" and len(f.problems) == 2
+    g = LinkFilters.from_query_params({"cur": "jpy", "min": "10.5"})
+    assert g.amount_min is None and "no decimals" in g.problems[0]
+    h = LinkFilters.from_query_params({"cur": "THB", "min": "1,250.50"})
+    assert h.currency == "thb" and h.amount_min == 125050
+
+
+def test_payments_join_never_mixes_currencies(frame):
+    totals = pd.DataFrame({"link_id": [1, 1, 3], "currency": ["thb", "usd", "jpy"],
+                           "paid_count": [2, 9, 1], "paid_amount": [250100, 999, 1500],
+                           "failed_count": [1, 0, 0]})
+    out = with_payments(frame, totals)
+    assert len(out) == len(frame)
+    one = link_row(out, 1)
+    assert (one["paid_count"], one["paid_amount"], one["paid_text"]) == (2, 250100, "2,501.00")
+    assert link_row(out, 2)["paid_count"] == 0 and link_row(out, 2)["paid_text"] == ""
+    assert link_row(out, 3)["paid_text"] == "1,500"
+
+
+def test_display_and_csv_are_the_filtered_rows(frame):
+    full = with_payments(frame, None)
+    view = apply_filters(full, LinkFilters(text="coffee"))
+    shown = display_frame(view, "Asia/Bangkok")
+    assert list(shown["id"]) == list(view["id"])
+    assert set(shown["use"]) == {"Single", "Multiple"}
+    assert shown.loc[0, "created"].hour == 19  # 12:00 UTC in Bangkok
+    csv = pd.read_csv(io.BytesIO(links_csv(view, "Asia/Bangkok")), dtype=str)
+    assert list(csv["link_id"].astype(int)) == list(view["id"])
+    assert set(csv["amount"]) == {"1250.50", "1500"}
+    assert csv["created_at"].str.endswith("+07:00").all()
