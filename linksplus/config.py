@@ -2,7 +2,8 @@
 
 Keys, each also readable as an environment variable with the ``LINKSPLUS_`` prefix:
 ``api_base_url``, ``api_key``, ``api_auth`` (basic | bearer | raw), ``eventlog_url``,
-``sandbox_url`` (the sandbox's test controls, when the API is the sandbox).
+``sandbox_url`` (the sandbox's test controls, when the API is the sandbox), ``users_file``
+(the console's YAML users file) and ``cookie_key`` (signs the console's login cookie; a secret).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Settings:
     api_auth: str = "basic"
     eventlog_url: str = DEFAULT_EVENTLOG_URL
     sandbox_url: str | None = None
+    users_file: str | None = None
+    cookie_key: str = field(default="", repr=False)
 
     def __repr__(self) -> str:
         return (f"Settings(api_base_url={self.api_base_url!r}, api_key={mask_key(self.api_key)!r}, "
@@ -82,4 +85,5 @@ class Settings:
         return cls(**values)
 
 
-_FIELDS = ("api_base_url", "api_key", "api_auth", "eventlog_url", "sandbox_url")
+_FIELDS = ("api_base_url", "api_key", "api_auth", "eventlog_url", "sandbox_url", "users_file",
+           "cookie_key")
