@@ -56,6 +56,71 @@ def currency_tiles(totals_by_currency: pd.DataFrame) -> list[CurrencyTile]:
     return sorted(tiles, key=lambda t: (-t.payments, t.currency))
 
 
+def team_events(events: pd.DataFrame, link_ids) -> pd.DataFrame:
+    """The payment events of one team (its link ids), one row per payment: when a payment
+    was reported more than once, its latest report counts."""
+    if events is None or events.empty:
+        return events if events is not None else pd.DataFrame()
+    df = events[events["link_id"].isin(set(link_ids))]
+    if "payment_id" in df and df["payment_id"].notna().any():
+        df = df.sort_values("occurred_at").drop_duplicates("payment_id", keep="last")
+    df = df.assign(currency=df["currency"].astype(str).str.lower())
+    return df
+
+
+def totals_by_currency(events: pd.DataFrame) -> pd.DataFrame:
+    """Per currency: successful amount and count, failed count, payments (the event log's
+    `totals_by_currency` shape, computed on a team's events)."""
+    cols = ["currency", "successful_amount", "successful_count", "failed_count", "payments",
+            "success_rate"]
+    if events is None or events.empty:
+        return pd.DataFrame(columns=cols)
+    ok = events["status"] == "successful"
+    df = pd.DataFrame({"currency": events["currency"],
+                       "successful_amount": events["amount"].where(ok, 0).astype("int64"),
+                       "successful_count": ok.astype("int64"),
+                       "failed_count": (events["status"] == "failed").astype("int64"),
+                       "payments": 1})
+    out = df.groupby("currency", as_index=False).sum()
+    decided = out["successful_count"] + out["failed_count"]
+    out["success_rate"] = (out["successful_count"] / decided.where(decided > 0)).astype(float)
+    return out[cols]
+
+
+def totals_by_status(events: pd.DataFrame) -> pd.DataFrame:
+    """Per currency and status: count and amount."""
+    cols = ["currency", "status", "count", "amount"]
+    if events is None or events.empty:
+        return pd.DataFrame(columns=cols)
+    return (events.groupby(["currency", "status"], as_index=False)
+            .agg(count=("amount", "size"), amount=("amount", "sum")))[cols]
+
+
+def daily_totals(events: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
+    """Successful payments per local day and currency: amount and count."""
+    cols = ["day", "currency", "amount", "count"]
+    if events is None or events.empty:
+        return pd.DataFrame(columns=cols)
+    ok = events[events["status"] == "successful"]
+    day = pd.to_datetime(ok["occurred_at"], utc=True).dt.tz_convert(zone(tz)).dt.date
+    return (ok.assign(day=day).groupby(["day", "currency"], as_index=False)
+            .agg(amount=("amount", "sum"), count=("amount", "size")))[cols]
+
+
+def totals_by_link(events: pd.DataFrame) -> pd.DataFrame:
+    """Per link and currency: paid count and amount, failed count."""
+    cols = ["link_id", "currency", "paid_count", "paid_amount", "failed_count"]
+    if events is None or events.empty:
+        return pd.DataFrame(columns=cols)
+    ok = events["status"] == "successful"
+    df = pd.DataFrame({"link_id": events["link_id"].astype("int64"),
+                       "currency": events["currency"].astype(str).str.lower(),
+                       "paid_count": ok.astype("int64"),
+                       "paid_amount": events["amount"].where(ok, 0).astype("int64"),
+                       "failed_count": (events["status"] == "failed").astype("int64")})
+    return df.groupby(["link_id", "currency"], as_index=False).sum()[cols]
+
+
 def _major(minor: pd.Series, currency: pd.Series) -> list[float]:
     """Minor units as major-unit floats for charts, each by its own currency."""
     out = []

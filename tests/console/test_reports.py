@@ -76,3 +76,32 @@ def test_status_mix_and_payments_table():
     csv = pd.read_csv(io.BytesIO(r.payments_csv(events, "UTC")), dtype=str)
     assert list(csv["amount"]) == ["3000", "1250.50"]
     assert r.payments_table(events.iloc[0:0]).empty
+
+
+def _events():
+    return pd.DataFrame({
+        "event": ["payment.completed"] * 5,
+        "link_id": [1, 1, 3, 2, 99],
+        "payment_id": ["p1", "p2", "p3", "p1", "p9"],  # p1 reported twice: latest wins
+        "amount": [100_00, 250_50, 3000, 100_00, 5],
+        "currency": ["THB", "thb", "jpy", "thb", "thb"],
+        "status": ["failed", "successful", "successful", "successful", "successful"],
+        "occurred_at": pd.to_datetime(["2026-02-14T10:00Z", "2026-02-14T18:00Z",
+                                       "2026-02-15T01:00Z", "2026-02-15T02:00Z",
+                                       "2026-02-15T03:00Z"]),
+        "received_at": pd.NaT})
+
+
+def test_team_scoped_totals():
+    ev = r.team_events(_events(), [1, 2, 3])
+    assert sorted(ev["payment_id"]) == ["p1", "p2", "p3"]  # p9 is another team's
+    tot = r.totals_by_currency(ev).set_index("currency")
+    assert tot.loc["thb", "successful_amount"] == 350_50
+    assert tot.loc["thb", "successful_count"] == 2 and tot.loc["thb", "failed_count"] == 0
+    assert tot.loc["jpy", "payments"] == 1
+    daily = r.daily_totals(ev, "Asia/Bangkok")
+    assert len(daily) == 2  # 18:00Z Feb 14 is Feb 15 in Bangkok, with the rest
+    by_link = r.totals_by_link(ev).set_index("link_id")
+    assert by_link.loc[1, "paid_amount"] == 250_50 and by_link.loc[2, "paid_count"] == 1
+    assert set(r.totals_by_status(ev)["status"]) == {"successful"}
+    assert r.totals_by_currency(ev.iloc[0:0]).empty

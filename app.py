@@ -1,0 +1,28 @@
+"""Links+ Console: the entrypoint. Checks the setup, logs the user in, then offers the
+pages of their role (`st.navigation`); each page lives in pages/ and its logic in linksplus."""
+
+import streamlit as st
+
+from linksplus.console.users import effective_role
+from linksplus.ui import auth, nav
+from linksplus.ui.settings import current_settings, setup_problems
+from linksplus.ui.widgets import setup_page
+
+st.set_page_config(page_title="Links+ Console", page_icon=":material/link:", layout="wide")
+
+settings = current_settings()
+problems = setup_problems(settings)
+if problems:
+    setup_page(problems)
+    st.stop()
+
+# Log in before st.navigation: a page opened by URL must already be in this user's list.
+user = auth.require_login(settings)
+
+page = st.navigation(nav.pages_for_user(user))
+
+with st.sidebar:
+    st.markdown(f"**{user.name}**  \n:gray[{(effective_role(user.roles) or '').title()}]")
+    auth.logout_button()
+
+page.run()

@@ -1,0 +1,85 @@
+"""What every page needs: the user, their team (validated), their timezone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from linksplus.config import Settings
+from linksplus.console.links_table import DEFAULT_TZ, zone
+from linksplus.console.users import UserRecord, allowed_team, effective_role, teams_for
+from linksplus.ui import data
+from linksplus.ui.auth import current_user
+from linksplus.ui.settings import current_settings
+
+
+@dataclass(frozen=True)
+class PageContext:
+    user: UserRecord
+    settings: Settings
+    team_id: int
+    team_name: str
+    teams: dict[int, str]
+    tz: str
+
+
+def browser_timezone() -> str:
+    """The browser's timezone name, or Asia/Bangkok when unknown."""
+    try:
+        name = st.context.timezone
+    except Exception:  # no browser (tests, bare mode)
+        name = None
+    return zone(name).key if name else DEFAULT_TZ
+
+
+def user_teams(user: UserRecord) -> dict[int, str]:
+    """The teams `user` may see, id -> name."""
+    wide = user.teams == "*" or effective_role(user.roles) == "admin"
+    names = data.team_names() if wide else {}
+    ids = teams_for(user, names.keys())
+    return {t: names.get(t, f"Team {t}") for t in ids}
+
+
+def _on_team_change() -> None:
+    st.session_state["team_id"] = st.session_state["team_picker"]
+    st.query_params["team"] = str(st.session_state["team_picker"])
+
+
+def page_context(*, needs_team: bool = True) -> PageContext:
+    """The context of a page run. Refuses (and stops) when ``?team=`` names a team the user
+    does not belong to, or when the user has no team."""
+    settings = current_settings()
+    user = current_user(settings)
+    if user is None:  # app.py logs in first; this only guards direct imports of a page
+        st.error("Please log in again.")
+        st.stop()
+    teams = user_teams(user)
+    tz = browser_timezone()
+    if not needs_team:
+        return PageContext(user, settings, 0, "", teams, tz)
+    if not teams:
+        st.warning("You are not in any team yet, so there is nothing to show. Ask an admin "
+                   "to add you to your team.", icon=":material/group_off:")
+        st.stop()
+    requested = st.query_params.get("team")
+    if requested is not None and allowed_team(requested, list(teams)) is None:
+        st.error(f"You do not have access to team {requested}. You can see: "
+                 f"{', '.join(teams.values())}.", icon=":material/block:")
+        if st.button("Open my team"):
+            del st.query_params["team"]
+            st.rerun()
+        st.stop()
+    team = allowed_team(requested, list(teams)) or st.session_state.get("team_id")
+    if team not in teams:
+        team = next(iter(teams))
+    st.session_state["team_id"] = team
+    ids = list(teams)
+    if len(ids) > 1:
+        st.sidebar.selectbox("Team", ids, index=ids.index(team), key="team_picker",
+                             format_func=lambda t: teams[t], on_change=_on_team_change)
+    else:
+        st.sidebar.caption(f"Team: **{teams[team]}**")
+    if st.query_params.get("team") != str(team):
+        st.query_params["team"] = str(team)
+    return PageContext(user, settings, team, teams[team], teams, tz)

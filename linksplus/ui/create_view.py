@@ -1,0 +1,206 @@
+"""The Create link page: one form, errors beside their fields, exactly one link per click.
+
+The Idempotency-Key of the form lives in session state and is renewed only after a link
+was made: a double click, or a retry after a network error, sends the same key, and
+Links+ answers with the same link instead of making a second one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from linksplus.console.qr import qr_png
+from linksplus.errors import LinksPlusError, ValidationError
+from linksplus.models import Link, Template
+from linksplus.money import CURRENCIES, format_amount
+from linksplus.ui import data
+from linksplus.ui.context import PageContext
+from linksplus.ui.widgets import field_error, money_hint, parse_money, show_error
+from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
+
+FORM_KEYS = ("cl_name", "cl_amount", "cl_currency", "cl_multiple", "cl_additional",
+             "cl_webhook")
+
+
+def idempotency_key() -> str:
+    """This form's Idempotency-Key, made once and kept until a link is created."""
+    if "cl_idem" not in st.session_state:
+        st.session_state["cl_idem"] = str(uuid.uuid4())
+    return st.session_state["cl_idem"]
+
+
+def _apply_template(template: Template | None) -> None:
+    """Fill the template's default currency and amount into the form."""
+    if template is None:
+        return
+    if template.currency and template.currency.lower() in CURRENCIES:
+        st.session_state["cl_currency"] = template.currency.lower()
+    if template.amount and st.session_state.get("cl_currency"):
+        st.session_state["cl_amount"] = format_amount(template.amount,
+                                                      st.session_state["cl_currency"])
+
+
+def _on_template_change(templates: dict[int, Template]) -> None:
+    _apply_template(templates.get(st.session_state.get("cl_template")))
+    st.session_state.pop("cl_errors", None)
+
+
+def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
+    """The submit button's callback: validate, then create (runs before the page redraws,
+    so errors appear beside their fields in the same run)."""
+    s = st.session_state
+    errors: dict[str, str] = {}
+    s.pop("cl_api_error", None)
+    currency = s.get("cl_currency")
+    amount, amount_error = parse_money(s.get("cl_amount", ""), currency)
+    if amount_error:
+        errors["amount"] = amount_error
+    elif amount is None:
+        errors["amount"] = "Enter an amount, for example 1,250.50."
+    template_id = s.get("cl_template")
+    params = {"template_id": template_id, "team_id": ctx.team_id,
+              "name": (s.get("cl_name") or "").strip(), "amount": amount if amount else 0,
+              "currency": currency, "multiple_usage": bool(s.get("cl_multiple")),
+              "additional": (s.get("cl_additional") or "").strip() or None,
+              "custom_webhook": (s.get("cl_webhook") or "").strip() or None}
+    if template_id is None:
+        errors["template_id"] = "Choose a template."
+    for field, message in link_param_errors(params).items():
+        errors.setdefault(field, message)
+    if errors:
+        s["cl_errors"] = errors
+        return
+    s["cl_errors"] = {}
+    try:
+        link = data.client(ctx.settings).create_link(**params,
+                                                     idempotency_key=idempotency_key())
+    except ValidationError as exc:
+        s["cl_errors"] = {exc.field: exc.message}
+        return
+    except LinksPlusError as exc:
+        # The key is kept: trying again cannot make a second link.
+        s["cl_api_error"] = exc
+        return
+    s["cl_created"] = link.to_dict()
+    s["cl_toast"] = True
+    del s["cl_idem"]  # the next link gets a new key
+    for key in ("cl_name", "cl_additional", "cl_webhook"):
+        s[key] = ""
+    data.clear_api_cache()
+
+
+def render(ctx: PageContext) -> None:
+    """The whole Create link page."""
+    st.title("Create a payment link")
+    st.caption(f"For **{ctx.team_name}**. The payer sees the name and the amount.")
+    try:
+        with st.spinner("Loading templates…"):
+            template_list = [t for t in data.templates(ctx.team_id)]
+    except LinksPlusError as exc:
+        show_error(exc, what="The templates could not be loaded.")
+        st.stop()
+    templates = {t.id: t for t in template_list}
+    if not templates:
+        st.info("This team has no templates yet; a link is always made from a template. "
+                "Ask your manager to create one in the Links+ dashboard.",
+                icon=":material/dashboard_customize:")
+        return
+
+    # A template chosen on the Templates page (or ?template=) preselects the form.
+    wanted = st.session_state.pop("create_template_id", None) or st.query_params.get("template")
+    try:
+        wanted = int(wanted) if wanted is not None else None
+    except ValueError:
+        wanted = None
+    if wanted in templates and st.session_state.get("cl_template") != wanted:
+        st.session_state["cl_template"] = wanted
+        _apply_template(templates[wanted])
+    if st.session_state.get("cl_template") not in templates:
+        st.session_state["cl_template"] = next(iter(templates))
+        _apply_template(templates[st.session_state["cl_template"]])
+    st.session_state.setdefault("cl_currency", "thb")
+    st.session_state.setdefault("cl_amount", "")
+    idempotency_key()
+
+    created = st.session_state.get("cl_created")
+    if created:
+        _success(created)
+
+    errors: dict[str, str] = st.session_state.get("cl_errors", {})
+    form_col, help_col = st.columns([3, 2])
+    with form_col:
+        st.selectbox("Template", list(templates), key="cl_template",
+                     format_func=lambda t: templates[t].name or f"Template {t}",
+                     on_change=_on_template_change, args=(templates,),
+                     help="The template sets the page design and the default amount.")
+        field_error(errors.get("template_id"))
+        with st.form("create_link", border=True, enter_to_submit=False):
+            st.text_input("Link name", key="cl_name", max_chars=NAME_MAX,
+                          placeholder="e.g. Deposit for order 1042",
+                          help=f"Shown to the payer; at most {NAME_MAX} characters.")
+            field_error(errors.get("name"))
+            a, c = st.columns([3, 1])
+            currency = st.session_state.get("cl_currency")
+            a.text_input("Amount", key="cl_amount", placeholder="1,250.50",
+                         help=money_hint(currency))
+            c.selectbox("Currency", list(CURRENCIES), key="cl_currency",
+                        format_func=str.upper)
+            with a:
+                field_error(errors.get("amount"))
+            with c:
+                field_error(errors.get("currency"))
+            st.toggle("Can be paid many times", key="cl_multiple",
+                      help="Off: the link closes after one payment. On: anyone can pay it "
+                           "again, e.g. for a class fee.")
+            field_error(errors.get("multiple_usage"))
+            st.text_area("Note for your team (optional)", key="cl_additional",
+                         max_chars=ADDITIONAL_MAX, height=80)
+            field_error(errors.get("additional"))
+            st.text_input("Custom webhook (optional)", key="cl_webhook",
+                          placeholder="https://example.com/hooks/links",
+                          help="Links+ also notifies this HTTPS address of each payment.")
+            field_error(errors.get("custom_webhook"))
+            st.form_submit_button("Create link", type="primary", icon=":material/add_link:",
+                                  on_click=_submit, args=(ctx, templates))
+        if errors:
+            st.error("Please correct the fields marked in red.", icon=":material/error:")
+        api_error = st.session_state.get("cl_api_error")
+        if api_error is not None:
+            show_error(api_error, what="The link was not created.")
+            st.caption("You can press Create link again: it will not make a second link.")
+    with help_col:
+        template = templates[st.session_state["cl_template"]]
+        with st.container(border=True):
+            st.markdown(f"**{template.name}**")
+            if template.amount and template.currency and template.currency in CURRENCIES:
+                default = format_amount(template.amount, template.currency, code=True)
+                st.markdown(f"Default amount: {default}")
+            st.caption("Type amounts the way you write them: 1,250.50 or 1250.5. "
+                       "They are checked against the currency's limits before anything is "
+                       "sent.")
+
+
+def _success(created: dict) -> None:
+    link = Link.from_api(created)
+    if st.session_state.pop("cl_toast", False):
+        st.toast(f"Link “{link.name}” created.", icon=":material/check_circle:")
+    with st.container(border=True, key="created_link"):
+        st.success(f"Link #{link.id} “{link.name}” is ready: "
+                   f"{format_amount(link.amount, link.currency, code=True)}.",
+                   icon=":material/check_circle:")
+        left, right = st.columns([1, 3])
+        if link.payment_url:
+            left.image(qr_png(link.payment_url), caption="Scan to pay", width=180)
+            with right:
+                st.markdown("Send this address to your customer (copy button on the right):")
+                st.code(link.payment_url, language=None)
+        with right:
+            b1, b2 = st.columns(2)
+            b1.page_link("pages/links.py", label="See it on the Links page",
+                         icon=":material/link:",
+                         query_params={"team": str(link.team_id), "link": str(link.id)})
+            if b2.button("Create another link", icon=":material/add:"):
+                st.session_state.pop("cl_created", None)
+                st.rerun()

@@ -1,0 +1,290 @@
+"""The Links page: filters (kept in the URL), the table, CSV, and one link's detail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from linksplus.console import reports
+from linksplus.console.links_table import (
+    STATUSES,
+    LinkFilters,
+    apply_filters,
+    display_frame,
+    link_row,
+    links_csv,
+    with_payments,
+)
+from linksplus.console.qr import qr_png
+from linksplus.errors import LinksPlusError
+from linksplus.money import CURRENCIES, format_amount, to_decimal
+from linksplus.simulate import simulate_payment
+from linksplus.ui import data
+from linksplus.ui.context import PageContext
+from linksplus.ui.widgets import field_error, money_hint, parse_money, refresh_button, show_error
+
+USE_LABELS = {"any": "Single or multiple", "single": "Single use", "multiple": "Multiple use"}
+STATUS_ICONS = {"active": "🟢", "used": "🔵", "expired": "⚪", "disabled": "🔴"}
+_KEYS = ("lf_text", "lf_status", "lf_template", "lf_use", "lf_cur", "lf_min", "lf_max",
+         "lf_from", "lf_to")
+
+
+def _seed_widgets(filters: LinkFilters) -> None:
+    """Put filters (from the URL) into the filter widgets' state, once per visit."""
+    cur = filters.currency
+    st.session_state.update({
+        "lf_text": filters.text,
+        "lf_status": list(filters.statuses),
+        "lf_template": list(filters.template_ids),
+        "lf_use": filters.usage,
+        "lf_cur": cur,
+        "lf_min": str(to_decimal(filters.amount_min, cur)) if cur and
+        filters.amount_min is not None else "",
+        "lf_max": str(to_decimal(filters.amount_max, cur)) if cur and
+        filters.amount_max is not None else "",
+        "lf_from": filters.created_from,
+        "lf_to": filters.created_to,
+    })
+
+
+def _clear_filters() -> None:
+    _seed_widgets(LinkFilters())
+    st.session_state.pop("links_table", None)
+
+
+def filter_widgets(frame: pd.DataFrame, template_names: dict[int, str]) -> LinkFilters:
+    """The filter bar; answers the filters it shows."""
+    if "lf_text" not in st.session_state:
+        from_url = LinkFilters.from_query_params(st.query_params.to_dict())
+        for problem in from_url.problems:
+            st.info(problem, icon=":material/info:")
+        _seed_widgets(from_url)
+    currencies = sorted(set(frame["currency"]) & set(CURRENCIES)) or list(CURRENCIES)
+    if st.session_state.get("lf_cur") not in (None, *currencies):
+        currencies.append(st.session_state["lf_cur"])
+    with st.container(border=True):
+        c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
+        text = c1.text_input("Name contains", key="lf_text", placeholder="e.g. coffee",
+                             icon=":material/search:")
+        statuses = c2.multiselect("Status", STATUSES, key="lf_status", placeholder="Any status",
+                                  format_func=lambda s: f"{STATUS_ICONS.get(s, '')} {s.title()}")
+        template_ids = c3.multiselect("Template", list(template_names), key="lf_template",
+                                      placeholder="Any template",
+                                      format_func=lambda t: template_names.get(t, f"#{t}"))
+        usage = c4.selectbox("Use", list(USE_LABELS), key="lf_use",
+                             format_func=USE_LABELS.__getitem__)
+        d1, d2, d3, d4, d5 = st.columns([2, 2, 2, 2, 2])
+        currency = d1.selectbox("Currency", [None, *currencies], key="lf_cur",
+                                format_func=lambda c: "Any currency" if c is None else c.upper())
+        hint = money_hint(currency) if currency else "Choose a currency to filter by amount."
+        low_text = d2.text_input("Amount from", key="lf_min", disabled=currency is None,
+                                 placeholder="1,000", help=hint)
+        high_text = d3.text_input("Amount to", key="lf_max", disabled=currency is None,
+                                  placeholder="5,000.00", help=hint)
+        created_from = d4.date_input("Created from", key="lf_from", format="YYYY-MM-DD")
+        created_to = d5.date_input("Created to", key="lf_to", format="YYYY-MM-DD")
+        low, low_error = parse_money(low_text, currency) if currency else (None, None)
+        high, high_error = parse_money(high_text, currency) if currency else (None, None)
+        with d2:
+            field_error(low_error)
+        with d3:
+            field_error(high_error)
+        if low is not None and high is not None and low > high:
+            with d3:
+                field_error("“Amount to” is below “Amount from”.")
+        if created_from and created_to and created_from > created_to:
+            with d5:
+                field_error("“Created to” is before “Created from”.")
+    return LinkFilters(text=text or "", statuses=tuple(statuses),
+                       template_ids=tuple(template_ids), currency=currency, amount_min=low,
+                       amount_max=high, created_from=_as_date(created_from),
+                       created_to=_as_date(created_to), usage=usage or "any")
+
+
+def _as_date(value) -> date | None:
+    return value if isinstance(value, date) else None
+
+
+def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> None:
+    wanted = {"team": str(ctx.team_id), **filters.to_query_params()}
+    if link_id is not None:
+        wanted["link"] = str(link_id)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _payments_by_link(ctx: PageContext, frame: pd.DataFrame) -> tuple[pd.DataFrame | None,
+                                                                      pd.DataFrame | None]:
+    """(the team's payment events, paid totals per link), or (None, None) without a log."""
+    try:
+        events = reports.team_events(data.events(), frame["id"])
+    except data.EventLogUnavailable as exc:
+        st.caption(f":material/info: {exc}")
+        return None, None
+    except Exception as exc:  # the table is still useful without payment counts
+        st.caption(f":material/info: Payment counts are unavailable right now "
+                   f"({type(exc).__name__}).")
+        return None, None
+    return events, reports.totals_by_link(events)
+
+
+def render(ctx: PageContext) -> None:
+    """The whole Links page for `ctx.team_id`."""
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Links")
+    head.caption(f"Payment links of **{ctx.team_name}**, times in {ctx.tz}.")
+    with button:
+        refresh_button(data.clear_api_cache, key="links_refresh")
+    try:
+        with st.spinner("Loading links from Links+…"):
+            frame = data.links_table(ctx.team_id)
+    except LinksPlusError as exc:
+        show_error(exc, what="The links could not be loaded.")
+        st.stop()
+    if frame.empty:
+        st.info("This team has no payment links yet.", icon=":material/link_off:")
+        st.page_link("pages/create_link.py", label="Create the first link",
+                     icon=":material/add_link:")
+        return
+    events, by_link = _payments_by_link(ctx, frame)
+    full = with_payments(frame, by_link)
+    template_names = dict(sorted(
+        {int(t): n for t, n in zip(frame["template_id"], frame["template"], strict=True)
+         if pd.notna(t)}.items(), key=lambda kv: kv[1]))
+    filters = filter_widgets(frame, template_names)
+    view = apply_filters(full, filters, ctx.tz)
+    shown = display_frame(view, ctx.tz)
+
+    info, actions = st.columns([4, 2], vertical_alignment="center")
+    info.markdown(f"**{len(view):,}** of {len(full):,} links"
+                  + (" match the filters." if filters.active else "."))
+    tz = ctx.tz
+    make_csv = lambda: links_csv(view, tz)  # noqa: E731 - built only when clicked
+    st.session_state["_links_csv"] = make_csv  # the exact bytes the button serves (tests)
+    with actions:
+        b1, b2 = st.columns(2)
+        b1.download_button("Download CSV", data=make_csv, on_click="ignore",
+                           file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
+                           mime="text/csv", icon=":material/download:", width="stretch",
+                           disabled=view.empty)
+        b2.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:",
+                  disabled=not filters.active, width="stretch")
+
+    event = st.dataframe(
+        shown, hide_index=True, key="links_table", on_select="rerun",
+        selection_mode="single-row", height=420,
+        column_config={
+            "id": st.column_config.NumberColumn("Link", format="%d", width="small"),
+            "name": st.column_config.TextColumn("Name", width="medium"),
+            "status": st.column_config.TextColumn("Status", width="small"),
+            "template": st.column_config.TextColumn("Template"),
+            "amount_text": st.column_config.TextColumn("Amount", width="small"),
+            "currency": st.column_config.TextColumn("Cur.", width="small"),
+            "use": st.column_config.TextColumn("Use", width="small"),
+            "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY, HH:mm"),
+            "payment_url": st.column_config.LinkColumn("Payment URL", display_text="Open ↗"),
+            "paid_count": st.column_config.NumberColumn("Paid", format="%d", width="small"),
+            "paid_text": st.column_config.TextColumn("Paid amount", width="small"),
+        })
+    if view.empty:
+        st.info("No link matches these filters. Loosen them or clear them.",
+                icon=":material/filter_alt_off:")
+
+    rows = event.selection.rows if event is not None else []
+    selected: int | None = int(shown.iloc[rows[0]]["id"]) if rows else None
+    if selected is None:
+        try:
+            selected = int(st.query_params.get("link", ""))
+        except ValueError:
+            selected = None
+    _sync_url(ctx, filters, selected)
+    if selected is None:
+        st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
+        return
+    row = link_row(full, selected)
+    if row is None:
+        st.warning(f"Link {selected} is not one of {ctx.team_name}'s links.",
+                   icon=":material/link_off:")
+        return
+    detail(ctx, row, events)
+
+
+def detail(ctx: PageContext, row: dict, events: pd.DataFrame | None) -> None:
+    """One link: QR code, URL to copy, facts, its payments and (sandbox) a test payment."""
+    with st.container(border=True, key="link_detail"):
+        st.subheader(f"{STATUS_ICONS.get(row['status'], '')} {row['name']}")
+        cur = row["currency"]
+        url = row["payment_url"]
+        left, right = st.columns([1, 2])
+        with left:
+            if url:
+                png = qr_png(url)
+                st.image(png, caption="Scan to pay", width=220)
+                st.download_button("Download QR code", png, file_name=f"link-{row['id']}.png",
+                                   mime="image/png", icon=":material/qr_code_2:",
+                                   on_click="ignore")
+        with right:
+            m1, m2, m3 = st.columns(3)
+            amount = (format_amount(row["amount"], cur, code=True) if cur in CURRENCIES
+                      else row["amount_text"])
+            m1.metric("Amount", amount)
+            m2.metric("Paid", f"{row['paid_count']}×")
+            m3.metric("Status", row["status"].title())
+            st.markdown("**Payment URL** — copy it with the button on the right:")
+            st.code(url or "(no URL yet)", language=None)
+            if url:
+                st.link_button("Open payment page", url, icon=":material/open_in_new:")
+            created = pd.Timestamp(row["created_at"])
+            facts = {
+                "Link": f"#{row['id']}",
+                "Template": row["template"],
+                "Use": "Multiple payments" if row["multiple_usage"] else "One payment",
+                "Created": (created.tz_convert(ctx.tz).strftime("%d %b %Y, %H:%M")
+                            if not pd.isna(created) else "—"),
+            }
+            if row.get("additional"):
+                facts["Note"] = row["additional"]
+            st.markdown("  \n".join(f"**{k}:** {v}" for k, v in facts.items()))
+        _link_payments(ctx, row, events)
+        _simulate(ctx, row)
+
+
+def _link_payments(ctx: PageContext, row: dict, events: pd.DataFrame | None) -> None:
+    st.markdown("##### Payments")
+    if events is None:
+        st.caption("Payments are not available right now.")
+        return
+    mine = events[events["link_id"] == row["id"]]
+    if mine.empty:
+        st.caption("No payment yet.")
+        return
+    st.dataframe(reports.payments_table(mine, None, ctx.tz), hide_index=True,
+                 column_order=["occurred", "payment_id", "status", "amount_text", "currency"],
+                 column_config={
+                     "occurred": st.column_config.DatetimeColumn("When",
+                                                                 format="D MMM YYYY, HH:mm"),
+                     "payment_id": "Payment", "status": "Status",
+                     "amount_text": "Amount", "currency": "Cur."})
+
+
+def _simulate(ctx: PageContext, row: dict) -> None:
+    sandbox = ctx.settings.sandbox_url
+    if not sandbox or ctx.settings.environment != "sandbox":
+        return
+    st.caption(":material/science: Sandbox only: pretend a customer pays this link.")
+    c1, c2, _ = st.columns([1, 1, 2])
+    for status, col, label in (("successful", c1, "Simulate a payment"),
+                               ("failed", c2, "Simulate a failed payment")):
+        if col.button(label, key=f"sim_{status}_{row['id']}",
+                      disabled=row["status"] != "active"):
+            try:
+                payment = simulate_payment(sandbox, int(row["id"]), status=status)
+            except LinksPlusError as exc:
+                show_error(exc)
+            else:
+                data.clear_event_cache()
+                data.clear_api_cache()
+                st.toast(f"Payment {payment.get('id', '')} {status}. It appears here as soon "
+                         "as its webhook arrives.", icon=":material/payments:")

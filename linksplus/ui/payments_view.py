@@ -1,0 +1,124 @@
+"""The Payments page: per-currency tiles, charts and the payments table, refreshing itself
+while webhooks arrive (only the fragment reruns, not the page)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from linksplus.console import reports
+from linksplus.console.links_table import day_bounds
+from linksplus.errors import LinksPlusError
+from linksplus.ui import data
+from linksplus.ui.context import PageContext
+from linksplus.ui.widgets import show_error
+
+REFRESH_SECONDS = 5
+
+
+def _date_range(ctx: PageContext) -> tuple[date, date]:
+    today = pd.Timestamp.now(tz=ctx.tz).date()
+    presets = {"Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Last 90 days": 89,
+               "Custom": None}
+    c1, c2 = st.columns([2, 3])
+    choice = c1.segmented_control("Period", list(presets), default="Last 30 days",
+                                  key="pay_period") or "Last 30 days"
+    days = presets[choice]
+    if days is None:
+        picked = c2.date_input("Dates", value=(today - timedelta(days=6), today),
+                               key="pay_dates", format="YYYY-MM-DD")
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            return picked[0], picked[1]
+        start = picked[0] if isinstance(picked, (tuple, list)) and picked else today
+        return start, start
+    return today - timedelta(days=days), today
+
+
+def render(ctx: PageContext) -> None:
+    """The whole Payments page."""
+    st.title("Payments")
+    st.caption(f"Payments on **{ctx.team_name}**'s links, as reported by Links+ webhooks. "
+               f"Days are in {ctx.tz}. Each currency is counted on its own.")
+    try:
+        with st.spinner("Loading links…"):
+            links = data.links_table(ctx.team_id)
+    except LinksPlusError as exc:
+        show_error(exc, what="The team's links could not be loaded.")
+        st.stop()
+    first, last = _date_range(ctx)
+    live(ctx, links, first, last)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None:
+    """Everything that changes as payments arrive; reruns on its own every few seconds."""
+    start, end = day_bounds(first, last, ctx.tz)
+    try:
+        events = reports.team_events(data.events(start, end), links["id"])
+    except data.EventLogUnavailable as exc:
+        st.info(str(exc), icon=":material/info:")
+        return
+    except Exception as exc:
+        st.warning(f"Payments cannot be read right now ({type(exc).__name__}). This page "
+                   "tries again by itself.", icon=":material/cloud_off:")
+        return
+    st.caption(f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
+               f"{first:%d %b %Y} – {last:%d %b %Y}")
+    tiles = reports.currency_tiles(reports.totals_by_currency(events))
+    if not tiles:
+        st.info("No payment in this period yet. Payments appear here within seconds of "
+                "being made.", icon=":material/hourglass_empty:")
+        return
+    for tile in tiles:
+        with st.container(border=True, key=f"tile_{tile.currency}"):
+            st.markdown(f"#### {tile.currency.upper()}")
+            c1, c2, c3, c4 = st.columns(4)
+            c1.metric("Successful volume", tile.volume_text)
+            c2.metric("Successful payments", f"{tile.successful:,}")
+            c3.metric("Failed", f"{tile.failed:,}")
+            c4.metric("Success rate", tile.rate_text)
+
+    by_link = reports.totals_by_link(events)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("##### Volume per day")
+        daily = reports.daily_volume_frame(reports.daily_totals(events, ctx.tz))
+        if daily.empty:
+            st.caption("No successful payment yet.")
+        else:
+            st.altair_chart(reports.daily_volume_chart(daily), use_container_width=True)
+    with right:
+        st.markdown("##### Status mix")
+        st.altair_chart(reports.status_mix_chart(
+            reports.status_mix_frame(reports.totals_by_status(events))),
+            use_container_width=True)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("##### Top links")
+        top = reports.top_links_frame(by_link, links, n=5)
+        if top.empty:
+            st.caption("No paid link yet.")
+        else:
+            st.altair_chart(reports.top_chart(top, "Link"), use_container_width=True)
+    with right:
+        st.markdown("##### Top templates")
+        top_t = reports.top_templates_frame(by_link, links, n=5)
+        if top_t.empty:
+            st.caption("No paid template yet.")
+        else:
+            st.altair_chart(reports.top_chart(top_t, "Template"), use_container_width=True)
+
+    st.markdown("##### All payments")
+    table = reports.payments_table(events, links, ctx.tz)
+    tz = ctx.tz
+    st.download_button("Download CSV", data=lambda: reports.payments_csv(events, tz),
+                       on_click="ignore", file_name=f"payments-team-{ctx.team_id}-"
+                       f"{first:%Y%m%d}-{last:%Y%m%d}.csv", mime="text/csv",
+                       icon=":material/download:")
+    st.dataframe(table, hide_index=True, key="payments_table", column_config={
+        "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+        "link_id": st.column_config.NumberColumn("Link", format="%d"),
+        "link": "Link name", "payment_id": "Payment", "status": "Status",
+        "amount_text": "Amount", "currency": "Cur."})

@@ -1,0 +1,113 @@
+"""The Templates page: the team's templates, filters, detail, and a way to use one."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from linksplus.errors import LinksPlusError
+from linksplus.models import Template
+from linksplus.money import CURRENCIES, format_amount
+from linksplus.ui import data
+from linksplus.ui.context import PageContext
+from linksplus.ui.widgets import refresh_button, show_error
+
+
+def templates_frame(templates: list[Template], links: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per template with its default amount and how many links use it."""
+    counts = ({} if links is None or links.empty
+              else links.groupby("template_id").size().to_dict())
+    rows = []
+    for t in templates:
+        cur = (t.currency or "").lower()
+        rows.append({
+            "id": t.id, "name": t.name, "status": t.status or "", "language": t.language or "",
+            "currency": cur.upper(),
+            "default_amount": (format_amount(t.amount, cur) if t.amount is not None
+                               and cur in CURRENCIES else ""),
+            "links": int(counts.get(t.id, 0)),
+            "created": (pd.Timestamp(t.created_at) if t.created_at else pd.NaT),
+        })
+    return pd.DataFrame(rows, columns=["id", "name", "status", "language", "currency",
+                                       "default_amount", "links", "created"])
+
+
+def _use_template(template_id: int) -> None:
+    st.session_state["create_template_id"] = template_id
+
+
+def render(ctx: PageContext) -> None:
+    """The whole Templates page."""
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Templates")
+    head.caption(f"Link templates of **{ctx.team_name}**: each sets a page design and default "
+                 "amount.")
+    with button:
+        refresh_button(data.clear_api_cache, key="templates_refresh")
+    try:
+        with st.spinner("Loading templates…"):
+            templates = data.templates(ctx.team_id)
+            links = data.links_table(ctx.team_id)
+    except LinksPlusError as exc:
+        show_error(exc, what="The templates could not be loaded.")
+        st.stop()
+    if not templates:
+        st.info("This team has no templates yet. Templates are made in the Links+ dashboard.",
+                icon=":material/dashboard_customize:")
+        return
+    frame = templates_frame(templates, links)
+    c1, c2, c3 = st.columns([3, 2, 2])
+    text = c1.text_input("Name contains", key="tf_text", icon=":material/search:")
+    statuses = sorted(s for s in frame["status"].unique() if s)
+    status = c2.multiselect("Status", statuses, key="tf_status", placeholder="Any status")
+    currencies = sorted(c for c in frame["currency"].unique() if c)
+    cur = c3.multiselect("Currency", currencies, key="tf_currency", placeholder="Any currency")
+    view = frame
+    if text:
+        view = view[view["name"].str.contains(text, case=False, regex=False)]
+    if status:
+        view = view[view["status"].isin(status)]
+    if cur:
+        view = view[view["currency"].isin(cur)]
+    st.markdown(f"**{len(view)}** of {len(frame)} templates")
+    event = st.dataframe(
+        view, hide_index=True, key="templates_table", on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "id": st.column_config.NumberColumn("Template", format="%d", width="small"),
+            "name": "Name", "status": "Status", "language": "Language", "currency": "Currency",
+            "default_amount": "Default amount",
+            "links": st.column_config.NumberColumn("Links", format="%d"),
+            "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY")})
+    rows = event.selection.rows if event is not None else []
+    selected = int(view.iloc[rows[0]]["id"]) if rows else None
+    if selected is None:
+        try:
+            selected = int(st.query_params.get("template", ""))
+        except ValueError:
+            selected = None
+    by_id = {t.id: t for t in templates}
+    if selected is None:
+        st.caption(":material/touch_app: Select a template to see it and make a link from it.")
+        return
+    template = by_id.get(selected)
+    if template is None:
+        st.warning(f"Template {selected} is not one of {ctx.team_name}'s templates.")
+        return
+    st.query_params["template"] = str(selected)
+    with st.container(border=True, key="template_detail"):
+        st.subheader(template.name or f"Template {template.id}")
+        m1, m2, m3 = st.columns(3)
+        cur_code = (template.currency or "").lower()
+        m1.metric("Default amount", format_amount(template.amount, cur_code, code=True)
+                  if template.amount is not None and cur_code in CURRENCIES else "—")
+        m2.metric("Links made", int((links["template_id"] == template.id).sum())
+                  if not links.empty else 0)
+        m3.metric("Status", (template.status or "—").title())
+        facts = {"Template": f"#{template.id}", "Language": template.language or "—"}
+        if template.features:
+            facts["Features"] = ", ".join(str(f) for f in template.features)
+        st.markdown("  \n".join(f"**{k}:** {v}" for k, v in facts.items()))
+        if st.button("Create a link from this template", type="primary",
+                     icon=":material/add_link:", on_click=_use_template, args=(template.id,)):
+            st.switch_page("pages/create_link.py")

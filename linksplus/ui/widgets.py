@@ -1,0 +1,76 @@
+"""Shared widgets: error boxes, the setup page, money input, refresh button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from linksplus.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    LinksPlusError,
+    ServerError,
+)
+from linksplus.money import CURRENCIES, AmountError, parse_amount
+
+
+def show_error(exc: BaseException, *, what: str = "") -> None:
+    """An error as a sentence with the next step; never a traceback, never the key."""
+    prefix = f"{what} " if what else ""
+    if isinstance(exc, AuthenticationError):
+        st.error(f"{prefix}{exc} An admin sets the key in .streamlit/secrets.toml "
+                 "(`api_key`) or LINKSPLUS_API_KEY.", icon=":material/key_off:")
+    elif isinstance(exc, (APIConnectionError, ServerError)):
+        st.warning(f"{prefix}{exc}", icon=":material/cloud_off:")
+    elif isinstance(exc, LinksPlusError):
+        st.error(f"{prefix}{exc}", icon=":material/error:")
+    else:
+        st.error(f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if "
+                 "it keeps happening, tell an admin.", icon=":material/error:")
+
+
+def setup_page(problems: list[str]) -> None:
+    """The page shown instead of the app while the configuration is incomplete."""
+    st.title(":material/settings: Links+ Console needs setting up")
+    st.write("An admin has to finish the configuration before anyone can log in:")
+    for problem in problems:
+        st.error(problem, icon=":material/build:")
+    st.markdown(
+        "Settings are read from `.streamlit/secrets.toml` (section `[linksplus]`, see "
+        "`.streamlit/secrets.toml.example`) or from `LINKSPLUS_*` environment variables. "
+        "Restart the app after changing them.")
+
+
+def field_error(message: str | None) -> None:
+    """A validation message shown right under its field."""
+    if message:
+        st.markdown(f":red[:material/error: {message}]")
+
+
+def money_hint(currency: str | None) -> str:
+    if not currency or currency not in CURRENCIES:
+        return "Type the amount as you would write it, for example 1,250.50."
+    cur = CURRENCIES[currency]
+    example = "1,250" if cur.exponent == 0 else "1,250.50"
+    return f"In {cur.name} ({cur.code.upper()}), for example {example}."
+
+
+def parse_money(text: str, currency: str | None) -> tuple[int | None, str | None]:
+    """(minor units, None) for what a person typed, or (None, why not)."""
+    if not text or not text.strip():
+        return None, None
+    if not currency:
+        return None, "Choose a currency first."
+    try:
+        return parse_amount(text, currency), None
+    except AmountError as exc:
+        return None, str(exc)
+
+
+def refresh_button(clear: Callable[[], None], *, key: str = "refresh") -> None:
+    """A button that drops cached API data and reruns."""
+    if st.button("Refresh", icon=":material/refresh:", key=key,
+                 help="Load the latest links and templates from Links+"):
+        clear()
+        st.toast("Reloaded from Links+.", icon=":material/refresh:")

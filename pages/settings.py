@@ -1,0 +1,6 @@
+"""Settings (admin): configuration and connection checks."""
+
+from linksplus.ui import admin_views
+from linksplus.ui.context import page_context
+
+admin_views.settings_page(page_context(needs_team=False))

@@ -1,0 +1,6 @@
+"""Webhook log (admin): every delivery and its outcome."""
+
+from linksplus.ui import admin_views
+from linksplus.ui.context import page_context
+
+admin_views.webhook_log(page_context(needs_team=False))
