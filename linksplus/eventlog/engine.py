@@ -1,0 +1,54 @@
+"""One SQLAlchemy engine per event log, tuned per backend for safe concurrent use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+
+BUSY_TIMEOUT_MS = 10_000
+PG_CONNECT_TIMEOUT_S = 5
+
+
+def backend_name(url: str) -> str:
+    """``sqlite`` or ``postgresql``; ValueError for any other database."""
+    name = make_url(url).get_backend_name()
+    if name not in ("sqlite", "postgresql"):
+        raise ValueError(f"the event log supports sqlite and postgresql URLs, not {name!r}")
+    return name
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        # Each pooled connection to :memory: would be a different, empty database.
+        raise ValueError("the event log needs an SQLite file, e.g. sqlite:///events.db")
+    Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_size=5, max_overflow=10,
+                           connect_args={"check_same_thread": False,
+                                         "timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        # WAL: readers (the app) never block the writer (the receiver), and the reverse.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # FULL: every commit is fsynced, so an acknowledged event survives not only a
+        # SIGKILL (NORMAL would do for that) but a power cut too. Group commit in
+        # writer.py pays one fsync per batch, which keeps this affordable.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url` (sqlite or postgresql+psycopg), its folder made for SQLite."""
+    if backend_name(url) == "sqlite":
+        return _sqlite_engine(url)
+    # pre_ping: a restarted PostgreSQL leaves dead pooled connections behind.
+    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True,
+                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})

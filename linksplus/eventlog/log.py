@@ -1,0 +1,244 @@
+"""`EventLog`: record payment webhooks exactly once, and read them back for reports."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from linksplus.config import DEFAULT_EVENTLOG_URL
+from linksplus.eventlog import frames, reports
+from linksplus.eventlog.engine import backend_name, make_engine
+from linksplus.eventlog.schema import deliveries, ensure_schema, events
+from linksplus.eventlog.writer import GroupCommitWriter
+from linksplus.webhooks.payload import PaymentEvent, summary, validate
+
+OUTCOMES = ("accepted", "duplicate", "rejected")
+# The delivery log is for looking at recent traffic; a flood of rejected requests must not
+# fill the disk. Every PRUNE_EVERY deliveries, rows older than the last KEEP are deleted.
+DELIVERIES_KEEP = 100_000
+PRUNE_EVERY = 1_000
+_REASON_MAX = 500
+_REMOTE_MAX = 100
+
+
+def _clip(value: Any, size: int) -> str | None:
+    if value is None:
+        return None
+    return str(value).replace("\x00", "")[:size]
+
+
+class EventLog:
+    """The event log at `url` (``sqlite:///file`` or ``postgresql+psycopg://...``).
+
+    Safe to share between threads: one engine with pooled connections for reads, and one
+    writer thread that commits writes in batches (see `writer`). The schema is made on first
+    use, so constructing an EventLog never touches the database.
+    """
+
+    def __init__(self, url: str = DEFAULT_EVENTLOG_URL):
+        self.url = str(url)
+        self.backend = backend_name(self.url)
+        self.engine = make_engine(self.url)
+        self._writer = GroupCommitWriter(self.engine)
+        self._schema_lock = threading.Lock()
+        self._schema_ready = False
+        self._delivery_counter = itertools.count(1)
+        insert = sqlite_insert if self.backend == "sqlite" else pg_insert
+        # RETURNING tells new from duplicate on both backends; rowcount is unreliable for
+        # INSERT ... ON CONFLICT across drivers.
+        self._insert_event = (insert(events)
+                              .on_conflict_do_nothing(index_elements=["event", "payment_id"])
+                              .returning(events.c.id))
+
+    def __repr__(self) -> str:
+        return f"EventLog({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def _ready(self) -> None:
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if not self._schema_ready:
+                ensure_schema(self.engine)
+                self._schema_ready = True
+
+    def close(self) -> None:
+        """Commit what was submitted, then release every connection."""
+        self._writer.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _delivery_row(self, outcome: str, reason: Any = None, event: Any = None,
+                      payment_id: Any = None, link_id: Any = None, remote: Any = None,
+                      received_at: datetime | None = None) -> dict[str, Any]:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
+        if isinstance(link_id, bool) or not isinstance(link_id, int):
+            link_id = None
+        return {"received_at": received_at or datetime.now(UTC), "outcome": outcome,
+                "reason": _clip(reason, _REASON_MAX), "event": _clip(event, 100),
+                "payment_id": _clip(payment_id, 255), "link_id": link_id,
+                "remote": _clip(remote, _REMOTE_MAX)}
+
+    def _insert_delivery(self, conn: Connection, row: dict[str, Any]) -> None:
+        conn.execute(deliveries.insert(), row)
+        if next(self._delivery_counter) % PRUNE_EVERY == 0:
+            newest = conn.execute(select(func.max(deliveries.c.id))).scalar() or 0
+            conn.execute(delete(deliveries).where(deliveries.c.id <= newest - DELIVERIES_KEEP))
+
+    def submit_record(self, payload: dict | PaymentEvent, *, raw: bytes | str | None = None,
+                      remote: str | None = None,
+                      received_at: datetime | None = None) -> Future:
+        """Queue one event; the future's result is True (new) or False (duplicate).
+
+        It resolves only after the transaction holding the row is committed. With `remote`
+        given, the delivery is also logged (accepted or duplicate) in the same transaction.
+        `raw` is the body as received, stored as the payload text when it is UTF-8.
+        PayloadError (a ValueError) is raised here when the payload is invalid.
+        """
+        parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
+        self._ready()
+        received_at = received_at or datetime.now(UTC)
+        row = {"event": parsed.event, "link_id": parsed.link_id,
+               "payment_id": parsed.payment_id, "amount": parsed.amount,
+               "currency": parsed.currency, "status": parsed.status,
+               "occurred_at": parsed.occurred_at, "received_at": received_at,
+               "payload": self._payload_text(parsed.payload, raw)}
+        delivery = None
+        if remote is not None:
+            delivery = self._delivery_row("accepted", event=parsed.event,
+                                          payment_id=parsed.payment_id,
+                                          link_id=parsed.link_id, remote=remote,
+                                          received_at=received_at)
+
+        def op(conn: Connection) -> bool:
+            new = conn.execute(self._insert_event, row).first() is not None
+            if delivery is not None:
+                self._insert_delivery(conn, {**delivery,
+                                             "outcome": "accepted" if new else "duplicate"})
+            return new
+
+        return self._writer.submit(op)
+
+    @staticmethod
+    def _payload_text(payload: dict, raw: bytes | str | None) -> str:
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raw = None
+        # The raw text keeps the sender's exact bytes; a JSON string cannot hold a bare NUL.
+        if isinstance(raw, str) and "\x00" not in raw:
+            return raw
+        return json.dumps(payload, separators=(",", ":"))
+
+    def record(self, payload: dict) -> bool:
+        """Store one webhook payload; True when new, False when (event, payment.id) exists.
+
+        The row is committed when this returns. PayloadError (ValueError) when invalid.
+        """
+        return self.submit_record(payload).result()
+
+    def submit_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
+                        payment_id: Any = None, link_id: Any = None,
+                        remote: str | None = None) -> Future:
+        """Queue one delivery-log row; the future resolves once it is committed."""
+        row = self._delivery_row(outcome, reason, event, payment_id, link_id, remote)
+        self._ready()
+        return self._writer.submit(lambda conn: self._insert_delivery(conn, row))
+
+    def record_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
+                        payment_id: Any = None, link_id: Any = None,
+                        remote: str | None = None) -> None:
+        """Log one delivery attempt: outcome ``accepted``, ``duplicate`` or ``rejected``."""
+        self.submit_delivery(outcome, reason, event, payment_id, link_id, remote).result()
+
+    def record_rejected(self, reason: str, data: Any = None,
+                        remote: str | None = None) -> Future:
+        """Queue a ``rejected`` delivery, with what can be read of the payload `data`."""
+        return self.submit_delivery("rejected", reason, remote=remote, **summary(data))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _rows(self, query) -> list:
+        self._ready()
+        with self.engine.connect() as conn:
+            return conn.execute(query).all()
+
+    def count(self) -> int:
+        """How many distinct events are stored."""
+        return int(self._rows(select(func.count()).select_from(events))[0][0])
+
+    def _event_query(self, columns: dict, start, end):
+        query = select(*(events.c[name] for name in columns))
+        query = reports.time_range(query, events.c.occurred_at, start, end)
+        return query.order_by(events.c.occurred_at, events.c.id)
+
+    def events(self, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+        """Stored events with start <= occurred_at < end, oldest first."""
+        cols = frames.EVENT_COLUMNS
+        return frames.to_frame(self._rows(self._event_query(cols, start, end)), cols)
+
+    def export(self, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+        """Like `events`, plus ``payload``: the JSON text as received, unknown fields kept."""
+        cols = frames.EXPORT_COLUMNS
+        return frames.to_frame(self._rows(self._event_query(cols, start, end)), cols)
+
+    def totals_by_currency(self, start: datetime | None = None,
+                           end: datetime | None = None) -> pd.DataFrame:
+        """Per currency: successful amount and count, failed count, payments, success rate."""
+        rows = [(*row, row[2] / row[4] if row[4] else 0.0)
+                for row in self._rows(reports.by_currency(start, end))]
+        return frames.to_frame(rows, frames.CURRENCY_COLUMNS)
+
+    def totals_by_status(self, start: datetime | None = None,
+                         end: datetime | None = None) -> pd.DataFrame:
+        """Per currency and status: how many payments and their total amount."""
+        return frames.to_frame(self._rows(reports.by_status(start, end)),
+                               frames.STATUS_COLUMNS)
+
+    def daily_totals(self, start: datetime | None = None, end: datetime | None = None,
+                     utc_offset_minutes: int = 0) -> pd.DataFrame:
+        """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
+        return frames.to_frame(self._rows(reports.daily(start, end, utc_offset_minutes)),
+                               frames.DAILY_COLUMNS)
+
+    def totals_by_link(self, start: datetime | None = None, end: datetime | None = None,
+                       link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Per link and currency: paid count and amount (successful), failed count."""
+        return frames.to_frame(self._rows(reports.by_link(start, end, link_ids)),
+                               frames.LINK_COLUMNS)
+
+    def deliveries(self, limit: int = 500) -> pd.DataFrame:
+        """The latest `limit` delivery attempts, newest first."""
+        cols = frames.DELIVERY_COLUMNS
+        query = (select(*(deliveries.c[name] for name in cols))
+                 .order_by(deliveries.c.id.desc()).limit(max(0, int(limit))))
+        return frames.to_frame(self._rows(query), cols)
+
+    def health(self) -> dict[str, Any]:
+        """``{"ok", "backend", "events"}``; ok False with an ``error`` when unreachable."""
+        try:
+            return {"ok": True, "backend": self.backend, "events": self.count()}
+        except Exception as exc:  # a health check reports, it does not raise
+            return {"ok": False, "backend": self.backend,
+                    "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}

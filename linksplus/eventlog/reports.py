@@ -1,0 +1,119 @@
+"""The report queries: every aggregate is a GROUP BY in SQL, always per currency.
+
+Reports count payments, not deliveries or events. When several events concern one payment
+(say ``pending`` and later ``successful``), the latest one in the time range (by
+``occurred_at``, then arrival) gives the payment's status and amount, so nothing is counted
+twice. Amounts stay integer minor units; two currencies are never added together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Integer, Select, case, cast, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String
+
+from linksplus.eventlog.schema import events
+
+SUCCESSFUL = "successful"
+FAILED = "failed"
+
+
+def as_utc(value: datetime | None, name: str) -> datetime | None:
+    """`value` in UTC; a naive datetime is taken to be UTC already."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime or None, not {type(value).__name__}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def time_range(query: Select, column, start: datetime | None, end: datetime | None) -> Select:
+    """`query` restricted to start <= column < end (either bound optional)."""
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if start is not None:
+        query = query.where(column >= start)
+    if end is not None:
+        query = query.where(column < end)
+    return query
+
+
+def payments(start: datetime | None, end: datetime | None):
+    """A subquery with one row per payment: its latest event in the range."""
+    rank = func.row_number().over(partition_by=events.c.payment_id,
+                                  order_by=(events.c.occurred_at.desc(), events.c.id.desc()))
+    ranked = select(events.c.payment_id, events.c.link_id, events.c.amount,
+                    events.c.currency, events.c.status, events.c.occurred_at,
+                    rank.label("rank"))
+    ranked = time_range(ranked, events.c.occurred_at, start, end).subquery("ranked")
+    return select(ranked).where(ranked.c.rank == 1).subquery("payments")
+
+
+def _count_if(condition) -> ColumnElement:
+    return cast(func.sum(case((condition, 1), else_=0)), BigInteger)
+
+
+def _sum_if(condition, amount) -> ColumnElement:
+    return cast(func.sum(case((condition, amount), else_=0)), BigInteger)
+
+
+def by_currency(start: datetime | None, end: datetime | None) -> Select:
+    p = payments(start, end)
+    ok = p.c.status == SUCCESSFUL
+    return (select(p.c.currency, _sum_if(ok, p.c.amount), _count_if(ok),
+                   _count_if(p.c.status == FAILED), func.count())
+            .group_by(p.c.currency).order_by(p.c.currency))
+
+
+def by_status(start: datetime | None, end: datetime | None) -> Select:
+    p = payments(start, end)
+    return (select(p.c.currency, p.c.status, func.count(),
+                   cast(func.sum(p.c.amount), BigInteger))
+            .group_by(p.c.currency, p.c.status).order_by(p.c.currency, p.c.status))
+
+
+class local_day(FunctionElement):  # lower case, like the SQL functions it stands for
+    """The calendar day of a UTC timestamp column, seen at a fixed UTC offset."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element, compiler, **kw):
+    column, minutes = list(element.clauses)
+    return (f"date({compiler.process(column, **kw)}, "
+            f"({compiler.process(minutes, **kw)}) || ' minutes')")
+
+
+@compiles(local_day, "postgresql")
+def _local_day_pg(element, compiler, **kw):
+    column, minutes = list(element.clauses)
+    return (f"CAST(({compiler.process(column, **kw)} AT TIME ZONE 'UTC') + "
+            f"make_interval(mins => {compiler.process(minutes, **kw)}) AS DATE)")
+
+
+def daily(start: datetime | None, end: datetime | None, utc_offset_minutes: int) -> Select:
+    if not isinstance(utc_offset_minutes, int) or abs(utc_offset_minutes) > 18 * 60:
+        raise ValueError("utc_offset_minutes must be an integer within ±1080")
+    p = payments(start, end)
+    day = local_day(p.c.occurred_at, cast(utc_offset_minutes, Integer)).label("day")
+    return (select(day, p.c.currency, cast(func.sum(p.c.amount), BigInteger), func.count())
+            .where(p.c.status == SUCCESSFUL)
+            .group_by(day, p.c.currency).order_by(day, p.c.currency))
+
+
+def by_link(start: datetime | None, end: datetime | None,
+            link_ids: Iterable[int] | None) -> Select:
+    p = payments(start, end)
+    ok = p.c.status == SUCCESSFUL
+    query = (select(p.c.link_id, p.c.currency, _count_if(ok), _sum_if(ok, p.c.amount),
+                    _count_if(p.c.status == FAILED))
+             .group_by(p.c.link_id, p.c.currency).order_by(p.c.link_id, p.c.currency))
+    if link_ids is not None:
+        query = query.where(p.c.link_id.in_([int(i) for i in link_ids]))
+    return query

@@ -1,0 +1,95 @@
+"""Helpers shared by the webhook tests: payloads, signing, polling and a load sender."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from linksplus.webhooks.signing import generate_secret, sign_headers
+
+SECRET = generate_secret()
+
+
+def payment_event(payment_id: str = "chrg_test_1", *, event: str = "payment.completed",
+                  link_id: int = 789, amount: int = 100000, currency: str = "thb",
+                  status: str = "successful", timestamp: str = "2026-02-14T10:35:00Z",
+                  **extra: Any) -> dict[str, Any]:
+    """A payload shaped like the brief's example."""
+    return {"event": event, "link_id": link_id,
+            "payment": {"id": payment_id, "amount": amount, "currency": currency,
+                        "status": status},
+            "timestamp": timestamp, **extra}
+
+
+def body_of(payload: Any) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def signed_headers(body: bytes, secret: str = SECRET, **kwargs) -> dict[str, str]:
+    return {"Content-Type": "application/json", **sign_headers(body, secret, **kwargs)}
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
+    """Poll `predicate` until it is truthy (its value is returned), else fail the test."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {message or predicate}")
+        time.sleep(interval)
+
+
+@dataclass
+class Outcome:
+    """What one sender saw: the status code, or None when the request failed."""
+
+    payment_id: str
+    status: int | None
+    answer: dict | None = None
+
+
+def send_all(url: str, payloads: list[dict], *, secret: str | None = SECRET,
+             concurrency: int = 50, verify: bool | str = True, timeout: float = 10.0,
+             on_answer=None) -> list[Outcome]:
+    """POST every payload with `concurrency` keep-alive senders; one Outcome each, in order.
+
+    `on_answer(outcome)` is called after each answer (e.g. to kill the server mid-run).
+    """
+
+    async def run() -> list[Outcome]:
+        results: list[Outcome | None] = [None] * len(payloads)
+        queue: asyncio.Queue = asyncio.Queue()
+        for i in range(len(payloads)):
+            queue.put_nowait(i)
+        limits = httpx.Limits(max_connections=concurrency,
+                              max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(limits=limits, timeout=timeout, verify=verify) as client:
+
+            async def sender() -> None:
+                while not queue.empty():
+                    i = queue.get_nowait()
+                    body = body_of(payloads[i])
+                    headers = (signed_headers(body, secret) if secret
+                               else {"Content-Type": "application/json"})
+                    pid = payloads[i]["payment"]["id"]
+                    try:
+                        resp = await client.post(url, content=body, headers=headers)
+                        outcome = Outcome(pid, resp.status_code, resp.json())
+                    except (httpx.HTTPError, ValueError):
+                        outcome = Outcome(pid, None)
+                    results[i] = outcome
+                    if on_answer is not None:
+                        on_answer(outcome)
+
+            await asyncio.gather(*(sender() for _ in range(concurrency)))
+        return [r for r in results if r is not None]
+
+    return asyncio.run(run())
