@@ -148,7 +148,7 @@ def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
 def _logout_button() -> None:
     authenticator = st.session_state.get("_authenticator")
     if authenticator is not None and st.session_state.get("authentication_status"):
-        authenticator.logout("Log out", location="sidebar", key="logout")
+        authenticator.logout("Log out", location="sidebar", key="console_logout")
 
 
 def logout_button() -> None:

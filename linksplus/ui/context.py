@@ -36,7 +36,7 @@ def browser_timezone() -> str:
 def user_teams(user: UserRecord) -> dict[int, str]:
     """The teams `user` may see, id -> name."""
     wide = user.teams == "*" or effective_role(user.roles) == "admin"
-    names = data.team_names() if wide else {}
+    names = data.team_names(every_team=wide)
     ids = teams_for(user, names.keys())
     return {t: names.get(t, f"Team {t}") for t in ids}
 

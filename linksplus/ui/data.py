@@ -82,21 +82,23 @@ def clear_api_cache() -> None:
     _templates.clear()
     _links_frame.clear()
     _teams.clear()
+    _sandbox_teams.clear()
 
 
 # -- teams -------------------------------------------------------------------------------------
 
 @st.cache_data(ttl=API_TTL, show_spinner=False)
-def _teams(base_url: str, auth: str, fingerprint: str, sandbox_url: str | None) -> dict[int, str]:
-    """Known teams and their names: the sandbox lists them; the real API has no team list,
-    so there the teams seen on the key's links are used, named by number."""
-    if sandbox_url:
-        try:
-            resp = requests.get(f"{sandbox_url.rstrip('/')}/_sandbox/teams", timeout=5)
-            resp.raise_for_status()
-            return {int(t["id"]): str(t.get("name") or f"Team {t['id']}") for t in resp.json()}
-        except (requests.RequestException, ValueError, KeyError, TypeError):
-            pass
+def _sandbox_teams(sandbox_url: str) -> dict[int, str]:
+    try:
+        resp = requests.get(f"{sandbox_url.rstrip('/')}/_sandbox/teams", timeout=5)
+        resp.raise_for_status()
+        return {int(t["id"]): str(t.get("name") or f"Team {t['id']}") for t in resp.json()}
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return {}
+
+
+@st.cache_data(ttl=API_TTL, show_spinner=False)
+def _teams(base_url: str, auth: str, fingerprint: str) -> dict[int, str]:
     try:
         return {t: f"Team {t}" for t in sorted({ln.team_id for ln in client().list_all_links()
                                                 if ln.team_id is not None})}
@@ -104,10 +106,14 @@ def _teams(base_url: str, auth: str, fingerprint: str, sandbox_url: str | None) 
         return {}
 
 
-def team_names() -> dict[int, str]:
-    """Team id -> name for every team the configuration can see (cached)."""
+def team_names(*, every_team: bool = False) -> dict[int, str]:
+    """Team id -> name. The sandbox lists its teams (cheap); the real API has none, so with
+    `every_team` the teams seen on the key's links are used, named by number."""
     s = current_settings()
-    return _teams(s.api_base_url, s.api_auth, key_fingerprint(s), s.sandbox_url)
+    names = _sandbox_teams(s.sandbox_url) if s.sandbox_url else {}
+    if every_team and not names:
+        names = _teams(s.api_base_url, s.api_auth, key_fingerprint(s))
+    return names
 
 
 # -- event log ---------------------------------------------------------------------------------
@@ -147,7 +153,7 @@ def _far_future() -> datetime:
 
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=32)
-def _events(url: str, start: datetime, end: datetime, _bucket: int) -> pd.DataFrame:
+def _events(url: str, start: datetime, end: datetime) -> pd.DataFrame:
     frame = eventlog().events(start, end)
     if frame is None or frame.empty:
         return pd.DataFrame(columns=EVENT_COLUMNS)
@@ -159,7 +165,7 @@ def events(start: datetime | None = None, end: datetime | None = None) -> pd.Dat
     for a few seconds."""
     start = start or _EPOCH
     end = end or _far_future().replace(hour=0, minute=0, second=0, microsecond=0)
-    return _events(current_settings().eventlog_url, start, end, 0)
+    return _events(current_settings().eventlog_url, start, end)
 
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=8)

@@ -1,0 +1,100 @@
+"""Login, roles and teams: who sees what, and what cannot be reached."""
+
+from __future__ import annotations
+
+import pytest
+from app_helpers import PASSWORD, no_exception, texts
+
+SALES_PAGES = ["pages/links.py", "pages/templates.py", "pages/create_link.py",
+               "pages/payments.py"]
+ADMIN_PAGES = ["pages/webhook_log.py", "pages/settings.py"]
+
+
+@pytest.mark.parametrize("role", ["sales", "manager"])
+def test_sales_and_manager_get_the_four_pages_only(make_app, sandbox, role):
+    sandbox.seed_links(101, 3)
+    at = make_app(role).run()
+    no_exception(at)
+    for page in SALES_PAGES:
+        at.switch_page(page).run()
+        no_exception(at)
+        assert at.title, page
+    for page in ADMIN_PAGES:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def test_admin_gets_every_page(make_app, sandbox):
+    sandbox.seed_links(101, 3)
+    at = make_app("admin").run()
+    for page in SALES_PAGES + ADMIN_PAGES:
+        at.switch_page(page).run()
+        no_exception(at)
+        assert at.title
+
+
+def test_a_team_in_the_url_that_is_not_yours_is_refused(make_app, sandbox):
+    sandbox.seed_links(102, 3)
+    for page in SALES_PAGES:
+        at = make_app("sales", query={"team": "102"})
+        at.run()
+        if page != "pages/links.py":
+            at.switch_page(page).run()
+            at.query_params["team"] = "102"
+            at.run()
+        no_exception(at)
+        assert "You do not have access to team 102" in texts(at), page
+        assert not at.dataframe, page
+
+
+def test_manager_may_open_both_teams(make_app, sandbox):
+    sandbox.seed_links(102, 2)
+    at = make_app("manager", query={"team": "102"}).run()
+    no_exception(at)
+    assert "do not have access" not in texts(at)
+    assert len(at.dataframe[0].value) == 2
+    assert at.selectbox(key="team_picker").value == 102
+    assert make_app("manager", query={"team": "103"}).run().error
+
+
+def test_login_form_then_wrong_and_right_password(make_app):
+    at = make_app(None).run()
+    no_exception(at)
+    assert at.text_input(key="login_username")
+    at.text_input(key="login_username").set_value("sales")
+    at.text_input(key="login_password").set_value("wrong password")
+    at.button[0].click().run()
+    assert "do not match" in texts(at)
+    assert not at.session_state["authentication_status"]
+    at.text_input(key="login_password").set_value(PASSWORD)
+    at.button[0].click().run()
+    no_exception(at)
+    assert at.session_state["authentication_status"] is True
+    assert at.session_state["roles"] == ["sales"]
+
+
+def test_repeated_failures_are_slowed_down(make_app):
+    at = make_app(None).run()
+    at.text_input(key="login_username").set_value("manager")
+    for _ in range(4):
+        at.text_input(key="login_password").set_value("nope")
+        at.button[0].click().run()
+    at.text_input(key="login_password").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert "Too many failed attempts" in texts(at)
+    assert not at.session_state["authentication_status"]
+
+
+def test_missing_cookie_key_shows_the_setup_page(make_app):
+    at = make_app("sales", overrides={"cookie_key": ""}).run()
+    no_exception(at)
+    assert "needs setting up" in texts(at)
+    assert "cookie_key" in texts(at) and "LINKSPLUS_COOKIE_KEY" in texts(at)
+
+
+def test_a_rejected_key_says_what_to_do(make_app, sandbox):
+    at = make_app("sales", overrides={"api_key": "skey_test_wrong_key_1234"}).run()
+    no_exception(at)
+    page = texts(at)
+    assert "did not accept the API key" in page and "LINKSPLUS_API_KEY" in page
+    assert "skey_test_wrong_key_1234" not in page

@@ -1,0 +1,69 @@
+"""The Create link page: errors beside fields, one link per form, success panel."""
+
+from __future__ import annotations
+
+from app_helpers import no_exception, texts
+
+
+def _template(sandbox, team=101):
+    sandbox.seed_links(team, 1)
+    return sandbox.client().list_templates(team)[0]
+
+
+def _fill(at, name="Deposit 1042", amount="1,250.50", webhook=""):
+    at.text_input(key="cl_name").set_value(name)
+    at.text_input(key="cl_amount").set_value(amount)
+    at.text_input(key="cl_webhook").set_value(webhook)
+    return at
+
+
+def _submit(at):
+    at.button(key="FormSubmitter:create_link-Create link").click().run()
+    return at
+
+
+def test_template_defaults_fill_the_form(make_app, sandbox):
+    template = _template(sandbox)
+    at = make_app("sales").run().switch_page("pages/create_link.py").run()
+    no_exception(at)
+    assert at.selectbox(key="cl_template").value == template.id
+    if template.currency:
+        assert at.selectbox(key="cl_currency").value == template.currency.lower()
+
+
+def test_errors_appear_beside_their_fields(make_app, sandbox):
+    _template(sandbox)
+    before = len(sandbox.client().list_links(101))
+    at = make_app("sales").run().switch_page("pages/create_link.py").run()
+    at.selectbox(key="cl_currency").set_value("thb")
+    _submit(_fill(at, name="", amount="10.505", webhook="http://example.com/hook"))
+    no_exception(at)
+    page = texts(at)
+    assert "Give the link a name" in page
+    assert "at most 2 decimals" in page
+    assert "must start with https://" in page
+    assert len(sandbox.client().list_links(101)) == before
+
+
+def test_one_click_makes_one_link_even_when_retried(make_app, sandbox):
+    _template(sandbox)
+    before = {ln.id for ln in sandbox.client().list_links(101)}
+    at = make_app("sales").run().switch_page("pages/create_link.py").run()
+    at.selectbox(key="cl_currency").set_value("thb")
+    key = at.session_state["cl_idem"]
+    sandbox.faults(error_rate=1.0)
+    _submit(_fill(at))
+    assert "was not created" in texts(at)
+    assert at.session_state["cl_idem"] == key  # a retry reuses the key
+    sandbox.faults(0, 0)
+    _submit(at)
+    no_exception(at)
+    new = [ln for ln in sandbox.client().list_links(101) if ln.id not in before]
+    assert len(new) == 1
+    assert new[0].amount == 125050 and new[0].name == "Deposit 1042"
+    assert new[0].payment_url in [c.value for c in at.code]
+    assert at.session_state["cl_idem"] != key  # renewed only after the success
+    assert "is ready" in texts(at)
+    # A second click right after (a double click) makes nothing more.
+    _submit(at)
+    assert len([ln for ln in sandbox.client().list_links(101) if ln.id not in before]) == 1

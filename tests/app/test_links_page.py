@@ -1,0 +1,86 @@
+"""The Links page: filters narrow the table, the URL carries them, the CSV is the view."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from app_helpers import no_exception, texts
+
+from linksplus.eventlog import EventLog
+
+
+def _links(sandbox, team=101):
+    return sandbox.client().list_links(team)
+
+
+def test_filters_narrow_the_table_and_go_to_the_url(make_app, sandbox):
+    sandbox.seed_links(101, 40)
+    links = _links(sandbox)
+    at = make_app("sales").run()
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert sorted(table["id"]) == sorted(ln.id for ln in links)
+
+    status = links[0].status
+    at.multiselect(key="lf_status").set_value([status]).run()
+    expected = sorted(ln.id for ln in links if ln.status == status)
+    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert at.query_params["status"] == [status]
+
+    word = links[0].name.split()[0]
+    at.text_input(key="lf_text").set_value(word).run()
+    expected = sorted(ln.id for ln in links if ln.status == status
+                      and word.lower() in ln.name.lower())
+    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert at.query_params["q"] == [word]
+
+    # The CSV the button serves holds exactly the rows on screen.
+    csv = pd.read_csv(io.BytesIO(at.session_state["_links_csv"]()))
+    assert list(csv["link_id"]) == list(at.dataframe[0].value["id"])
+
+
+def test_amount_range_per_currency_typed_like_money(make_app, sandbox):
+    sandbox.seed_links(101, 40)
+    links = _links(sandbox)
+    cur = links[0].currency
+    amounts = sorted(ln.amount for ln in links if ln.currency == cur)
+    low = amounts[len(amounts) // 2]
+    from linksplus.money import format_amount
+    at = make_app("sales").run()
+    at.selectbox(key="lf_cur").set_value(cur).run()
+    at.text_input(key="lf_min").set_value(format_amount(low, cur)).run()
+    no_exception(at)
+    expected = sorted(ln.id for ln in links if ln.currency == cur and ln.amount >= low)
+    assert sorted(at.dataframe[0].value["id"]) == expected
+    at.text_input(key="lf_min").set_value("12,34.5").run()
+    assert "is not an amount" in texts(at)
+
+
+def test_a_shared_url_opens_the_same_view_and_link(make_app, sandbox, secrets):
+    sandbox.seed_links(101, 10)
+    link = _links(sandbox)[0]
+    log = EventLog(secrets["eventlog_url"])
+    log.record({"event": "payment.completed", "link_id": link.id,
+                "payment": {"id": "chrg_test_1", "amount": link.amount,
+                            "currency": link.currency, "status": "successful"},
+                "timestamp": "2026-02-14T10:35:00Z"})
+    at = make_app("sales", query={"q": link.name, "link": str(link.id)}).run()
+    no_exception(at)
+    assert at.text_input(key="lf_text").value == link.name
+    assert link.id in list(at.dataframe[0].value["id"])
+    assert link.payment_url in [c.value for c in at.code]  # the URL with its copy button
+    assert at.get("imgs")  # the QR code
+    row = at.dataframe[0].value.set_index("id").loc[link.id]
+    assert row["paid_count"] == 1
+    assert "chrg_test_1" in list(at.dataframe[1].value["payment_id"])
+
+
+def test_a_link_of_another_team_is_not_shown(make_app, sandbox):
+    sandbox.seed_links(101, 2)
+    sandbox.seed_links(102, 2)
+    other = _links(sandbox, 102)[0]
+    at = make_app("sales", query={"link": str(other.id)}).run()
+    no_exception(at)
+    assert other.payment_url not in [c.value for c in at.code]
+    assert "is not one of" in texts(at)
