@@ -7,6 +7,7 @@ Links+ answers with the same link instead of making a second one.
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import streamlit as st
@@ -20,6 +21,7 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import field_error, money_hint, parse_money, show_error
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 
+DOUBLE_CLICK_SECONDS = 2.0
 FORM_KEYS = ("cl_name", "cl_amount", "cl_currency", "cl_multiple", "cl_additional",
              "cl_webhook")
 
@@ -51,6 +53,8 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     """The submit button's callback: validate, then create (runs before the page redraws,
     so errors appear beside their fields in the same run)."""
     s = st.session_state
+    if time.monotonic() - s.get("cl_last_success", -DOUBLE_CLICK_SECONDS) < DOUBLE_CLICK_SECONDS:
+        return  # the second click of a double click: the link is already made
     errors: dict[str, str] = {}
     s.pop("cl_api_error", None)
     currency = s.get("cl_currency")
@@ -84,6 +88,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
         s["cl_api_error"] = exc
         return
     s["cl_created"] = link.to_dict()
+    s["cl_last_success"] = time.monotonic()
     s["cl_toast"] = True
     del s["cl_idem"]  # the next link gets a new key
     for key in ("cl_name", "cl_additional", "cl_webhook"):

@@ -1,0 +1,152 @@
+"""Benchmark: the Links page (AppTest) for a team with 20,000 links, against a bare page.
+
+Seeds a sandbox team with 20,000 links, then in one run times with AppTest:
+  * the Links page's first load (API fetch, frame build, render),
+  * a filter change on it (must be served from cache: the API calls are counted),
+  * a bare page doing only ``st.dataframe(df)`` on the same 20,000-row frame.
+Prints the medians and the ratio filter-change / bare (target <= 1.5) and the number of
+API requests made during the filter changes (target 0).
+
+    .venv/bin/python bench/app_links_page.py [--links 20000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from linksplus.client import LinksPlusClient  # noqa: E402
+from linksplus.console.users import UserRecord, hash_password, save_users  # noqa: E402
+from linksplus.devserver import ServerProcess, free_port  # noqa: E402
+
+API_KEY = "skey_test_bench_app_key"
+TEAM = 101
+
+BARE_PAGE = '''
+import pandas as pd
+import streamlit as st
+
+@st.cache_resource
+def frame():
+    return pd.read_pickle({path!r})
+
+st.dataframe(frame())
+'''
+
+
+class RequestCounter:
+    """Counts every call LinksPlusClient sends (the app runs in this process)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._orig = LinksPlusClient._request
+
+    def install(self) -> None:
+        orig = self._orig
+        counter = self
+
+        def counted(client, *args, **kwargs):
+            counter.count += 1
+            return orig(client, *args, **kwargs)
+
+        LinksPlusClient._request = counted
+
+
+def seed(url: str, count: int) -> None:
+    left = count
+    while left > 0:
+        n = min(left, 5000)
+        resp = requests.post(f"{url}/_sandbox/teams/{TEAM}/links/seed", json={"count": n},
+                             timeout=300)
+        resp.raise_for_status()
+        left -= n
+
+
+def timed_run(at: AppTest) -> float:
+    started = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(at.exception[0].value)
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--links", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = ServerProcess(["sandbox", "--port", str(port), "--api-key", API_KEY,
+                            "--data", "empty"], health_url=f"{url}/_sandbox/health",
+                           log_path=tmp / "sandbox.log").start()
+    try:
+        started = time.perf_counter()
+        seed(url, args.links)
+        print(f"seeded {args.links:,} links in {time.perf_counter() - started:.1f} s")
+        users = tmp / "users.yaml"
+        save_users(users, [UserRecord("sales", "Sales", "", ["sales"], [TEAM],
+                                      hash_password("bench-password"))])
+        secrets = {"api_base_url": url, "api_key": API_KEY, "users_file": str(users),
+                   "cookie_key": "bench-cookie-key-0123456789abcdef",
+                   "eventlog_url": f"sqlite:///{tmp}/events.db"}
+        counter = RequestCounter()
+        counter.install()
+
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.secrets["linksplus"] = secrets
+        for key, value in {"authentication_status": True, "username": "sales",
+                           "name": "Sales", "roles": ["sales"]}.items():
+            at.session_state[key] = value
+        first = timed_run(at)
+        first_calls = counter.count
+        rows = len(at.dataframe[0].value)
+        print(f"first load: {first * 1000:.0f} ms, {first_calls} API requests, {rows:,} rows")
+
+        # Filter changes: a status filter (keeps about a quarter of the rows) alternating
+        # with none (all 20,000 rows back), so every run really changes the table.
+        counter.count = 0
+        filter_times = []
+        for i in range(args.rounds * 2):
+            at.multiselect(key="lf_status").set_value(["active"] if i % 2 == 0 else [])
+            filter_times.append(timed_run(at))
+        filter_calls = counter.count
+
+        frame_path = tmp / "frame.pkl"
+        at_frame = at.dataframe[0].value
+        at_frame.to_pickle(frame_path)
+        page = tmp / "bare_page.py"
+        page.write_text(BARE_PAGE.format(path=str(frame_path)))
+        bare = AppTest.from_file(str(page), default_timeout=120)
+        timed_run(bare)  # warm the cache_resource read
+        bare_times = [timed_run(bare) for _ in range(args.rounds * 2)]
+
+        f_med = statistics.median(filter_times)
+        b_med = statistics.median(bare_times)
+        print(f"filter change (median of {len(filter_times)}): {f_med * 1000:.0f} ms "
+              f"(max {max(filter_times) * 1000:.0f} ms)")
+        print(f"bare st.dataframe page, {len(at_frame):,} rows (median of {len(bare_times)}): "
+              f"{b_med * 1000:.0f} ms")
+        print(f"ratio filter change / bare: {f_med / b_med:.2f}  (target <= 1.5)")
+        print(f"API requests during the filter changes: {filter_calls}  (target 0)")
+        return 0 if f_med / b_med <= 1.5 and filter_calls == 0 else 1
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
