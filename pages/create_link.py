@@ -3,4 +3,4 @@
 from linksplus.ui import create_view
 from linksplus.ui.context import page_context
 
-create_view.render(page_context())
+create_view.render(page_context("create"))

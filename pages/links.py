@@ -3,4 +3,4 @@
 from linksplus.ui import links_view
 from linksplus.ui.context import page_context
 
-links_view.render(page_context())
+links_view.render(page_context("links"))

@@ -3,4 +3,4 @@
 from linksplus.ui import payments_view
 from linksplus.ui.context import page_context
 
-payments_view.render(page_context())
+payments_view.render(page_context("payments"))

@@ -3,4 +3,4 @@
 from linksplus.ui import admin_views
 from linksplus.ui.context import page_context
 
-admin_views.settings_page(page_context(needs_team=False))
+admin_views.settings_page(page_context("settings", needs_team=False))

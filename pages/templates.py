@@ -3,4 +3,4 @@
 from linksplus.ui import templates_view
 from linksplus.ui.context import page_context
 
-templates_view.render(page_context())
+templates_view.render(page_context("templates"))

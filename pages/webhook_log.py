@@ -3,4 +3,4 @@
 from linksplus.ui import admin_views
 from linksplus.ui.context import page_context
 
-admin_views.webhook_log(page_context(needs_team=False))
+admin_views.webhook_log(page_context("webhooks", needs_team=False))

@@ -8,7 +8,13 @@ import streamlit as st
 
 from linksplus.config import Settings
 from linksplus.console.links_table import DEFAULT_TZ, zone
-from linksplus.console.users import UserRecord, allowed_team, effective_role, teams_for
+from linksplus.console.users import (
+    UserRecord,
+    allowed_team,
+    effective_role,
+    pages_for,
+    teams_for,
+)
 from linksplus.ui import data
 from linksplus.ui.auth import current_user
 from linksplus.ui.settings import current_settings
@@ -46,13 +52,18 @@ def _on_team_change() -> None:
     st.query_params["team"] = str(st.session_state["team_picker"])
 
 
-def page_context(*, needs_team: bool = True) -> PageContext:
-    """The context of a page run. Refuses (and stops) when ``?team=`` names a team the user
-    does not belong to, or when the user has no team."""
+def page_context(page: str, *, needs_team: bool = True) -> PageContext:
+    """The context of a run of `page` (a page key). Refuses (and stops) when the user's role
+    does not offer that page, when ``?team=`` names a team the user does not belong to, or
+    when the user has no team."""
     settings = current_settings()
     user = current_user(settings)
     if user is None:  # app.py logs in first; this only guards direct imports of a page
         st.error("Please log in again.")
+        st.stop()
+    if page not in pages_for(user.roles):
+        # st.navigation already leaves the page out; this guards a direct run anyway.
+        st.error("This page is not available to you.", icon=":material/block:")
         st.stop()
     teams = user_teams(user)
     tz = browser_timezone()
