@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 
 from linksplus.models import Link, Template
@@ -75,8 +76,11 @@ def with_payments(frame: pd.DataFrame, totals_by_link: pd.DataFrame | None) -> p
         out = out.merge(totals, on=["id", "currency"], how="left")
         for col in ("paid_count", "paid_amount", "failed_count"):
             out[col] = out[col].fillna(0).astype("int64")
-    out["paid_text"] = [_fmt(a, c) if n else "" for a, c, n in
-                        zip(out["paid_amount"], out["currency"], out["paid_count"], strict=True)]
+    out["paid_text"] = ""
+    paid = out["paid_count"] > 0  # format only the paid rows: most links have none
+    if paid.any():
+        out.loc[paid, "paid_text"] = [_fmt(a, c) for a, c in zip(
+            out.loc[paid, "paid_amount"], out.loc[paid, "currency"], strict=True)]
     return out
 
 
@@ -225,7 +229,7 @@ def display_frame(frame: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
         "template": frame["template"],
         "amount_text": frame["amount_text"],
         "currency": frame["currency"].str.upper(),
-        "use": frame["multiple_usage"].map({True: "Multiple", False: "Single"}),
+        "use": np.where(frame["multiple_usage"].to_numpy(dtype=bool), "Multiple", "Single"),
         "created": frame["created_at"].dt.tz_convert(z).dt.tz_localize(None),
         "payment_url": frame["payment_url"],
         "paid_count": frame.get("paid_count", 0),

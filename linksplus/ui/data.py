@@ -55,7 +55,9 @@ def _templates(base_url: str, auth: str, fingerprint: str, team_id: int) -> list
     return client().list_templates(team_id)
 
 
-@st.cache_data(ttl=API_TTL, show_spinner=False, max_entries=64)
+# A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
+# every rerun (callers copy before changing it; with_payments and filters never mutate).
+@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=64)
 def _links_frame(base_url: str, auth: str, fingerprint: str, team_id: int) -> pd.DataFrame:
     return links_frame(_links(base_url, auth, fingerprint, team_id),
                        _templates(base_url, auth, fingerprint, team_id))
