@@ -50,7 +50,7 @@ class EventLog:
         self.url = str(url)
         self.backend = backend_name(self.url)
         self.engine = make_engine(self.url)
-        self._writer = GroupCommitWriter(self.engine)
+        self._writer = GroupCommitWriter(self.engine, prepare=self._ready)
         self._schema_lock = threading.Lock()
         self._schema_ready = False
         self._delivery_counter = itertools.count(1)
@@ -110,13 +110,15 @@ class EventLog:
                       received_at: datetime | None = None) -> Future:
         """Queue one event; the future's result is True (new) or False (duplicate).
 
+        Never blocks on the database (the writer thread does all of it), so an event loop
+        may call it and await ``asyncio.wrap_future`` of the answer.
+
         It resolves only after the transaction holding the row is committed. With `remote`
         given, the delivery is also logged (accepted or duplicate) in the same transaction.
         `raw` is the body as received, stored as the payload text when it is UTF-8.
         PayloadError (a ValueError) is raised here when the payload is invalid.
         """
         parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
-        self._ready()
         received_at = received_at or datetime.now(UTC)
         row = {"event": parsed.event, "link_id": parsed.link_id,
                "payment_id": parsed.payment_id, "amount": parsed.amount,
@@ -163,7 +165,6 @@ class EventLog:
                         remote: str | None = None) -> Future:
         """Queue one delivery-log row; the future resolves once it is committed."""
         row = self._delivery_row(outcome, reason, event, payment_id, link_id, remote)
-        self._ready()
         return self._writer.submit(lambda conn: self._insert_delivery(conn, row))
 
     def record_delivery(self, outcome: str, reason: str | None = None, event: Any = None,

@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from linksplus.eventlog.schema import SchemaError
+
 log = logging.getLogger(__name__)
 
 Operation = Callable[[Connection], Any]
@@ -29,8 +31,12 @@ _STOP = object()
 class GroupCommitWriter:
     """Runs submitted operations in batched transactions on a background thread."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 500, name: str = "eventlog-writer"):
+    def __init__(self, engine: Engine, *, prepare: Callable[[], None] | None = None,
+                 max_batch: int = 500, name: str = "eventlog-writer"):
+        """`prepare` runs on the writer thread before each batch (e.g. to make the schema),
+        so callers on an event loop never wait on the database themselves."""
         self._engine = engine
+        self._prepare = prepare
         self._max_batch = max_batch
         self._name = name
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -90,10 +96,12 @@ class GroupCommitWriter:
         if not batch:
             return
         try:
+            if self._prepare is not None:
+                self._prepare()
             with self._engine.begin() as conn:
                 results = [op(conn) for op, _ in batch]
-        except OperationalError as exc:
-            # The database is unreachable, locked or full: every op would fail the same way.
+        except (OperationalError, SchemaError) as exc:
+            # The database is unreachable, locked, full or too new: every op would fail alike.
             for _, future in batch:
                 future.set_exception(exc)
             return

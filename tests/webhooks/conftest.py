@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL
 
-from linksplus.devserver import free_port
+from linksplus.devserver import ServerProcess, free_port
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -129,3 +129,39 @@ def db_url(request) -> str:
     """The URL of a fresh, empty event-log database: once SQLite, once PostgreSQL."""
     return request.getfixturevalue(f"{'pg' if request.param == 'postgresql' else 'sqlite'}_url")
 
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def start_receiver():
+    """Start ``linksplus webhooks`` subprocesses; each is stopped when the test ends.
+
+    ``start_receiver(db_url, port=None, secret=..., certfile=None, keyfile=None, ca=None)``
+    answers the running ServerProcess, with ``.url`` (the webhook URL) and ``.log_path``.
+    """
+    started: list[ServerProcess] = []
+
+    def start(db_url: str, *, port: int | None = None, secret: str | None = None,
+              certfile: str | None = None, keyfile: str | None = None,
+              ca: str | None = None) -> ServerProcess:
+        port = port or free_port()
+        scheme = "https" if certfile else "http"
+        args = ["webhooks", "--port", str(port), "--db", db_url]
+        if secret:
+            args += ["--secret", secret]
+        if certfile:
+            args += ["--ssl-certfile", certfile, "--ssl-keyfile", keyfile]
+        server = ServerProcess(args, health_url=f"{scheme}://127.0.0.1:{port}/healthz",
+                               log_path=ARTIFACTS / "logs" / f"receiver-{port}.log",
+                               verify=ca or True)
+        started.append(server)
+        server.start()
+        server.url = f"{scheme}://127.0.0.1:{port}/webhooks/linksplus"
+        server.port = port
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,0 +1,205 @@
+"""The webhook receiver: an ASGI app that records Links+ payment events exactly once.
+
+``POST /webhooks/linksplus`` checks size, signature (when a secret is set) and payload, then
+hands the event to the event log's group-commit writer and answers only once the row is
+committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already stored: the same payment
+comes from the system, dashboard and custom webhooks, and from retries). Rejections answer
+400 (malformed or invalid; the JSON names the field), 401 (signature), 413 (over 64 KiB), and
+503 when the database cannot take the event (the sender retries later). Every attempt goes
+to the delivery log. ``GET /healthz`` reports the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import Future
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from linksplus.config import DEFAULT_EVENTLOG_URL
+from linksplus.eventlog import EventLog
+from linksplus.webhooks.payload import MAX_BODY_BYTES, PayloadError, parse_body, validate
+from linksplus.webhooks.signing import SignatureError, decode_secret, verify
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/linksplus"
+HEALTH_PATH = "/healthz"
+# The two answers of the hot path, encoded once.
+_ACCEPTED = b'{"status":"accepted"}'
+_DUPLICATE = b'{"status":"duplicate"}'
+
+
+class Rejection(Exception):
+    """A delivery refused with `status`; `reason` is said to the sender and logged."""
+
+    def __init__(self, status: int, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.status, self.reason, self.field = status, reason, field
+
+    def response(self) -> JSONResponse:
+        content: dict[str, Any] = {"status": "rejected", "reason": self.reason}
+        if self.field:
+            content["field"] = self.field
+        return JSONResponse(content, status_code=self.status)
+
+
+def parse_secrets(secret: str | None) -> list[str]:
+    """The configured secrets: several, comma-separated, while one is being rotated.
+
+    ValueError when one is not base64, so a typo stops the receiver at start, not later.
+    """
+    secrets = [s.strip() for s in (secret or "").split(",") if s.strip()]
+    for value in secrets:
+        decode_secret(value)
+    return secrets
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refused (413) as soon as it is known to exceed `limit` bytes.
+
+    Content-Length is checked first, then the bytes actually streamed, since a sender may
+    use chunked encoding or announce less than it sends.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise Rejection(400, "Content-Length is not a number") from None
+        if size > limit:
+            raise Rejection(413, f"body larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Rejection(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _best_effort_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _log_failure(future: Future) -> None:
+    if future.exception() is not None:
+        log.warning("could not log a rejected delivery: %s", future.exception())
+
+
+def create_app(eventlog_or_url: EventLog | str | None = None,
+               secret: str | None = None) -> Starlette:
+    """The receiver as an ASGI app, recording into an EventLog or the log at a URL.
+
+    An EventLog made here from a URL is closed when the app shuts down; one passed in is
+    left to its owner. `secret`: base64, several comma-separated during a rotation; None
+    accepts unsigned events (a warning is logged).
+    """
+    owns_log = not isinstance(eventlog_or_url, EventLog)
+    event_log = (EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log
+                 else eventlog_or_url)
+    secrets = parse_secrets(secret)
+    if not secrets:
+        log.warning("No webhook secret is set: UNSIGNED events are accepted. Set "
+                    "--secret (or LINKSPLUS_WEBHOOK_SECRET) to check Omise-Signature.")
+
+    def reject(rejection: Rejection, data: Any, remote: str | None) -> Response:
+        with contextlib.suppress(RuntimeError):  # the log is closed: shutting down
+            event_log.record_rejected(rejection.reason, data, remote).add_done_callback(
+                _log_failure)
+        return rejection.response()
+
+    async def receive(request: Request) -> Response:
+        remote = request.client.host if request.client else None
+        body = b""
+        try:
+            body = await read_body(request)
+            if secrets:
+                try:
+                    verify(body, request.headers, secrets)
+                except SignatureError as exc:
+                    raise Rejection(401, f"signature: {exc}") from None
+            try:
+                event = validate(parse_body(body))
+            except PayloadError as exc:
+                raise Rejection(400, str(exc), exc.field) from None
+        except Rejection as rejection:
+            data = None if rejection.status == 413 else _best_effort_json(body)
+            return reject(rejection, data, remote)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        try:
+            # Awaits the commit, not a thread: the writer thread resolves the future.
+            new = await asyncio.wrap_future(
+                event_log.submit_record(event, raw=body, remote=remote))
+        except Exception as exc:
+            log.error("could not record %s %s: %s", event.event, event.payment_id, exc)
+            return JSONResponse({"status": "error",
+                                 "reason": "the event log is unavailable; retry later"},
+                                status_code=503)
+        return Response(_ACCEPTED if new else _DUPLICATE, media_type="application/json")
+
+    def healthz(request: Request) -> Response:  # sync: Starlette runs it in a thread
+        health = event_log.health()
+        return JSONResponse({"status": "ok" if health["ok"] else "unavailable",
+                             "database": health}, status_code=200 if health["ok"] else 503)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Make the schema now rather than on the first delivery, and say if the DB is down.
+        health = await run_in_threadpool(event_log.health)
+        if not health["ok"]:
+            log.warning("the event log is not reachable yet (%s); deliveries get 503 until "
+                        "it is", health.get("error"))
+        try:
+            yield
+        finally:
+            if owns_log:
+                await run_in_threadpool(event_log.close)
+
+    app = Starlette(routes=[Route(WEBHOOK_PATH, receive, methods=["POST"]),
+                            Route(HEALTH_PATH, healthz, methods=["GET"])],
+                    lifespan=lifespan)
+    app.state.eventlog = event_log
+    return app
+
+
+def run(app: Any, host: str, port: int, ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None) -> None:
+    """Serve an ASGI app with the receiver's uvicorn settings (the bench's no-op uses it too).
+
+    No access log: the delivery log records every attempt, and a line per request would
+    cost a large share of the receiver's time.
+    """
+    uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+                access_log=False, log_level="info", timeout_graceful_shutdown=10)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8766, db_url: str | None = None,
+          secret: str | None = None, ssl_certfile: str | None = None,
+          ssl_keyfile: str | None = None) -> None:
+    """Run the receiver until interrupted (``linksplus webhooks``)."""
+    url = db_url or DEFAULT_EVENTLOG_URL
+    try:
+        app = create_app(url, secret)
+    except ValueError as exc:  # a secret that is not base64, or an unsupported URL
+        raise SystemExit(f"linksplus webhooks: {exc}") from None
+    scheme = "https" if ssl_certfile else "http"
+    shown = app.state.eventlog.engine.url.render_as_string(hide_password=True)
+    print(f"Links+ webhook receiver listening on {scheme}://{host}:{port}{WEBHOOK_PATH} "
+          f"(event log: {shown})", flush=True)
+    run(app, host, port, ssl_certfile, ssl_keyfile)
