@@ -1,0 +1,59 @@
+"""Injected trouble for the real API's paths: added latency and 500 answers.
+
+Tests configure it through ``POST /_sandbox/faults``. A share of requests (`error_rate`,
+drawn from a seeded generator when `seed` is given) or the next `fail_next` requests answer
+500. For a create, a random fault strikes after the link was made half of the time, and a
+`fail_next` fault does when `fail_after_create` is set: the answer is lost but the link
+exists, which is exactly the case Idempotency-Key retries must survive.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from enum import Enum
+
+
+class Fault(Enum):
+    """What to do with one request."""
+
+    NONE = "none"
+    BEFORE = "before"  # answer 500 without doing anything
+    AFTER = "after"  # do the work, then answer 500 (the answer is lost)
+
+
+class Faults:
+    """The current fault settings; `draw` decides one request's fate."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        self.configure()
+
+    def configure(self, *, error_rate: float = 0.0, latency_ms: int = 0,
+                  seed: int | None = None, fail_next: int = 0,
+                  fail_after_create: bool = False) -> None:
+        with self._lock:
+            self.error_rate = float(error_rate)
+            self.latency_ms = int(latency_ms)
+            self.fail_next = int(fail_next)
+            self.fail_after_create = bool(fail_after_create)
+            self._rng = random.Random(seed)
+
+    def settings(self) -> dict:
+        return {"error_rate": self.error_rate, "latency_ms": self.latency_ms,
+                "fail_next": self.fail_next, "fail_after_create": self.fail_after_create}
+
+    def draw(self, *, is_create: bool) -> Fault:
+        """The fault for the request now arriving (consumes one `fail_next`)."""
+        with self._lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return Fault.AFTER if is_create and self.fail_after_create else Fault.BEFORE
+            if self.error_rate <= 0 or self._rng.random() >= self.error_rate:
+                return Fault.NONE
+            if is_create and self._rng.random() < 0.5:
+                return Fault.AFTER
+            return Fault.BEFORE
