@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
-import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -123,5 +123,6 @@ def serve(host: str = "127.0.0.1", port: int = 8765, data: str = "demo",
     print(f"Links+ sandbox listening on {url} (API docs at {url}/docs)", flush=True)
     if generated_secret:
         print(f"Webhook signing secret: {webhook_secret}", flush=True)
-    sys.stdout.flush()
+    # httpx logs every webhook POST at INFO; a replay would bury the sandbox's own lines.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
