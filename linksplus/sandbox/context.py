@@ -54,4 +54,5 @@ class Sandbox:
 
 
 def get_sandbox(request: Request) -> Sandbox:
+    """The sandbox serving `request`."""
     return request.app.state.sandbox

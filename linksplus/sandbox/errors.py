@@ -35,10 +35,12 @@ class ApiError(Exception):
 
 
 def bad_request(message: str) -> ApiError:
+    """A 400 ``bad_request`` refusal."""
     return ApiError(400, message)
 
 
 def not_found(message: str) -> ApiError:
+    """A 404 ``not_found`` refusal."""
     return ApiError(404, message)
 
 

@@ -30,6 +30,7 @@ class Faults:
         self.clear()
 
     def clear(self) -> None:
+        """No latency, no errors."""
         self.configure()
 
     def configure(self, *, error_rate: float = 0.0, latency_ms: int = 0,
@@ -43,6 +44,7 @@ class Faults:
             self._rng = random.Random(seed)
 
     def settings(self) -> dict:
+        """The current settings, as the controls answer them."""
         return {"error_rate": self.error_rate, "latency_ms": self.latency_ms,
                 "fail_next": self.fail_next, "fail_after_create": self.fail_after_create}
 

@@ -45,7 +45,7 @@ def _stamp(value: str | None, name: str) -> str | None:
                           '2026-02-14T10:35:00Z') from None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(description="Items per page: 1 to 100 (more is capped).")]
     = DEFAULT_LIMIT,
     offset: Annotated[int, Query(description="How many items to skip.")] = 0,

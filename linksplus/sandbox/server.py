@@ -40,6 +40,7 @@ SECURITY_SCHEMES = {
 
 
 def new_api_key() -> str:
+    """A fresh test key, shaped like Omise's (``skey_test_`` and 24 hex digits)."""
     return "skey_test_" + secrets.token_hex(12)
 
 

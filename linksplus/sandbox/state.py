@@ -148,10 +148,12 @@ class Store:
             return team
 
     def ensure_team(self, team_id: int) -> Team:
+        """The team, made with a placeholder name when it does not exist yet."""
         with self.lock:
             return self.teams.get(team_id) or self.add_team(f"Team {team_id}", team_id)
 
     def team(self, team_id: int) -> Team:
+        """The team, or a 404 `ApiError`."""
         team = self.teams.get(team_id)
         if team is None:
             raise not_found(f"No team {team_id} is visible to this key.")
@@ -161,6 +163,7 @@ class Store:
                      language: str = "en", features: Iterable[str] = ("card",),
                      status: str = "active", created_by: int = 1,
                      created_at: str | None = None) -> Item:
+        """A new template of the team (made if missing); `amount` may be None."""
         with self.lock:
             team = self.ensure_team(team_id)
             stamp = created_at or now_stamp()
@@ -176,6 +179,7 @@ class Store:
             return item
 
     def template(self, template_id: int) -> Item:
+        """The template, or a 404 `ApiError`."""
         item = self.templates.get(template_id)
         if item is None:
             raise not_found(f"No template {template_id} is visible to this key.")
@@ -207,12 +211,14 @@ class Store:
             return item
 
     def link(self, link_id: int) -> Item:
+        """The link, or a 404 `ApiError`."""
         item = self.links.get(link_id)
         if item is None:
             raise not_found(f"No link {link_id} is visible to this key.")
         return item
 
     def set_link_status(self, link: Item, status: str, at: str | None = None) -> None:
+        """Change a link's status (expired, disabled...), as the service would."""
         if status not in LINK_STATUSES:
             raise bad_request(f'"status" must be one of {", ".join(LINK_STATUSES)}.')
         with self.lock:
@@ -258,5 +264,6 @@ class Store:
     # -- deliveries ----------------------------------------------------------------------
 
     def record_delivery(self, attempt: dict[str, Any]) -> None:
+        """Append one webhook attempt to the delivery log."""
         with self.lock:
             self.deliveries.append(attempt)
