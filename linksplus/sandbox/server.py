@@ -106,7 +106,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, data: str = "demo",
     """Run the sandbox until interrupted, printing its key and URL first."""
     import uvicorn
 
-    generated_key = api_key is None
+    generated_key = not api_key  # None, or empty from an unset environment variable
     api_key = api_key or new_api_key()
     generated_secret = not webhook_secret and bool(webhook_url or dashboard_webhook_url)
     if generated_secret:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import statistics
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -269,16 +272,34 @@ def test_from_and_to_filter_by_creation_time(sandbox):
 def test_paging_ten_thousand_links_is_fast(sandbox):
     seeded = sandbox.seed_links(7109, 10_000)
     assert seeded["created"] == 10_000 and seeded["total"] == 10_000
+    ids: list[int] = []
+    elapsed: list[float] = []
+    started = time.monotonic()
     with requests.Session() as session:
         session.auth = (sandbox.api_key, "")
-        ids: list[int] = []
         for offset in range(0, 10_000, 100):
             page = session.get(f"{sandbox.url}/external/7109/links",
                                params={"limit": 100, "offset": offset}, timeout=10)
             ids += [link["id"] for link in page.json()["data"]]
-            # every page is served well under a tenth of a second, even on a busy machine
-            assert page.elapsed.total_seconds() < 0.1
+            elapsed.append(page.elapsed.total_seconds())
     assert len(set(ids)) == 10_000
+    # About 1 ms a page here; the bounds leave room for a busy shared machine.
+    assert statistics.median(elapsed) < 0.02
+    assert time.monotonic() - started < 5
+
+
+def test_concurrent_page_requests_each_get_their_own_page(sandbox):
+    sandbox.seed_links(7110, 2_000)
+
+    def fetch(offset: int) -> list[int]:
+        page = api(sandbox, "GET", "/external/7110/links",
+                   params={"limit": 100, "offset": offset, "order": "reverse_chronological"})
+        return [link["id"] for link in page.json()["data"]]
+
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(fetch, range(0, 2_000, 100)))
+    ids = [link_id for page in pages for link_id in page]
+    assert len(set(ids)) == 2_000 and ids == sorted(ids, reverse=True)
 
 
 def test_openapi_is_published_with_the_brief_paths(sandbox):
