@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -12,6 +12,8 @@ def parse_timestamp(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if dt.tzinfo is UTC:  # the API's own "...Z" form: nothing to convert
+        return dt
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
@@ -22,41 +24,25 @@ def format_timestamp(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(slots=True)
-class _Resource:
-    """Common parsing: declared fields are typed, the rest go to `extra`."""
+def _extra(data: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+    # Lists parse thousands of objects: skip the comprehension when nothing is unknown.
+    if known.issuperset(data):
+        return {}
+    return {k: v for k, v in data.items() if k not in known}
 
-    _timestamps: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
-    _known: ClassVar[frozenset[str]] = frozenset()
 
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Self:
-        known = cls._known or frozenset(f.name for f in fields(cls)) - {"extra"}
-        values = {k: v for k, v in data.items() if k in known}
-        for name in cls._timestamps:
-            if name in values:
-                values[name] = parse_timestamp(values[name])
-        values["extra"] = {k: v for k, v in data.items() if k not in known and k != "object"}
-        return cls._normalise(values)
-
-    @classmethod
-    def _normalise(cls, values: dict[str, Any]) -> Self:
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The object as the API's JSON shape again, unknown fields included."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            if f.name == "extra":
-                continue
-            value = getattr(self, f.name)
+def _to_dict(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        if f.name != "extra":
+            value = getattr(obj, f.name)
             out[f.name] = format_timestamp(value) if isinstance(value, datetime) else value
-        out.update(self.extra)
-        return out
+    out.update(obj.extra)
+    return out
 
 
 @dataclass(slots=True)
-class Link(_Resource):
+class Link:
     """A payment link. `amount` is in minor units of `currency`."""
 
     id: int
@@ -75,18 +61,26 @@ class Link(_Resource):
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def _normalise(cls, values: dict[str, Any]) -> Link:
-        # The brief calls the payer's URL payment_url; client code in the wild reads
-        # transaction_url. Accept either, keep the other in extra.
-        if not values.get("payment_url"):
-            values["payment_url"] = values["extra"].get("transaction_url")
-        if values.get("currency"):
-            values["currency"] = str(values["currency"]).lower()
-        return cls(**values)
+    def from_api(cls, data: dict[str, Any]) -> Link:
+        """A link from the API's JSON object."""
+        get = data.get
+        return cls(
+            get("id"), get("team_id"), get("template_id"), get("name") or "",
+            get("amount") or 0, (get("currency") or "").lower(), bool(get("multiple_usage")),
+            get("additional"), get("custom_webhook"),
+            # The brief calls the payer's URL payment_url; client code in the wild reads
+            # transaction_url. Accept either (the other stays in extra).
+            get("payment_url") or get("transaction_url"),
+            get("status") or "", parse_timestamp(get("created_at")),
+            parse_timestamp(get("updated_at")), _extra(data, _LINK_FIELDS))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The link as the API's JSON shape again, unknown fields included."""
+        return _to_dict(self)
 
 
 @dataclass(slots=True)
-class Template(_Resource):
+class Template:
     """A team's link template; `currency` and `amount` are the defaults for new links."""
 
     id: int
@@ -101,3 +95,27 @@ class Template(_Resource):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Template:
+        """A template from the API's JSON object."""
+        get = data.get
+        currency = get("currency")
+        return cls(
+            get("id"), get("team_id"), get("created_by"), get("name") or "", get("language"),
+            get("status") or "", list(get("features") or []),
+            currency.lower() if isinstance(currency, str) else None, get("amount"),
+            parse_timestamp(get("created_at")), parse_timestamp(get("updated_at")),
+            _extra(data, _TEMPLATE_FIELDS))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The template as the API's JSON shape again, unknown fields included."""
+        return _to_dict(self)
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls)) - {"extra"} | {"object"}
+
+
+_LINK_FIELDS = _field_names(Link)
+_TEMPLATE_FIELDS = _field_names(Template)
