@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import signal
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import requests
 
 from linksplus.client import LinksPlusClient
-from linksplus.devserver import ServerProcess
+from linksplus.devserver import ServerProcess, port_in_use
 from linksplus.errors import LinksPlusError
 from linksplus.simulate import simulate_payment
 from linksplus.webhooks.signing import generate_secret
@@ -41,6 +42,10 @@ def demo_users(password_hash: str) -> list:
     ]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -51,6 +56,17 @@ def run_demo(*, app_port: int = 8501, api_port: int = 8765, webhook_port: int = 
     """Run the demo until interrupted; the exit code."""
     from linksplus.console.users import hash_password, save_users
 
+    busy = [f"{name} port {port}" for name, port in
+            (("app", app_port), ("API", api_port), ("webhook", webhook_port))
+            if port_in_use(port, host)]
+    if busy:
+        verb = "is" if len(busy) == 1 else "are"
+        _say(f"Cannot start the demo: the {' and '.join(busy)} {verb} already in use (another demo "
+             "running?). Stop it, or choose other ports with --app-port, --api-port and "
+             "--webhook-port.")
+        return 1
+    # SIGTERM (a service manager, `timeout`, a test) stops the demo like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     data = Path(data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     # The sandbox's demo payments get new ids each start, so the event log starts afresh

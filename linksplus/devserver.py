@@ -14,6 +14,24 @@ from pathlib import Path
 import requests
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it when its parent dies, so no server outlives
+    the demo or the test run that started it, even one killed with SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent's stop() still applies
+        pass
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something already listens on `port`."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nothing listens on right now."""
     with socket.socket() as sock:
@@ -65,7 +83,9 @@ class ServerProcess:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         out = self._log or subprocess.DEVNULL
         self.proc = subprocess.Popen(self.command, env=self.env, stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=_die_with_parent if sys.platform == "linux"
+                                     else None)
         try:
             wait_until_healthy(self.health_url, timeout=self.timeout, proc=self.proc,
                                verify=self.verify)
