@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import json
+import logging
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -11,23 +11,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy import func, select
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import frames, reports
+from linksplus.eventlog.aio import LoopBatcher
 from linksplus.eventlog.engine import backend_name, make_engine
+from linksplus.eventlog.ingest import BulkWriter, DeliveryWrite, EventWrite
 from linksplus.eventlog.schema import deliveries, ensure_schema, events
 from linksplus.eventlog.writer import GroupCommitWriter
-from linksplus.webhooks.payload import PaymentEvent, summary, validate
+from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, summary, validate
+
+log = logging.getLogger(__name__)
 
 OUTCOMES = ("accepted", "duplicate", "rejected")
-# The delivery log is for looking at recent traffic; a flood of rejected requests must not
-# fill the disk. Every PRUNE_EVERY deliveries, rows older than the last KEEP are deleted.
-DELIVERIES_KEEP = 100_000
-PRUNE_EVERY = 1_000
 _REASON_MAX = 500
 _REMOTE_MAX = 100
 
@@ -50,16 +47,11 @@ class EventLog:
         self.url = str(url)
         self.backend = backend_name(self.url)
         self.engine = make_engine(self.url)
-        self._writer = GroupCommitWriter(self.engine, prepare=self._ready)
+        self._writer = GroupCommitWriter(self.engine, BulkWriter(self.backend).apply,
+                                         prepare=self._ready)
+        self._loop_batcher = LoopBatcher(self._writer)
         self._schema_lock = threading.Lock()
         self._schema_ready = False
-        self._delivery_counter = itertools.count(1)
-        insert = sqlite_insert if self.backend == "sqlite" else pg_insert
-        # RETURNING tells new from duplicate on both backends; rowcount is unreliable for
-        # INSERT ... ON CONFLICT across drivers.
-        self._insert_event = (insert(events)
-                              .on_conflict_do_nothing(index_elements=["event", "payment_id"])
-                              .returning(events.c.id))
 
     def __repr__(self) -> str:
         return f"EventLog({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -87,59 +79,41 @@ class EventLog:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _delivery_row(self, outcome: str, reason: Any = None, event: Any = None,
-                      payment_id: Any = None, link_id: Any = None, remote: Any = None,
-                      received_at: datetime | None = None) -> dict[str, Any]:
-        if outcome not in OUTCOMES:
+    def _delivery_values(self, outcome: str | None, reason: Any = None, event: Any = None,
+                         payment_id: Any = None, link_id: Any = None, remote: Any = None,
+                         received_at: datetime | None = None) -> tuple:
+        """A delivery row in ingest.DELIVERY_FIELDS order, every value clipped to fit."""
+        if outcome is not None and outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
-        if isinstance(link_id, bool) or not isinstance(link_id, int):
+        if isinstance(link_id, bool) or not isinstance(link_id, int) or link_id > MAX_BIGINT:
             link_id = None
-        return {"received_at": received_at or datetime.now(UTC), "outcome": outcome,
-                "reason": _clip(reason, _REASON_MAX), "event": _clip(event, 100),
-                "payment_id": _clip(payment_id, 255), "link_id": link_id,
-                "remote": _clip(remote, _REMOTE_MAX)}
+        return (received_at or datetime.now(UTC), outcome, _clip(reason, _REASON_MAX),
+                _clip(event, 100), _clip(payment_id, 255), link_id, _clip(remote, _REMOTE_MAX))
 
-    def _insert_delivery(self, conn: Connection, row: dict[str, Any]) -> None:
-        conn.execute(deliveries.insert(), row)
-        if next(self._delivery_counter) % PRUNE_EVERY == 0:
-            newest = conn.execute(select(func.max(deliveries.c.id))).scalar() or 0
-            conn.execute(delete(deliveries).where(deliveries.c.id <= newest - DELIVERIES_KEEP))
-
-    def submit_record(self, payload: dict | PaymentEvent, *, raw: bytes | str | None = None,
-                      remote: str | None = None,
-                      received_at: datetime | None = None) -> Future:
-        """Queue one event; the future's result is True (new) or False (duplicate).
-
-        Never blocks on the database (the writer thread does all of it), so an event loop
-        may call it and await ``asyncio.wrap_future`` of the answer.
-
-        It resolves only after the transaction holding the row is committed. With `remote`
-        given, the delivery is also logged (accepted or duplicate) in the same transaction.
-        `raw` is the body as received, stored as the payload text when it is UTF-8.
-        PayloadError (a ValueError) is raised here when the payload is invalid.
-        """
+    def _event_write(self, payload: dict | PaymentEvent, raw: bytes | str | None,
+                     remote: str | None, received_at: datetime | None) -> EventWrite:
         parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
         received_at = received_at or datetime.now(UTC)
-        row = {"event": parsed.event, "link_id": parsed.link_id,
-               "payment_id": parsed.payment_id, "amount": parsed.amount,
-               "currency": parsed.currency, "status": parsed.status,
-               "occurred_at": parsed.occurred_at, "received_at": received_at,
-               "payload": self._payload_text(parsed.payload, raw)}
+        values = (parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,
+                  parsed.currency, parsed.status, parsed.occurred_at, received_at,
+                  self._payload_text(parsed.payload, raw))
         delivery = None
         if remote is not None:
-            delivery = self._delivery_row("accepted", event=parsed.event,
-                                          payment_id=parsed.payment_id,
-                                          link_id=parsed.link_id, remote=remote,
-                                          received_at=received_at)
+            delivery = self._delivery_values(None, None, parsed.event, parsed.payment_id,
+                                             parsed.link_id, remote, received_at)
+        return EventWrite(values, delivery)
 
-        def op(conn: Connection) -> bool:
-            new = conn.execute(self._insert_event, row).first() is not None
-            if delivery is not None:
-                self._insert_delivery(conn, {**delivery,
-                                             "outcome": "accepted" if new else "duplicate"})
-            return new
+    async def record_async(self, payload: dict | PaymentEvent, *,
+                           raw: bytes | str | None = None, remote: str | None = None,
+                           received_at: datetime | None = None) -> bool:
+        """`record` for an asyncio caller: awaits the commit without blocking the loop.
 
-        return self._writer.submit(op)
+        With `remote` given, the delivery is logged too (accepted or duplicate) in the same
+        transaction. `raw` is the body as received, stored as the payload text when it is
+        UTF-8. PayloadError (a ValueError) when the payload is invalid.
+        """
+        item = self._event_write(payload, raw, remote, received_at)
+        return await self._loop_batcher.submit(item)
 
     @staticmethod
     def _payload_text(payload: dict, raw: bytes | str | None) -> str:
@@ -158,25 +132,38 @@ class EventLog:
 
         The row is committed when this returns. PayloadError (ValueError) when invalid.
         """
-        return self.submit_record(payload).result()
-
-    def submit_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
-                        payment_id: Any = None, link_id: Any = None,
-                        remote: str | None = None) -> Future:
-        """Queue one delivery-log row; the future resolves once it is committed."""
-        row = self._delivery_row(outcome, reason, event, payment_id, link_id, remote)
-        return self._writer.submit(lambda conn: self._insert_delivery(conn, row))
+        return self._writer.run(self._event_write(payload, None, None, None))
 
     def record_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
                         payment_id: Any = None, link_id: Any = None,
                         remote: str | None = None) -> None:
         """Log one delivery attempt: outcome ``accepted``, ``duplicate`` or ``rejected``."""
-        self.submit_delivery(outcome, reason, event, payment_id, link_id, remote).result()
+        if outcome is None:
+            raise ValueError(f"outcome must be one of {OUTCOMES}, not None")
+        values = self._delivery_values(outcome, reason, event, payment_id, link_id, remote)
+        self._writer.run(DeliveryWrite(values))
 
     def record_rejected(self, reason: str, data: Any = None,
                         remote: str | None = None) -> Future:
-        """Queue a ``rejected`` delivery, with what can be read of the payload `data`."""
-        return self.submit_delivery("rejected", reason, remote=remote, **summary(data))
+        """Queue a ``rejected`` delivery with what can be read of the payload `data`.
+
+        Answers at once (a refusal need not wait); the future resolves (to None) once the
+        row is committed. A failure is logged as a warning and set on the future.
+        """
+        values = self._delivery_values("rejected", reason, remote=remote, **summary(data))
+        done: Future = Future()
+
+        def settle(written: Future) -> None:
+            error = written.exception() or next(
+                (r for r in written.result() if isinstance(r, BaseException)), None)
+            if error is None:
+                done.set_result(None)
+            else:
+                log.warning("could not write to the delivery log: %s", error)
+                done.set_exception(error)
+
+        self._writer.submit_many([DeliveryWrite(values)]).add_done_callback(settle)
+        return done
 
     # -- reading -------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
-"""Group commit: write operations from any thread, run in batches by one writer thread.
+"""Group commit: writes from any thread, applied in batches by one writer thread.
 
-Each operation is a function of an open connection. The writer takes every operation
-queued while the previous commit was running, runs them in one transaction, commits, and
-only then resolves each operation's future. So a caller that waits on its future knows
-its row is committed (durable), while a burst of N concurrent writes costs one commit, one
-fsync, instead of N. One writer per process also means SQLite writers never wait on each
-other's locks inside the process.
+Callers submit lists of items; the writer takes every list queued while the previous commit
+was running, applies all their items in one transaction (`apply(conn, items)` answers one
+result per item), commits, and only then resolves each list's future. A caller that waits
+on its future therefore knows its rows are committed (durable), while a burst of N
+concurrent writes costs one commit, one fsync, instead of N. One writer per process also
+means SQLite writers in the process never wait on each other's locks.
 """
 
 from __future__ import annotations
@@ -24,18 +24,20 @@ from linksplus.eventlog.schema import SchemaError
 
 log = logging.getLogger(__name__)
 
-Operation = Callable[[Connection], Any]
+Apply = Callable[[Connection, list], list]
 _STOP = object()
 
 
 class GroupCommitWriter:
-    """Runs submitted operations in batched transactions on a background thread."""
+    """Applies submitted items in batched transactions on a background thread."""
 
-    def __init__(self, engine: Engine, *, prepare: Callable[[], None] | None = None,
-                 max_batch: int = 500, name: str = "eventlog-writer"):
+    def __init__(self, engine: Engine, apply: Apply, *,
+                 prepare: Callable[[], None] | None = None, max_batch: int = 1000,
+                 name: str = "eventlog-writer"):
         """`prepare` runs on the writer thread before each batch (e.g. to make the schema),
         so callers on an event loop never wait on the database themselves."""
         self._engine = engine
+        self._apply = apply
         self._prepare = prepare
         self._max_batch = max_batch
         self._name = name
@@ -43,9 +45,11 @@ class GroupCommitWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._conn: Connection | None = None
 
-    def submit(self, op: Operation) -> Future:
-        """Queue `op`; its future holds op's result once the transaction is committed."""
+    def submit_many(self, items: list) -> Future:
+        """Queue `items`; the future holds one entry per item once the transaction is
+        committed: the item's result, or the exception that item alone raised."""
         future: Future = Future()
         with self._lock:
             if self._closed:
@@ -53,8 +57,15 @@ class GroupCommitWriter:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            self._queue.put((op, future))
+            self._queue.put((items, future))
         return future
+
+    def run(self, item: Any) -> Any:
+        """Write one item and wait for the commit; its result, or its exception raised."""
+        (result,) = self.submit_many([item]).result()
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish what was submitted, then stop the thread; later submits raise."""
@@ -74,15 +85,17 @@ class GroupCommitWriter:
             if first is _STOP:
                 break
             batch = [first]
-            while len(batch) < self._max_batch:
+            size = len(first[0])
+            while size < self._max_batch:
                 try:
-                    item = self._queue.get_nowait()
+                    entry = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is _STOP:
+                if entry is _STOP:
                     stop = True
                     break
-                batch.append(item)
+                batch.append(entry)
+                size += len(entry[0])
             try:
                 self._execute(batch)
             except BaseException:  # never let the thread die with callers waiting
@@ -90,34 +103,50 @@ class GroupCommitWriter:
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(RuntimeError("event-log writer failed"))
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
-    def _execute(self, batch: list[tuple[Operation, Future]]) -> None:
-        batch = [(op, fut) for op, fut in batch if fut.set_running_or_notify_cancel()]
+    def _transaction(self, items: list) -> list:
+        # One connection held for the writer's life: checking one out of the pool per batch
+        # (with its reset-on-return rollback) cost more than the inserts themselves.
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = self._engine.connect()
+        try:
+            with self._conn.begin():
+                return self._apply(self._conn, items)
+        except OperationalError:
+            # The connection may be dead (server restart): start afresh next time.
+            self._conn.invalidate()
+            self._conn = None
+            raise
+
+    def _execute(self, batch: list[tuple[list, Future]]) -> None:
+        batch = [(items, fut) for items, fut in batch if fut.set_running_or_notify_cancel()]
         if not batch:
             return
+        flat = [item for items, _ in batch for item in items]
         try:
             if self._prepare is not None:
                 self._prepare()
-            with self._engine.begin() as conn:
-                results = [op(conn) for op, _ in batch]
+            results: list[Any] = self._transaction(flat)
         except (OperationalError, SchemaError) as exc:
-            # The database is unreachable, locked, full or too new: every op would fail alike.
+            # The database is unreachable, locked, full or too new: every item would fail.
             for _, future in batch:
                 future.set_exception(exc)
             return
         except Exception as exc:
-            if len(batch) == 1:
-                batch[0][1].set_exception(exc)
-                return
-            # One bad operation must not fail the others: run each in its own transaction.
-            for op, future in batch:
-                try:
-                    with self._engine.begin() as conn:
-                        result = op(conn)
-                except Exception as single_exc:
-                    future.set_exception(single_exc)
-                else:
-                    future.set_result(result)
-            return
-        for (_, future), result in zip(batch, results, strict=True):
-            future.set_result(result)
+            if len(flat) == 1:
+                results = [exc]
+            else:
+                # One bad item must not fail the others: apply each in its own transaction.
+                results = []
+                for item in flat:
+                    try:
+                        results.extend(self._transaction([item]))
+                    except Exception as single_exc:
+                        results.append(single_exc)
+        start = 0
+        for items, future in batch:
+            future.set_result(results[start:start + len(items)])
+            start += len(items)

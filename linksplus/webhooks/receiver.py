@@ -11,12 +11,10 @@ to the delivery log. ``GET /healthz`` reports the database.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -80,12 +78,18 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
             raise Rejection(400, "Content-Length is not a number") from None
         if size > limit:
             raise Rejection(413, f"body larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    # ASGI messages read directly: Request.stream() adds an async generator per request.
+    chunks, size, more = [], 0, True
+    while more:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise Rejection(413, f"body larger than {limit} bytes")
         chunks.append(chunk)
+        more = message.get("more_body", False)
     return b"".join(chunks)
 
 
@@ -94,11 +98,6 @@ def _best_effort_json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
-
-
-def _log_failure(future: Future) -> None:
-    if future.exception() is not None:
-        log.warning("could not log a rejected delivery: %s", future.exception())
 
 
 def create_app(eventlog_or_url: EventLog | str | None = None,
@@ -119,8 +118,7 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
 
     def reject(rejection: Rejection, data: Any, remote: str | None) -> Response:
         with contextlib.suppress(RuntimeError):  # the log is closed: shutting down
-            event_log.record_rejected(rejection.reason, data, remote).add_done_callback(
-                _log_failure)
+            event_log.record_rejected(rejection.reason, data, remote)
         return rejection.response()
 
     async def receive(request: Request) -> Response:
@@ -143,9 +141,8 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
         except ClientDisconnect:
             return Response(status_code=400)
         try:
-            # Awaits the commit, not a thread: the writer thread resolves the future.
-            new = await asyncio.wrap_future(
-                event_log.submit_record(event, raw=body, remote=remote))
+            # Awaits the commit without blocking the loop: the writer thread does the I/O.
+            new = await event_log.record_async(event, raw=body, remote=remote)
         except Exception as exc:
             log.error("could not record %s %s: %s", event.event, event.payment_id, exc)
             return JSONResponse({"status": "error",

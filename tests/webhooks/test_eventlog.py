@@ -128,13 +128,26 @@ def test_health_of_an_unreachable_database_is_not_ok():
     assert "pw" not in health["error"]
 
 
-def test_sqlite_is_a_wal_file_in_a_new_folder(sqlite_url, tmp_path):
-    with EventLog(sqlite_url) as log:
+@pytest.mark.parametrize(("query", "synchronous"), [("", 1), ("?synchronous=full", 2)])
+def test_sqlite_is_a_wal_file_in_a_new_folder(sqlite_url, tmp_path, query, synchronous):
+    with EventLog(sqlite_url + query) as log:
         log.record(payment_event())
         with log.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            # NORMAL (1) by default: in WAL mode a commit survives SIGKILL; FULL (2) on ask.
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == synchronous
     assert (tmp_path / "eventlog" / "events.db").exists()
+
+
+def test_batches_with_repeated_events_tell_new_from_duplicate(log):
+    # Many concurrent deliveries land in one group-commit batch, repeats included.
+    futures = [log._writer.submit_many([log._event_write(payment_event(f"p{i % 3}"), None,
+                                                         "10.0.0.9", None)
+                                        for i in range(9)])]
+    results = futures[0].result()
+    assert results == [True, True, True] + [False] * 6
+    assert log.count() == 3
+    assert sorted(log.deliveries().outcome) == ["accepted"] * 3 + ["duplicate"] * 6
 
 
 def test_schema_version_is_recorded_and_a_newer_one_refused(db_url):
