@@ -5,10 +5,19 @@ Why the driver's cursor and not Core statements here: measured in the receiver, 
 together; the driver's own cursor, on the same connection and inside the same SQLAlchemy
 transaction, costs a few µs. The schema, the reads and the reports stay in Core.
 
-A batch's events go in one multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING event,
-payment_id`` (SQLite 3.35+ and PostgreSQL alike): the keys that come back are the new ones,
-every other is a duplicate. Two deliveries of one event in the same batch are told apart in
-Python first: the first is inserted (or found a duplicate), the second is a duplicate.
+Rows go in multi-row INSERTs, one statement per table and batch, because the writer runs
+beside the event loop: Python's sqlite3 releases the GIL around every step of a statement and
+must win it back from the busy loop afterwards, so a row-by-row write (or a RETURNING row by
+row) pays that hand-over per row. How new events are told from duplicates:
+
+- SQLite: the transaction starts with BEGIN IMMEDIATE (the write lock, so no other process
+  can insert meanwhile), one SELECT finds which keys already exist (usually none), then one
+  plain INSERT adds the rest.
+- PostgreSQL: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING event, payment_id``; the keys
+  that come back are the new ones. Concurrent receivers are settled by the unique index.
+
+Two deliveries of one event in the same batch are told apart in Python first: the first is
+written (or found a duplicate), the second is a duplicate.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ DELIVERY_FIELDS = ("received_at", "outcome", "reason", "event", "payment_id", "l
 DELIVERIES_KEEP = 100_000
 PRUNE_EVERY = 1_000
 # Bound parameters per statement stay far below SQLite's 32,766 and PostgreSQL's 65,535.
-MAX_ROWS_PER_INSERT = 500
+MAX_ROWS_PER_STATEMENT = 500
 
 
 @dataclass(slots=True)
@@ -58,38 +67,51 @@ def _sqlite_time(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
+def _chunks(rows: list[tuple]) -> list[list[tuple]]:
+    return [rows[i:i + MAX_ROWS_PER_STATEMENT]
+            for i in range(0, len(rows), MAX_ROWS_PER_STATEMENT)]
+
+
 class BulkWriter:
     """Applies a batch of EventWrite / DeliveryWrite items on one open connection.
 
-    Used only from the writer thread, so its prune counter needs no lock.
+    Used only from the writer thread, so its caches and prune counter need no lock.
     """
 
     def __init__(self, backend: str):
         self.backend = backend
-        self._mark = "?" if backend == "sqlite" else "%s"
-        self._event_row_sql = f"({', '.join([self._mark] * len(EVENT_FIELDS))})"
-        self._insert_events_sql: dict[int, str] = {}
-        self._insert_delivery = (
-            f"INSERT INTO deliveries ({', '.join(DELIVERY_FIELDS)}) "
-            f"VALUES ({', '.join([self._mark] * len(DELIVERY_FIELDS))})")
+        self._sqlite = backend == "sqlite"
+        self._mark = "?" if self._sqlite else "%s"
+        self._time = _sqlite_time if self._sqlite else (lambda value: value)
+        self._sql: dict[tuple[str, int], str] = {}
         self._prune = (f"DELETE FROM deliveries WHERE id <= "
                        f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}")
-        self._time = _sqlite_time if backend == "sqlite" else (lambda value: value)
         self._deliveries_written = 0
 
-    def _events_sql(self, rows: int) -> str:
-        sql = self._insert_events_sql.get(rows)
-        if sql is None:
-            sql = (f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) VALUES "
-                   + ", ".join([self._event_row_sql] * rows)
-                   + " ON CONFLICT (event, payment_id) DO NOTHING RETURNING event, payment_id")
-            if len(self._insert_events_sql) < 64:  # batch sizes repeat; keep the common ones
-                self._insert_events_sql[rows] = sql
+    def _statement(self, kind: str, rows: int) -> str:
+        """The SQL of `kind` for `rows` rows, built once per size (batch sizes repeat)."""
+        sql = self._sql.get((kind, rows))
+        if sql is not None:
+            return sql
+        if kind == "existing":
+            # A join, not "(event, payment_id) IN (VALUES ...)": SQLite scans the whole
+            # table for the IN form, and searches the unique index for the join.
+            pairs = ", ".join([f"({self._mark}, {self._mark})"] * rows)
+            sql = (f"SELECT e.event, e.payment_id FROM (VALUES {pairs}) AS k "
+                   "JOIN events AS e ON e.event = k.column1 AND e.payment_id = k.column2")
+        else:
+            table, fields = (("events", EVENT_FIELDS) if kind == "events"
+                             else ("deliveries", DELIVERY_FIELDS))
+            row = f"({', '.join([self._mark] * len(fields))})"
+            sql = (f"INSERT INTO {table} ({', '.join(fields)}) VALUES "
+                   + ", ".join([row] * rows))
+            if kind == "events":
+                sql += " ON CONFLICT (event, payment_id) DO NOTHING"
+                if not self._sqlite:
+                    sql += " RETURNING event, payment_id"
+        if len(self._sql) < 256:
+            self._sql[(kind, rows)] = sql
         return sql
-
-    def _delivery_row(self, values: tuple, outcome: str | None = None) -> tuple:
-        received_at, stored_outcome, *rest = values
-        return (self._time(received_at), outcome or stored_outcome, *rest)
 
     def _insert_events(self, cursor: Any, events: list[EventWrite]) -> list[bool]:
         """Insert the batch's events; per event True (new) or False (duplicate)."""
@@ -103,17 +125,43 @@ class BulkWriter:
             first[key] = i
             rows.append((*values[:6], self._time(values[6]), self._time(values[7]),
                          values[8]))
-        inserted: set[int] = set()
-        for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
-            chunk = rows[start:start + MAX_ROWS_PER_INSERT]
-            cursor.execute(self._events_sql(len(chunk)), [v for row in chunk for v in row])
-            inserted.update(first[key] for key in cursor.fetchall())
-        return [i in inserted for i in range(len(events))]
+        new: set[int] = set()
+        for chunk in _chunks(rows):
+            if self._sqlite:
+                keys = [(row[0], row[2]) for row in chunk]
+                cursor.execute(self._statement("existing", len(keys)),
+                               [v for key in keys for v in key])
+                existing = set(cursor.fetchall())
+                chunk = [row for row in chunk if (row[0], row[2]) not in existing]
+                if chunk:
+                    cursor.execute(self._statement("events", len(chunk)),
+                                   [v for row in chunk for v in row])
+                new.update(first[(row[0], row[2])] for row in chunk)
+            else:
+                cursor.execute(self._statement("events", len(chunk)),
+                               [v for row in chunk for v in row])
+                new.update(first[tuple(key)] for key in cursor.fetchall())
+        return [i in new for i in range(len(events))]
+
+    def _insert_deliveries(self, cursor: Any, rows: list[tuple]) -> None:
+        for chunk in _chunks(rows):
+            cursor.execute(self._statement("deliveries", len(chunk)),
+                           [v for row in chunk for v in row])
+        before = self._deliveries_written // PRUNE_EVERY
+        self._deliveries_written += len(rows)
+        if self._deliveries_written // PRUNE_EVERY != before:
+            cursor.execute(self._prune)
 
     def apply(self, conn: Connection, items: list) -> list[Any]:
         """Write `items`; per item True/False (event new/duplicate) or None (delivery)."""
-        cursor = conn.connection.dbapi_connection.cursor()
+        dbapi_conn = conn.connection.dbapi_connection
+        cursor = dbapi_conn.cursor()
         try:
+            if self._sqlite and not dbapi_conn.in_transaction:
+                # Take the write lock now: the existence check and the insert then see the
+                # same table, and a second process waits here (busy_timeout) instead of
+                # failing on a read-to-write upgrade.
+                cursor.execute("BEGIN IMMEDIATE")
             events = [item for item in items if isinstance(item, EventWrite)]
             news = iter(self._insert_events(cursor, events))
             results, deliveries = [], []
@@ -122,20 +170,15 @@ class BulkWriter:
                     new = next(news)
                     results.append(new)
                     if item.delivery is not None:
-                        outcome = "accepted" if new else "duplicate"
-                        deliveries.append(self._delivery_row(item.delivery, outcome))
+                        received_at, _, *rest = item.delivery
+                        deliveries.append((self._time(received_at),
+                                           "accepted" if new else "duplicate", *rest))
                 else:
                     results.append(None)
-                    deliveries.append(self._delivery_row(item.values))
+                    received_at, *rest = item.values
+                    deliveries.append((self._time(received_at), *rest))
             if deliveries:
-                cursor.executemany(self._insert_delivery, deliveries)
-                self._maybe_prune(cursor, len(deliveries))
+                self._insert_deliveries(cursor, deliveries)
             return results
         finally:
             cursor.close()
-
-    def _maybe_prune(self, cursor: Any, written: int) -> None:
-        before = self._deliveries_written // PRUNE_EVERY
-        self._deliveries_written += written
-        if self._deliveries_written // PRUNE_EVERY != before:
-            cursor.execute(self._prune)
