@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -100,11 +101,25 @@ async def _load(port: int, requests: list[bytes], concurrency: int) -> tuple[flo
     return time.perf_counter() - started, answers
 
 
-def measure(port: int, bodies: list[bytes], secret: str, concurrency: int) -> tuple[float, dict]:
-    """Events per second for `bodies` sent to the server on `port`, and what it answered."""
-    elapsed, answers = asyncio.run(_load(port, http_requests(port, bodies, secret),
-                                         concurrency))
-    return len(bodies) / elapsed, answers
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process `pid` (all its threads); None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(port: int, bodies: list[bytes], secret: str, concurrency: int,
+            pid: int | None = None) -> tuple[float, dict, float | None]:
+    """Events/s for `bodies` sent to the server on `port`, what it answered, and the
+    server's CPU µs per event (when its `pid` is given and /proc can tell)."""
+    requests = http_requests(port, bodies, secret)
+    before = cpu_seconds(pid) if pid else None
+    elapsed, answers = asyncio.run(_load(port, requests, concurrency))
+    after = cpu_seconds(pid) if pid else None
+    cpu = (after - before) / len(bodies) * 1e6 if before is not None and after else None
+    return len(bodies) / elapsed, answers, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,11 +153,16 @@ def main(argv: list[str] | None = None) -> int:
             for port in (r_port, n_port):
                 measure(port, payloads(args.warmup, f"warm{port}"), secret, args.concurrency)
             rates: dict[str, list[float]] = {"receiver": [], "no-op": []}
+            cpus: dict[str, list[float]] = {"receiver": [], "no-op": []}
+            servers = (("no-op", n_port, noop), ("receiver", r_port, receiver))
             for round_no in range(args.rounds):
                 bodies = payloads(args.events, f"r{round_no}")
-                for name, port in (("no-op", n_port), ("receiver", r_port)):
-                    rate, answers = measure(port, bodies, secret, args.concurrency)
+                for name, port, server in servers:
+                    rate, answers, cpu = measure(port, bodies, secret, args.concurrency,
+                                                 server.proc.pid if server.proc else None)
                     rates[name].append(rate)
+                    if cpu is not None:
+                        cpus[name].append(cpu)
                     if name == "receiver" and answers != {'200 {"status":"accepted"}':
                                                           args.events}:
                         print(f"unexpected answers from the receiver: {answers}")
@@ -156,10 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     backend = make_url(args.db).get_backend_name() if args.db else "sqlite (temporary file)"
     print(f"webhook ingest: {args.events} signed events x {args.rounds} rounds, "
           f"{args.concurrency} keep-alive clients, event log: {backend}")
-    print(f"  no-op endpoint : {noop_rate:8.0f} events/s  "
-          f"(runs: {', '.join(f'{r:.0f}' for r in rates['no-op'])})")
-    print(f"  receiver       : {receiver_rate:8.0f} events/s  "
-          f"(runs: {', '.join(f'{r:.0f}' for r in rates['receiver'])})")
+    for name, rate in (("no-op endpoint", noop_rate), ("receiver", receiver_rate)):
+        key = "no-op" if name.startswith("no-op") else "receiver"
+        cpu = (f", server CPU {statistics.median(cpus[key]):.0f} µs/event" if cpus[key]
+               else "")
+        print(f"  {name:15s}: {rate:8.0f} events/s  "
+              f"(runs: {', '.join(f'{r:.0f}' for r in rates[key])}{cpu})")
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
     print(f"  ratio          : {ratio:8.2f}  (median of the back-to-back pairs; target >= "
           f"{TARGET_RATIO}: {verdict})")

@@ -90,8 +90,10 @@ class EventLog:
         return (received_at or datetime.now(UTC), outcome, _clip(reason, _REASON_MAX),
                 _clip(event, 100), _clip(payment_id, 255), link_id, _clip(remote, _REMOTE_MAX))
 
-    def _event_write(self, payload: dict | PaymentEvent, raw: bytes | str | None,
-                     remote: str | None, received_at: datetime | None) -> EventWrite:
+    def prepare_record(self, payload: dict | PaymentEvent, raw: bytes | str | None = None,
+                       remote: str | None = None,
+                       received_at: datetime | None = None) -> EventWrite:
+        """The write `record` makes (validated; PayloadError when not), for a writer."""
         parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
         received_at = received_at or datetime.now(UTC)
         values = (parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,
@@ -112,7 +114,7 @@ class EventLog:
         transaction. `raw` is the body as received, stored as the payload text when it is
         UTF-8. PayloadError (a ValueError) when the payload is invalid.
         """
-        item = self._event_write(payload, raw, remote, received_at)
+        item = self.prepare_record(payload, raw, remote, received_at)
         return await self._loop_batcher.submit(item)
 
     @staticmethod
@@ -132,7 +134,7 @@ class EventLog:
 
         The row is committed when this returns. PayloadError (ValueError) when invalid.
         """
-        return self._writer.run(self._event_write(payload, None, None, None))
+        return self._writer.run(self.prepare_record(payload))
 
     def record_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
                         payment_id: Any = None, link_id: Any = None,
@@ -143,6 +145,12 @@ class EventLog:
         values = self._delivery_values(outcome, reason, event, payment_id, link_id, remote)
         self._writer.run(DeliveryWrite(values))
 
+    def prepare_rejected(self, reason: str, data: Any = None,
+                         remote: str | None = None) -> DeliveryWrite:
+        """The delivery-log write of a rejected delivery, for a writer."""
+        return DeliveryWrite(self._delivery_values("rejected", reason, remote=remote,
+                                                   **summary(data)))
+
     def record_rejected(self, reason: str, data: Any = None,
                         remote: str | None = None) -> Future:
         """Queue a ``rejected`` delivery with what can be read of the payload `data`.
@@ -150,7 +158,7 @@ class EventLog:
         Answers at once (a refusal need not wait); the future resolves (to None) once the
         row is committed. A failure is logged as a warning and set on the future.
         """
-        values = self._delivery_values("rejected", reason, remote=remote, **summary(data))
+        write = self.prepare_rejected(reason, data, remote)
         done: Future = Future()
 
         def settle(written: Future) -> None:
@@ -162,7 +170,7 @@ class EventLog:
                 log.warning("could not write to the delivery log: %s", error)
                 done.set_exception(error)
 
-        self._writer.submit_many([DeliveryWrite(values)]).add_done_callback(settle)
+        self._writer.submit_many([write]).add_done_callback(settle)
         return done
 
     # -- reading -------------------------------------------------------------------------

@@ -141,10 +141,9 @@ def test_sqlite_is_a_wal_file_in_a_new_folder(sqlite_url, tmp_path, query, synch
 
 def test_batches_with_repeated_events_tell_new_from_duplicate(log):
     # Many concurrent deliveries land in one group-commit batch, repeats included.
-    futures = [log._writer.submit_many([log._event_write(payment_event(f"p{i % 3}"), None,
-                                                         "10.0.0.9", None)
-                                        for i in range(9)])]
-    results = futures[0].result()
+    batch = [log.prepare_record(payment_event(f"p{i % 3}"), remote="10.0.0.9")
+             for i in range(9)]
+    results = log._writer.submit_many(batch).result()
     assert results == [True, True, True] + [False] * 6
     assert log.count() == 3
     assert sorted(log.deliveries().outcome) == ["accepted"] * 3 + ["duplicate"] * 6
