@@ -61,10 +61,11 @@ class DeliveryWrite:
 
 def _sqlite_time(value: datetime) -> str:
     # The exact text SQLAlchemy's SQLite DateTime writes (naive UTC), so reads and range
-    # filters through Core see one format. Slicing off "+00:00" is cheaper than replace().
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(sep=" ", timespec="microseconds")[:26]
+    # filters through Core see one format. %-formatting on purpose: isoformat() of an aware
+    # datetime, or an f-string, costs half as much again, and this runs on the writer thread.
+    v = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031
+        v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
 
 
 def _chunks(rows: list[tuple]) -> list[list[tuple]]:
@@ -87,6 +88,8 @@ class BulkWriter:
         self._prune = (f"DELETE FROM deliveries WHERE id <= "
                        f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}")
         self._deliveries_written = 0
+        # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
+        self._formatted: dict[int, str] = {}
 
     def _statement(self, kind: str, rows: int) -> str:
         """The SQL of `kind` for `rows` rows, built once per size (batch sizes repeat)."""
@@ -123,8 +126,9 @@ class BulkWriter:
             if key in first:
                 continue  # a second delivery in this batch: the first one decides
             first[key] = i
-            rows.append((*values[:6], self._time(values[6]), self._time(values[7]),
-                         values[8]))
+            received_at = self._time(values[7])
+            self._formatted[id(values[7])] = received_at  # its delivery row reuses it
+            rows.append((*values[:6], self._time(values[6]), received_at, values[8]))
         new: set[int] = set()
         for chunk in _chunks(rows):
             if self._sqlite:
@@ -171,8 +175,8 @@ class BulkWriter:
                     results.append(new)
                     if item.delivery is not None:
                         received_at, _, *rest = item.delivery
-                        deliveries.append((self._time(received_at),
-                                           "accepted" if new else "duplicate", *rest))
+                        text = self._formatted.get(id(received_at)) or self._time(received_at)
+                        deliveries.append((text, "accepted" if new else "duplicate", *rest))
                 else:
                     results.append(None)
                     received_at, *rest = item.values
@@ -181,4 +185,5 @@ class BulkWriter:
                 self._insert_deliveries(cursor, deliveries)
             return results
         finally:
+            self._formatted.clear()
             cursor.close()
