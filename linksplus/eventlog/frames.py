@@ -14,6 +14,10 @@ EVENT_COLUMNS = {
     "currency": "str", "status": "str", "occurred_at": "time", "received_at": "time",
 }
 EXPORT_COLUMNS = {**EVENT_COLUMNS, "payload": "str"}
+PAYMENT_COLUMNS = {
+    "occurred_at": "time", "link_id": "int", "payment_id": "str", "status": "str",
+    "amount": "int", "currency": "str",
+}
 CURRENCY_COLUMNS = {
     "currency": "str", "successful_amount": "int", "successful_count": "int",
     "failed_count": "int", "payments": "int", "success_rate": "float",
@@ -28,6 +32,7 @@ DELIVERY_COLUMNS = {
     "received_at": "time", "outcome": "str", "reason": "str", "event": "str",
     "payment_id": "str", "link_id": "Int64", "remote": "str",
 }
+DELIVERY_COUNT_COLUMNS = {"outcome": "str", "count": "int"}
 
 
 def _as_date(value) -> date | None:

@@ -184,45 +184,66 @@ class EventLog:
         """How many distinct events are stored."""
         return int(self._rows(select(func.count()).select_from(events))[0][0])
 
-    def _event_query(self, columns: dict, start, end):
+    def _event_query(self, columns: dict, start, end, link_ids):
         query = select(*(events.c[name] for name in columns))
         query = reports.time_range(query, events.c.occurred_at, start, end)
+        query = reports.only_links(query, events.c.link_id, link_ids)
         return query.order_by(events.c.occurred_at, events.c.id)
 
-    def events(self, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+    # Every read takes `link_ids`: only the events of those links (say, one team's, or one
+    # link's), bound as a single parameter however many ids there are. None: every link.
+
+    def events(self, start: datetime | None = None, end: datetime | None = None,
+               link_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Stored events with start <= occurred_at < end, oldest first."""
         cols = frames.EVENT_COLUMNS
-        return frames.to_frame(self._rows(self._event_query(cols, start, end)), cols)
+        return frames.to_frame(self._rows(self._event_query(cols, start, end, link_ids)), cols)
 
-    def export(self, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+    def export(self, start: datetime | None = None, end: datetime | None = None,
+               link_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Like `events`, plus ``payload``: the JSON text as received, unknown fields kept."""
         cols = frames.EXPORT_COLUMNS
-        return frames.to_frame(self._rows(self._event_query(cols, start, end)), cols)
+        return frames.to_frame(self._rows(self._event_query(cols, start, end, link_ids)), cols)
 
-    def totals_by_currency(self, start: datetime | None = None,
-                           end: datetime | None = None) -> pd.DataFrame:
+    def payments(self, start: datetime | None = None, end: datetime | None = None,
+                 link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """One row per payment, newest first: its latest event in the range, the row every
+        total below counts (a payment reported pending, then successful, is one row)."""
+        return frames.to_frame(self._rows(reports.latest_payments(start, end, link_ids)),
+                               frames.PAYMENT_COLUMNS)
+
+    def totals_by_currency(self, start: datetime | None = None, end: datetime | None = None,
+                           link_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Per currency: successful amount and count, failed count, payments, success rate."""
         rows = [(*row, row[2] / row[4] if row[4] else 0.0)
-                for row in self._rows(reports.by_currency(start, end))]
+                for row in self._rows(reports.by_currency(start, end, link_ids))]
         return frames.to_frame(rows, frames.CURRENCY_COLUMNS)
 
-    def totals_by_status(self, start: datetime | None = None,
-                         end: datetime | None = None) -> pd.DataFrame:
+    def totals_by_status(self, start: datetime | None = None, end: datetime | None = None,
+                         link_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Per currency and status: how many payments and their total amount."""
-        return frames.to_frame(self._rows(reports.by_status(start, end)),
+        return frames.to_frame(self._rows(reports.by_status(start, end, link_ids)),
                                frames.STATUS_COLUMNS)
 
     def daily_totals(self, start: datetime | None = None, end: datetime | None = None,
-                     utc_offset_minutes: int = 0) -> pd.DataFrame:
+                     utc_offset_minutes: int = 0,
+                     link_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
-        return frames.to_frame(self._rows(reports.daily(start, end, utc_offset_minutes)),
-                               frames.DAILY_COLUMNS)
+        return frames.to_frame(
+            self._rows(reports.daily(start, end, utc_offset_minutes, link_ids)),
+            frames.DAILY_COLUMNS)
 
     def totals_by_link(self, start: datetime | None = None, end: datetime | None = None,
                        link_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """Per link and currency: paid count and amount (successful), failed count."""
         return frames.to_frame(self._rows(reports.by_link(start, end, link_ids)),
                                frames.LINK_COLUMNS)
+
+    def delivery_counts(self) -> pd.DataFrame:
+        """How many deliveries had each outcome (outcomes never seen are left out)."""
+        query = (select(deliveries.c.outcome, func.count()).group_by(deliveries.c.outcome)
+                 .order_by(deliveries.c.outcome))
+        return frames.to_frame(self._rows(query), frames.DELIVERY_COUNT_COLUMNS)
 
     def deliveries(self, limit: int = 500) -> pd.DataFrame:
         """The latest `limit` delivery attempts, newest first."""

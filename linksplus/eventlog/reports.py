@@ -8,14 +8,16 @@ twice. Amounts stay integer minor units; two currencies are never added together
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Integer, Select, case, cast, func, select
+from sqlalchemy import BigInteger, Integer, Select, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import String
+from sqlalchemy.types import Boolean, String, Text, TypeDecorator
 
 from linksplus.eventlog.schema import events
 
@@ -42,15 +44,79 @@ def time_range(query: Select, column, start: datetime | None, end: datetime | No
     return query
 
 
-def payments(start: datetime | None, end: datetime | None):
-    """A subquery with one row per payment: its latest event in the range."""
+# -- link id filters: one bound parameter, however many ids ------------------------------
+
+class _IdList(TypeDecorator):
+    """A list of integer ids bound as ONE parameter: a BIGINT[] array on PostgreSQL, JSON
+    text elsewhere (SQLite reads it with json_each). Thousands of ids stay one parameter,
+    far below any driver's parameter limit, and the statement text stays cacheable."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(BigInteger))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value, dialect):
+        ids = [int(i) for i in value]
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class id_in(FunctionElement):  # lower case, like the SQL it stands for
+    """``column`` is one of the ids in a list bound as one parameter."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(id_in)
+def _id_in_json(element, compiler, **kw):
+    column, ids = list(element.clauses)
+    return (f"{compiler.process(column, **kw)} IN "
+            f"(SELECT value FROM json_each({compiler.process(ids, **kw)}))")
+
+
+@compiles(id_in, "postgresql")
+def _id_in_pg(element, compiler, **kw):
+    column, ids = list(element.clauses)
+    return (f"{compiler.process(column, **kw)} = "
+            f"ANY(CAST({compiler.process(ids, **kw)} AS BIGINT[]))")
+
+
+def link_filter(column, link_ids: Iterable[int]) -> ColumnElement:
+    """``column IN link_ids`` as one bound parameter on every backend (see `_IdList`)."""
+    ids = [int(i) for i in link_ids]
+    return id_in(column, literal(ids, _IdList()))
+
+
+def only_links(query: Select, column, link_ids: Iterable[int] | None) -> Select:
+    """`query` restricted to rows whose `column` is in `link_ids` (None: no restriction)."""
+    return query if link_ids is None else query.where(link_filter(column, link_ids))
+
+
+def payments(start: datetime | None, end: datetime | None,
+             link_ids: Iterable[int] | None = None):
+    """A subquery with one row per payment: its latest event in the range (on the links
+    `link_ids`, when given; a payment belongs to one link)."""
     rank = func.row_number().over(partition_by=events.c.payment_id,
                                   order_by=(events.c.occurred_at.desc(), events.c.id.desc()))
     ranked = select(events.c.payment_id, events.c.link_id, events.c.amount,
                     events.c.currency, events.c.status, events.c.occurred_at,
                     rank.label("rank"))
-    ranked = time_range(ranked, events.c.occurred_at, start, end).subquery("ranked")
+    ranked = time_range(ranked, events.c.occurred_at, start, end)
+    ranked = only_links(ranked, events.c.link_id, link_ids).subquery("ranked")
     return select(ranked).where(ranked.c.rank == 1).subquery("payments")
+
+
+def latest_payments(start: datetime | None, end: datetime | None,
+                    link_ids: Iterable[int] | None = None) -> Select:
+    """Each payment's latest event in the range, newest first (what the reports count)."""
+    p = payments(start, end, link_ids)
+    return (select(p.c.occurred_at, p.c.link_id, p.c.payment_id, p.c.status, p.c.amount,
+                   p.c.currency)
+            .order_by(p.c.occurred_at.desc(), p.c.payment_id.desc()))
 
 
 def _count_if(condition) -> ColumnElement:
@@ -61,16 +127,18 @@ def _sum_if(condition, amount) -> ColumnElement:
     return cast(func.sum(case((condition, amount), else_=0)), BigInteger)
 
 
-def by_currency(start: datetime | None, end: datetime | None) -> Select:
-    p = payments(start, end)
+def by_currency(start: datetime | None, end: datetime | None,
+                link_ids: Iterable[int] | None = None) -> Select:
+    p = payments(start, end, link_ids)
     ok = p.c.status == SUCCESSFUL
     return (select(p.c.currency, _sum_if(ok, p.c.amount), _count_if(ok),
                    _count_if(p.c.status == FAILED), func.count())
             .group_by(p.c.currency).order_by(p.c.currency))
 
 
-def by_status(start: datetime | None, end: datetime | None) -> Select:
-    p = payments(start, end)
+def by_status(start: datetime | None, end: datetime | None,
+              link_ids: Iterable[int] | None = None) -> Select:
+    p = payments(start, end, link_ids)
     return (select(p.c.currency, p.c.status, func.count(),
                    cast(func.sum(p.c.amount), BigInteger))
             .group_by(p.c.currency, p.c.status).order_by(p.c.currency, p.c.status))
@@ -97,10 +165,11 @@ def _local_day_pg(element, compiler, **kw):
             f"make_interval(mins => {compiler.process(minutes, **kw)}) AS DATE)")
 
 
-def daily(start: datetime | None, end: datetime | None, utc_offset_minutes: int) -> Select:
+def daily(start: datetime | None, end: datetime | None, utc_offset_minutes: int,
+          link_ids: Iterable[int] | None = None) -> Select:
     if not isinstance(utc_offset_minutes, int) or abs(utc_offset_minutes) > 18 * 60:
         raise ValueError("utc_offset_minutes must be an integer within ±1080")
-    p = payments(start, end)
+    p = payments(start, end, link_ids)
     day = local_day(p.c.occurred_at, cast(utc_offset_minutes, Integer)).label("day")
     return (select(day, p.c.currency, cast(func.sum(p.c.amount), BigInteger), func.count())
             .where(p.c.status == SUCCESSFUL)
@@ -109,11 +178,8 @@ def daily(start: datetime | None, end: datetime | None, utc_offset_minutes: int)
 
 def by_link(start: datetime | None, end: datetime | None,
             link_ids: Iterable[int] | None) -> Select:
-    p = payments(start, end)
+    p = payments(start, end, link_ids)
     ok = p.c.status == SUCCESSFUL
-    query = (select(p.c.link_id, p.c.currency, _count_if(ok), _sum_if(ok, p.c.amount),
-                    _count_if(p.c.status == FAILED))
-             .group_by(p.c.link_id, p.c.currency).order_by(p.c.link_id, p.c.currency))
-    if link_ids is not None:
-        query = query.where(p.c.link_id.in_([int(i) for i in link_ids]))
-    return query
+    return (select(p.c.link_id, p.c.currency, _count_if(ok), _sum_if(ok, p.c.amount),
+                   _count_if(p.c.status == FAILED))
+            .group_by(p.c.link_id, p.c.currency).order_by(p.c.link_id, p.c.currency))

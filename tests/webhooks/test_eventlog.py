@@ -72,6 +72,8 @@ def test_reads_of_an_empty_log_have_their_columns(log):
                            "failed_count"],
         "deliveries": ["received_at", "outcome", "reason", "event", "payment_id", "link_id",
                        "remote"],
+        "payments": ["occurred_at", "link_id", "payment_id", "status", "amount", "currency"],
+        "delivery_counts": ["outcome", "count"],
     }
     for method, columns in expected.items():
         frame = getattr(log, method)()
@@ -254,3 +256,61 @@ def test_time_range_includes_start_and_excludes_end(known):
     before = datetime(2026, 2, 16, 8, 1, tzinfo=UTC)
     assert ("thb", "pending", 1, 30000) in rows(known.totals_by_status(start, before))
     assert known.events(start=datetime(2027, 1, 1, tzinfo=UTC)).empty
+
+
+# -- reads of some links only (a team's), bound as one parameter ---------------------------
+
+def test_every_read_can_be_limited_to_some_links(known):
+    # Links 2 and 3: p3, p4, p5, p6 (link 1's p1, p2 and p7 are left out).
+    team = [2, 3, 404]
+    assert known.events(link_ids=team).payment_id.tolist() == ["p3", "p4", "p5", "p6"]
+    assert known.export(link_ids=team).payment_id.tolist() == ["p3", "p4", "p5", "p6"]
+    assert rows(known.totals_by_currency(link_ids=team).drop(columns="success_rate")) == [
+        ("jpy", 3500, 2, 1, 3),
+        ("thb", 0, 0, 1, 1),
+    ]
+    assert rows(known.totals_by_status(link_ids=team)) == [
+        ("jpy", "failed", 1, 700), ("jpy", "successful", 2, 3500), ("thb", "failed", 1, 20000)]
+    assert rows(known.daily_totals(link_ids=team)) == [
+        (date(2026, 2, 15), "jpy", 1500, 1), (date(2026, 2, 16), "jpy", 2000, 1)]
+    assert rows(known.totals_by_link(link_ids=team)) == [
+        (2, "jpy", 1, 1500, 0), (2, "thb", 0, 0, 1), (3, "jpy", 1, 2000, 1)]
+    for method in ("events", "export", "payments", "totals_by_currency", "totals_by_status",
+                   "daily_totals", "totals_by_link"):
+        assert getattr(known, method)(link_ids=[]).empty, method
+        assert getattr(known, method)(link_ids=[999]).empty, method
+
+
+def test_payments_of_one_link_one_row_each_newest_first(known):
+    frame = known.payments(link_ids=[1])
+    assert rows(frame.drop(columns="occurred_at")) == [
+        (1, "p7", "successful", 30000, "thb"),  # reported pending, then successful: once
+        (1, "p2", "successful", 50000, "thb"),
+        (1, "p1", "successful", 100000, "thb"),
+    ]
+    assert frame.occurred_at.iloc[0] == pd.Timestamp("2026-02-16T08:05:00Z")
+    # The rows are what the totals count.
+    totals = known.totals_by_currency(link_ids=[1]).iloc[0]
+    assert totals.payments == len(frame)
+    assert totals.successful_amount == frame.amount[frame.status == "successful"].sum()
+
+
+def test_a_team_of_70000_links_is_one_parameter(known):
+    # More ids than SQLite (32,766) or PostgreSQL (65,535) take as separate parameters.
+    team = list(range(2, 70_002))  # links 2 and 3 among 70,000 ids
+    assert len(known.events(link_ids=team)) == 4
+    assert rows(known.totals_by_currency(link_ids=team).drop(columns="success_rate")) == [
+        ("jpy", 3500, 2, 1, 3), ("thb", 0, 0, 1, 1)]
+    assert len(known.totals_by_link(link_ids=team)) == 3
+    assert len(known.daily_totals(link_ids=team)) == 2
+    assert len(known.totals_by_status(link_ids=team)) == 3
+    assert len(known.payments(link_ids=team)) == 4
+    assert len(known.export(link_ids=team)) == 4
+
+
+def test_delivery_counts_count_every_delivery(log):
+    assert log.delivery_counts().empty
+    assert list(log.delivery_counts().columns) == ["outcome", "count"]
+    for outcome in ["accepted"] * 3 + ["duplicate"] * 2 + ["rejected"]:
+        log.record_delivery(outcome, event="payment.completed")
+    assert rows(log.delivery_counts()) == [("accepted", 3), ("duplicate", 2), ("rejected", 1)]
