@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 MAX_BODY_BYTES = 64 * 1024
 # Column sizes of the event log; longer values are refused here rather than failing in SQL.
 MAX_EVENT_LEN = 100
@@ -38,9 +40,13 @@ class PayloadError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PaymentEvent:
-    """The checked, normalised fields of one delivery (currency lower case, time in UTC)."""
+    """The checked, normalised fields of one delivery (currency lower case, time in UTC).
+
+    Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
+    building one the dearest step of `validate`. Treat it as read-only all the same.
+    """
 
     event: str
     link_id: int
@@ -52,12 +58,31 @@ class PaymentEvent:
     payload: dict[str, Any]
 
 
+def _reads_differently(data: Any) -> bool:
+    # orjson reads an integer beyond 64 bits as a float; json keeps it an int. Where that
+    # changes what validate says (link_id, payment.amount), the stdlib reading is used.
+    if type(data.get("link_id")) is float:
+        return True
+    payment = data.get("payment")
+    return isinstance(payment, dict) and type(payment.get("amount")) is float
+
+
 def parse_body(body: bytes) -> dict[str, Any]:
-    """The JSON object in `body`; PayloadError when it is not JSON or not an object."""
+    """The JSON object in `body`; PayloadError when it is not JSON or not an object.
+
+    orjson reads well-formed UTF-8 JSON five times faster than json; whatever it refuses
+    (NaN, a BOM, UTF-16, lone surrogates, malformed text) is read by json, so what is
+    accepted and the error message are json's.
+    """
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"malformed JSON: {exc}") from None
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        data = None
+    if type(data) is not dict or _reads_differently(data):
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PayloadError(f"malformed JSON: {exc}") from None
     if not isinstance(data, dict):
         raise PayloadError("the body must be a JSON object")
     return data
@@ -95,8 +120,8 @@ def parse_timestamp(value: Any, field: str = "timestamp") -> datetime:
         raise PayloadError(f"{field} is not an ISO 8601 date and time: {value[:40]!r}",
                            field) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
 def validate(data: Any) -> PaymentEvent:
