@@ -11,8 +11,12 @@ must win it back from the busy loop afterwards, so a row-by-row write (or a RETU
 row) pays that hand-over per row. How new events are told from duplicates:
 
 - SQLite: the transaction starts with BEGIN IMMEDIATE (the write lock, so no other process
-  can insert meanwhile), one SELECT finds which keys already exist (usually none), then one
-  plain INSERT adds the rest.
+  can insert meanwhile), then one ``INSERT ... ON CONFLICT DO NOTHING``. Its row count says
+  how many rows were new: all of them (the usual case) or none need nothing more. Only for a
+  mix does one SELECT of the batch's keys and ids tell which: under the write lock SQLite
+  numbers new rows max(rowid) + 1 onwards, so the new ones are the last `rowcount` ids up to
+  ``lastrowid``. Should that count not add up, the batch fails and the writer applies each
+  item alone, where one row is unambiguous.
 - PostgreSQL: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING event, payment_id``; the keys
   that come back are the new ones. Concurrent receivers are settled by the unique index.
 
@@ -100,7 +104,7 @@ class BulkWriter:
             # A join, not "(event, payment_id) IN (VALUES ...)": SQLite scans the whole
             # table for the IN form, and searches the unique index for the join.
             pairs = ", ".join([f"({self._mark}, {self._mark})"] * rows)
-            sql = (f"SELECT e.event, e.payment_id FROM (VALUES {pairs}) AS k "
+            sql = (f"SELECT e.event, e.payment_id, e.id FROM (VALUES {pairs}) AS k "
                    "JOIN events AS e ON e.event = k.column1 AND e.payment_id = k.column2")
         else:
             table, fields = (("events", EVENT_FIELDS) if kind == "events"
@@ -132,20 +136,30 @@ class BulkWriter:
         new: set[int] = set()
         for chunk in _chunks(rows):
             if self._sqlite:
-                keys = [(row[0], row[2]) for row in chunk]
-                cursor.execute(self._statement("existing", len(keys)),
-                               [v for key in keys for v in key])
-                existing = set(cursor.fetchall())
-                chunk = [row for row in chunk if (row[0], row[2]) not in existing]
-                if chunk:
-                    cursor.execute(self._statement("events", len(chunk)),
-                                   [v for row in chunk for v in row])
-                new.update(first[(row[0], row[2])] for row in chunk)
+                cursor.execute(self._statement("events", len(chunk)),
+                               [v for row in chunk for v in row])
+                inserted = cursor.rowcount
+                if inserted == len(chunk):
+                    new.update(first[(row[0], row[2])] for row in chunk)
+                elif inserted:
+                    new.update(first[key] for key in self._new_keys(cursor, chunk, inserted))
             else:
                 cursor.execute(self._statement("events", len(chunk)),
                                [v for row in chunk for v in row])
                 new.update(first[tuple(key)] for key in cursor.fetchall())
         return [i in new for i in range(len(events))]
+
+    def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:
+        """SQLite, when only some of `chunk` was new: the keys of the `inserted` new rows."""
+        last = cursor.lastrowid
+        cursor.execute(self._statement("existing", len(chunk)),
+                       [v for row in chunk for v in (row[0], row[2])])
+        keys = [(event, payment_id) for event, payment_id, row_id in cursor.fetchall()
+                if row_id > last - inserted]
+        if len(keys) != inserted:
+            # Not numbered as expected: fail the batch; the writer retries item by item.
+            raise RuntimeError("could not tell the new events of a batch from the old")
+        return keys
 
     def _insert_deliveries(self, cursor: Any, rows: list[tuple]) -> None:
         for chunk in _chunks(rows):

@@ -224,3 +224,16 @@ def test_the_receivers_signature_checker_agrees_with_signing_verify():
                                           ("Omise-Signature", raw_sig)) if v is not None}
             assert (_verdict(checker.check, body, raw_ts, raw_sig, now)
                     == _verdict(verify, body, headers, secrets, now=now)), (raw_ts, raw_sig)
+
+
+def test_a_batch_mixing_stored_and_new_events_tells_each_apart(event_log):
+    # One group-commit batch where some events are already stored, some are new and some
+    # repeat within the batch: each delivery gets its own answer, and each is logged.
+    for payment_id in ("p1", "p3"):
+        assert event_log.record(payment_event(payment_id)) is True
+    ids = ["p0", "p1", "p2", "p3", "p2", "p4", "p1"]
+    batch = [event_log.prepare_record(payment_event(p), remote="10.0.0.9") for p in ids]
+    results = event_log._writer.submit_many(batch).result()
+    assert results == [True, False, True, False, False, True, False]
+    assert event_log.count() == 5
+    assert sorted(event_log.deliveries().outcome) == ["accepted"] * 3 + ["duplicate"] * 4
