@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, AmountError, format_amount, parse_amount, to_decimal
@@ -184,32 +185,51 @@ def day_bounds(day_from: date | None, day_to: date | None,
     return start, end
 
 
-def apply_filters(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = None) -> pd.DataFrame:
-    """The rows of `frame` that pass `filters` (dates judged in timezone `tz`)."""
-    mask = pd.Series(True, index=frame.index)
+def filter_mask(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = None, *,
+                names_lower: pd.Series | None = None) -> np.ndarray | None:
+    """Which rows of `frame` pass `filters` (dates judged in timezone `tz`), as a boolean
+    array; None when no filter is set (every row passes). `names_lower` (the names in lower
+    case, precomputed) makes the text filter cheaper."""
+    masks: list[np.ndarray] = []
     text = filters.text.strip()
     if text:
-        mask &= frame["name"].str.contains(text, case=False, regex=False, na=False)
+        if names_lower is not None:
+            masks.append(names_lower.str.contains(text.lower(), regex=False).to_numpy(bool))
+        else:
+            masks.append(frame["name"].str.contains(text, case=False, regex=False,
+                                                    na=False).to_numpy(bool))
     if filters.statuses:
-        mask &= frame["status"].isin(filters.statuses)
+        masks.append(frame["status"].isin(filters.statuses).to_numpy(bool))
     if filters.template_ids:
-        mask &= frame["template_id"].isin(filters.template_ids).fillna(False).astype(bool)
+        masks.append(frame["template_id"].isin(filters.template_ids).to_numpy(
+            dtype=bool, na_value=False))
     if filters.currency:
-        mask &= frame["currency"] == filters.currency
+        masks.append((frame["currency"] == filters.currency).to_numpy(bool))
+        amount = frame["amount"].to_numpy()
         if filters.amount_min is not None:
-            mask &= frame["amount"] >= filters.amount_min
+            masks.append(amount >= filters.amount_min)
         if filters.amount_max is not None:
-            mask &= frame["amount"] <= filters.amount_max
+            masks.append(amount <= filters.amount_max)
     start, end = day_bounds(filters.created_from, filters.created_to, tz)
     if start is not None:
-        mask &= frame["created_at"] >= start
+        masks.append((frame["created_at"] >= start).to_numpy(bool))
     if end is not None:
-        mask &= frame["created_at"] < end
-    if filters.usage == "single":
-        mask &= ~frame["multiple_usage"]
-    elif filters.usage == "multiple":
-        mask &= frame["multiple_usage"]
-    return frame[mask]
+        masks.append((frame["created_at"] < end).to_numpy(bool))
+    if filters.usage in ("single", "multiple"):
+        multiple = frame["multiple_usage"].to_numpy(bool)
+        masks.append(multiple if filters.usage == "multiple" else ~multiple)
+    if not masks:
+        return None
+    mask = masks[0].copy()
+    for more in masks[1:]:
+        mask &= more
+    return mask
+
+
+def apply_filters(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = None) -> pd.DataFrame:
+    """The rows of `frame` that pass `filters` (dates judged in timezone `tz`)."""
+    mask = filter_mask(frame, filters, tz)
+    return frame if mask is None else frame[mask]
 
 
 DISPLAY_COLUMNS = {
@@ -236,6 +256,49 @@ def display_frame(frame: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
         "paid_text": frame.get("paid_text", ""),
     })
     return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedLinks:
+    """A team's links made ready once for many filter changes: `frame` (links with paid
+    totals, minor units, UTC) and `display` (what the table shows: formatted, local time,
+    already in Arrow form, which is what a table is sent to the browser as) share their row
+    order, so one boolean mask selects the same rows of both. Read-only: shared between
+    reruns and sessions."""
+
+    frame: pd.DataFrame
+    display: pa.Table
+    names_lower: pd.Series
+    currencies: tuple[str, ...]
+    template_names: dict[int, str]
+    tz: str
+
+    def mask(self, filters: LinkFilters) -> np.ndarray | None:
+        """The rows passing `filters`, or None for all of them."""
+        return filter_mask(self.frame, filters, self.tz, names_lower=self.names_lower)
+
+    def rows(self, mask: np.ndarray | None) -> pd.DataFrame:
+        """The links (full columns) selected by `mask`."""
+        return self.frame if mask is None else self.frame[mask]
+
+    def shown(self, mask: np.ndarray | None) -> pa.Table:
+        """The display rows selected by `mask` (the table itself when None: no copy)."""
+        return self.display if mask is None else self.display.filter(mask)
+
+
+def prepare_links(frame: pd.DataFrame, totals_by_link: pd.DataFrame | None,
+                  tz: str | None = None) -> PreparedLinks:
+    """Everything the Links page needs that does not depend on the filters, computed once:
+    paid totals joined, display columns formatted and converted to `tz`."""
+    full = with_payments(frame, totals_by_link).reset_index(drop=True)
+    display = pa.Table.from_pandas(display_frame(full, tz), preserve_index=False)
+    names = {int(t): n for t, n in zip(full["template_id"], full["template"], strict=True)
+             if pd.notna(t)}
+    return PreparedLinks(
+        frame=full, display=display, names_lower=full["name"].fillna("").str.lower(),
+        currencies=tuple(sorted(set(full["currency"].dropna()))),
+        template_names=dict(sorted(names.items(), key=lambda kv: kv[1])),
+        tz=zone(tz).key)
 
 
 CSV_COLUMNS = ["link_id", "name", "status", "template", "currency", "amount",

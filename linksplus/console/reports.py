@@ -28,11 +28,20 @@ class CurrencyTile:
     success_rate: float | None
 
     @property
-    def volume_text(self) -> str:
+    def title(self) -> str:
+        """The tile's heading: the currency, named ("THB · Thai baht")."""
         try:
-            return format_amount(self.volume, self.currency, code=True)
+            return f"{self.currency.upper()} · {get_currency(self.currency).name}"
         except AmountError:
-            return f"{self.volume} {self.currency.upper()}"
+            return self.currency.upper()
+
+    @property
+    def volume_text(self) -> str:
+        """The successful volume without its code (the tile's heading names the currency)."""
+        try:
+            return format_amount(self.volume, self.currency)
+        except AmountError:
+            return str(self.volume)
 
     @property
     def rate_text(self) -> str:
@@ -54,71 +63,6 @@ def currency_tiles(totals_by_currency: pd.DataFrame) -> list[CurrencyTile]:
             successful=successful, failed=failed, payments=payments,
             success_rate=(successful / decided) if decided else None))
     return sorted(tiles, key=lambda t: (-t.payments, t.currency))
-
-
-def team_events(events: pd.DataFrame, link_ids) -> pd.DataFrame:
-    """The payment events of one team (its link ids), one row per payment: when a payment
-    was reported more than once, its latest report counts."""
-    if events is None or events.empty:
-        return events if events is not None else pd.DataFrame()
-    df = events[events["link_id"].isin(set(link_ids))]
-    if "payment_id" in df and df["payment_id"].notna().any():
-        df = df.sort_values("occurred_at").drop_duplicates("payment_id", keep="last")
-    df = df.assign(currency=df["currency"].astype(str).str.lower())
-    return df
-
-
-def totals_by_currency(events: pd.DataFrame) -> pd.DataFrame:
-    """Per currency: successful amount and count, failed count, payments (the event log's
-    `totals_by_currency` shape, computed on a team's events)."""
-    cols = ["currency", "successful_amount", "successful_count", "failed_count", "payments",
-            "success_rate"]
-    if events is None or events.empty:
-        return pd.DataFrame(columns=cols)
-    ok = events["status"] == "successful"
-    df = pd.DataFrame({"currency": events["currency"],
-                       "successful_amount": events["amount"].where(ok, 0).astype("int64"),
-                       "successful_count": ok.astype("int64"),
-                       "failed_count": (events["status"] == "failed").astype("int64"),
-                       "payments": 1})
-    out = df.groupby("currency", as_index=False).sum()
-    decided = out["successful_count"] + out["failed_count"]
-    out["success_rate"] = (out["successful_count"] / decided.where(decided > 0)).astype(float)
-    return out[cols]
-
-
-def totals_by_status(events: pd.DataFrame) -> pd.DataFrame:
-    """Per currency and status: count and amount."""
-    cols = ["currency", "status", "count", "amount"]
-    if events is None or events.empty:
-        return pd.DataFrame(columns=cols)
-    return (events.groupby(["currency", "status"], as_index=False)
-            .agg(count=("amount", "size"), amount=("amount", "sum")))[cols]
-
-
-def daily_totals(events: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
-    """Successful payments per local day and currency: amount and count."""
-    cols = ["day", "currency", "amount", "count"]
-    if events is None or events.empty:
-        return pd.DataFrame(columns=cols)
-    ok = events[events["status"] == "successful"]
-    day = pd.to_datetime(ok["occurred_at"], utc=True).dt.tz_convert(zone(tz)).dt.date
-    return (ok.assign(day=day).groupby(["day", "currency"], as_index=False)
-            .agg(amount=("amount", "sum"), count=("amount", "size")))[cols]
-
-
-def totals_by_link(events: pd.DataFrame) -> pd.DataFrame:
-    """Per link and currency: paid count and amount, failed count."""
-    cols = ["link_id", "currency", "paid_count", "paid_amount", "failed_count"]
-    if events is None or events.empty:
-        return pd.DataFrame(columns=cols)
-    ok = events["status"] == "successful"
-    df = pd.DataFrame({"link_id": events["link_id"].astype("int64"),
-                       "currency": events["currency"].astype(str).str.lower(),
-                       "paid_count": ok.astype("int64"),
-                       "paid_amount": events["amount"].where(ok, 0).astype("int64"),
-                       "failed_count": (events["status"] == "failed").astype("int64")})
-    return df.groupby(["link_id", "currency"], as_index=False).sum()[cols]
 
 
 def _major(minor: pd.Series, currency: pd.Series) -> list[float]:
@@ -239,37 +183,49 @@ _STATUS_COLORS = alt.Scale(domain=["successful", "failed", "pending", "reversed"
                            range=["#2e9e6b", "#d9534f", "#f0ad4e", "#8e7cc3", "#9aa5b1"])
 
 
-def daily_volume_chart(frame: pd.DataFrame) -> alt.FacetChart:
-    """Successful volume per day, one row per currency, each with its own scale."""
-    base = alt.Chart(frame).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
-        x=alt.X("yearmonthdate(day):T", title=None),
-        y=alt.Y("volume:Q", title="Volume"),
-        color=alt.Color("currency:N", legend=None),
+def by_currency(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(currency, its rows) for each currency of a chart frame, alphabetically: each
+    currency gets a chart of its own, with its own scale, never a shared axis."""
+    if frame is None or frame.empty:
+        return []
+    return [(str(c), part) for c, part in frame.groupby("currency", sort=True)]
+
+
+# Charts are single views (no facets) so that they can stretch to their column's width.
+_PADDING = {"left": 4, "right": 16, "top": 4, "bottom": 4}
+
+
+def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Successful volume per day of ONE currency (see `by_currency`)."""
+    currency = str(frame["currency"].iloc[0]) if len(frame) else ""
+    return alt.Chart(frame).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
+        x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("volume:Q", title=f"Volume ({currency})", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), "currency:N",
                  alt.Tooltip("volume:Q", format=",.2f"), alt.Tooltip("count:Q", title="Paid")],
-    ).properties(height=140)
-    return base.facet(row=alt.Row("currency:N", title=None)).resolve_scale(y="independent")
+    ).properties(height=160, padding=_PADDING)
 
 
 def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
-    """How many payments ended in each status, per currency."""
+    """How many payments ended in each status, per currency (shares, so comparable)."""
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("count:Q", title="Payments", stack="normalize", axis=alt.Axis(format="%")),
         y=alt.Y("currency:N", title=None),
-        color=alt.Color("status:N", scale=_STATUS_COLORS, title="Status"),
+        color=alt.Color("status:N", scale=_STATUS_COLORS, title=None,
+                        legend=alt.Legend(orient="bottom", direction="horizontal",
+                                          columns=3, symbolType="square")),
         tooltip=["currency:N", "status:N", "count:Q"],
-    ).properties(height=alt.Step(36))
+    ).properties(height=alt.Step(36), padding=_PADDING)
 
 
-def top_chart(frame: pd.DataFrame, title: str) -> alt.FacetChart:
-    """Horizontal bars of paid volume per label, one row per currency."""
-    base = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("volume:Q", title="Paid volume"),
-        y=alt.Y("label:N", sort="-x", title=None),
-        color=alt.Color("currency:N", legend=None),
+def top_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
+    """Horizontal bars of paid volume per label, for ONE currency (see `by_currency`)."""
+    currency = str(frame["currency"].iloc[0]) if len(frame) else ""
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("volume:Q", title=f"Paid volume ({currency})",
+                axis=alt.Axis(format="~s", labelFlush=True, tickCount=4)),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
         tooltip=[alt.Tooltip("label:N", title=title), "currency:N",
                  alt.Tooltip("paid_text:N", title="Paid"),
                  alt.Tooltip("paid_count:Q", title="Payments")],
-    )
-    return base.facet(row=alt.Row("currency:N", title=None)).resolve_scale(
-        y="independent", x="independent")
+    ).properties(padding=_PADDING)

@@ -8,7 +8,7 @@ few seconds only: webhooks keep arriving.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -17,14 +17,12 @@ import streamlit as st
 
 from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
-from linksplus.console.links_table import links_frame
+from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links, zone
 from linksplus.models import Link, Template
 from linksplus.ui.settings import current_settings, key_fingerprint
 
 API_TTL = 120
 EVENTS_TTL = 5
-EVENT_COLUMNS = ["event", "link_id", "payment_id", "amount", "currency", "status",
-                 "occurred_at", "received_at"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,7 +55,7 @@ def _templates(base_url: str, auth: str, fingerprint: str, team_id: int) -> list
 
 # A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
 # every rerun (callers copy before changing it; with_payments and filters never mutate).
-@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=64)
+@st.cache_resource(ttl=API_TTL, show_spinner="Loading links from Links+…", max_entries=64)
 def _links_frame(base_url: str, auth: str, fingerprint: str, team_id: int) -> pd.DataFrame:
     return links_frame(_links(base_url, auth, fingerprint, team_id),
                        _templates(base_url, auth, fingerprint, team_id))
@@ -83,6 +81,7 @@ def clear_api_cache() -> None:
     _links.clear()
     _templates.clear()
     _links_frame.clear()
+    _prepared_links.clear()
     _teams.clear()
     _sandbox_teams.clear()
 
@@ -146,28 +145,91 @@ def eventlog() -> Any:
             f"in Settings ({type(exc).__name__}).") from exc
 
 
-# Wide enough for every payment ever recorded, for "all time" reads.
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+def _fingerprint(frame: pd.DataFrame) -> int:
+    return int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
 
 
-def _far_future() -> datetime:
-    return datetime.now(UTC) + timedelta(days=3650)
+def _team_link_ids(ctx: tuple[str, str, str], team_id: int):
+    return _links_frame(*ctx, team_id)["id"].to_numpy()
 
 
-@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=32)
-def _events(url: str, start: datetime, end: datetime) -> pd.DataFrame:
-    frame = eventlog().events(start, end)
-    if frame is None or frame.empty:
-        return pd.DataFrame(columns=EVENT_COLUMNS)
-    return frame
+def utc_offset_minutes(tz: str) -> int:
+    """The UTC offset of `tz` now, in minutes (the event log's days are at a fixed offset)."""
+    offset = datetime.now(zone(tz)).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
 
 
-def events(start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
-    """Payment events that occurred in ``[start, end)`` (all time by default), cached
-    for a few seconds."""
-    start = start or _EPOCH
-    end = end or _far_future().replace(hour=0, minute=0, second=0, microsecond=0)
-    return _events(current_settings().eventlog_url, start, end)
+@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
+def _team_report(url: str, ctx: tuple[str, str, str], team_id: int, start: datetime,
+                 end: datetime, offset: int) -> dict[str, pd.DataFrame]:
+    ids = _team_link_ids(ctx, team_id)
+    log = eventlog()
+    return {
+        "by_currency": log.totals_by_currency(start, end, link_ids=ids),
+        "by_status": log.totals_by_status(start, end, link_ids=ids),
+        "daily": log.daily_totals(start, end, utc_offset_minutes=offset, link_ids=ids),
+        "by_link": log.totals_by_link(start, end, link_ids=ids),
+        "payments": log.payments(start, end, link_ids=ids),
+    }
+
+
+def team_report(team_id: int, start: datetime, end: datetime,
+                tz: str) -> dict[str, pd.DataFrame]:
+    """The Payments page's reads for `team_id`'s links in ``[start, end)``, each one SQL
+    query (cached for a few seconds): ``by_currency``, ``by_status``, ``daily`` (days in
+    `tz`), ``by_link`` and ``payments`` (one row per payment, newest first)."""
+    return _team_report(current_settings().eventlog_url, _ctx(), int(team_id), start, end,
+                        utc_offset_minutes(tz))
+
+
+# A resource (no copy per rerun), with a fingerprint of its content: the Links page
+# rebuilds its prepared frame only when the paid totals really changed.
+@st.cache_resource(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
+def _paid_by_link(url: str, ctx: tuple[str, str, str], team_id: int) -> tuple[pd.DataFrame,
+                                                                               int]:
+    frame = eventlog().totals_by_link(link_ids=_team_link_ids(ctx, team_id))
+    return frame, _fingerprint(frame)
+
+
+def paid_by_link(team_id: int) -> pd.DataFrame:
+    """Paid count and amount per link of `team_id`, all time (one SQL query, cached for a
+    few seconds; shared, do not change it)."""
+    return _paid_by_link(current_settings().eventlog_url, _ctx(), int(team_id))[0]
+
+
+@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
+def _link_payments(url: str, link_id: int) -> pd.DataFrame:
+    return eventlog().payments(link_ids=[link_id])
+
+
+def link_payments(link_id: int) -> pd.DataFrame:
+    """One link's payments, newest first (cached for a few seconds). The caller checks that
+    the link is one of the user's team's."""
+    return _link_payments(current_settings().eventlog_url, int(link_id))
+
+
+# A resource: built once per (links load, payment totals, timezone) and shared read-only, so
+# a filter change only computes a mask. Its inputs are passed unhashed (leading underscore);
+# the key is the links frame's identity (a new object per API load) and the totals' content.
+@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=16)
+def _prepared_links(ctx: tuple[str, str, str], team_id: int, links_id: int, paid_key: int,
+                    tz: str, _links: pd.DataFrame, _paid: pd.DataFrame | None) -> PreparedLinks:
+    return prepare_links(_links, _paid, tz)
+
+
+def prepared_links(team_id: int, tz: str) -> tuple[PreparedLinks, str | None]:
+    """The Links page's ready frame for `team_id` in `tz`, and why payment counts are
+    missing (None when they are there). Raises LinksPlusError when links cannot load."""
+    ctx = _ctx()
+    frame = _links_frame(*ctx, int(team_id))
+    paid, paid_key, problem = None, -1, None
+    try:
+        paid, paid_key = _paid_by_link(current_settings().eventlog_url, ctx, int(team_id))
+    except EventLogUnavailable as exc:
+        problem = str(exc)
+    except Exception as exc:  # the table is still useful without payment counts
+        problem = f"Payment counts are unavailable right now ({type(exc).__name__})."
+    return _prepared_links(ctx, int(team_id), id(frame), paid_key, tz, frame, paid), problem
 
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=8)
@@ -180,9 +242,23 @@ def deliveries(limit: int = 500) -> pd.DataFrame:
     return _deliveries(current_settings().eventlog_url, limit)
 
 
+@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=8)
+def _delivery_counts(url: str) -> pd.DataFrame:
+    return eventlog().delivery_counts()
+
+
+def delivery_counts() -> dict[str, int]:
+    """Outcome -> how many deliveries had it, over the whole log (cached a few seconds)."""
+    frame = _delivery_counts(current_settings().eventlog_url)
+    return {str(o): int(c) for o, c in zip(frame["outcome"], frame["count"], strict=True)}
+
+
 def clear_event_cache() -> None:
-    _events.clear()
+    _team_report.clear()
+    _paid_by_link.clear()
+    _link_payments.clear()
     _deliveries.clear()
+    _delivery_counts.clear()
 
 
 def timed(fn, *args, **kwargs) -> tuple[Any, float]:

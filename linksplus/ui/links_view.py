@@ -11,11 +11,9 @@ from linksplus.console import reports
 from linksplus.console.links_table import (
     STATUSES,
     LinkFilters,
-    apply_filters,
-    display_frame,
+    PreparedLinks,
     link_row,
     links_csv,
-    with_payments,
 )
 from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
@@ -26,7 +24,11 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import field_error, money_hint, parse_money, refresh_button, show_error
 
 USE_LABELS = {"any": "Single or multiple", "single": "Single use", "multiple": "Multiple use"}
-STATUS_ICONS = {"active": "🟢", "used": "🔵", "expired": "⚪", "disabled": "🔴"}
+# Coloured dots in Streamlit markdown (no colour-emoji font needed); plain words in widgets.
+STATUS_DOTS = {"active": ":green[●]", "used": ":blue[●]", "expired": ":gray[●]",
+               "disabled": ":red[●]"}
+ANY_CURRENCY = "any"
+ROW_PX = 35
 _KEYS = ("lf_text", "lf_status", "lf_template", "lf_use", "lf_cur", "lf_min", "lf_max",
          "lf_from", "lf_to")
 
@@ -39,7 +41,7 @@ def _seed_widgets(filters: LinkFilters) -> None:
         "lf_status": list(filters.statuses),
         "lf_template": list(filters.template_ids),
         "lf_use": filters.usage,
-        "lf_cur": cur,
+        "lf_cur": cur or ANY_CURRENCY,
         "lf_min": str(to_decimal(filters.amount_min, cur)) if cur and
         filters.amount_min is not None else "",
         "lf_max": str(to_decimal(filters.amount_max, cur)) if cur and
@@ -54,30 +56,35 @@ def _clear_filters() -> None:
     st.session_state.pop("links_table", None)
 
 
-def filter_widgets(frame: pd.DataFrame, template_names: dict[int, str]) -> LinkFilters:
+def filter_widgets(links: PreparedLinks) -> LinkFilters:
     """The filter bar; answers the filters it shows."""
+    template_names = links.template_names
     if "lf_text" not in st.session_state:
         from_url = LinkFilters.from_query_params(st.query_params.to_dict())
         for problem in from_url.problems:
             st.info(problem, icon=":material/info:")
         _seed_widgets(from_url)
-    currencies = sorted(set(frame["currency"]) & set(CURRENCIES)) or list(CURRENCIES)
-    if st.session_state.get("lf_cur") not in (None, *currencies):
+    currencies = [c for c in links.currencies if c in CURRENCIES] or list(CURRENCIES)
+    if st.session_state.get("lf_cur") in (None, ""):
+        st.session_state["lf_cur"] = ANY_CURRENCY
+    if st.session_state["lf_cur"] not in (ANY_CURRENCY, *currencies):
         currencies.append(st.session_state["lf_cur"])
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
         text = c1.text_input("Name contains", key="lf_text", placeholder="e.g. coffee",
                              icon=":material/search:")
         statuses = c2.multiselect("Status", STATUSES, key="lf_status", placeholder="Any status",
-                                  format_func=lambda s: f"{STATUS_ICONS.get(s, '')} {s.title()}")
+                                  format_func=str.title)
         template_ids = c3.multiselect("Template", list(template_names), key="lf_template",
                                       placeholder="Any template",
                                       format_func=lambda t: template_names.get(t, f"#{t}"))
         usage = c4.selectbox("Use", list(USE_LABELS), key="lf_use",
                              format_func=USE_LABELS.__getitem__)
         d1, d2, d3, d4, d5 = st.columns([2, 2, 2, 2, 2])
-        currency = d1.selectbox("Currency", [None, *currencies], key="lf_cur",
-                                format_func=lambda c: "Any currency" if c is None else c.upper())
+        picked = d1.selectbox("Currency", [ANY_CURRENCY, *currencies], key="lf_cur",
+                              format_func=lambda c: "Any currency" if c == ANY_CURRENCY
+                              else c.upper())
+        currency = None if picked in (None, ANY_CURRENCY) else picked
         hint = money_hint(currency) if currency else "Choose a currency to filter by amount."
         low_text = d2.text_input("Amount from", key="lf_min", disabled=currency is None,
                                  placeholder="1,000", help=hint)
@@ -115,21 +122,6 @@ def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> No
         st.query_params.from_dict(wanted)
 
 
-def _payments_by_link(ctx: PageContext, frame: pd.DataFrame) -> tuple[pd.DataFrame | None,
-                                                                      pd.DataFrame | None]:
-    """(the team's payment events, paid totals per link), or (None, None) without a log."""
-    try:
-        events = reports.team_events(data.events(), frame["id"])
-    except data.EventLogUnavailable as exc:
-        st.caption(f":material/info: {exc}")
-        return None, None
-    except Exception as exc:  # the table is still useful without payment counts
-        st.caption(f":material/info: Payment counts are unavailable right now "
-                   f"({type(exc).__name__}).")
-        return None, None
-    return events, reports.totals_by_link(events)
-
-
 def render(ctx: PageContext) -> None:
     """The whole Links page for `ctx.team_id`."""
     head, button = st.columns([5, 1], vertical_alignment="bottom")
@@ -138,62 +130,50 @@ def render(ctx: PageContext) -> None:
     with button:
         refresh_button(data.clear_api_cache, key="links_refresh")
     try:
-        with st.spinner("Loading links from Links+…"):
-            frame = data.links_table(ctx.team_id)
+        # The cached loaders show their own spinner, only while they really load.
+        links, problem = data.prepared_links(ctx.team_id, ctx.tz)
     except LinksPlusError as exc:
         show_error(exc, what="The links could not be loaded.")
         st.stop()
-    if frame.empty:
+    if links.frame.empty:
         st.info("This team has no payment links yet.", icon=":material/link_off:")
         st.page_link("pages/create_link.py", label="Create the first link",
                      icon=":material/add_link:")
         return
-    events, by_link = _payments_by_link(ctx, frame)
-    full = with_payments(frame, by_link)
-    template_names = dict(sorted(
-        {int(t): n for t, n in zip(frame["template_id"], frame["template"], strict=True)
-         if pd.notna(t)}.items(), key=lambda kv: kv[1]))
-    filters = filter_widgets(frame, template_names)
-    view = apply_filters(full, filters, ctx.tz)
-    shown = display_frame(view, ctx.tz)
+    if problem:
+        st.caption(f":material/info: {problem}")
+    filters = filter_widgets(links)
+    # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
+    mask = links.mask(filters)
+    shown = links.shown(mask)
+    total = len(links.frame)
+    count = total if mask is None else int(mask.sum())
 
     info, actions = st.columns([4, 2], vertical_alignment="center")
-    info.markdown(f"**{len(view):,}** of {len(full):,} links"
+    info.markdown(f"**{count:,}** of {total:,} links"
                   + (" match the filters." if filters.active else "."))
     tz = ctx.tz
-    make_csv = lambda: links_csv(view, tz)  # noqa: E731 - built only when clicked
+    make_csv = lambda: links_csv(links.rows(mask), tz)  # noqa: E731 - built only when clicked
     st.session_state["_links_csv"] = make_csv  # the exact bytes the button serves (tests)
     with actions:
         b1, b2 = st.columns(2)
         b1.download_button("Download CSV", data=make_csv, on_click="ignore",
                            file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
                            mime="text/csv", icon=":material/download:", width="stretch",
-                           disabled=view.empty)
+                           disabled=count == 0)
         b2.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:",
                   disabled=not filters.active, width="stretch")
 
     event = st.dataframe(
         shown, hide_index=True, key="links_table", on_select="rerun",
-        selection_mode="single-row", height=420,
-        column_config={
-            "id": st.column_config.NumberColumn("Link", format="%d", width="small"),
-            "name": st.column_config.TextColumn("Name", width="medium"),
-            "status": st.column_config.TextColumn("Status", width="small"),
-            "template": st.column_config.TextColumn("Template"),
-            "amount_text": st.column_config.TextColumn("Amount", width="small"),
-            "currency": st.column_config.TextColumn("Cur.", width="small"),
-            "use": st.column_config.TextColumn("Use", width="small"),
-            "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY, HH:mm"),
-            "payment_url": st.column_config.LinkColumn("Payment URL", display_text="Open ↗"),
-            "paid_count": st.column_config.NumberColumn("Paid", format="%d", width="small"),
-            "paid_text": st.column_config.TextColumn("Paid amount", width="small"),
-        })
-    if view.empty:
+        selection_mode="single-row", height=_table_height(count),
+        column_config=TABLE_COLUMNS)
+    if count == 0:
         st.info("No link matches these filters. Loosen them or clear them.",
                 icon=":material/filter_alt_off:")
 
     rows = event.selection.rows if event is not None else []
-    selected: int | None = int(shown.iloc[rows[0]]["id"]) if rows else None
+    selected: int | None = int(shown.column("id")[rows[0]].as_py()) if rows else None
     if selected is None:
         try:
             selected = int(st.query_params.get("link", ""))
@@ -203,18 +183,38 @@ def render(ctx: PageContext) -> None:
     if selected is None:
         st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
         return
-    row = link_row(full, selected)
+    row = link_row(links.frame, selected)
     if row is None:
         st.warning(f"Link {selected} is not one of {ctx.team_name}'s links.",
                    icon=":material/link_off:")
         return
-    detail(ctx, row, events)
+    detail(ctx, row)
 
 
-def detail(ctx: PageContext, row: dict, events: pd.DataFrame | None) -> None:
+TABLE_COLUMNS = {
+    "id": st.column_config.NumberColumn("Link", format="%d", width="small"),
+    "name": st.column_config.TextColumn("Name", width="medium"),
+    "status": st.column_config.TextColumn("Status", width="small"),
+    "template": st.column_config.TextColumn("Template"),
+    "amount_text": st.column_config.TextColumn("Amount", width="small"),
+    "currency": st.column_config.TextColumn("Cur.", width="small"),
+    "use": st.column_config.TextColumn("Use", width="small"),
+    "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY, HH:mm"),
+    "payment_url": st.column_config.LinkColumn("Payment URL", display_text="Open ↗"),
+    "paid_count": st.column_config.NumberColumn("Paid", format="%d", width="small"),
+    "paid_text": st.column_config.TextColumn("Paid amount", width="small"),
+}
+
+
+def _table_height(rows: int) -> int:
+    """Just the rows there are (header included), up to twelve rows; then it scrolls."""
+    return ROW_PX * (min(max(rows, 1), 12) + 1) + 3
+
+
+def detail(ctx: PageContext, row: dict) -> None:
     """One link: QR code, URL to copy, facts, its payments and (sandbox) a test payment."""
     with st.container(border=True, key="link_detail"):
-        st.subheader(f"{STATUS_ICONS.get(row['status'], '')} {row['name']}")
+        st.subheader(f"{STATUS_DOTS.get(row['status'], '')} {row['name']}")
         cur = row["currency"]
         url = row["payment_url"]
         left, right = st.columns([1, 2])
@@ -227,9 +227,10 @@ def detail(ctx: PageContext, row: dict, events: pd.DataFrame | None) -> None:
                                    on_click="ignore")
         with right:
             m1, m2, m3 = st.columns(3)
-            amount = (format_amount(row["amount"], cur, code=True) if cur in CURRENCIES
-                      else row["amount_text"])
-            m1.metric("Amount", amount)
+            # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
+            # in a third of the column.
+            amount = format_amount(row["amount"], cur) if cur in CURRENCIES else row["amount_text"]
+            m1.metric(f"Amount ({str(cur).upper()})", amount)
             m2.metric("Paid", f"{row['paid_count']}×")
             m3.metric("Status", row["status"].title())
             st.markdown("**Payment URL** — copy it with the button on the right:")
@@ -247,16 +248,20 @@ def detail(ctx: PageContext, row: dict, events: pd.DataFrame | None) -> None:
             if row.get("additional"):
                 facts["Note"] = row["additional"]
             st.markdown("  \n".join(f"**{k}:** {v}" for k, v in facts.items()))
-        _link_payments(ctx, row, events)
+        _link_payments(ctx, row)
         _simulate(ctx, row)
 
 
-def _link_payments(ctx: PageContext, row: dict, events: pd.DataFrame | None) -> None:
+def _link_payments(ctx: PageContext, row: dict) -> None:
     st.markdown("##### Payments")
-    if events is None:
-        st.caption("Payments are not available right now.")
+    try:
+        mine = data.link_payments(int(row["id"]))
+    except data.EventLogUnavailable as exc:
+        st.caption(f":material/info: {exc}")
         return
-    mine = events[events["link_id"] == row["id"]]
+    except Exception as exc:
+        st.caption(f"Payments are not available right now ({type(exc).__name__}).")
+        return
     if mine.empty:
         st.caption("No payment yet.")
         return

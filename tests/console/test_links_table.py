@@ -15,6 +15,7 @@ from linksplus.console.links_table import (
     link_row,
     links_csv,
     links_frame,
+    prepare_links,
     with_payments,
 )
 from linksplus.models import Link, Template
@@ -122,3 +123,31 @@ def test_display_and_csv_are_the_filtered_rows(frame):
     assert list(csv["link_id"].astype(int)) == list(view["id"])
     assert set(csv["amount"]) == {"1250.50", "1500"}
     assert csv["created_at"].str.endswith("+07:00").all()
+
+
+@pytest.mark.parametrize("filters", [
+    LinkFilters(), LinkFilters(text="COFFEE"), LinkFilters(statuses=("used",)),
+    LinkFilters(template_ids=(2,)), LinkFilters(currency="thb", amount_min=1_000_00),
+    LinkFilters(created_from=date(2026, 2, 15)), LinkFilters(usage="single", text="o"),
+])
+def test_prepared_links_show_and_export_the_filtered_rows(frame, filters):
+    totals = pd.DataFrame({"link_id": [1], "currency": ["thb"], "paid_count": [2],
+                           "paid_amount": [250100], "failed_count": [0]})
+    links = prepare_links(frame, totals, "Asia/Bangkok")
+    expected = list(apply_filters(with_payments(frame, totals), filters, "Asia/Bangkok")["id"])
+    mask = links.mask(filters)
+    shown = links.shown(mask).to_pandas()
+    assert list(shown["id"]) == expected
+    assert list(links.rows(mask)["id"]) == expected
+    csv = pd.read_csv(io.BytesIO(links_csv(links.rows(mask), "Asia/Bangkok")))
+    assert list(csv["link_id"]) == expected
+    if 1 in expected:
+        assert shown.set_index("id").loc[1, "paid_text"] == "2,501.00"
+
+
+def test_prepared_links_offer_what_the_filters_need(frame):
+    links = prepare_links(frame, None, "Asia/Bangkok")
+    assert links.template_names == {2: "Events", 1: "Shop", 99: "Template 99"}
+    assert links.currencies == ("jpy", "thb", "xxx")
+    assert links.mask(LinkFilters()) is None  # no filter: the table as it is, no copy
+    assert links.shown(None) is links.display
