@@ -6,14 +6,15 @@ import streamlit as st
 from linksplus.console.users import effective_role
 from linksplus.ui import auth, nav
 from linksplus.ui.settings import current_settings, setup_problems
-from linksplus.ui.widgets import setup_page
+from linksplus.ui.widgets import app_icon, only_page, setup_page
 
-st.set_page_config(page_title="Links+ Console", page_icon=":material/link:", layout="wide")
+# A drawn icon, served by the app: a :material/...: favicon is fetched from Google Fonts.
+st.set_page_config(page_title="Links+ Console", page_icon=app_icon(), layout="wide")
 
 settings = current_settings()
 problems = setup_problems(settings)
 if problems:
-    setup_page(problems)
+    only_page(lambda: setup_page(problems), "Setup needed", "setup")
     st.stop()
 
 # Log in before st.navigation: a page opened by URL must already be in this user's list.

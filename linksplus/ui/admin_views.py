@@ -22,26 +22,34 @@ def webhook_log(ctx: PageContext) -> None:
     _deliveries(ctx)
 
 
+SHOWN = 500
+
+
 @st.fragment(run_every=5)
 def _deliveries(ctx: PageContext) -> None:
     try:
-        frame = data.deliveries(500)
+        counts = data.delivery_counts()  # over the whole log, counted in SQL
+        frame = data.deliveries(SHOWN)
     except data.EventLogUnavailable as exc:
         st.info(str(exc))
         return
     except Exception as exc:
         st.warning(f"The webhook log cannot be read right now ({type(exc).__name__}).")
         return
-    counts = frame["outcome"].value_counts() if not frame.empty else {}
+    total = sum(counts.values())
     cols = st.columns(len(OUTCOMES) + 1)
-    cols[0].metric("Deliveries", f"{len(frame):,}")
+    cols[0].metric("Deliveries", f"{total:,}")
     for col, outcome in zip(cols[1:], OUTCOMES, strict=True):
-        col.metric(outcome.title(), f"{int(counts.get(outcome, 0)):,}")
+        col.metric(outcome.title(), f"{counts.get(outcome, 0):,}")
     if frame.empty:
         st.info("No webhook has arrived yet.", icon=":material/webhook:")
         return
     pick = st.segmented_control("Show", ["All", *[o.title() for o in OUTCOMES]], default="All",
                                 key="wh_outcome") or "All"
+    if total > len(frame):
+        st.caption(f"The table lists the latest {len(frame):,} of {total:,} deliveries.")
+    # No reason (accepted, duplicate) is an empty cell, not "None".
+    frame = frame.assign(reason=frame["reason"].fillna(""))
     view = frame if pick == "All" else frame[frame["outcome"] == pick.lower()]
     st.dataframe(view, hide_index=True, key="deliveries_table", column_config={
         "received_at": st.column_config.DatetimeColumn("Received", format="D MMM, HH:mm:ss"),
@@ -54,7 +62,8 @@ def settings_page(ctx: PageContext) -> None:
     s = ctx.settings
     st.title("Settings")
     st.caption("Read-only: values come from .streamlit/secrets.toml or LINKSPLUS_* variables.")
-    env_label = {"live": "🔴 Live", "test": "🟡 Test", "sandbox": "🧪 Sandbox"}[s.environment]
+    # Words, not emoji: without a colour-emoji font the emoji were empty boxes.
+    env_label = {"live": "Live", "test": "Test", "sandbox": "Sandbox"}[s.environment]
     c1, c2, c3 = st.columns(3)
     c1.metric("Environment", env_label)
     c2.metric("API key", mask_key(s.api_key))

@@ -21,6 +21,7 @@ from linksplus.console.users import (
     hash_password,
     load_users,
 )
+from linksplus.ui.widgets import only_page
 
 COOKIE_NAME = "linksplus_console"
 COOKIE_DAYS = 7
@@ -86,7 +87,9 @@ def require_login(settings: Settings) -> UserRecord:
     try:
         users(settings)
     except UsersFileError as exc:
-        st.error(str(exc), icon=":material/group_off:")
+        message = str(exc)
+        only_page(lambda: st.error(message, icon=":material/group_off:"), "Links+ Console",
+                  "problem")
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
@@ -97,17 +100,26 @@ def require_login(settings: Settings) -> UserRecord:
         user = current_user(settings)
         if user is not None:
             return user
-        st.error("Your account is no longer in the users file. Ask an admin.")
-        _logout_button()
+
+        def gone() -> None:
+            st.error("Your account is no longer in the users file. Ask an admin.")
+            _logout_button()
+
+        only_page(gone, "Links+ Console", "account")
         st.stop()
-    _login_form(authenticator, settings)
+
+    def login_page() -> None:
+        _login_form(authenticator, settings)
+
+    # The login form as the only page: no navigation, so no page names before login.
+    only_page(login_page, "Log in", "login")
     st.stop()
 
 
 def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
-        st.title(":material/link: Links+ Console")
+        st.title(":material/link: Links+ Console")  # bundled icon font: no download
         st.caption("Payment links for your team: create, share, and see who paid.")
         with st.form("login", border=True):
             username = st.text_input("Username", key="login_username", autocomplete="username")

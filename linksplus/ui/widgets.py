@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from linksplus.errors import (
     APIConnectionError,
@@ -28,6 +30,30 @@ def show_error(exc: BaseException, *, what: str = "") -> None:
     else:
         st.error(f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if "
                  "it keeps happening, tell an admin.", icon=":material/error:")
+
+
+@cache
+def app_icon() -> Image.Image:
+    """The browser tab's icon, drawn here: two chain links on blue. A ``:material/...:``
+    icon would be fetched from Google Fonts (fails offline), and an emoji needs a colour
+    emoji font on the reader's machine."""
+    size = 64
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=14, fill=(28, 87, 219, 255))
+    for box in ((10, 22, 38, 42), (26, 22, 54, 42)):
+        draw.rounded_rectangle(box, radius=10, outline=(255, 255, 255, 255), width=5)
+    return img
+
+
+def only_page(render: Callable[[], None], title: str, url_path: str) -> None:
+    """Run `render` as the app's one and only page, with no navigation shown.
+
+    For the runs before login (and the setup page): without a `st.navigation` call,
+    Streamlit would list every file in pages/ in the sidebar, admin pages included.
+    """
+    st.navigation([st.Page(render, title=title, url_path=url_path, default=True)],
+                  position="hidden").run()
 
 
 def setup_page(problems: list[str]) -> None:

@@ -30,6 +30,7 @@ AMOUNT_TYPED = "1,250.50"
 AMOUNT = Decimal("1250.50")
 FULL_KEY = re.compile(r"skey_test_[0-9a-f]{24}")
 _JS_ERRORS: dict[int, list[str]] = {}  # uncaught JavaScript errors, per page
+_OUTSIDE: dict[int, list[str]] = {}  # requests to anywhere but this machine, per page
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -42,6 +43,9 @@ def new_page(browser: Browser) -> Page:
     page.set_default_timeout(TIMEOUT_MS)
     _JS_ERRORS[id(page)] = errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _OUTSIDE[id(page)] = outside = []
+    page.on("request", lambda req: None if re.match(r"(https?|wss?)://127\.0\.0\.1[:/]|data:",
+                                                    req.url) else outside.append(req.url))
     return page
 
 
@@ -59,6 +63,9 @@ def assert_page_healthy(page: Page) -> None:
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     errors = _JS_ERRORS.get(id(page))
     assert not errors, errors
+    # Works offline: no icon or font fetched from elsewhere (say fonts.gstatic.com).
+    outside = _OUTSIDE.get(id(page))
+    assert not outside, outside
     assert not FULL_KEY.search(page.content()), "the page contains a full API key"
 
 
@@ -83,6 +90,12 @@ def log_in(page: Page, demo, username: str, folder: Path | None = None) -> None:
     password_box = page.get_by_role("textbox", name="Password")
     expect(user_box).to_be_visible(timeout=60_000)  # first page load compiles the app
     wait_idle(page)
+    # Before login: the form only, no page names (admin pages included) anywhere.
+    expect(page.locator("[data-testid='stSidebarNav']")).to_have_count(0)
+    expect(page.locator("[data-testid='stSidebarNavLink']")).to_have_count(0)
+    expect(page.locator("[data-testid='stSidebar']")).to_have_count(0)
+    for name in ("Webhook log", "webhook log", "Settings", "settings"):
+        expect(page.get_by_text(name, exact=True)).to_have_count(0)
     if folder is not None:
         shoot(page, folder, "login")
     nav = page.locator("[data-testid='stSidebarNav']")
@@ -118,14 +131,13 @@ def metric_value(scope: Locator, label: str) -> Locator:
 
 
 def thb(text: str) -> Decimal:
-    """'123,456.50 THB' -> Decimal('123456.50')."""
-    number, code = text.split()
-    assert code == "THB", text
-    return Decimal(number.replace(",", ""))
+    """'123,456.50' (in a THB tile) -> Decimal('123456.50')."""
+    assert re.fullmatch(r"[\d,]+\.\d\d", text), text
+    return Decimal(text.replace(",", ""))
 
 
-def thb_text(value: Decimal) -> str:
-    return f"{value:,.2f} THB"
+def thb_text(value: Decimal, *, code: bool = False) -> str:
+    return f"{value:,.2f}" + (" THB" if code else "")
 
 
 # --- the flow -------------------------------------------------------------------------------
@@ -163,6 +175,7 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     # Payments before: the THB tile's headline numbers.
     open_page(page, "Payments", "Payments")
     tile = page.locator(".st-key-tile_thb")
+    expect(tile.get_by_role("heading", level=4)).to_have_text("THB · Thai baht")
     expect(metric_value(tile, "Successful payments")).to_have_text(re.compile(r"^[\d,]+$"))
     wait_idle(page)
     before = metrics(tile)
@@ -193,7 +206,7 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     expect(main(page).get_by_role("combobox", name="Currency")).to_have_value("THB")
     main(page).get_by_role("button", name="Create link").click()
     created = page.locator(".st-key-created_link")
-    expect(created).to_contain_text(f"“{name}” is ready: {thb_text(AMOUNT)}.")
+    expect(created).to_contain_text(f"“{name}” is ready: {thb_text(AMOUNT, code=True)}.")
     wait_idle(page)
     assert_page_healthy(page)
     match = re.search(r"Link #(\d+) “", created.inner_text())
@@ -221,7 +234,8 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     expect(detail).to_contain_text(f"#{link_id}")
     expect(detail).to_contain_text("Workshop ticket")
     expect(detail.locator("[data-testid='stCode']")).to_contain_text(payment_url)
-    assert metrics(detail) == {"Amount": thb_text(AMOUNT), "Paid": "0×", "Status": "Active"}
+    assert metrics(detail) == {"Amount (THB)": thb_text(AMOUNT), "Paid": "0×",
+                               "Status": "Active"}
     expect(detail).to_contain_text("No payment yet.")
     detail.scroll_into_view_if_needed()
     shoot(page, shots, "link-detail")
