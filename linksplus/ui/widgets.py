@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
 from functools import cache
 
@@ -33,17 +35,19 @@ def show_error(exc: BaseException, *, what: str = "") -> None:
 
 
 @cache
-def app_icon() -> Image.Image:
-    """The browser tab's icon, drawn here: two chain links on blue. A ``:material/...:``
-    icon would be fetched from Google Fonts (fails offline), and an emoji needs a colour
-    emoji font on the reader's machine."""
+def app_icon() -> str:
+    """The browser tab's icon as a ``data:`` URL, drawn once per process: two chain links on
+    blue. A ``:material/...:`` icon would be fetched from Google Fonts (fails offline), an
+    emoji needs a colour-emoji font, and an image object would be re-encoded every run."""
     size = 64
     img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=14, fill=(28, 87, 219, 255))
     for box in ((10, 22, 38, 42), (26, 22, 54, 42)):
         draw.rounded_rectangle(box, radius=10, outline=(255, 255, 255, 255), width=5)
-    return img
+    png = io.BytesIO()
+    img.save(png, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def only_page(render: Callable[[], None], title: str, url_path: str) -> None:
