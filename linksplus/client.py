@@ -63,7 +63,7 @@ class LinksPlusClient:
         self.max_retries = max(0, int(max_retries))
         self.max_concurrency = max(1, int(max_concurrency))
         self.backoff = backoff
-        self._http = _connection_pool(self.base_url, self.max_concurrency + 1)
+        self._http, self._url_prefix = _connection_pool(self.base_url, self.max_concurrency + 1)
         self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
         self._headers = {"User-Agent": f"linksplus-console/{__version__}",
                          "Accept": "application/json", "Authorization": self._auth_header()}
@@ -73,7 +73,10 @@ class LinksPlusClient:
                 f"key={mask_key(self._api_key)!r})")
 
     def close(self) -> None:
-        self._http.clear()
+        if isinstance(self._http, urllib3.PoolManager):
+            self._http.clear()
+        else:
+            self._http.close()
 
     def __enter__(self) -> LinksPlusClient:
         return self
@@ -176,7 +179,7 @@ class LinksPlusClient:
                  retry: bool | None = None) -> Any:
         """Send one call, retrying where it is safe; the decoded JSON, or a LinksPlusError."""
         retry = method == "GET" if retry is None else retry
-        url = self.base_url + path + ("?" + urlencode(params) if params else "")
+        url = self._url_prefix + path + ("?" + urlencode(params) if params else "")
         all_headers = {**self._headers, **(headers or {})}
         body = None
         if json is not None:
@@ -186,8 +189,8 @@ class LinksPlusClient:
         while True:
             started = time.perf_counter()
             try:
-                resp = self._http.request(method, url, body=body, headers=all_headers,
-                                          timeout=self._timeout, retries=False)
+                resp = self._http.urlopen(method, url, body=body, headers=all_headers,
+                                          timeout=self._timeout, retries=False, redirect=False)
             except urllib3.exceptions.HTTPError as exc:
                 error: LinksPlusError = APIConnectionError(
                     f"Could not reach Links+ at {self.base_url} ({_reason(exc)}). Check the "
@@ -219,19 +222,24 @@ class LinksPlusClient:
 _UNREADABLE = object()
 
 
-def _connection_pool(base_url: str, size: int) -> urllib3.PoolManager:
-    """Keep-alive connections for `base_url`, honouring the proxy and CA-bundle variables.
+def _connection_pool(base_url: str, size: int) -> tuple[Any, str]:
+    """Keep-alive connections for `base_url`, and the prefix to put before a request path.
 
-    The client speaks urllib3 (requests' own engine) directly: per request it costs half
-    of what requests adds on top, and paging is bound by that cost.
+    Honours the proxy (with NO_PROXY) and CA-bundle variables. The client speaks urllib3
+    (requests' own engine) directly, and without a proxy to the host's own connection pool:
+    paging is bound by the client's cost per request, and this halves it.
     """
     ca_bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
                  or certifi.where())
     options = {"maxsize": size, "block": False, "cert_reqs": "CERT_REQUIRED",
                "ca_certs": ca_bundle}
-    proxies = get_environ_proxies(base_url)  # honours NO_PROXY
-    proxy = proxies.get(urlsplit(base_url).scheme) or proxies.get("all")
-    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+    proxies = get_environ_proxies(base_url)
+    parts = urlsplit(base_url)
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if proxy:
+        return urllib3.ProxyManager(proxy, **options), base_url
+    pool = urllib3.PoolManager(**options).connection_from_url(base_url)
+    return pool, parts.path.rstrip("/")
 
 
 def _id(value: Any, name: str) -> int:

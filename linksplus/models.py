@@ -9,9 +9,12 @@ from typing import Any
 
 def parse_timestamp(value: Any) -> datetime | None:
     """An ISO 8601 string (or datetime) as a timezone-aware UTC datetime; None stays None."""
-    if value is None or value == "":
+    if value.__class__ is str and value:
+        dt = datetime.fromisoformat(value)  # C code; the API's "...Z" form gives UTC directly
+    elif value is None or value == "":
         return None
-    dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    else:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if dt.tzinfo is UTC:  # the API's own "...Z" form: nothing to convert
         return dt
     if dt.tzinfo is None:
@@ -25,9 +28,7 @@ def format_timestamp(dt: datetime) -> str:
 
 
 def _extra(data: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    # Lists parse thousands of objects: skip the comprehension when nothing is unknown.
-    if known.issuperset(data):
-        return {}
+    # Lists parse thousands of objects, so callers skip this call when nothing is unknown.
     return {k: v for k, v in data.items() if k not in known}
 
 
@@ -72,7 +73,8 @@ class Link:
             # transaction_url. Accept either (the other stays in extra).
             get("payment_url") or get("transaction_url"),
             get("status") or "", parse_timestamp(get("created_at")),
-            parse_timestamp(get("updated_at")), _extra(data, _LINK_FIELDS))
+            parse_timestamp(get("updated_at")),
+            {} if _LINK_FIELDS.issuperset(data) else _extra(data, _LINK_FIELDS))
 
     def to_dict(self) -> dict[str, Any]:
         """The link as the API's JSON shape again, unknown fields included."""
@@ -106,7 +108,7 @@ class Template:
             get("status") or "", list(get("features") or []),
             currency.lower() if isinstance(currency, str) else None, get("amount"),
             parse_timestamp(get("created_at")), parse_timestamp(get("updated_at")),
-            _extra(data, _TEMPLATE_FIELDS))
+            {} if _TEMPLATE_FIELDS.issuperset(data) else _extra(data, _TEMPLATE_FIELDS))
 
     def to_dict(self) -> dict[str, Any]:
         """The template as the API's JSON shape again, unknown fields included."""
