@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 import requests
 
 
@@ -18,18 +16,6 @@ def api(sandbox, method: str, path: str, **kwargs) -> requests.Response:
     kwargs.setdefault("auth", (sandbox.api_key, ""))
     kwargs.setdefault("timeout", 30)
     return requests.request(method, sandbox.url + path, **kwargs)
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
-    """Poll `predicate` until it is truthy and return its value; fail the test otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {message or predicate}")
-        time.sleep(interval)
 
 
 @dataclass

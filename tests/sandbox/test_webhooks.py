@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sandbox_helpers import api, wait_for
+from polling import wait_for
+from sandbox_helpers import api
 
 from linksplus.webhooks.signing import SignatureError, verify
 

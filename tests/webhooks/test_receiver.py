@@ -13,7 +13,8 @@ with warnings.catch_warnings():
     # Starlette's TestClient runs on httpx, which this project uses; its hint is noise.
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
-from webhook_helpers import SECRET, body_of, payment_event, signed_headers, wait_for
+from polling import wait_for
+from webhook_helpers import SECRET, body_of, payment_event, signed_headers
 
 from linksplus.devserver import free_port
 from linksplus.eventlog import EventLog

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 import requests
 import trustme
-from webhook_helpers import SECRET, wait_for
+from polling import wait_for
+from webhook_helpers import SECRET
 
 from linksplus import LinksPlusClient
 from linksplus.devserver import ServerProcess, free_port

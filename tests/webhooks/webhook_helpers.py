@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 
 from linksplus.webhooks.signing import generate_secret, sign_headers
 
@@ -33,18 +31,6 @@ def body_of(payload: Any) -> bytes:
 
 def signed_headers(body: bytes, secret: str = SECRET, **kwargs) -> dict[str, str]:
     return {"Content-Type": "application/json", **sign_headers(body, secret, **kwargs)}
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
-    """Poll `predicate` until it is truthy (its value is returned), else fail the test."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {message or predicate}")
-        time.sleep(interval)
 
 
 @dataclass
