@@ -73,9 +73,11 @@ def demo(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory):
             shutil.copyfile(log, log_path.parent / f"e2e-demo-{log.name}")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, which would break later tests that start their own loop.
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path):
-    """One headless Chromium for the session (Playwright's sync API)."""
+    """One headless Chromium for the module (Playwright's sync API)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
