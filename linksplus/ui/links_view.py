@@ -29,8 +29,9 @@ STATUS_DOTS = {"active": ":green[●]", "used": ":blue[●]", "expired": ":gray[
                "disabled": ":red[●]"}
 ANY_CURRENCY = "any"
 ROW_PX = 35
-_KEYS = ("lf_text", "lf_status", "lf_template", "lf_use", "lf_cur", "lf_min", "lf_max",
-         "lf_from", "lf_to")
+# The date picker's earliest day; a range starting there is "up to the end day" (a URL with
+# only ``to=``), since a range picker cannot leave its start empty.
+FIRST_DAY = date(2000, 1, 1)
 
 
 def _seed_widgets(filters: LinkFilters) -> None:
@@ -46,9 +47,17 @@ def _seed_widgets(filters: LinkFilters) -> None:
         filters.amount_min is not None else "",
         "lf_max": str(to_decimal(filters.amount_max, cur)) if cur and
         filters.amount_max is not None else "",
-        "lf_from": filters.created_from,
-        "lf_to": filters.created_to,
+        "lf_created": _created_range(filters.created_from, filters.created_to),
     })
+
+
+def _created_range(start: date | None, end: date | None) -> tuple[date, ...]:
+    """The "Created between" picker's value for optional bounds: (), (start,) or both."""
+    if start and end:
+        return (min(start, end), max(start, end))
+    if end:
+        return (FIRST_DAY, end)
+    return (start,) if start else ()
 
 
 def _clear_filters() -> None:
@@ -70,7 +79,7 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
     if st.session_state["lf_cur"] not in (ANY_CURRENCY, *currencies):
         currencies.append(st.session_state["lf_cur"])
     with st.container(border=True):
-        c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
+        c1, c2, c3, c4, c5 = st.columns([3, 2, 3, 2, 3])
         text = c1.text_input("Name contains", key="lf_text", placeholder="e.g. coffee",
                              icon=":material/search:")
         statuses = c2.multiselect("Status", STATUSES, key="lf_status", placeholder="Any status",
@@ -80,30 +89,32 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
                                       format_func=lambda t: template_names.get(t, f"#{t}"))
         usage = c4.selectbox("Use", list(USE_LABELS), key="lf_use",
                              format_func=USE_LABELS.__getitem__)
-        d1, d2, d3, d4, d5 = st.columns([2, 2, 2, 2, 2])
+        # One range picker: a single day picked (the range half done) means "from that day".
+        created = c5.date_input("Created between", value=(), key="lf_created",
+                                min_value=FIRST_DAY, format="YYYY-MM-DD")
+        created_from, created_to = (*created, None, None)[:2]
+        if created_from == FIRST_DAY:
+            created_from = None
+        d1, d2, d3, _ = st.columns([3, 2, 3, 5])
         picked = d1.selectbox("Currency", [ANY_CURRENCY, *currencies], key="lf_cur",
                               format_func=lambda c: "Any currency" if c == ANY_CURRENCY
-                              else c.upper())
+                              else c.upper(), help="Choose a currency to filter by amount too.")
         currency = None if picked in (None, ANY_CURRENCY) else picked
-        hint = money_hint(currency) if currency else "Choose a currency to filter by amount."
-        low_text = d2.text_input("Amount from", key="lf_min", disabled=currency is None,
-                                 placeholder="1,000", help=hint)
-        high_text = d3.text_input("Amount to", key="lf_max", disabled=currency is None,
-                                  placeholder="5,000.00", help=hint)
-        created_from = d4.date_input("Created from", key="lf_from", format="YYYY-MM-DD")
-        created_to = d5.date_input("Created to", key="lf_to", format="YYYY-MM-DD")
-        low, low_error = parse_money(low_text, currency) if currency else (None, None)
-        high, high_error = parse_money(high_text, currency) if currency else (None, None)
-        with d2:
-            field_error(low_error)
-        with d3:
-            field_error(high_error)
-        if low is not None and high is not None and low > high:
+        low = high = None
+        if currency:  # amounts are in a currency's units: asked for only once there is one
+            hint = money_hint(currency)
+            low_text = d2.text_input("Amount from", key="lf_min", placeholder="1,000", help=hint)
+            high_text = d3.text_input("Amount to", key="lf_max", placeholder="5,000.00",
+                                      help=hint)
+            low, low_error = parse_money(low_text, currency)
+            high, high_error = parse_money(high_text, currency)
+            with d2:
+                field_error(low_error)
             with d3:
-                field_error("“Amount to” is below “Amount from”.")
-        if created_from and created_to and created_from > created_to:
-            with d5:
-                field_error("“Created to” is before “Created from”.")
+                field_error(high_error)
+            if low is not None and high is not None and low > high:
+                with d3:
+                    field_error("“Amount to” is below “Amount from”.")
     return LinkFilters(text=text or "", statuses=tuple(statuses),
                        template_ids=tuple(template_ids), currency=currency, amount_min=low,
                        amount_max=high, created_from=_as_date(created_from),

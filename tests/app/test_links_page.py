@@ -86,3 +86,30 @@ def test_a_link_of_another_team_is_not_shown(make_app, sandbox):
     no_exception(at)
     assert other.payment_url not in [c.value for c in at.code]
     assert "is not one of" in texts(at)
+
+
+def test_created_between_is_one_range_in_the_url(make_app, sandbox):
+    sandbox.seed_links(101, 40)
+    links = _links(sandbox)
+    from linksplus.console.links_table import zone
+    bangkok = zone(None)
+    days = sorted({pd.Timestamp(ln.created_at).tz_convert(bangkok).date() for ln in links})
+    start, end = days[0], days[len(days) // 2]
+    at = make_app("sales").run()
+    assert at.date_input(key="lf_created").value == ()  # no range: every link
+    at.date_input(key="lf_created").set_value((start, end)).run()
+    no_exception(at)
+    expected = sorted(ln.id for ln in links if start <= pd.Timestamp(ln.created_at)
+                      .tz_convert(bangkok).date() <= end)
+    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert (at.query_params["from"], at.query_params["to"]) == (str(start), str(end))
+
+    # The same range from a shared URL; a URL with only "to" is "up to that day".
+    at = make_app("sales", query={"from": str(start), "to": str(end)}).run()
+    assert at.date_input(key="lf_created").value == (start, end)
+    assert sorted(at.dataframe[0].value["id"]) == expected
+    at = make_app("sales", query={"to": str(end)}).run()
+    no_exception(at)
+    assert sorted(at.dataframe[0].value["id"]) == sorted(
+        ln.id for ln in links if pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end)
+    assert "from" not in at.query_params and at.query_params["to"] == str(end)
