@@ -160,20 +160,18 @@ def render(ctx: PageContext) -> None:
     total = len(links.frame)
     count = total if mask is None else int(mask.sum())
 
-    info, actions = st.columns([4, 2], vertical_alignment="center")
+    info, b1, b2 = st.columns([4, 1, 1], vertical_alignment="center")
     info.markdown(f"**{count:,}** of {total:,} links"
                   + (" match the filters." if filters.active else "."))
     tz = ctx.tz
     make_csv = lambda: links_csv(links.rows(mask), tz)  # noqa: E731 - built only when clicked
     st.session_state["_links_csv"] = make_csv  # the exact bytes the button serves (tests)
-    with actions:
-        b1, b2 = st.columns(2)
-        b1.download_button("Download CSV", data=make_csv, on_click="ignore",
-                           file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
-                           mime="text/csv", icon=":material/download:", width="stretch",
-                           disabled=count == 0)
-        b2.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:",
-                  disabled=not filters.active, width="stretch")
+    b1.download_button("Download CSV", data=make_csv, on_click="ignore",
+                       file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
+                       mime="text/csv", icon=":material/download:", width="stretch",
+                       disabled=count == 0)
+    b2.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:",
+              disabled=not filters.active, width="stretch")
 
     event = st.dataframe(
         shown, hide_index=True, key="links_table", on_select="rerun",
