@@ -3,6 +3,7 @@
 from linksplus.webhooks.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    SignatureChecker,
     SignatureError,
     compute_signature,
     generate_secret,
@@ -13,6 +14,7 @@ from linksplus.webhooks.signing import (
 __all__ = [
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "SignatureChecker",
     "SignatureError",
     "compute_signature",
     "generate_secret",

@@ -53,33 +53,52 @@ def sign_headers(body: bytes, secret: str | Iterable[str], *,
     return {SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: str(ts)}
 
 
+class SignatureChecker:
+    """Checks deliveries against one or more secrets (several while one is rotated).
+
+    The keys are decoded once, so a receiver builds one checker and calls `check` per
+    delivery. Every candidate signature is compared with every key in constant time.
+    """
+
+    def __init__(self, secrets: list[str], tolerance: int = TOLERANCE_SECONDS):
+        self._keys = [decode_secret(s) for s in secrets]
+        self._tolerance = tolerance
+
+    def check(self, body: bytes, raw_ts: str | None, raw_sig: str | None,
+              now: float | None = None) -> int:
+        """The delivery's timestamp when a signature is valid, else `SignatureError`."""
+        if not raw_ts or not raw_sig:
+            raise SignatureError("missing Omise-Signature or Omise-Signature-Timestamp header")
+        try:
+            ts = int(raw_ts.strip())
+        except ValueError:
+            raise SignatureError("Omise-Signature-Timestamp is not a Unix time") from None
+        current = time.time() if now is None else now
+        if abs(current - ts) > self._tolerance:
+            raise SignatureError(f"timestamp is more than {self._tolerance} s from now")
+        message = b"%d.%b" % (ts, body)
+        expected = [hmac.digest(key, message, "sha256").hex().encode() for key in self._keys]
+        ok = False
+        for candidate in raw_sig.split(","):
+            candidate = candidate.strip()
+            if candidate:
+                encoded = candidate.encode()
+                for exp in expected:
+                    # no early exit: every pair is compared
+                    ok |= hmac.compare_digest(encoded, exp)
+        if not ok:
+            raise SignatureError("signature does not match")
+        return ts
+
+
 def verify(body: bytes, headers: Mapping[str, str], secret: str | Iterable[str], *,
            tolerance: int = TOLERANCE_SECONDS, now: float | None = None) -> int:
     """Check a delivery's signature; its timestamp when valid, else `SignatureError`.
 
-    `headers` is looked up case-insensitively. Every candidate signature is compared with
-    every secret in constant time.
+    `headers` is looked up case-insensitively.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
-    raw_ts = lowered.get(TIMESTAMP_HEADER.lower())
-    raw_sig = lowered.get(SIGNATURE_HEADER.lower())
-    if not raw_ts or not raw_sig:
-        raise SignatureError("missing Omise-Signature or Omise-Signature-Timestamp header")
-    try:
-        ts = int(raw_ts.strip())
-    except ValueError:
-        raise SignatureError("Omise-Signature-Timestamp is not a Unix time") from None
-    current = time.time() if now is None else now
-    if abs(current - ts) > tolerance:
-        raise SignatureError(f"timestamp is more than {tolerance} s from now")
     keys = [secret] if isinstance(secret, str) else list(secret)
-    expected = [compute_signature(k, ts, body) for k in keys]
-    candidates = [s.strip() for s in raw_sig.split(",") if s.strip()]
-    ok = False
-    for candidate in candidates:
-        for exp in expected:
-            # no early exit: every pair is compared
-            ok |= hmac.compare_digest(candidate.encode(), exp.encode())
-    if not ok:
-        raise SignatureError("signature does not match")
-    return ts
+    return SignatureChecker(keys, tolerance).check(
+        body, lowered.get(TIMESTAMP_HEADER.lower()), lowered.get(SIGNATURE_HEADER.lower()),
+        now=now)

@@ -19,8 +19,8 @@ from webhook_helpers import SECRET, body_of, payment_event, signed_headers
 from linksplus.devserver import free_port
 from linksplus.eventlog import EventLog
 from linksplus.webhooks.payload import MAX_BODY_BYTES
-from linksplus.webhooks.receiver import WEBHOOK_PATH, SignatureChecker, create_app
-from linksplus.webhooks.signing import SignatureError, generate_secret, verify
+from linksplus.webhooks.receiver import WEBHOOK_PATH, create_app
+from linksplus.webhooks.signing import generate_secret
 
 
 @pytest.fixture
@@ -197,34 +197,6 @@ def test_a_database_that_is_down_gets_503_so_the_sender_retries():
         resp = post(client, payment_event())
         assert resp.status_code == 503
         assert "retry" in resp.json()["reason"]
-
-
-def _verdict(check, *args, **kwargs):
-    try:
-        return check(*args, **kwargs)
-    except SignatureError as exc:
-        return f"SignatureError: {exc}"
-
-
-def test_the_receivers_signature_checker_agrees_with_signing_verify():
-    # The receiver checks with SignatureChecker (keys decoded once); it must answer exactly
-    # what signing.verify answers, message included, for good and bad deliveries alike.
-    body, now = body_of(payment_event()), 1_771_065_300
-    old, new = generate_secret(), generate_secret()
-    good = signed_headers(body, secret=[old, new], timestamp=now)
-    sig, ts = good["Omise-Signature"], good["Omise-Signature-Timestamp"]
-    cases = [
-        (ts, sig), (f" {ts} ", f" {sig.split(',')[1]} , "), (ts, sig.split(",")[0]),
-        (None, sig), (ts, None), ("", sig), (ts, ""), ("soon", sig), (str(now - 301), sig),
-        (str(now + 299), sig), (ts, "zz"), (ts, ",,"), (ts, sig.upper()), (ts, "é" + sig),
-    ]
-    for secrets in ([old], [new], [old, new], [generate_secret()]):
-        checker = SignatureChecker(secrets)
-        for raw_ts, raw_sig in cases:
-            headers = {k: v for k, v in (("Omise-Signature-Timestamp", raw_ts),
-                                          ("Omise-Signature", raw_sig)) if v is not None}
-            assert (_verdict(checker.check, body, raw_ts, raw_sig, now)
-                    == _verdict(verify, body, headers, secrets, now=now)), (raw_ts, raw_sig)
 
 
 def test_a_batch_mixing_stored_and_new_events_tells_each_apart(event_log):
