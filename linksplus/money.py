@@ -83,6 +83,16 @@ def format_amount(minor: int, currency: str, *, symbol: bool = False, code: bool
     return text
 
 
+def display_amount(minor: int, currency: str, **style: bool) -> str:
+    """`format_amount` for screens and exports that must never fail: an amount in a
+    currency this console does not know (a webhook may report any) shows as its raw minor
+    units rather than breaking the page."""
+    try:
+        return format_amount(minor, currency, **style)
+    except AmountError:
+        return str(int(minor))
+
+
 _SYMBOLS = sorted({c.symbol for c in CURRENCIES.values()} | {"$", "¥", "￥", "฿"}, key=len,
                   reverse=True)
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?$")

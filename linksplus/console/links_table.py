@@ -17,7 +17,13 @@ import pandas as pd
 import pyarrow as pa
 
 from linksplus.models import Link, Template
-from linksplus.money import CURRENCIES, AmountError, format_amount, parse_amount, to_decimal
+from linksplus.money import (
+    CURRENCIES,
+    AmountError,
+    display_amount,
+    parse_amount,
+    to_decimal,
+)
 
 DEFAULT_TZ = "Asia/Bangkok"
 STATUSES = ("active", "used", "expired", "disabled")
@@ -36,20 +42,14 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(DEFAULT_TZ)
 
 
-def _fmt(minor: int, currency: str) -> str:
-    try:
-        return format_amount(minor, currency)
-    except AmountError:  # a currency this console does not know: show the raw minor units
-        return str(minor)
-
-
 def links_frame(links: Iterable[Link], templates: Iterable[Template] = ()) -> pd.DataFrame:
     """One row per link, newest first, with its template's name and formatted amount."""
     names = {t.id: t.name for t in templates}
     rows = [(ln.id, ln.name, ln.status, ln.template_id,
              names.get(ln.template_id, f"Template {ln.template_id}" if ln.template_id else ""),
-             ln.currency, int(ln.amount), _fmt(ln.amount, ln.currency), bool(ln.multiple_usage),
-             ln.created_at, ln.payment_url or "", ln.additional or "") for ln in links]
+             ln.currency, int(ln.amount), display_amount(ln.amount, ln.currency),
+             bool(ln.multiple_usage), ln.created_at, ln.payment_url or "", ln.additional or "")
+            for ln in links]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["id"] = frame["id"].astype("int64")
     frame["amount"] = frame["amount"].astype("int64")
@@ -80,7 +80,7 @@ def with_payments(frame: pd.DataFrame, totals_by_link: pd.DataFrame | None) -> p
     out["paid_text"] = ""
     paid = out["paid_count"] > 0  # format only the paid rows: most links have none
     if paid.any():
-        out.loc[paid, "paid_text"] = [_fmt(a, c) for a, c in zip(
+        out.loc[paid, "paid_text"] = [display_amount(a, c) for a, c in zip(
             out.loc[paid, "paid_amount"], out.loc[paid, "currency"], strict=True)]
     return out
 

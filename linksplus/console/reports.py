@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from linksplus.console.links_table import _decimal_text, zone
-from linksplus.money import AmountError, format_amount, get_currency
+from linksplus.money import AmountError, display_amount, get_currency
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,7 @@ class CurrencyTile:
     @property
     def volume_text(self) -> str:
         """The successful volume without its code (the tile's heading names the currency)."""
-        try:
-            return format_amount(self.volume, self.currency)
-        except AmountError:
-            return str(self.volume)
+        return display_amount(self.volume, self.currency)
 
     @property
     def rate_text(self) -> str:
@@ -130,7 +127,7 @@ def top_templates_frame(totals_by_link: pd.DataFrame, links: pd.DataFrame | None
 def _finish(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     cur = df["currency"].astype(str).str.lower()
     df = df.assign(
-        paid_text=[format_amount(int(a), c) for a, c in zip(df["paid_amount"], cur,
+        paid_text=[display_amount(int(a), c) for a, c in zip(df["paid_amount"], cur,
                                                               strict=True)],
         volume=_major(df["paid_amount"], cur),
         currency=cur.str.upper())
@@ -154,7 +151,7 @@ def payments_table(events: pd.DataFrame, links: pd.DataFrame | None = None,
         "link": [names.get(int(i), "") if pd.notna(i) else "" for i in df["link_id"]],
         "payment_id": df["payment_id"],
         "status": df["status"],
-        "amount_text": [format_amount(int(a), c) for a, c in zip(df["amount"], cur,
+        "amount_text": [display_amount(int(a), c) for a, c in zip(df["amount"], cur,
                                                                   strict=True)],
         "currency": cur.str.upper(),
     }, columns=cols).reset_index(drop=True)

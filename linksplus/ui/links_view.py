@@ -17,7 +17,7 @@ from linksplus.console.links_table import (
 )
 from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
-from linksplus.money import CURRENCIES, format_amount, to_decimal
+from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
@@ -238,8 +238,7 @@ def detail(ctx: PageContext, row: dict) -> None:
             m1, m2, m3 = st.columns(3)
             # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
             # in a third of the column.
-            amount = format_amount(row["amount"], cur) if cur in CURRENCIES else row["amount_text"]
-            m1.metric(f"Amount ({str(cur).upper()})", amount)
+            m1.metric(f"Amount ({str(cur).upper()})", row["amount_text"])
             m2.metric("Paid", f"{row['paid_count']}×")
             m3.metric("Status", row["status"].title())
             st.markdown("**Payment URL** — copy it with the button on the right:")

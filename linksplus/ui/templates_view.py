@@ -7,7 +7,7 @@ import streamlit as st
 
 from linksplus.errors import LinksPlusError
 from linksplus.models import Template
-from linksplus.money import CURRENCIES, format_amount
+from linksplus.money import CURRENCIES, display_amount, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import refresh_button, show_error
@@ -23,8 +23,7 @@ def templates_frame(templates: list[Template], links: pd.DataFrame | None) -> pd
         rows.append({
             "id": t.id, "name": t.name, "status": t.status or "", "language": t.language or "",
             "currency": cur.upper(),
-            "default_amount": (format_amount(t.amount, cur) if t.amount is not None
-                               and cur in CURRENCIES else ""),
+            "default_amount": (display_amount(t.amount, cur) if t.amount is not None else ""),
             "links": int(counts.get(t.id, 0)),
             "created": (pd.Timestamp(t.created_at) if t.created_at else pd.NaT),
         })
