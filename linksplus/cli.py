@@ -45,7 +45,7 @@ def _simulate_payment(args: argparse.Namespace) -> int:
 
 
 def _hash_password(args: argparse.Namespace) -> int:
-    import bcrypt
+    from linksplus.console.users import hash_password
 
     password = args.password
     if password is None:
@@ -56,7 +56,7 @@ def _hash_password(args: argparse.Namespace) -> int:
     if len(password) < 8:
         print("Use at least 8 characters.", file=sys.stderr)
         return 1
-    print(bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode())
+    print(hash_password(password))
     return 0
 
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
+
+from linksplus import models
 
 MAX_BODY_BYTES = 64 * 1024
 # Column sizes of the event log; longer values are refused here rather than failing in SQL.
@@ -115,13 +117,10 @@ def parse_timestamp(value: Any, field: str = "timestamp") -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise PayloadError(f"{field} must be an ISO 8601 string", field)
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        return models.parse_timestamp(value.strip())
     except ValueError:
         raise PayloadError(f"{field} is not an ISO 8601 date and time: {value[:40]!r}",
                            field) from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
 def validate(data: Any) -> PaymentEvent:
