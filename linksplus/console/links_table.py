@@ -8,7 +8,7 @@ and converted to the reader's timezone only for display and export.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -163,9 +163,6 @@ class LinkFilters:
                    created_from=dates["from"], created_to=dates["to"],
                    usage=usage if usage in USAGES else "any", problems=tuple(problems))
 
-    def cleared(self) -> LinkFilters:
-        return replace(LinkFilters())
-
     @property
     def active(self) -> bool:
         return bool(self.to_query_params())
@@ -230,13 +227,6 @@ def apply_filters(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = No
     """The rows of `frame` that pass `filters` (dates judged in timezone `tz`)."""
     mask = filter_mask(frame, filters, tz)
     return frame if mask is None else frame[mask]
-
-
-DISPLAY_COLUMNS = {
-    "id": "Link", "name": "Name", "status": "Status", "template": "Template",
-    "amount_text": "Amount", "currency": "Currency", "use": "Use", "created": "Created",
-    "payment_url": "Payment URL", "paid_count": "Paid", "paid_text": "Paid amount",
-}
 
 
 def display_frame(frame: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:

@@ -22,8 +22,6 @@ from linksplus.ui.widgets import field_error, money_hint, parse_money, show_erro
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 
 DOUBLE_CLICK_SECONDS = 2.0
-FORM_KEYS = ("cl_name", "cl_amount", "cl_currency", "cl_multiple", "cl_additional",
-             "cl_webhook")
 
 
 def idempotency_key() -> str:

@@ -191,12 +191,6 @@ def _paid_by_link(url: str, ctx: tuple[str, str, str], team_id: int) -> tuple[pd
     return frame, _fingerprint(frame)
 
 
-def paid_by_link(team_id: int) -> pd.DataFrame:
-    """Paid count and amount per link of `team_id`, all time (one SQL query, cached for a
-    few seconds; shared, do not change it)."""
-    return _paid_by_link(current_settings().eventlog_url, _ctx(), int(team_id))[0]
-
-
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
 def _link_payments(url: str, link_id: int) -> pd.DataFrame:
     return eventlog().payments(link_ids=[link_id])

@@ -96,21 +96,17 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
         st.markdown("##### Status mix")
         st.altair_chart(reports.status_mix_chart(reports.status_mix_frame(report["by_status"])),
                         width="stretch")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("##### Top links")
-        top = reports.top_links_frame(by_link, links, n=5)
-        if top.empty:
-            st.caption("No paid link yet.")
-        for _, part in reports.by_currency(top):
-            st.altair_chart(reports.top_chart(part, "Link"), width="stretch")
-    with right:
-        st.markdown("##### Top templates")
-        top_t = reports.top_templates_frame(by_link, links, n=5)
-        if top_t.empty:
-            st.caption("No paid template yet.")
-        for _, part in reports.by_currency(top_t):
-            st.altair_chart(reports.top_chart(part, "Template"), width="stretch")
+    for column, (title, frame, label, none) in zip(st.columns(2), (
+            ("Top links", reports.top_links_frame(by_link, links, n=5), "Link",
+             "No paid link yet."),
+            ("Top templates", reports.top_templates_frame(by_link, links, n=5), "Template",
+             "No paid template yet.")), strict=True):
+        with column:
+            st.markdown(f"##### {title}")
+            if frame.empty:
+                st.caption(none)
+            for _, part in reports.by_currency(frame):
+                st.altair_chart(reports.top_chart(part, label), width="stretch")
 
     st.markdown("##### All payments")
     payments = report["payments"]
