@@ -5,7 +5,24 @@
 >>> log.record(payload)   # True when new, False when a duplicate
 """
 
-from linksplus.eventlog.log import OUTCOMES, EventLog
-from linksplus.eventlog.schema import SCHEMA_VERSION, SchemaError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linksplus.eventlog.log import OUTCOMES, EventLog
+    from linksplus.eventlog.schema import SCHEMA_VERSION, SchemaError
 
 __all__ = ["OUTCOMES", "SCHEMA_VERSION", "EventLog", "SchemaError"]
+
+# Imported on first use: the writer process imports this package's write path only, and
+# should not wait for pandas, which the reads need.
+_HOMES = {"OUTCOMES": "log", "EventLog": "log", "SCHEMA_VERSION": "schema",
+          "SchemaError": "schema"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"linksplus.eventlog.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'linksplus.eventlog' has no attribute {name!r}")

@@ -55,12 +55,20 @@ class EventWrite:
     values: tuple
     delivery: tuple | None = None
 
+    def __reduce__(self) -> tuple:
+        # Pickled per event on the way to the writer process; the default for a slots
+        # dataclass looks its slot names up on every call.
+        return EventWrite, (self.values, self.delivery)
+
 
 @dataclass(slots=True)
 class DeliveryWrite:
     """One delivery-log row, in DELIVERY_FIELDS order."""
 
     values: tuple
+
+    def __reduce__(self) -> tuple:
+        return DeliveryWrite, (self.values,)
 
 
 def _sqlite_time(value: datetime) -> str:

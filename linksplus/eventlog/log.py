@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -15,11 +16,11 @@ from sqlalchemy import func, select
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import frames, reports
-from linksplus.eventlog.aio import LoopBatcher
 from linksplus.eventlog.engine import backend_name, make_engine
 from linksplus.eventlog.ingest import BulkWriter, DeliveryWrite, EventWrite
 from linksplus.eventlog.schema import deliveries, ensure_schema, events
 from linksplus.eventlog.writer import GroupCommitWriter
+from linksplus.eventlog.writer_process import WriterProcess
 from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, summary, validate
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,10 @@ class EventLog:
     """The event log at `url` (``sqlite:///file`` or ``postgresql+psycopg://...``).
 
     Safe to share between threads: one engine with pooled connections for reads, and one
-    writer thread that commits writes in batches (see `writer`). The schema is made on first
-    use, so constructing an EventLog never touches the database.
+    writer thread that commits writes in batches (see `writer`). Writes from an asyncio
+    event loop (`record_async`, `submit_async`) go to a writer process instead, started on
+    the first one (see `writer_process`). The schema is made on first use, so constructing
+    an EventLog never touches the database.
     """
 
     def __init__(self, url: str = DEFAULT_EVENTLOG_URL):
@@ -49,7 +52,8 @@ class EventLog:
         self.engine = make_engine(self.url)
         self._writer = GroupCommitWriter(self.engine, BulkWriter(self.backend).apply,
                                          prepare=self._ready)
-        self._loop_batcher = LoopBatcher(self._writer)
+        # Writes from an event loop (the receiver's) are committed by a child process.
+        self._writer_process = WriterProcess(self.url)
         self._schema_lock = threading.Lock()
         self._schema_ready = False
 
@@ -66,8 +70,23 @@ class EventLog:
                 ensure_schema(self.engine)
                 self._schema_ready = True
 
+    def start_async_writes(self) -> None:
+        """On the event loop that will write: start the writer process now, not on the
+        first write."""
+        self._writer_process.start()
+
+    async def stop_async_writes(self) -> None:
+        """On the event loop that wrote: wait until its writes are committed, then stop the
+        writer process (a later async write starts another)."""
+        await self._writer_process.aclose()
+
     def close(self) -> None:
-        """Commit what was submitted, then release every connection."""
+        """Commit what was submitted, then release every connection.
+
+        Call `stop_async_writes` first from the loop that wrote asynchronously; here the
+        writer process is only stopped.
+        """
+        self._writer_process.close()
         self._writer.close()
         self.engine.dispose()
 
@@ -112,10 +131,15 @@ class EventLog:
 
         With `remote` given, the delivery is logged too (accepted or duplicate) in the same
         transaction. `raw` is the body as received, stored as the payload text when it is
-        UTF-8. PayloadError (a ValueError) when the payload is invalid.
+        UTF-8. PayloadError (a ValueError) when the payload is invalid; WriterError when the
+        event could not be written.
         """
-        item = self.prepare_record(payload, raw, remote, received_at)
-        return await self._loop_batcher.submit(item)
+        return await self.submit_async(self.prepare_record(payload, raw, remote, received_at))
+
+    def submit_async(self, write: EventWrite | DeliveryWrite) -> asyncio.Future:
+        """From an event loop: queue a prepared write (`prepare_record`, `prepare_rejected`);
+        the future holds its result once committed. RuntimeError while closing."""
+        return self._writer_process.submit(write)
 
     @staticmethod
     def _payload_text(payload: dict, raw: bytes | str | None) -> str:

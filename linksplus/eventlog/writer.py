@@ -97,7 +97,7 @@ class GroupCommitWriter:
                 batch.append(entry)
                 size += len(entry[0])
             try:
-                self._execute(batch)
+                self.write_batch(batch)
             except BaseException:  # never let the thread die with callers waiting
                 log.exception("event-log writer failed on a batch of %d", len(batch))
                 for _, future in batch:
@@ -121,7 +121,10 @@ class GroupCommitWriter:
             self._conn = None
             raise
 
-    def _execute(self, batch: list[tuple[list, Future]]) -> None:
+    def write_batch(self, batch: list[tuple[list, Future]]) -> None:
+        """Write every (items, future) of `batch` in one transaction, on the calling thread,
+        and resolve each future as `submit_many`'s are. For a caller that is itself the
+        only writer (the writer process); others submit."""
         batch = [(items, fut) for items, fut in batch if fut.set_running_or_notify_cancel()]
         if not batch:
             return

@@ -1,8 +1,8 @@
 """The webhook receiver: an ASGI app that records Links+ payment events exactly once.
 
 ``POST /webhooks/linksplus`` checks size, signature (when a secret is set) and payload, then
-hands the event to the event log's group-commit writer and answers only once the row is
-committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already stored: the same payment
+hands the event to the event log's writer process (which commits the deliveries of each
+loop turn together) and answers only once the row is committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already stored: the same payment
 comes from the system, dashboard and custom webhooks, and from retries). Rejections answer
 400 (malformed or invalid; the JSON names the field), 401 (signature), 413 (over 64 KiB), and
 503 when the database cannot take the event (the sender retries later). Every attempt goes
@@ -11,7 +11,9 @@ to the delivery log. ``GET /healthz`` reports the database.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -132,6 +134,11 @@ def _best_effort_json(body: bytes) -> Any:
         return None
 
 
+def _warn_if_unlogged(written: asyncio.Future) -> None:
+    if not written.cancelled() and written.exception() is not None:
+        log.warning("could not write to the delivery log: %s", written.exception())
+
+
 def create_app(eventlog_or_url: EventLog | str | None = None,
                secret: str | None = None) -> Starlette:
     """The receiver as an ASGI app, recording into an EventLog or the log at a URL.
@@ -150,8 +157,10 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
                     "--secret (or LINKSPLUS_WEBHOOK_SECRET) to check Omise-Signature.")
 
     def reject(rejection: Rejection, data: Any, remote: str | None) -> Response:
-        with contextlib.suppress(RuntimeError):  # the log is closed: shutting down
-            event_log.record_rejected(rejection.reason, data, remote)
+        # Logged without waiting: a refusal need not wait for a commit.
+        with contextlib.suppress(RuntimeError):  # the log is closing: shutting down
+            event_log.submit_async(event_log.prepare_rejected(rejection.reason, data, remote)
+                                   ).add_done_callback(_warn_if_unlogged)
         return rejection.response()
 
     async def receive(request: Request) -> Response:
@@ -198,9 +207,12 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
         if not health["ok"]:
             log.warning("the event log is not reachable yet (%s); deliveries get 503 until "
                         "it is", health.get("error"))
+        event_log.start_async_writes()
         try:
             yield
         finally:
+            # Deliveries answered so far are committed; wait for any still in the writer.
+            await event_log.stop_async_writes()
             if owns_log:
                 await run_in_threadpool(event_log.close)
 
@@ -235,4 +247,9 @@ def serve(host: str = "127.0.0.1", port: int = 8766, db_url: str | None = None,
     shown = app.state.eventlog.engine.url.render_as_string(hide_password=True)
     print(f"Links+ webhook receiver listening on {scheme}://{host}:{port}{WEBHOOK_PATH} "
           f"(event log: {shown})", flush=True)
+    # This process is the receiver and nothing else: what was loaded to get here (about
+    # 100,000 objects) lives as long as it does. Frozen, the collector stops walking it on
+    # every full collection, which deliveries waiting for their commit make frequent.
+    gc.collect()
+    gc.freeze()
     run(app, host, port, ssl_certfile, ssl_keyfile)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 import ssl
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import requests
 import trustme
+from polling import wait_for
 from webhook_helpers import SECRET, payment_event, send_all
 
 from linksplus.eventlog import EventLog
@@ -43,6 +45,8 @@ def test_50_concurrent_senders_store_each_unique_event_once(start_receiver, db_u
 
 def test_every_acknowledged_event_survives_a_sigkill(start_receiver, db_url):
     server = start_receiver(db_url, secret=SECRET)
+    writers = children(server.proc.pid)  # the event-log writer process
+    assert writers, "the receiver should write through a child process"
     payloads = [payment_event(f"chrg_{i:05d}") for i in range(1200)]
     acked: list[str] = []
 
@@ -56,6 +60,9 @@ def test_every_acknowledged_event_survives_a_sigkill(start_receiver, db_url):
                         on_answer=kill_midway)
     lost_answers = [o.payment_id for o in outcomes if o.status != 200]
     assert len(acked) >= 300 and lost_answers, "the kill should interrupt the load"
+    # Its writer goes with it, so a restarted receiver is the only writer left.
+    wait_for(lambda: not any(running(pid) for pid in writers),
+             message="the killed receiver's writer process to exit")
 
     restarted = start_receiver(db_url, port=server.port, secret=SECRET)
     with EventLog(db_url) as log:
@@ -67,6 +74,18 @@ def test_every_acknowledged_event_survives_a_sigkill(start_receiver, db_url):
     assert {o.status for o in send_all(restarted.url, retry, concurrency=20)} == {200}
     with EventLog(db_url) as log:
         assert log.count() == 1200
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for path in Path(f"/proc/{pid}/task").glob("*/children")
+            for child in path.read_text().split()]
+
+
+def running(pid: int) -> bool:
+    try:  # a zombie has exited; only its parent has not collected it yet
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_https_with_a_test_certificate(start_receiver, sqlite_url, tmp_path):
