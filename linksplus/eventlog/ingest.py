@@ -2,13 +2,13 @@
 
 Why the driver's cursor and not Core statements here: measured in the receiver, one Core
 ``execute`` costs about 90 µs a row, more than parsing, checking and answering the request
-together; the driver's own cursor, on the same connection and inside the same SQLAlchemy
-transaction, costs a few µs. The schema, the reads and the reports stay in Core.
+together; the driver's own cursor costs a few µs. The schema, the reads and the reports stay
+in Core.
 
-Rows go in multi-row INSERTs, one statement per table and batch, because the writer runs
-beside the event loop: Python's sqlite3 releases the GIL around every step of a statement and
-must win it back from the busy loop afterwards, so a row-by-row write (or a RETURNING row by
-row) pays that hand-over per row. How new events are told from duplicates:
+Rows go in multi-row INSERTs, one statement per table and batch: each statement is a
+round of the driver (and, in the writer thread, of Python's GIL), so a batch costs a few
+statements however many rows it holds. An accepted event is one row: its delivery-log
+entry is the event row itself. How new events are told from duplicates:
 
 - SQLite: the transaction starts with BEGIN IMMEDIATE (the write lock, so no other process
   can insert meanwhile), then one ``INSERT ... ON CONFLICT DO NOTHING``. Its row count says
@@ -30,10 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 EVENT_FIELDS = ("event", "link_id", "payment_id", "amount", "currency", "status",
-                "occurred_at", "received_at", "payload")
+                "occurred_at", "received_at", "payload", "remote")
 DELIVERY_FIELDS = ("received_at", "outcome", "reason", "event", "payment_id", "link_id",
                    "remote")
 # The delivery log is for looking at recent traffic; a flood of rejected requests must not
@@ -46,19 +44,18 @@ MAX_ROWS_PER_STATEMENT = 500
 
 @dataclass(slots=True)
 class EventWrite:
-    """One event row (EVENT_FIELDS order) and, optionally, its delivery-log row.
+    """One event row, in EVENT_FIELDS order.
 
-    `delivery` is in DELIVERY_FIELDS order with outcome None: it becomes ``accepted`` or
-    ``duplicate`` once the insert tells which.
+    With ``remote`` set it came as a webhook delivery: new, the row is its ``accepted``
+    entry in the delivery log; a duplicate gets a ``duplicate`` row in ``deliveries``.
     """
 
     values: tuple
-    delivery: tuple | None = None
 
     def __reduce__(self) -> tuple:
         # Pickled per event on the way to the writer process; the default for a slots
         # dataclass looks its slot names up on every call.
-        return EventWrite, (self.values, self.delivery)
+        return EventWrite, (self.values,)
 
 
 @dataclass(slots=True)
@@ -139,8 +136,8 @@ class BulkWriter:
                 continue  # a second delivery in this batch: the first one decides
             first[key] = i
             received_at = self._time(values[7])
-            self._formatted[id(values[7])] = received_at  # its delivery row reuses it
-            rows.append((*values[:6], self._time(values[6]), received_at, values[8]))
+            self._formatted[id(values[7])] = received_at  # a duplicate's row reuses it
+            rows.append((*values[:6], self._time(values[6]), received_at, *values[8:]))
         new: set[int] = set()
         for chunk in _chunks(rows):
             if self._sqlite:
@@ -178,9 +175,9 @@ class BulkWriter:
         if self._deliveries_written // PRUNE_EVERY != before:
             cursor.execute(self._prune)
 
-    def apply(self, conn: Connection, items: list) -> list[Any]:
-        """Write `items`; per item True/False (event new/duplicate) or None (delivery)."""
-        dbapi_conn = conn.connection.dbapi_connection
+    def apply(self, dbapi_conn: Any, items: list) -> list[Any]:
+        """Write `items` on the driver's connection, in its open transaction (the caller
+        commits); per item True/False (event new/duplicate) or None (delivery)."""
         cursor = dbapi_conn.cursor()
         try:
             if self._sqlite and not dbapi_conn.in_transaction:
@@ -195,10 +192,11 @@ class BulkWriter:
                 if isinstance(item, EventWrite):
                     new = next(news)
                     results.append(new)
-                    if item.delivery is not None:
-                        received_at, _, *rest = item.delivery
+                    event, link_id, payment_id, *_, received_at, _, remote = item.values
+                    if not new and remote is not None:
                         text = self._formatted.get(id(received_at)) or self._time(received_at)
-                        deliveries.append((text, "accepted" if new else "duplicate", *rest))
+                        deliveries.append((text, "duplicate", None, event, payment_id, link_id,
+                                           remote))
                 else:
                     results.append(None)
                     received_at, *rest = item.values

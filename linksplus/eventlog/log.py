@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import json
 import logging
 import threading
@@ -12,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import frames, reports
@@ -26,6 +28,8 @@ from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, summary, valida
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("accepted", "duplicate", "rejected")
+# The outcomes with rows of their own in ``deliveries``; an accepted one is its event row.
+LOGGED_OUTCOMES = ("duplicate", "rejected")
 _REASON_MAX = 500
 _REMOTE_MAX = 100
 
@@ -98,12 +102,14 @@ class EventLog:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _delivery_values(self, outcome: str | None, reason: Any = None, event: Any = None,
+    def _delivery_values(self, outcome: str, reason: Any = None, event: Any = None,
                          payment_id: Any = None, link_id: Any = None, remote: Any = None,
                          received_at: datetime | None = None) -> tuple:
         """A delivery row in ingest.DELIVERY_FIELDS order, every value clipped to fit."""
-        if outcome is not None and outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
+        if outcome not in LOGGED_OUTCOMES:
+            raise ValueError(f"outcome must be one of {LOGGED_OUTCOMES}, not {outcome!r}"
+                             + (": an accepted delivery is its event; record the event"
+                                if outcome == "accepted" else ""))
         if isinstance(link_id, bool) or not isinstance(link_id, int) or link_id > MAX_BIGINT:
             link_id = None
         return (received_at or datetime.now(UTC), outcome, _clip(reason, _REASON_MAX),
@@ -112,17 +118,17 @@ class EventLog:
     def prepare_record(self, payload: dict | PaymentEvent, raw: bytes | str | None = None,
                        remote: str | None = None,
                        received_at: datetime | None = None) -> EventWrite:
-        """The write `record` makes (validated; PayloadError when not), for a writer."""
+        """The write `record` makes (validated; PayloadError when not), for a writer.
+
+        `remote`, the sender's address, makes it a delivery: logged as ``duplicate`` when
+        the event is already stored (new, the event row is its ``accepted`` entry).
+        """
         parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
-        received_at = received_at or datetime.now(UTC)
-        values = (parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,
-                  parsed.currency, parsed.status, parsed.occurred_at, received_at,
-                  self._payload_text(parsed.payload, raw))
-        delivery = None
-        if remote is not None:
-            delivery = self._delivery_values(None, None, parsed.event, parsed.payment_id,
-                                             parsed.link_id, remote, received_at)
-        return EventWrite(values, delivery)
+        return EventWrite((parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,
+                           parsed.currency, parsed.status, parsed.occurred_at,
+                           received_at or datetime.now(UTC),
+                           self._payload_text(parsed.payload, raw),
+                           _clip(remote, _REMOTE_MAX)))
 
     async def record_async(self, payload: dict | PaymentEvent, *,
                            raw: bytes | str | None = None, remote: str | None = None,
@@ -153,19 +159,18 @@ class EventLog:
             return raw
         return json.dumps(payload, separators=(",", ":"))
 
-    def record(self, payload: dict) -> bool:
+    def record(self, payload: dict, *, remote: str | None = None) -> bool:
         """Store one webhook payload; True when new, False when (event, payment.id) exists.
 
         The row is committed when this returns. PayloadError (ValueError) when invalid.
+        `remote`: the sender's address, when it came as a webhook (see `prepare_record`).
         """
-        return self._writer.run(self.prepare_record(payload))
+        return self._writer.run(self.prepare_record(payload, remote=remote))
 
     def record_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
                         payment_id: Any = None, link_id: Any = None,
                         remote: str | None = None) -> None:
-        """Log one delivery attempt: outcome ``accepted``, ``duplicate`` or ``rejected``."""
-        if outcome is None:
-            raise ValueError(f"outcome must be one of {OUTCOMES}, not None")
+        """Log a delivery attempt that stored nothing: ``duplicate`` or ``rejected``."""
         values = self._delivery_values(outcome, reason, event, payment_id, link_id, remote)
         self._writer.run(DeliveryWrite(values))
 
@@ -265,16 +270,26 @@ class EventLog:
 
     def delivery_counts(self) -> pd.DataFrame:
         """How many deliveries had each outcome (outcomes never seen are left out)."""
-        query = (select(deliveries.c.outcome, func.count()).group_by(deliveries.c.outcome)
-                 .order_by(deliveries.c.outcome))
-        return frames.to_frame(self._rows(query), frames.DELIVERY_COUNT_COLUMNS)
+        logged = (select(deliveries.c.outcome, func.count()).group_by(deliveries.c.outcome))
+        counts = dict(self._rows(logged))
+        counts["accepted"] = self.count()  # every stored event was once accepted
+        rows = [(outcome, counts[outcome]) for outcome in sorted(counts) if counts[outcome]]
+        return frames.to_frame(rows, frames.DELIVERY_COUNT_COLUMNS)
 
     def deliveries(self, limit: int = 500) -> pd.DataFrame:
-        """The latest `limit` delivery attempts, newest first."""
+        """The latest `limit` delivery attempts, newest first: stored events (accepted)
+        and the attempts that stored nothing, merged by the time they arrived."""
         cols = frames.DELIVERY_COLUMNS
-        query = (select(*(deliveries.c[name] for name in cols))
-                 .order_by(deliveries.c.id.desc()).limit(max(0, int(limit))))
-        return frames.to_frame(self._rows(query), cols)
+        limit = max(0, int(limit))
+        # Newest by id in each table (its primary key: no scan), then merged here.
+        accepted = (select(events.c.received_at, literal("accepted"), null(), events.c.event,
+                           events.c.payment_id, events.c.link_id, events.c.remote)
+                    .order_by(events.c.id.desc()).limit(limit))
+        logged = (select(*(deliveries.c[name] for name in cols))
+                  .order_by(deliveries.c.id.desc()).limit(limit))
+        rows = heapq.merge(self._rows(accepted), self._rows(logged),
+                           key=lambda row: row[0], reverse=True)
+        return frames.to_frame(itertools.islice(rows, limit), cols)
 
     def health(self) -> dict[str, Any]:
         """``{"ok", "backend", "events"}``; ok False with an ``error`` when unreachable."""

@@ -1,8 +1,13 @@
 """The event log's tables, and making them on first use.
 
 ``events`` holds one row per (event, payment id): a payment announced by several webhooks
-is stored once. ``deliveries`` is the log of every delivery attempt, for the admin page.
-``schema_version`` holds one row, the layout version, so later releases can migrate.
+is stored once. The delivery log, for the admin page, is those rows (each one an accepted
+delivery) together with ``deliveries``: the attempts that stored nothing, duplicates and
+rejections. ``schema_version`` holds one row, the layout version, so releases can migrate.
+
+Version 2 (this one) stopped writing a ``deliveries`` row for each accepted event as well:
+that second row cost the receiver as much again per event as the event itself. The
+sender's address moved to ``events.remote``.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Any constant: serialises schema creation between processes sharing one PostgreSQL.
 _PG_LOCK_KEY = 0x4C494E4B53
 
@@ -72,6 +78,7 @@ events = Table(
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Column("payload", Text, nullable=False),
+    Column("remote", String(100)),  # the sender's address, when it came as a webhook
     UniqueConstraint("event", "payment_id", name="uq_events_event_payment"),
     # Every read filters on occurred_at. No more indexes: each one is written on every
     # insert, and the reports' per-payment window sorts the filtered rows anyway.
@@ -115,7 +122,30 @@ def _create(conn: Connection) -> None:
     if version > SCHEMA_VERSION:
         raise SchemaError(f"the event log has schema version {version}; this release knows "
                           f"up to {SCHEMA_VERSION}. Upgrade linksplus.")
-    # Versions below SCHEMA_VERSION would be migrated here; version 1 is the first.
+    if version < 2:
+        _accepted_deliveries_become_events(conn)
+    if version < SCHEMA_VERSION:
+        conn.execute(schema_version.delete())
+        conn.execute(schema_version.insert().values(version=SCHEMA_VERSION,
+                                                    applied_at=datetime.now(UTC)))
+
+
+def _accepted_deliveries_become_events(conn: Connection) -> None:
+    """Version 1 to 2: each accepted delivery row gives its event its sender's address,
+    then goes; the event row is that delivery's entry in the log from now on.
+
+    Every step may run twice (two SQLite processes upgrading at once) to the same end.
+    """
+    if "remote" not in {column["name"] for column in inspect(conn).get_columns("events")}:
+        conn.execute(text("ALTER TABLE events ADD COLUMN remote VARCHAR(100)"))
+    # UPDATE ... FROM (PostgreSQL; SQLite 3.33+) joins through the unique index once,
+    # where a correlated subquery would scan the deliveries once per event.
+    conn.execute(text(
+        "UPDATE events SET remote = accepted.remote FROM "
+        "(SELECT event, payment_id, MIN(remote) AS remote FROM deliveries "
+        " WHERE outcome = 'accepted' GROUP BY event, payment_id) AS accepted "
+        "WHERE events.event = accepted.event AND events.payment_id = accepted.payment_id"))
+    conn.execute(text("DELETE FROM deliveries WHERE outcome = 'accepted'"))
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -10,6 +10,7 @@ means SQLite writers in the process never wait on each other's locks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -17,14 +18,15 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from linksplus.eventlog.schema import SchemaError
 
 log = logging.getLogger(__name__)
 
-Apply = Callable[[Connection, list], list]
+# (the driver's connection, items) -> one result per item; the writer commits.
+Apply = Callable[[Any, list], list]
 _STOP = object()
 
 
@@ -45,7 +47,12 @@ class GroupCommitWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._conn: Connection | None = None
+        self._conn: Any = None  # the pool's wrapper around the driver's connection
+        dbapi = engine.dialect.loaded_dbapi
+        # Errors that leave the connection suspect (the server restarted, the file is
+        # locked or gone): that batch fails as a whole and the next one reconnects.
+        self._connection_errors = (OperationalError, dbapi.OperationalError,
+                                   dbapi.InterfaceError)
 
     def submit_many(self, items: list) -> Future:
         """Queue `items`; the future holds one entry per item once the transaction is
@@ -77,6 +84,9 @@ class GroupCommitWriter:
             self._queue.put(_STOP)
         if thread is not None:
             thread.join(timeout)
+        elif self._conn is not None:  # only write_batch was used, on the caller's thread
+            self._conn.close()
+            self._conn = None
 
     def _run(self) -> None:
         stop = False
@@ -108,17 +118,22 @@ class GroupCommitWriter:
             self._conn = None
 
     def _transaction(self, items: list) -> list:
-        # One connection held for the writer's life: checking one out of the pool per batch
-        # (with its reset-on-return rollback) cost more than the inserts themselves.
-        if self._conn is None or self._conn.closed or self._conn.invalidated:
-            self._conn = self._engine.connect()
+        # The driver's connection, held for the writer's life and committed directly:
+        # SQLAlchemy's Connection and Transaction around each batch, and a pool checkout
+        # with its reset-on-return rollback, cost more than the rows themselves.
+        if self._conn is None:
+            self._conn = self._engine.raw_connection()
+        conn = self._conn
         try:
-            with self._conn.begin():
-                return self._apply(self._conn, items)
-        except OperationalError:
-            # The connection may be dead (server restart): start afresh next time.
-            self._conn.invalidate()
-            self._conn = None
+            results = self._apply(conn.driver_connection, items)
+            conn.commit()
+            return results
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            if isinstance(exc, self._connection_errors):
+                conn.invalidate()
+                self._conn = None
             raise
 
     def write_batch(self, batch: list[tuple[list, Future]]) -> None:
@@ -133,7 +148,7 @@ class GroupCommitWriter:
             if self._prepare is not None:
                 self._prepare()
             results: list[Any] = self._transaction(flat)
-        except (OperationalError, SchemaError) as exc:
+        except (*self._connection_errors, SchemaError) as exc:
             # The database is unreachable, locked, full or too new: every item would fail.
             for _, future in batch:
                 future.set_exception(exc)

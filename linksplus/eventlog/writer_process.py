@@ -309,6 +309,8 @@ def serve(fd: int) -> None:
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone
     finally:
+        if writer is not None:
+            writer.close()
         if engine is not None:
             engine.dispose()
         sock.close()

@@ -2,11 +2,12 @@
 
 ``POST /webhooks/linksplus`` checks size, signature (when a secret is set) and payload, then
 hands the event to the event log's writer process (which commits the deliveries of each
-loop turn together) and answers only once the row is committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already stored: the same payment
-comes from the system, dashboard and custom webhooks, and from retries). Rejections answer
-400 (malformed or invalid; the JSON names the field), 401 (signature), 413 (over 64 KiB), and
-503 when the database cannot take the event (the sender retries later). Every attempt goes
-to the delivery log. ``GET /healthz`` reports the database.
+loop turn together) and answers only once the row is committed: 200 ``accepted`` (new) or
+200 ``duplicate`` (already stored: the same payment comes from the system, dashboard and
+custom webhooks, and from retries). Rejections answer 400 (malformed or invalid; the JSON
+names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database cannot take
+the event (the sender retries later). Every attempt goes to the delivery log. ``GET
+/healthz`` reports the database.
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
     async def receive(request: Request) -> Response:
         scope = request.scope
         client = scope.get("client")
-        remote = client[0] if client else None
+        # Set even when unknown (a Unix socket): a remote is what makes it a delivery.
+        remote = client[0] if client else "unknown"
         body = b""
         try:
             length, ts, sig = _headers(scope)

@@ -12,9 +12,8 @@ def test_webhook_log_counts_outcomes(make_app, sandbox, secrets):
     payload = {"event": "payment.completed", "link_id": 1,
                "payment": {"id": "chrg_a", "amount": 5000, "currency": "thb",
                            "status": "successful"}, "timestamp": "2026-02-14T10:35:00Z"}
-    log.record(payload)
-    log.record_delivery("accepted", event="payment.completed", payment_id="chrg_a", link_id=1)
-    log.record_delivery("duplicate", event="payment.completed", payment_id="chrg_a", link_id=1)
+    log.record(payload, remote="10.0.0.1")
+    log.record(payload, remote="10.0.0.2")  # the same payment again: a duplicate
     log.record_rejected("bad signature").result()
     at = make_app("admin").run().switch_page("pages/webhook_log.py").run()
     no_exception(at)

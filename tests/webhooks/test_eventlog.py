@@ -12,8 +12,9 @@ from sqlalchemy import text, update
 from webhook_helpers import payment_event
 
 from linksplus.devserver import free_port
-from linksplus.eventlog import EventLog, SchemaError
-from linksplus.eventlog.schema import schema_version
+from linksplus.eventlog import SCHEMA_VERSION, EventLog, SchemaError
+from linksplus.eventlog.engine import make_engine
+from linksplus.eventlog.schema import deliveries, events, schema_version
 from linksplus.webhooks.payload import PayloadError
 
 
@@ -104,17 +105,20 @@ def test_two_instances_on_one_database_share_the_uniqueness(db_url):
 def test_deliveries_newest_first(log):
     log.record_delivery("rejected", "payment.amount must be an integer", event="x",
                         remote="10.0.0.1")
-    log.record_delivery("accepted", event="payment.completed", payment_id="chrg_1",
-                        link_id=7, remote="10.0.0.2")
-    log.record_delivery("duplicate", event="payment.completed", payment_id="chrg_1",
-                        link_id=7, remote="10.0.0.3")
+    assert log.record(payment_event("chrg_1", link_id=7), remote="10.0.0.2") is True
+    assert log.record(payment_event("chrg_1", link_id=7), remote="10.0.0.3") is False
     frame = log.deliveries()
     assert frame.outcome.tolist() == ["duplicate", "accepted", "rejected"]
+    assert frame.remote.tolist() == ["10.0.0.3", "10.0.0.2", "10.0.0.1"]
     assert frame.reason.iloc[2] == "payment.amount must be an integer"
+    assert pd.isna(frame.reason.iloc[1])  # an accepted delivery has no reason
     assert frame.link_id.iloc[0] == 7 and pd.isna(frame.link_id.iloc[2])
     assert log.deliveries(limit=1).outcome.tolist() == ["duplicate"]
+    assert log.deliveries(limit=2).outcome.tolist() == ["duplicate", "accepted"]
     with pytest.raises(ValueError):
         log.record_delivery("maybe")
+    with pytest.raises(ValueError, match="record the event"):
+        log.record_delivery("accepted", event="payment.completed", payment_id="chrg_2")
 
 
 def test_health(log):
@@ -155,7 +159,7 @@ def test_schema_version_is_recorded_and_a_newer_one_refused(db_url):
     with EventLog(db_url) as log:
         log.count()
         with log.engine.begin() as conn:
-            assert conn.execute(schema_version.select()).one().version == 1
+            assert conn.execute(schema_version.select()).one().version == SCHEMA_VERSION
             conn.execute(update(schema_version).values(version=99))
     with EventLog(db_url) as log, pytest.raises(SchemaError):
         log.count()
@@ -311,6 +315,48 @@ def test_a_team_of_70000_links_is_one_parameter(known):
 def test_delivery_counts_count_every_delivery(log):
     assert log.delivery_counts().empty
     assert list(log.delivery_counts().columns) == ["outcome", "count"]
-    for outcome in ["accepted"] * 3 + ["duplicate"] * 2 + ["rejected"]:
-        log.record_delivery(outcome, event="payment.completed")
+    for payment_id in ["a", "b", "c", "a", "b"]:
+        log.record(payment_event(payment_id), remote="10.0.0.1")
+    log.record_delivery("rejected", "bad signature")
     assert rows(log.delivery_counts()) == [("accepted", 3), ("duplicate", 2), ("rejected", 1)]
+
+def test_a_version_1_log_is_upgraded_and_its_delivery_log_kept(db_url):
+    # Version 1's layout: no events.remote, and a deliveries row for each accepted event.
+    with EventLog(db_url) as log:
+        log.count()
+        with log.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE events DROP COLUMN remote"))
+            conn.execute(update(schema_version).values(version=1))
+    base = datetime(2026, 2, 14, 10, 0, tzinfo=UTC)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        for i, payment_id in enumerate(["chrg_a", "chrg_b"]):
+            conn.execute(events.insert().values(
+                event="payment.completed", link_id=7, payment_id=payment_id, amount=100,
+                currency="thb", status="successful", occurred_at=base,
+                received_at=base + timedelta(minutes=i), payload="{}"))
+        for minute, outcome, payment_id, remote, reason in [
+                (0, "accepted", "chrg_a", "10.0.0.1", None),
+                (1, "accepted", "chrg_b", "10.0.0.2", None),
+                (2, "duplicate", "chrg_a", "10.0.0.3", None),
+                (3, "rejected", None, "10.0.0.4", "bad signature")]:
+            conn.execute(deliveries.insert().values(
+                received_at=base + timedelta(minutes=minute), outcome=outcome, reason=reason,
+                event="payment.completed", payment_id=payment_id, link_id=7, remote=remote))
+    engine.dispose()
+
+    for _ in range(2):  # the second opening finds version 2 and changes nothing
+        with EventLog(db_url) as log:
+            frame = log.deliveries()
+            assert frame.outcome.tolist() == ["rejected", "duplicate", "accepted", "accepted"]
+            assert frame.remote.tolist() == ["10.0.0.4", "10.0.0.3", "10.0.0.2", "10.0.0.1"]
+            assert frame.payment_id.tolist()[1:] == ["chrg_a", "chrg_b", "chrg_a"]
+            assert rows(log.delivery_counts()) == [
+                ("accepted", 2), ("duplicate", 1), ("rejected", 1)]
+            with log.engine.connect() as conn:
+                assert conn.execute(schema_version.select()).one().version == SCHEMA_VERSION
+                logged = conn.execute(text("SELECT outcome FROM deliveries")).scalars().all()
+            assert sorted(logged) == ["duplicate", "rejected"]
+    with EventLog(db_url) as log:  # and it takes new deliveries as before
+        assert log.record(payment_event("chrg_c"), remote="10.0.0.5") is True
+        assert log.deliveries(limit=1).remote.tolist() == ["10.0.0.5"]
