@@ -26,9 +26,12 @@ written (or found a duplicate), the second is a duplicate.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, summary, validate
 
 EVENT_FIELDS = ("event", "link_id", "payment_id", "amount", "currency", "status",
                 "occurred_at", "received_at", "payload", "remote")
@@ -66,6 +69,68 @@ class DeliveryWrite:
 
     def __reduce__(self) -> tuple:
         return DeliveryWrite, (self.values,)
+
+
+OUTCOMES = ("accepted", "duplicate", "rejected")
+# The outcomes with rows of their own in ``deliveries``; an accepted one is its event row.
+LOGGED_OUTCOMES = ("duplicate", "rejected")
+_REASON_MAX = 500
+_REMOTE_MAX = 100
+
+
+def _clip(value: Any, size: int) -> str | None:
+    if value is None:
+        return None
+    return str(value).replace("\x00", "")[:size]
+
+
+def payload_text(payload: dict, raw: bytes | str | None) -> str:
+    """The payload as stored: the body as received when it is UTF-8, else re-encoded."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raw = None
+    # The raw text keeps the sender's exact bytes; a JSON string cannot hold a bare NUL.
+    if isinstance(raw, str) and "\x00" not in raw:
+        return raw
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def event_write(payload: dict | PaymentEvent, raw: bytes | str | None = None,
+                remote: str | None = None, received_at: datetime | None = None) -> EventWrite:
+    """The write that stores one payload (validated; PayloadError when not).
+
+    `remote`, the sender's address, makes it a delivery: logged as ``duplicate`` when the
+    event is already stored (new, the event row is its ``accepted`` entry).
+    """
+    parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
+    return EventWrite((parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,
+                       parsed.currency, parsed.status, parsed.occurred_at,
+                       received_at or datetime.now(UTC), payload_text(parsed.payload, raw),
+                       _clip(remote, _REMOTE_MAX)))
+
+
+def delivery_write(outcome: str, reason: Any = None, event: Any = None,
+                   payment_id: Any = None, link_id: Any = None, remote: Any = None,
+                   received_at: datetime | None = None) -> DeliveryWrite:
+    """A delivery-log row for an attempt that stored nothing, every value clipped to fit."""
+    if outcome not in LOGGED_OUTCOMES:
+        raise ValueError(f"outcome must be one of {LOGGED_OUTCOMES}, not {outcome!r}"
+                         + (": an accepted delivery is its event; record the event"
+                            if outcome == "accepted" else ""))
+    if isinstance(link_id, bool) or not isinstance(link_id, int) or link_id > MAX_BIGINT:
+        link_id = None
+    return DeliveryWrite((received_at or datetime.now(UTC), outcome,
+                          _clip(reason, _REASON_MAX), _clip(event, 100),
+                          _clip(payment_id, 255), link_id, _clip(remote, _REMOTE_MAX)))
+
+
+def rejected_write(reason: str, data: Any = None, remote: str | None = None,
+                   received_at: datetime | None = None) -> DeliveryWrite:
+    """The delivery-log row of a rejected delivery, with what can be read of its `data`."""
+    return delivery_write("rejected", reason, remote=remote, received_at=received_at,
+                          **summary(data))
 
 
 def _sqlite_time(value: datetime) -> str:

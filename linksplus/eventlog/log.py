@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import itertools
-import json
 import logging
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -19,35 +17,31 @@ from sqlalchemy import func, literal, null, select
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import frames, reports
 from linksplus.eventlog.engine import backend_name, make_engine
-from linksplus.eventlog.ingest import BulkWriter, DeliveryWrite, EventWrite
+from linksplus.eventlog.ingest import (
+    OUTCOMES,
+    BulkWriter,
+    DeliveryWrite,
+    EventWrite,
+    delivery_write,
+    event_write,
+    rejected_write,
+)
 from linksplus.eventlog.schema import deliveries, ensure_schema, events
 from linksplus.eventlog.writer import GroupCommitWriter
-from linksplus.eventlog.writer_process import WriterProcess
-from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, summary, validate
+from linksplus.webhooks.payload import PaymentEvent
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("accepted", "duplicate", "rejected")
-# The outcomes with rows of their own in ``deliveries``; an accepted one is its event row.
-LOGGED_OUTCOMES = ("duplicate", "rejected")
-_REASON_MAX = 500
-_REMOTE_MAX = 100
-
-
-def _clip(value: Any, size: int) -> str | None:
-    if value is None:
-        return None
-    return str(value).replace("\x00", "")[:size]
+__all__ = ["OUTCOMES", "EventLog"]
 
 
 class EventLog:
     """The event log at `url` (``sqlite:///file`` or ``postgresql+psycopg://...``).
 
     Safe to share between threads: one engine with pooled connections for reads, and one
-    writer thread that commits writes in batches (see `writer`). Writes from an asyncio
-    event loop (`record_async`, `submit_async`) go to a writer process instead, started on
-    the first one (see `writer_process`). The schema is made on first use, so constructing
-    an EventLog never touches the database.
+    writer thread that commits writes in batches (see `writer`). The schema is made on first
+    use, so constructing an EventLog never touches the database. (The webhook receiver
+    writes from its own worker process, with the same write path: see `ingest`.)
     """
 
     def __init__(self, url: str = DEFAULT_EVENTLOG_URL):
@@ -56,8 +50,6 @@ class EventLog:
         self.engine = make_engine(self.url)
         self._writer = GroupCommitWriter(self.engine, BulkWriter(self.backend).apply,
                                          prepare=self._ready)
-        # Writes from an event loop (the receiver's) are committed by a child process.
-        self._writer_process = WriterProcess(self.url)
         self._schema_lock = threading.Lock()
         self._schema_ready = False
 
@@ -74,23 +66,8 @@ class EventLog:
                 ensure_schema(self.engine)
                 self._schema_ready = True
 
-    def start_async_writes(self) -> None:
-        """On the event loop that will write: start the writer process now, not on the
-        first write."""
-        self._writer_process.start()
-
-    async def stop_async_writes(self) -> None:
-        """On the event loop that wrote: wait until its writes are committed, then stop the
-        writer process (a later async write starts another)."""
-        await self._writer_process.aclose()
-
     def close(self) -> None:
-        """Commit what was submitted, then release every connection.
-
-        Call `stop_async_writes` first from the loop that wrote asynchronously; here the
-        writer process is only stopped.
-        """
-        self._writer_process.close()
+        """Commit what was submitted, then release every connection."""
         self._writer.close()
         self.engine.dispose()
 
@@ -102,20 +79,8 @@ class EventLog:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _delivery_values(self, outcome: str, reason: Any = None, event: Any = None,
-                         payment_id: Any = None, link_id: Any = None, remote: Any = None,
-                         received_at: datetime | None = None) -> tuple:
-        """A delivery row in ingest.DELIVERY_FIELDS order, every value clipped to fit."""
-        if outcome not in LOGGED_OUTCOMES:
-            raise ValueError(f"outcome must be one of {LOGGED_OUTCOMES}, not {outcome!r}"
-                             + (": an accepted delivery is its event; record the event"
-                                if outcome == "accepted" else ""))
-        if isinstance(link_id, bool) or not isinstance(link_id, int) or link_id > MAX_BIGINT:
-            link_id = None
-        return (received_at or datetime.now(UTC), outcome, _clip(reason, _REASON_MAX),
-                _clip(event, 100), _clip(payment_id, 255), link_id, _clip(remote, _REMOTE_MAX))
-
-    def prepare_record(self, payload: dict | PaymentEvent, raw: bytes | str | None = None,
+    @staticmethod
+    def prepare_record(payload: dict | PaymentEvent, raw: bytes | str | None = None,
                        remote: str | None = None,
                        received_at: datetime | None = None) -> EventWrite:
         """The write `record` makes (validated; PayloadError when not), for a writer.
@@ -123,41 +88,7 @@ class EventLog:
         `remote`, the sender's address, makes it a delivery: logged as ``duplicate`` when
         the event is already stored (new, the event row is its ``accepted`` entry).
         """
-        parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
-        return EventWrite((parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,
-                           parsed.currency, parsed.status, parsed.occurred_at,
-                           received_at or datetime.now(UTC),
-                           self._payload_text(parsed.payload, raw),
-                           _clip(remote, _REMOTE_MAX)))
-
-    async def record_async(self, payload: dict | PaymentEvent, *,
-                           raw: bytes | str | None = None, remote: str | None = None,
-                           received_at: datetime | None = None) -> bool:
-        """`record` for an asyncio caller: awaits the commit without blocking the loop.
-
-        With `remote` given, the delivery is logged too (accepted or duplicate) in the same
-        transaction. `raw` is the body as received, stored as the payload text when it is
-        UTF-8. PayloadError (a ValueError) when the payload is invalid; WriterError when the
-        event could not be written.
-        """
-        return await self.submit_async(self.prepare_record(payload, raw, remote, received_at))
-
-    def submit_async(self, write: EventWrite | DeliveryWrite) -> asyncio.Future:
-        """From an event loop: queue a prepared write (`prepare_record`, `prepare_rejected`);
-        the future holds its result once committed. RuntimeError while closing."""
-        return self._writer_process.submit(write)
-
-    @staticmethod
-    def _payload_text(payload: dict, raw: bytes | str | None) -> str:
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raw = None
-        # The raw text keeps the sender's exact bytes; a JSON string cannot hold a bare NUL.
-        if isinstance(raw, str) and "\x00" not in raw:
-            return raw
-        return json.dumps(payload, separators=(",", ":"))
+        return event_write(payload, raw, remote, received_at)
 
     def record(self, payload: dict, *, remote: str | None = None) -> bool:
         """Store one webhook payload; True when new, False when (event, payment.id) exists.
@@ -165,20 +96,19 @@ class EventLog:
         The row is committed when this returns. PayloadError (ValueError) when invalid.
         `remote`: the sender's address, when it came as a webhook (see `prepare_record`).
         """
-        return self._writer.run(self.prepare_record(payload, remote=remote))
+        return self._writer.run(event_write(payload, remote=remote))
 
     def record_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
                         payment_id: Any = None, link_id: Any = None,
                         remote: str | None = None) -> None:
         """Log a delivery attempt that stored nothing: ``duplicate`` or ``rejected``."""
-        values = self._delivery_values(outcome, reason, event, payment_id, link_id, remote)
-        self._writer.run(DeliveryWrite(values))
+        self._writer.run(delivery_write(outcome, reason, event, payment_id, link_id, remote))
 
-    def prepare_rejected(self, reason: str, data: Any = None,
+    @staticmethod
+    def prepare_rejected(reason: str, data: Any = None,
                          remote: str | None = None) -> DeliveryWrite:
         """The delivery-log write of a rejected delivery, for a writer."""
-        return DeliveryWrite(self._delivery_values("rejected", reason, remote=remote,
-                                                   **summary(data)))
+        return rejected_write(reason, data, remote)
 
     def record_rejected(self, reason: str, data: Any = None,
                         remote: str | None = None) -> Future:
@@ -187,7 +117,7 @@ class EventLog:
         Answers at once (a refusal need not wait); the future resolves (to None) once the
         row is committed. A failure is logged as a warning and set on the future.
         """
-        write = self.prepare_rejected(reason, data, remote)
+        write = rejected_write(reason, data, remote)
         done: Future = Future()
 
         def settle(written: Future) -> None:

@@ -1,13 +1,14 @@
 """The webhook receiver: an ASGI app that records Links+ payment events exactly once.
 
-``POST /webhooks/linksplus`` checks size, signature (when a secret is set) and payload, then
-hands the event to the event log's writer process (which commits the deliveries of each
-loop turn together) and answers only once the row is committed: 200 ``accepted`` (new) or
-200 ``duplicate`` (already stored: the same payment comes from the system, dashboard and
-custom webhooks, and from retries). Rejections answer 400 (malformed or invalid; the JSON
-names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database cannot take
-the event (the sender retries later). Every attempt goes to the delivery log. ``GET
-/healthz`` reports the database.
+``POST /webhooks/linksplus`` reads the body (refusing more than 64 KiB) and hands the
+delivery to the receiver's worker process, which checks its signature (when a secret is
+set) and payload and commits the deliveries of each loop turn together; the answer comes
+only once the row is committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already
+stored: the same payment comes from the system, dashboard and custom webhooks, and from
+retries). Rejections answer 400 (malformed or invalid; the JSON names the field), 401
+(signature), 413 (over 64 KiB), and 503 when the database cannot take the event (the sender
+retries later). Every attempt goes to the delivery log. ``GET /healthz`` reports the
+database.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
@@ -30,14 +31,11 @@ from starlette.routing import Route
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import EventLog
-from linksplus.webhooks.payload import MAX_BODY_BYTES, PayloadError, parse_body, validate
-from linksplus.webhooks.signing import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    SignatureChecker,
-    SignatureError,
-    decode_secret,
-)
+from linksplus.eventlog.ingest import rejected_write
+from linksplus.webhooks.delivery import Delivery, Rejection
+from linksplus.webhooks.payload import MAX_BODY_BYTES
+from linksplus.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, decode_secret
+from linksplus.webhooks.worker import WebhookWorker
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +46,12 @@ _ACCEPTED = b'{"status":"accepted"}'
 _DUPLICATE = b'{"status":"duplicate"}'
 
 
-class Rejection(Exception):
-    """A delivery refused with `status`; `reason` is said to the sender and logged."""
-
-    def __init__(self, status: int, reason: str, field: str | None = None):
-        super().__init__(reason)
-        self.status, self.reason, self.field = status, reason, field
-
-    def response(self) -> JSONResponse:
-        content: dict[str, Any] = {"status": "rejected", "reason": self.reason}
-        if self.field:
-            content["field"] = self.field
-        return JSONResponse(content, status_code=self.status)
+def rejection_response(rejection: Rejection) -> JSONResponse:
+    """What a refused sender is told: the reason, and the field when one is to blame."""
+    content: dict[str, Any] = {"status": "rejected", "reason": rejection.reason}
+    if rejection.field:
+        content["field"] = rejection.field
+    return JSONResponse(content, status_code=rejection.status)
 
 
 def parse_secrets(secret: str | None) -> list[str]:
@@ -128,13 +120,6 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES, *,
     return b"".join(chunks)
 
 
-def _best_effort_json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 def _warn_if_unlogged(written: asyncio.Future) -> None:
     if not written.cancelled() and written.exception() is not None:
         log.warning("could not write to the delivery log: %s", written.exception())
@@ -152,46 +137,36 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
     event_log = (EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log
                  else eventlog_or_url)
     secrets = parse_secrets(secret)
-    checker = SignatureChecker(secrets) if secrets else None
     if not secrets:
         log.warning("No webhook secret is set: UNSIGNED events are accepted. Set "
                     "--secret (or LINKSPLUS_WEBHOOK_SECRET) to check Omise-Signature.")
-
-    def reject(rejection: Rejection, data: Any, remote: str | None) -> Response:
-        # Logged without waiting: a refusal need not wait for a commit.
-        with contextlib.suppress(RuntimeError):  # the log is closing: shutting down
-            event_log.submit_async(event_log.prepare_rejected(rejection.reason, data, remote)
-                                   ).add_done_callback(_warn_if_unlogged)
-        return rejection.response()
+    # Checks and writes happen in the worker process; this process reads and answers.
+    worker = WebhookWorker(event_log.url, secrets)
 
     async def receive(request: Request) -> Response:
         scope = request.scope
         client = scope.get("client")
         # Set even when unknown (a Unix socket): a remote is what makes it a delivery.
         remote = client[0] if client else "unknown"
-        body = b""
+        received_at = datetime.now(UTC)
         try:
             length, ts, sig = _headers(scope)
             body = await read_body(request, declared=length)
-            if checker is not None:
-                try:
-                    checker.check(body, ts, sig)
-                except SignatureError as exc:
-                    raise Rejection(401, f"signature: {exc}") from None
-            try:
-                event = validate(parse_body(body))
-            except PayloadError as exc:
-                raise Rejection(400, str(exc), exc.field) from None
-        except Rejection as rejection:
-            data = None if rejection.status == 413 else _best_effort_json(body)
-            return reject(rejection, data, remote)
+        except Rejection as rejection:  # too large: refused before it is read in full
+            with contextlib.suppress(RuntimeError):  # the worker is closing: shutting down
+                # Logged without waiting: a refusal need not wait for a commit.
+                worker.submit(rejected_write(rejection.reason, None, remote, received_at)
+                              ).add_done_callback(_warn_if_unlogged)
+            return rejection_response(rejection)
         except ClientDisconnect:
             return Response(status_code=400)
         try:
-            # Awaits the commit without blocking the loop: the writer thread does the I/O.
-            new = await event_log.record_async(event, raw=body, remote=remote)
+            # Checked and committed by the worker; the loop serves others meanwhile.
+            new = await worker.submit(Delivery(body, ts, sig, remote, received_at))
+        except Rejection as rejection:
+            return rejection_response(rejection)
         except Exception as exc:
-            log.error("could not record %s %s: %s", event.event, event.payment_id, exc)
+            log.error("could not record a delivery from %s: %s", remote, exc)
             return JSONResponse({"status": "error",
                                  "reason": "the event log is unavailable; retry later"},
                                 status_code=503)
@@ -209,12 +184,12 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
         if not health["ok"]:
             log.warning("the event log is not reachable yet (%s); deliveries get 503 until "
                         "it is", health.get("error"))
-        event_log.start_async_writes()
+        worker.start()
         try:
             yield
         finally:
-            # Deliveries answered so far are committed; wait for any still in the writer.
-            await event_log.stop_async_writes()
+            # Deliveries answered so far are committed; wait for any still in the worker.
+            await worker.aclose()
             if owns_log:
                 await run_in_threadpool(event_log.close)
 
@@ -222,6 +197,7 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
                             Route(HEALTH_PATH, healthz, methods=["GET"])],
                     lifespan=lifespan)
     app.state.eventlog = event_log
+    app.state.worker = worker
     return app
 
 

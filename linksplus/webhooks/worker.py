@@ -1,17 +1,18 @@
-"""The event log's writer in a child process, for a server on an asyncio event loop.
+"""The receiver's worker process: checks deliveries and stores them, beside the server.
 
-Why a process: a writer thread inside the webhook receiver competes with request handling
-for Python's GIL. Measured in the receiver, the SQLite work and the hand-over of the GIL
-after every statement cost more per event than checking and answering the request. A child
-process writes on another core; the server's loop only pickles each batch onto a socket and
-reads the results back, with no thread of its own.
+Why a process: the server's event loop and a thread writing SQLite compete for Python's
+GIL, and the checks (signature, JSON, fields) and the writes together cost more than
+answering the request does. The receiver's HTTP side reads each delivery and hands it over;
+the worker, on another core, checks it, writes it and says what became of it. The loop only
+pickles each loop turn's deliveries onto a socket and reads the outcomes back, with no
+thread of its own.
 
-The child is a `GroupCommitWriter` served over a socket pair: batches that arrive while a
-commit runs go into the next transaction, and a batch's results are sent only after its
-commit, so a result still means the rows are durable. When the child dies, every batch in
-flight fails (the receiver answers 503 and the sender retries) and the next batch starts a
-new child. Closing the parent's end makes the child finish what it was sent and exit; a
-parent killed outright takes the child with it (PDEATHSIG).
+The worker is a `GroupCommitWriter` served over a socket pair: batches that arrive while a
+commit runs go into the next transaction, and a batch's outcomes are sent only after its
+commit, so "accepted" still means durable. When the worker dies, every batch in flight
+fails (the receiver answers 503 and the sender retries) and the next batch starts a new
+one. Closing the parent's end makes the worker finish what it was sent and exit; a parent
+killed outright takes the worker with it (PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ import sys
 from concurrent.futures import Future
 from typing import Any
 
+from linksplus.eventlog.ingest import DeliveryWrite
+from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection
+
 log = logging.getLogger(__name__)
 
 # A frame: its length as 4 bytes, then a pickle. Only this process and its own child read
@@ -36,8 +40,9 @@ log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!I")
 
 
-class WriterError(RuntimeError):
-    """A write the child could not make: the database's error, as text."""
+class WorkerError(RuntimeError):
+    """A delivery the worker could not store: the database's error, as text, or the
+    worker's exit."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -75,7 +80,7 @@ class _Frames:
 class _Channel(asyncio.Protocol):
     """The parent's end of the socket."""
 
-    def __init__(self, owner: WriterProcess):
+    def __init__(self, owner: WebhookWorker):
         self._owner = owner
         self._frames = _Frames()
 
@@ -90,17 +95,18 @@ class _Channel(asyncio.Protocol):
         self._owner._lost()
 
 
-class WriterProcess:
-    """Event-log writes from one asyncio event loop, committed by a child process.
+class WebhookWorker:
+    """Deliveries from one asyncio event loop, checked and stored by a child process.
 
     Everything submitted during one turn of the loop (the requests that arrived together)
-    goes to the child as one frame; the child commits it, with whatever else it received
-    meanwhile, and answers. The child starts on the first write; `aclose` (on the loop) or
-    `close` (from any thread, once the loop is done) stops it.
+    goes to the child as one frame; the child checks and commits it, with whatever else it
+    received meanwhile, and answers. The child starts with `start` or on the first submit;
+    `aclose` (on the loop) or `close` (from any thread, once the loop is done) stops it.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, secrets: list[str]):
         self._url = url
+        self._secrets = list(secrets)
         self._proc: subprocess.Popen | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._transport: asyncio.WriteTransport | None = None
@@ -122,15 +128,17 @@ class WriterProcess:
         if self._proc is None:
             self._start(loop)
 
-    def submit(self, item: Any) -> asyncio.Future:
-        """An asyncio future of `item`'s result (`BulkWriter.apply`'s), set once its
-        transaction is committed; WriterError when it could not be written."""
+    def submit(self, item: Delivery | DeliveryWrite) -> asyncio.Future:
+        """An asyncio future of what became of `item`, set once it is committed: for a
+        `Delivery`, True (stored) or False (a duplicate), or the `Rejection` to answer
+        raised; for a prepared `DeliveryWrite`, None. WorkerError when it could not be
+        stored."""
         loop = asyncio.get_running_loop()
         if self._closing:
             raise RuntimeError("the event log is closed")
         if self._proc is not None and loop is not self._loop:
             if not self._loop.is_closed():  # type: ignore[union-attr]
-                raise RuntimeError("the event-log writer serves the event loop that started "
+                raise RuntimeError("the webhook worker serves the event loop that started "
                                    "it; stop it there first (aclose)")
             self._lost()  # its loop ended without stopping it
         if self._proc is None:
@@ -144,7 +152,7 @@ class WriterProcess:
     def _flush(self) -> None:
         turn, self._turn = self._turn, []
         if self._proc is None:  # the child died during this turn
-            _fail([future for _, future in turn], "the event-log writer process exited")
+            _fail([future for _, future in turn], "the webhook worker exited")
             return
         batch_id = next(self._ids)
         self._sent[batch_id] = [future for _, future in turn]
@@ -160,20 +168,20 @@ class WriterProcess:
         parent, child = socket.socketpair()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "linksplus.eventlog.writer_process", str(child.fileno())],
+                [sys.executable, "-m", "linksplus.webhooks.worker", str(child.fileno())],
                 pass_fds=(child.fileno(),), preexec_fn=_die_with_parent)
         finally:
             child.close()
         self._loop = loop
-        # The URL goes over the socket, not the command line, where `ps` would show a
-        # database password.
-        self._queued = [_frame(self._url)]
+        # The URL and secrets go over the socket, not the command line, where `ps` would
+        # show a database password or the webhook secret.
+        self._queued = [_frame((self._url, self._secrets))]
         task = loop.create_task(loop.create_connection(lambda: _Channel(self), sock=parent))
         task.add_done_callback(self._connect_failed)
 
     def _connect_failed(self, task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None:
-            log.error("could not talk to the event-log writer: %s", task.exception())
+            log.error("could not talk to the webhook worker: %s", task.exception())
             self._lost()
 
     def _connected(self, transport: asyncio.WriteTransport) -> None:
@@ -189,8 +197,8 @@ class WriterProcess:
         for i, future in enumerate(futures):
             if future.done():  # cancelled: the client went away; the row is written anyway
                 continue
-            result = outcome if isinstance(outcome, BaseException) else outcome[i]
-            if isinstance(result, BaseException):
+            result = outcome[i]
+            if isinstance(result, BaseException):  # a Rejection, or WorkerError
                 future.set_exception(result)
             else:
                 future.set_result(result)
@@ -205,13 +213,12 @@ class WriterProcess:
                 proc.wait(timeout=1)
         sent, self._sent = self._sent, {}
         if sent and not self._closing:
-            log.error("the event-log writer process exited; %d batches were not confirmed",
-                      len(sent))
+            log.error("the webhook worker exited; %d batches were not confirmed", len(sent))
         _fail([future for futures in sent.values() for future in futures],
-              "the event-log writer process exited")
+              "the webhook worker exited")
 
     async def aclose(self, timeout: float = 30.0) -> None:
-        """On the writer's loop: let the child commit what it was sent, and wait for it to
+        """On the worker's loop: let the child commit what it was sent, and wait for it to
         exit. A later write starts a new child."""
         if self._turn:
             self._flush()
@@ -232,7 +239,7 @@ class WriterProcess:
             self._closing = False
 
     def close(self, timeout: float = 30.0) -> None:
-        """From any thread once the writer's loop has ended: stop the child. What it holds
+        """From any thread once the worker's loop has ended: stop the child. What it holds
         is committed or not, never half, and nobody waits on it any more."""
         proc, self._proc, self._transport, self._sent = self._proc, None, None, {}
         if proc is not None and proc.poll() is None:
@@ -244,7 +251,7 @@ class WriterProcess:
 def _fail(futures: list[asyncio.Future], reason: str) -> None:
     for future in futures:
         if not future.done():
-            future.set_exception(WriterError(reason))
+            future.set_exception(WorkerError(reason))
 
 
 # -- the child -------------------------------------------------------------------------
@@ -252,21 +259,42 @@ def _fail(futures: list[asyncio.Future], reason: str) -> None:
 _RECV_BYTES = 1 << 20
 
 
-def _outcome(done: Future) -> Any:
-    """A batch's results as sent back: exceptions become WriterError, which pickles."""
+def _checked(checker: DeliveryChecker, items: list) -> tuple[list, dict[int, Rejection]]:
+    """The writes for one frame's items, and the rejections among them by position."""
+    writes, rejections = [], {}
+    for i, item in enumerate(items):
+        if isinstance(item, Delivery):
+            try:
+                item = checker.check(item)
+            except Rejection as rejection:
+                rejections[i] = rejection
+                item = checker.rejected(rejection, item)
+        writes.append(item)
+    return writes, rejections
+
+
+def _outcome(done: Future, count: int, rejections: dict[int, Rejection]) -> list:
+    """A frame's outcomes as sent back (exceptions become WorkerError, which pickles)."""
     error = done.exception()
-    if error is not None:
-        return WriterError(_describe(error))
-    return [WriterError(_describe(r)) if isinstance(r, BaseException) else r
-            for r in done.result()]
+    if error is not None:  # the whole transaction failed
+        outcomes = [WorkerError(_describe(error))] * count
+    else:
+        outcomes = [WorkerError(_describe(r)) if isinstance(r, BaseException) else r
+                    for r in done.result()]
+    # A rejection stands even when its delivery-log row could not be written.
+    for i, rejection in rejections.items():
+        outcomes[i] = rejection
+    return outcomes
 
 
 def serve(fd: int) -> None:
-    """The child's life: write what arrives on socket `fd` until the parent closes it.
+    """The child's life: check and write what arrives on socket `fd` until the parent
+    closes it.
 
-    One thread: wait for a frame, take every other frame already in the socket, write them
-    all in one transaction, answer each, repeat. What arrives during a commit is the next
-    transaction: group commit, with no hand-over between threads.
+    One thread: wait for a frame, take every other frame already in the socket, check
+    their deliveries, write them all in one transaction, answer each frame, repeat. What
+    arrives during a commit is the next transaction: group commit, with no hand-over
+    between threads.
     """
     from linksplus.eventlog.engine import backend_name, make_engine
     from linksplus.eventlog.ingest import BulkWriter
@@ -276,7 +304,7 @@ def serve(fd: int) -> None:
     sock = socket.socket(fileno=fd)
     frames = _Frames()
     messages: list = []
-    writer = engine = None
+    writer = engine = checker = None
     schema_ready = False
 
     def prepare() -> None:
@@ -292,19 +320,20 @@ def serve(fd: int) -> None:
                 while more := sock.recv(_RECV_BYTES, socket.MSG_DONTWAIT):
                     messages += frames.feed(more)
             if writer is None and messages:
-                # The first message is the URL: over the socket, not the command line,
-                # where `ps` would show a database password.
-                url = messages.pop(0)
+                url, secrets = messages.pop(0)  # see WebhookWorker._start
+                checker = DeliveryChecker(secrets)
                 engine = make_engine(url)
                 writer = GroupCommitWriter(engine, BulkWriter(backend_name(url)).apply,
                                            prepare=prepare)
             if not messages:
                 continue
-            batch = [(items, Future()) for _, items in messages]
+            checked = [_checked(checker, items) for _, items in messages]
+            batch = [(writes, Future()) for writes, _ in checked]
             writer.write_batch(batch)
-            sock.sendall(b"".join(_frame((batch_id, _outcome(done)))
-                                  for (batch_id, _), (_, done) in zip(messages, batch,
-                                                                      strict=True)))
+            sock.sendall(b"".join(
+                _frame((batch_id, _outcome(done, len(writes), rejections)))
+                for (batch_id, _), (writes, done), (_, rejections)
+                in zip(messages, batch, checked, strict=True)))
             messages = []
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone
@@ -320,5 +349,5 @@ if __name__ == "__main__":
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when the
     # child stops (by closing the socket), so the child finishes its batches first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.WARNING, format="event-log writer: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="webhook worker: %(message)s")
     serve(int(sys.argv[1]))
