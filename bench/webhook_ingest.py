@@ -5,7 +5,7 @@ receiver (``linksplus webhooks``, SQLite in a temporary folder, signatures check
 no-op app that reads the body and answers 200. One load generator sends the same signed
 events to each over keep-alive connections and prints events/s and the ratio
 (target: receiver >= 0.5 x no-op), and each server's CPU time per event: for the receiver,
-its own and its event-log writer process's together.
+its own and its worker process's together.
 
     .venv/bin/python bench/webhook_ingest.py [--events 5000] [--concurrency 20] [--db URL]
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OUTCOMES", "SCHEMA_VERSION", "EventLog", "SchemaError"]
 
-# Imported on first use: the writer process imports this package's write path only, and
+# Imported on first use: the webhook worker imports this package's write path only, and
 # should not wait for pandas, which the reads need.
 _HOMES = {"OUTCOMES": "log", "EventLog": "log", "SCHEMA_VERSION": "schema",
           "SchemaError": "schema"}

@@ -56,7 +56,7 @@ class EventWrite:
     values: tuple
 
     def __reduce__(self) -> tuple:
-        # Pickled per event on the way to the writer process; the default for a slots
+        # Pickled per event on the way to the webhook worker; the default for a slots
         # dataclass looks its slot names up on every call.
         return EventWrite, (self.values,)
 

@@ -139,7 +139,7 @@ class GroupCommitWriter:
     def write_batch(self, batch: list[tuple[list, Future]]) -> None:
         """Write every (items, future) of `batch` in one transaction, on the calling thread,
         and resolve each future as `submit_many`'s are. For a caller that is itself the
-        only writer (the writer process); others submit."""
+        only writer (the webhook worker); others submit."""
         batch = [(items, fut) for items, fut in batch if fut.set_running_or_notify_cancel()]
         if not batch:
             return

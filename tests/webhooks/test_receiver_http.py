@@ -45,8 +45,8 @@ def test_50_concurrent_senders_store_each_unique_event_once(start_receiver, db_u
 
 def test_every_acknowledged_event_survives_a_sigkill(start_receiver, db_url):
     server = start_receiver(db_url, secret=SECRET)
-    writers = children(server.proc.pid)  # the event-log writer process
-    assert writers, "the receiver should write through a child process"
+    writers = children(server.proc.pid)  # its worker process
+    assert writers, "the receiver should check and write in a worker process"
     payloads = [payment_event(f"chrg_{i:05d}") for i in range(1200)]
     acked: list[str] = []
 
@@ -62,7 +62,7 @@ def test_every_acknowledged_event_survives_a_sigkill(start_receiver, db_url):
     assert len(acked) >= 300 and lost_answers, "the kill should interrupt the load"
     # Its writer goes with it, so a restarted receiver is the only writer left.
     wait_for(lambda: not any(running(pid) for pid in writers),
-             message="the killed receiver's writer process to exit")
+             message="the killed receiver's worker to exit")
 
     restarted = start_receiver(db_url, port=server.port, secret=SECRET)
     with EventLog(db_url) as log:
