@@ -104,7 +104,7 @@ async def _load(port: int, requests: list[bytes], concurrency: int) -> tuple[flo
 
 
 def _process_tree(pid: int) -> list[int]:
-    """`pid` and every process below it (the receiver's event-log writer is a child)."""
+    """`pid` and every process below it (the receiver's worker is a child)."""
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -115,10 +115,10 @@ def _process_tree(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of process `pid` and its children (all their threads); None
-    off Linux."""
-    total = 0.0
+def cpu_seconds(pid: int) -> tuple[float, float] | None:
+    """User + system CPU time (all threads) of process `pid`, and of the processes below
+    it together; None off Linux."""
+    own = below = 0.0
     for member in _process_tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
@@ -126,19 +126,26 @@ def cpu_seconds(pid: int) -> float | None:
             if member == pid:
                 return None
             continue  # a child that just exited
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if member == pid:
+            own = seconds
+        else:
+            below += seconds
+    return own, below
 
 
 def measure(port: int, bodies: list[bytes], secret: str, concurrency: int,
-            pid: int | None = None) -> tuple[float, dict, float | None]:
+            pid: int | None = None) -> tuple[float, dict, tuple[float, float] | None]:
     """Events/s for `bodies` sent to the server on `port`, what it answered, and the
-    server's CPU µs per event (when its `pid` is given and /proc can tell)."""
+    server's CPU µs per event, its own and its children's (when its `pid` is given and
+    /proc can tell)."""
     requests = http_requests(port, bodies, secret)
     before = cpu_seconds(pid) if pid else None
     elapsed, answers = asyncio.run(_load(port, requests, concurrency))
     after = cpu_seconds(pid) if pid else None
-    cpu = (after - before) / len(bodies) * 1e6 if before is not None and after else None
+    cpu = None
+    if before is not None and after is not None:
+        cpu = tuple((a - b) / len(bodies) * 1e6 for a, b in zip(after, before, strict=True))
     return len(bodies) / elapsed, answers, cpu
 
 
@@ -173,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             for port in (r_port, n_port):
                 measure(port, payloads(args.warmup, f"warm{port}"), secret, args.concurrency)
             rates: dict[str, list[float]] = {"receiver": [], "no-op": []}
-            cpus: dict[str, list[float]] = {"receiver": [], "no-op": []}
+            cpus: dict[str, list[tuple]] = {"receiver": [], "no-op": []}
             servers = (("no-op", n_port, noop), ("receiver", r_port, receiver))
             for round_no in range(args.rounds):
                 bodies = payloads(args.events, f"r{round_no}")
@@ -198,8 +205,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.concurrency} keep-alive clients, event log: {backend}")
     for name, rate in (("no-op endpoint", noop_rate), ("receiver", receiver_rate)):
         key = "no-op" if name.startswith("no-op") else "receiver"
-        cpu = (f", server CPU {statistics.median(cpus[key]):.0f} µs/event" if cpus[key]
-               else "")
+        cpu = ""
+        if cpus[key]:
+            below = statistics.median(c[1] for c in cpus[key])
+            cpu = (f", server CPU {statistics.median(sum(c) for c in cpus[key]):.0f} µs/event"
+                   + (f", {below:.0f} of it in its worker" if below >= 0.5 else ""))
         print(f"  {name:15s}: {rate:8.0f} events/s  "
               f"(runs: {', '.join(f'{r:.0f}' for r in rates[key])}{cpu})")
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
