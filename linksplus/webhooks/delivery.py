@@ -49,7 +49,7 @@ def best_effort_json(body: bytes) -> Any:
     """The JSON in `body`, or None: for the delivery log's summary of a refused body."""
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

@@ -85,6 +85,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise PayloadError(f"malformed JSON: {exc}") from None
+        except RecursionError:
+            raise PayloadError("malformed JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise PayloadError("the body must be a JSON object")
     return data

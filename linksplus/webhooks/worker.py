@@ -30,7 +30,7 @@ import sys
 from concurrent.futures import Future
 from typing import Any
 
-from linksplus.eventlog.ingest import DeliveryWrite
+from linksplus.eventlog.ingest import DeliveryWrite, rejected_write
 from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection
 
 log = logging.getLogger(__name__)
@@ -269,6 +269,13 @@ def _checked(checker: DeliveryChecker, items: list) -> tuple[list, dict[int, Rej
             except Rejection as rejection:
                 rejections[i] = rejection
                 item = checker.rejected(rejection, item)
+            except Exception:
+                # A body the checks did not foresee must not take the worker, and the
+                # deliveries batched with it, down: refuse it and say so in the log.
+                log.exception("could not check a delivery from %s", item.remote)
+                rejections[i] = Rejection(400, "the payload could not be read")
+                item = rejected_write(rejections[i].reason, None, item.remote,
+                                      item.received_at)
         writes.append(item)
     return writes, rejections
 

@@ -55,7 +55,8 @@ def test_invalid_fields_are_named(data, field):
     assert field in str(err.value)
 
 
-@pytest.mark.parametrize("body", [b"{", b"", b"[1, 2]", b'"text"', b"\xff\xfe{"])
+@pytest.mark.parametrize("body", [b"{", b"", b"[1, 2]", b'"text"', b"\xff\xfe{",
+                                  b"[" * 100_000, b'{"a":' * 100_000])
 def test_bodies_that_are_not_a_json_object(body):
     with pytest.raises(PayloadError):
         parse_body(body)

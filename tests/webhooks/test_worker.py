@@ -86,6 +86,27 @@ def test_refusals_come_back_with_their_status_and_are_logged(event_log):
     assert {"chrg_forged", "chrg_old", "chrg_bad"} <= set(rejected.payment_id)
 
 
+def test_a_body_nested_too_deeply_is_refused_and_the_worker_lives_on(event_log):
+    worker = WebhookWorker(event_log.url, [])  # unsigned: anyone may send anything
+
+    async def run() -> tuple[list, set]:
+        before = worker.submit(delivery("chrg_before"))
+        pids = {worker.pid}
+        nested = worker.submit(delivery("", body=b"[" * 200_000))
+        results = await asyncio.gather(before, nested, return_exceptions=True)
+        results.append(await worker.submit(delivery("chrg_after")))
+        pids.add(worker.pid)
+        await worker.aclose()
+        return results, pids
+
+    results, pids = asyncio.run(run())
+    assert results[0] is True and results[2] is True
+    assert isinstance(results[1], Rejection) and results[1].status == 400
+    assert "nested too deeply" in results[1].reason
+    assert len(pids) == 1  # the same worker throughout
+    assert event_log.count() == 2
+
+
 def test_the_worker_stores_and_exits_before_aclose_returns(event_log):
     worker = WebhookWorker(event_log.url, [SECRET])
 
