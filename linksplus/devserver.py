@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: ask Linux to SIGTERM it when its parent dies, so no server outlives
     the demo or the test run that started it, even one killed with SIGKILL."""
     try:
@@ -84,7 +84,7 @@ class ServerProcess:
         out = self._log or subprocess.DEVNULL
         self.proc = subprocess.Popen(self.command, env=self.env, stdout=out,
                                      stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=_die_with_parent if sys.platform == "linux"
+                                     preexec_fn=die_with_parent if sys.platform == "linux"
                                      else None)
         try:
             wait_until_healthy(self.health_url, timeout=self.timeout, proc=self.proc,

@@ -101,7 +101,7 @@ class WebhookWorker:
     Everything submitted during one turn of the loop (the requests that arrived together)
     goes to the child as one frame; the child checks and commits it, with whatever else it
     received meanwhile, and answers. The child starts with `start` or on the first submit;
-    `aclose` (on the loop) or `close` (from any thread, once the loop is done) stops it.
+    `aclose` stops it; should its loop end without that, the child goes with this process.
     """
 
     def __init__(self, url: str, secrets: list[str]):
@@ -111,7 +111,7 @@ class WebhookWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._transport: asyncio.WriteTransport | None = None
         self._queued: list[bytes] = []  # frames sent before the socket is wrapped
-        self._turn: list[tuple[Any, asyncio.Future]] = []  # this loop turn's writes
+        self._turn: list[tuple[Any, asyncio.Future]] = []  # this loop turn's deliveries
         self._sent: dict[int, list[asyncio.Future]] = {}  # frames not answered yet
         self._ids = itertools.count()
         self._closing = False
@@ -135,7 +135,7 @@ class WebhookWorker:
         stored."""
         loop = asyncio.get_running_loop()
         if self._closing:
-            raise RuntimeError("the event log is closed")
+            raise RuntimeError("the webhook worker is stopping")
         if self._proc is not None and loop is not self._loop:
             if not self._loop.is_closed():  # type: ignore[union-attr]
                 raise RuntimeError("the webhook worker serves the event loop that started "
@@ -163,13 +163,13 @@ class WebhookWorker:
             self._queued.append(frame)
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        from linksplus.devserver import _die_with_parent
+        from linksplus.devserver import die_with_parent
 
         parent, child = socket.socketpair()
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "linksplus.webhooks.worker", str(child.fileno())],
-                pass_fds=(child.fileno(),), preexec_fn=_die_with_parent)
+                pass_fds=(child.fileno(),), preexec_fn=die_with_parent)
         finally:
             child.close()
         self._loop = loop
@@ -232,20 +232,10 @@ class WebhookWorker:
             try:
                 await asyncio.to_thread(proc.wait, timeout)
             except subprocess.TimeoutExpired:
-                log.error("the event-log writer did not finish in %.0f s; stopping it",
-                          timeout)
+                log.error("the webhook worker did not finish in %.0f s; stopping it", timeout)
             self._lost()
         finally:
             self._closing = False
-
-    def close(self, timeout: float = 30.0) -> None:
-        """From any thread once the worker's loop has ended: stop the child. What it holds
-        is committed or not, never half, and nobody waits on it any more."""
-        proc, self._proc, self._transport, self._sent = self._proc, None, None, {}
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout)
 
 
 def _fail(futures: list[asyncio.Future], reason: str) -> None:
