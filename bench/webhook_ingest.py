@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000, help="events per measured run")
     parser.add_argument("--concurrency", type=int, default=20, help="keep-alive clients")
-    parser.add_argument("--rounds", type=int, default=5,
+    parser.add_argument("--rounds", type=int, default=9,
                         help="measured runs per server, alternating; medians are reported")
     parser.add_argument("--warmup", type=int, default=500, help="unmeasured events first")
     parser.add_argument("--db", help="event-log URL (default: SQLite in a temporary folder)")
