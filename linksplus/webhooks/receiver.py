@@ -17,9 +17,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/linksplus"
 HEALTH_PATH = "/healthz"
-# The two answers of the hot path, encoded once.
-_ACCEPTED = b'{"status":"accepted"}'
-_DUPLICATE = b'{"status":"duplicate"}'
+# The two answers of the hot path, built once: a Response holds no per-request state.
+_ACCEPTED = Response(b'{"status":"accepted"}', media_type="application/json")
+_DUPLICATE = Response(b'{"status":"duplicate"}', media_type="application/json")
 
 
 def rejection_response(rejection: Rejection) -> JSONResponse:
@@ -148,14 +148,14 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
         client = scope.get("client")
         # Set even when unknown (a Unix socket): a remote is what makes it a delivery.
         remote = client[0] if client else "unknown"
-        received_at = datetime.now(UTC)
+        received_at = time.time()
         try:
             length, ts, sig = _headers(scope)
             body = await read_body(request, declared=length)
         except Rejection as rejection:  # too large: refused before it is read in full
             with contextlib.suppress(RuntimeError):  # the worker is closing: shutting down
                 # Logged without waiting: a refusal need not wait for a commit.
-                worker.submit(rejected_write(rejection.reason, None, remote, received_at)
+                worker.submit(rejected_write(rejection.reason, None, remote)
                               ).add_done_callback(_warn_if_unlogged)
             return rejection_response(rejection)
         except ClientDisconnect:
@@ -170,7 +170,7 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
             return JSONResponse({"status": "error",
                                  "reason": "the event log is unavailable; retry later"},
                                 status_code=503)
-        return Response(_ACCEPTED if new else _DUPLICATE, media_type="application/json")
+        return _ACCEPTED if new else _DUPLICATE
 
     def healthz(request: Request) -> Response:  # sync: Starlette runs it in a thread
         health = event_log.health()

@@ -28,6 +28,7 @@ import struct
 import subprocess
 import sys
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from typing import Any
 
 from linksplus.eventlog.ingest import DeliveryWrite, rejected_write
@@ -265,7 +266,7 @@ def _checked(checker: DeliveryChecker, items: list) -> tuple[list, dict[int, Rej
                 log.exception("could not check a delivery from %s", item.remote)
                 rejections[i] = Rejection(400, "the payload could not be read")
                 item = rejected_write(rejections[i].reason, None, item.remote,
-                                      item.received_at)
+                                      datetime.fromtimestamp(item.received_at, UTC))
         writes.append(item)
     return writes, rejections
 
