@@ -49,8 +49,8 @@ MAX_ROWS_PER_STATEMENT = 500
 class EventWrite:
     """One event row, in EVENT_FIELDS order.
 
-    With ``remote`` set it came as a webhook delivery: new, the row is its ``accepted``
-    entry in the delivery log; a duplicate gets a ``duplicate`` row in ``deliveries``.
+    A stored event is its own ``accepted`` entry in the delivery log. With ``remote`` set
+    (it came as a webhook), a duplicate gets a ``duplicate`` row in ``deliveries``.
     """
 
     values: tuple
@@ -102,7 +102,7 @@ def event_write(payload: dict | PaymentEvent, raw: bytes | str | None = None,
     """The write that stores one payload (validated; PayloadError when not).
 
     `remote`, the sender's address, makes it a delivery: logged as ``duplicate`` when the
-    event is already stored (new, the event row is its ``accepted`` entry).
+    event is already stored (a stored event is its own ``accepted`` entry).
     """
     parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
     return EventWrite((parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,

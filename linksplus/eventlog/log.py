@@ -86,7 +86,7 @@ class EventLog:
         """The write `record` makes (validated; PayloadError when not), for a writer.
 
         `remote`, the sender's address, makes it a delivery: logged as ``duplicate`` when
-        the event is already stored (new, the event row is its ``accepted`` entry).
+        the event is already stored (a stored event is its own ``accepted`` entry).
         """
         return event_write(payload, raw, remote, received_at)
 

@@ -146,7 +146,7 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
     async def receive(request: Request) -> Response:
         scope = request.scope
         client = scope.get("client")
-        # Set even when unknown (a Unix socket): a remote is what makes it a delivery.
+        # Set even when unknown (a Unix socket): with a remote, a duplicate is logged too.
         remote = client[0] if client else "unknown"
         received_at = time.time()
         try:
