@@ -48,7 +48,9 @@ def wait_until_healthy(url: str, *, timeout: float = 30.0, proc: subprocess.Pope
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"server exited with code {proc.returncode} before {url} answered")
         try:
-            resp = requests.get(url, timeout=2, verify=verify)
+            # Connection: close: a kept-alive probe (its TLS socket freed only by the
+            # garbage collector) would hold the server's graceful shutdown for 10 s.
+            resp = requests.get(url, timeout=2, verify=verify, headers={"Connection": "close"})
             if resp.status_code == 200:
                 return
             last = f"HTTP {resp.status_code}"
