@@ -27,6 +27,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,10 @@ from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection
 
 log = logging.getLogger(__name__)
 
+# Deliveries that come while a worker that died at start waits to be restarted get 503
+# at once; the wait doubles with each such death.
+RESTART_DELAY = 0.5
+RESTART_DELAY_MAX = 30.0
 # A frame: its length as 4 bytes, then a pickle. Only this process and its own child read
 # them, over a socket pair nobody else holds.
 _HEADER = struct.Struct("!I")
@@ -116,6 +121,11 @@ class WebhookWorker:
         self._sent: dict[int, list[asyncio.Future]] = {}  # frames not answered yet
         self._ids = itertools.count()
         self._closing = False
+        # A child that dies before answering anything (a broken install, a bad database
+        # path) would die again at once: wait longer before each new start.
+        self._answered_any = False
+        self._failed_starts = 0
+        self._retry_at = 0.0
 
     @property
     def pid(self) -> int | None:
@@ -141,10 +151,13 @@ class WebhookWorker:
             if not self._loop.is_closed():  # type: ignore[union-attr]
                 raise RuntimeError("the webhook worker serves the event loop that started "
                                    "it; stop it there first (aclose)")
-            self._lost()  # its loop ended without stopping it
-        if self._proc is None:
-            self._start(loop)
+            self._lost(expected=True)  # its loop ended without stopping it
         future = loop.create_future()
+        if self._proc is None:
+            if time.monotonic() < self._retry_at:
+                future.set_exception(WorkerError("the webhook worker is restarting"))
+                return future
+            self._start(loop)
         if not self._turn:
             loop.call_soon(self._flush)
         self._turn.append((item, future))
@@ -174,6 +187,7 @@ class WebhookWorker:
         finally:
             child.close()
         self._loop = loop
+        self._answered_any = False
         # The URL and secrets go over the socket, not the command line, where `ps` would
         # show a database password or the webhook secret.
         self._queued = [_frame((self._url, self._secrets))]
@@ -194,6 +208,7 @@ class WebhookWorker:
 
     def _answered(self, message: tuple) -> None:
         batch_id, outcome = message
+        self._answered_any = True
         futures = self._sent.pop(batch_id, ())
         for i, future in enumerate(futures):
             if future.done():  # cancelled: the client went away; the row is written anyway
@@ -204,14 +219,24 @@ class WebhookWorker:
             else:
                 future.set_result(result)
 
-    def _lost(self) -> None:
-        """The child is gone: fail what it had not answered; the next write starts another."""
+    def _lost(self, expected: bool = False) -> None:
+        """The child is gone (or, `expected`, let go): fail what it had not answered; the
+        next delivery starts another."""
         proc, self._proc, self._transport = self._proc, None, None
         if proc is not None:
             if proc.poll() is None:
                 proc.kill()  # it can no longer answer
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=1)
+        if proc is not None and not (self._closing or expected):
+            if self._answered_any:
+                self._failed_starts, self._retry_at = 0, 0.0
+            else:
+                self._failed_starts += 1
+                delay = min(RESTART_DELAY_MAX, RESTART_DELAY * 2 ** (self._failed_starts - 1))
+                self._retry_at = time.monotonic() + delay
+                log.error("the webhook worker exited before answering; the next start is in "
+                          "%.1f s (see its error above)", delay)
         sent, self._sent = self._sent, {}
         if sent and not self._closing:
             log.error("the webhook worker exited; %d batches were not confirmed", len(sent))

@@ -18,6 +18,7 @@ import pytest
 from webhook_helpers import SECRET, body_of, payment_event, signed_headers
 
 from linksplus.eventlog import EventLog
+from linksplus.webhooks import worker as worker_module
 from linksplus.webhooks.delivery import Delivery, Rejection
 from linksplus.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from linksplus.webhooks.worker import WebhookWorker, WorkerError
@@ -139,6 +140,28 @@ def test_a_dead_worker_fails_what_it_held_and_the_next_delivery_starts_another(e
     assert isinstance(held[0], WorkerError)  # the receiver answers 503: sent again later
     assert after is True and second != first
     assert set(event_log.events().payment_id) == {"before", "after"}
+
+
+def test_a_worker_that_dies_at_start_is_not_restarted_at_once(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")  # the worker cannot make its database's folder here
+    worker = WebhookWorker(f"sqlite:///{blocked}/eventlog/events.db", [SECRET])
+
+    async def run() -> tuple[list, int | None, list]:
+        first = await asyncio.gather(worker.submit(delivery("a")), return_exceptions=True)
+        # At once again: refused without starting another worker that would die as well.
+        again = await asyncio.gather(worker.submit(delivery("b")), return_exceptions=True)
+        pid = worker.pid
+        await asyncio.sleep(worker_module.RESTART_DELAY + 0.2)
+        later = await asyncio.gather(worker.submit(delivery("c")), return_exceptions=True)
+        await worker.aclose()
+        return [*first, *again], pid, later
+
+    refused, pid, later = asyncio.run(run())
+    assert all(isinstance(r, WorkerError) for r in refused)
+    assert "restarting" in str(refused[1]) and pid is None
+    assert isinstance(later[0], WorkerError)  # tried again after the wait, died again
+    assert "restarting" not in str(later[0])
 
 
 def test_neither_the_database_url_nor_the_secret_is_on_a_command_line(db_url):
