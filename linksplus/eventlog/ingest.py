@@ -136,7 +136,7 @@ def rejected_write(reason: str, data: Any = None, remote: str | None = None,
 def _sqlite_time(value: datetime) -> str:
     # The exact text SQLAlchemy's SQLite DateTime writes (naive UTC), so reads and range
     # filters through Core see one format. %-formatting on purpose: isoformat() of an aware
-    # datetime, or an f-string, costs half as much again, and this runs on the writer thread.
+    # datetime, or an f-string, costs half as much again, and this runs for every event.
     v = value if value.tzinfo is UTC else value.astimezone(UTC)
     return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031
         v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
@@ -150,7 +150,7 @@ def _chunks(rows: list[tuple]) -> list[list[tuple]]:
 class BulkWriter:
     """Applies a batch of EventWrite / DeliveryWrite items on one open connection.
 
-    Used only from the writer thread, so its caches and prune counter need no lock.
+    Used by one writing thread at a time, so its caches and prune counter need no lock.
     """
 
     def __init__(self, backend: str):
