@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 from datetime import datetime
@@ -26,7 +25,7 @@ from linksplus.eventlog.ingest import (
     event_write,
     rejected_write,
 )
-from linksplus.eventlog.schema import deliveries, ensure_schema, events
+from linksplus.eventlog.schema import SchemaOnce, deliveries, events
 from linksplus.eventlog.writer import GroupCommitWriter
 from linksplus.webhooks.payload import PaymentEvent
 
@@ -48,23 +47,12 @@ class EventLog:
         self.url = str(url)
         self.backend = backend_name(self.url)
         self.engine = make_engine(self.url)
+        self._ready = SchemaOnce(self.engine)
         self._writer = GroupCommitWriter(self.engine, BulkWriter(self.backend).apply,
                                          prepare=self._ready)
-        self._schema_lock = threading.Lock()
-        self._schema_ready = False
 
     def __repr__(self) -> str:
         return f"EventLog({self.engine.url.render_as_string(hide_password=True)!r})"
-
-    # -- setup ---------------------------------------------------------------------------
-
-    def _ready(self) -> None:
-        if self._schema_ready:
-            return
-        with self._schema_lock:
-            if not self._schema_ready:
-                ensure_schema(self.engine)
-                self._schema_ready = True
 
     def close(self) -> None:
         """Commit what was submitted, then release every connection."""

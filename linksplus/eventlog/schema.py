@@ -12,6 +12,7 @@ sender's address moved to ``events.remote``.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -158,3 +159,21 @@ def ensure_schema(engine: Engine) -> None:
         # once, now finding them. A real connection problem fails again and propagates.
         with engine.begin() as conn:
             _create(conn)
+
+
+class SchemaOnce:
+    """`ensure_schema(engine)` on the first call only, then nothing (thread-safe): for the
+    reads and writes that each need the schema but must not check it every time."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._done = False
+
+    def __call__(self) -> None:
+        if self._done:
+            return
+        with self._lock:
+            if not self._done:
+                ensure_schema(self._engine)
+                self._done = True

@@ -321,21 +321,13 @@ def serve(fd: int) -> None:
     """
     from linksplus.eventlog.engine import backend_name, make_engine
     from linksplus.eventlog.ingest import BulkWriter
-    from linksplus.eventlog.schema import ensure_schema
+    from linksplus.eventlog.schema import SchemaOnce
     from linksplus.eventlog.writer import GroupCommitWriter
 
     sock = socket.socket(fileno=fd)
     frames = _Frames()
     messages: list = []
     writer = engine = checker = None
-    schema_ready = False
-
-    def prepare() -> None:
-        nonlocal schema_ready
-        if not schema_ready:
-            ensure_schema(engine)
-            schema_ready = True
-
     try:
         while data := sock.recv(_RECV_BYTES):
             messages += frames.feed(data)
@@ -347,7 +339,7 @@ def serve(fd: int) -> None:
                 checker = DeliveryChecker(secrets)
                 engine = make_engine(url)
                 writer = GroupCommitWriter(engine, BulkWriter(backend_name(url)).apply,
-                                           prepare=prepare)
+                                           prepare=SchemaOnce(engine))
             if not messages:
                 continue
             checked = [_checked(checker, items) for _, items in messages]
