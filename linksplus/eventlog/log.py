@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import logging
 from collections.abc import Iterable
-from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
@@ -16,20 +14,9 @@ from sqlalchemy import func, literal, null, select
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import frames, reports
 from linksplus.eventlog.engine import backend_name, make_engine
-from linksplus.eventlog.ingest import (
-    OUTCOMES,
-    BulkWriter,
-    DeliveryWrite,
-    EventWrite,
-    delivery_write,
-    event_write,
-    rejected_write,
-)
+from linksplus.eventlog.ingest import OUTCOMES, BulkWriter, delivery_write, event_write
 from linksplus.eventlog.schema import SchemaOnce, deliveries, events
 from linksplus.eventlog.writer import GroupCommitWriter
-from linksplus.webhooks.payload import PaymentEvent
-
-log = logging.getLogger(__name__)
 
 __all__ = ["OUTCOMES", "EventLog"]
 
@@ -67,22 +54,11 @@ class EventLog:
 
     # -- writing -------------------------------------------------------------------------
 
-    @staticmethod
-    def prepare_record(payload: dict | PaymentEvent, raw: bytes | str | None = None,
-                       remote: str | None = None,
-                       received_at: datetime | None = None) -> EventWrite:
-        """The write `record` makes (validated; PayloadError when not), for a writer.
-
-        `remote`, the sender's address, makes it a delivery: logged as ``duplicate`` when
-        the event is already stored (a stored event is its own ``accepted`` entry).
-        """
-        return event_write(payload, raw, remote, received_at)
-
     def record(self, payload: dict, *, remote: str | None = None) -> bool:
         """Store one webhook payload; True when new, False when (event, payment.id) exists.
 
         The row is committed when this returns. PayloadError (ValueError) when invalid.
-        `remote`: the sender's address, when it came as a webhook (see `prepare_record`).
+        `remote`: the sender's address, when it came as a webhook (see `ingest.event_write`).
         """
         return self._writer.run(event_write(payload, remote=remote))
 
@@ -91,34 +67,6 @@ class EventLog:
                         remote: str | None = None) -> None:
         """Log a delivery attempt that stored nothing: ``duplicate`` or ``rejected``."""
         self._writer.run(delivery_write(outcome, reason, event, payment_id, link_id, remote))
-
-    @staticmethod
-    def prepare_rejected(reason: str, data: Any = None,
-                         remote: str | None = None) -> DeliveryWrite:
-        """The delivery-log write of a rejected delivery, for a writer."""
-        return rejected_write(reason, data, remote)
-
-    def record_rejected(self, reason: str, data: Any = None,
-                        remote: str | None = None) -> Future:
-        """Queue a ``rejected`` delivery with what can be read of the payload `data`.
-
-        Answers at once (a refusal need not wait); the future resolves (to None) once the
-        row is committed. A failure is logged as a warning and set on the future.
-        """
-        write = rejected_write(reason, data, remote)
-        done: Future = Future()
-
-        def settle(written: Future) -> None:
-            error = written.exception() or next(
-                (r for r in written.result() if isinstance(r, BaseException)), None)
-            if error is None:
-                done.set_result(None)
-            else:
-                log.warning("could not write to the delivery log: %s", error)
-                done.set_exception(error)
-
-        self._writer.submit_many([write]).add_done_callback(settle)
-        return done
 
     # -- reading -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ def test_webhook_log_counts_outcomes(make_app, sandbox, secrets):
                            "status": "successful"}, "timestamp": "2026-02-14T10:35:00Z"}
     log.record(payload, remote="10.0.0.1")
     log.record(payload, remote="10.0.0.2")  # the same payment again: a duplicate
-    log.record_rejected("bad signature").result()
+    log.record_delivery("rejected", "bad signature")
     at = make_app("admin").run().switch_page("pages/webhook_log.py").run()
     no_exception(at)
     metrics = {m.label: m.value for m in at.metric}

@@ -14,6 +14,7 @@ from webhook_helpers import payment_event
 from linksplus.devserver import free_port
 from linksplus.eventlog import SCHEMA_VERSION, EventLog, SchemaError
 from linksplus.eventlog.engine import make_engine
+from linksplus.eventlog.ingest import event_write
 from linksplus.eventlog.schema import deliveries, events, schema_version
 from linksplus.webhooks.payload import PayloadError
 
@@ -147,7 +148,7 @@ def test_sqlite_is_a_wal_file_in_a_new_folder(sqlite_url, tmp_path, query, synch
 
 def test_batches_with_repeated_events_tell_new_from_duplicate(log):
     # Many concurrent deliveries land in one group-commit batch, repeats included.
-    batch = [log.prepare_record(payment_event(f"p{i % 3}"), remote="10.0.0.9")
+    batch = [event_write(payment_event(f"p{i % 3}"), remote="10.0.0.9")
              for i in range(9)]
     results = log._writer.submit_many(batch).result()
     assert results == [True, True, True] + [False] * 6

@@ -18,6 +18,7 @@ from webhook_helpers import SECRET, body_of, payment_event, signed_headers
 
 from linksplus.devserver import free_port
 from linksplus.eventlog import EventLog
+from linksplus.eventlog.ingest import event_write
 from linksplus.webhooks.payload import MAX_BODY_BYTES
 from linksplus.webhooks.receiver import WEBHOOK_PATH, create_app
 from linksplus.webhooks.signing import generate_secret
@@ -207,7 +208,7 @@ def test_a_batch_mixing_stored_and_new_events_tells_each_apart(event_log):
     for payment_id in ("p1", "p3"):
         assert event_log.record(payment_event(payment_id)) is True
     ids = ["p0", "p1", "p2", "p3", "p2", "p4", "p1"]
-    batch = [event_log.prepare_record(payment_event(p), remote="10.0.0.9") for p in ids]
+    batch = [event_write(payment_event(p), remote="10.0.0.9") for p in ids]
     results = event_log._writer.submit_many(batch).result()
     assert results == [True, False, True, False, False, True, False]
     assert event_log.count() == 5
