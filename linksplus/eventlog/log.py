@@ -14,11 +14,9 @@ from sqlalchemy import func, literal, null, select
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import frames, reports
 from linksplus.eventlog.engine import backend_name, make_engine
-from linksplus.eventlog.ingest import OUTCOMES, BulkWriter, delivery_write, event_write
+from linksplus.eventlog.ingest import BulkWriter, delivery_write, event_write
 from linksplus.eventlog.schema import SchemaOnce, deliveries, events
 from linksplus.eventlog.writer import GroupCommitWriter
-
-__all__ = ["OUTCOMES", "EventLog"]
 
 
 class EventLog:

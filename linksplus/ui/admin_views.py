@@ -6,11 +6,10 @@ import streamlit as st
 
 from linksplus.config import mask_key
 from linksplus.errors import LinksPlusError
+from linksplus.eventlog import OUTCOMES
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import show_error
-
-OUTCOMES = ("accepted", "duplicate", "rejected")
 
 
 def webhook_log(ctx: PageContext) -> None:
