@@ -86,9 +86,9 @@ def _id_in_pg(element, compiler, **kw):
 
 
 def link_filter(column, link_ids: Iterable[int]) -> ColumnElement:
-    """``column IN link_ids`` as one bound parameter on every backend (see `_IdList`)."""
-    ids = [int(i) for i in link_ids]
-    return id_in(column, literal(ids, _IdList()))
+    """``column IN link_ids`` as one bound parameter on every backend (see `_IdList`,
+    which makes them ints when the statement runs)."""
+    return id_in(column, literal(list(link_ids), _IdList()))
 
 
 def only_links(query: Select, column, link_ids: Iterable[int] | None) -> Select:
