@@ -190,11 +190,9 @@ def filter_mask(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = None
     masks: list[np.ndarray] = []
     text = filters.text.strip()
     if text:
-        if names_lower is not None:
-            masks.append(names_lower.str.contains(text.lower(), regex=False).to_numpy(bool))
-        else:
-            masks.append(frame["name"].str.contains(text, case=False, regex=False,
-                                                    na=False).to_numpy(bool))
+        if names_lower is None:
+            names_lower = frame["name"].fillna("").str.lower()
+        masks.append(names_lower.str.contains(text.lower(), regex=False).to_numpy(bool))
     if filters.statuses:
         masks.append(frame["status"].isin(filters.statuses).to_numpy(bool))
     if filters.template_ids:
