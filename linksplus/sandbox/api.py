@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
@@ -21,6 +22,7 @@ from linksplus.sandbox.create import create_link
 from linksplus.sandbox.errors import ApiError, bad_request
 from linksplus.sandbox.faults import Fault
 from linksplus.sandbox.paging import PageParams, page_params, page_response
+from linksplus.sandbox.state import Store
 
 LINK_EXAMPLE = {
     "object": "link", "id": 1001, "team_id": 101, "template_id": 3650,
@@ -100,6 +102,15 @@ TeamId = Annotated[int, Path(description="The team's id.")]
 Page = Annotated[PageParams, Depends(page_params)]
 
 
+def _page(request: Request, page: PageParams,
+          items: Callable[[Store], list]) -> Response:
+    """One page of a list, read under the store's lock (a create may be appending to it);
+    `items` may raise the 404 of an unknown team."""
+    store = get_sandbox(request).store
+    with store.lock:
+        return page_response(items(store), page)
+
+
 def _json(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(text.encode(), status_code=status, media_type="application/json",
                     headers=headers)
@@ -148,9 +159,7 @@ async def create(request: Request, idempotency_key: Annotated[
             responses=_list_of(LINK_EXAMPLE))
 async def list_all_links(request: Request, page: Page) -> Response:
     """Every link the key can see, across teams, one page at a time."""
-    store = get_sandbox(request).store
-    with store.lock:
-        return page_response(store.all_links, page)
+    return _page(request, page, lambda store: store.all_links)
 
 
 @router.get("/links/{link_id}", tags=["Links"], summary="Retrieve a payment link",
@@ -164,9 +173,7 @@ async def get_link(request: Request, link_id: LinkId) -> Response:
             responses=_list_of(TEMPLATE_EXAMPLE))
 async def list_all_templates(request: Request, page: Page) -> Response:
     """Every template the key can see (a sandbox convenience mirroring ``/external/links``)."""
-    store = get_sandbox(request).store
-    with store.lock:
-        return page_response(store.all_templates, page)
+    return _page(request, page, lambda store: store.all_templates)
 
 
 @router.get("/templates/{template_id}", tags=["Templates"], summary="Retrieve a template",
@@ -180,15 +187,11 @@ async def get_template(request: Request, template_id: TemplateId) -> Response:
             responses=_list_of(LINK_EXAMPLE))
 async def list_team_links(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's links, oldest first unless `order=reverse_chronological`."""
-    store = get_sandbox(request).store
-    with store.lock:
-        return page_response(store.team(team_id).links, page)
+    return _page(request, page, lambda store: store.team(team_id).links)
 
 
 @router.get("/{team_id}/templates", tags=["Templates"], summary="List all templates of a team",
             responses=_list_of(TEMPLATE_EXAMPLE))
 async def list_team_templates(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's templates."""
-    store = get_sandbox(request).store
-    with store.lock:
-        return page_response(store.team(team_id).templates, page)
+    return _page(request, page, lambda store: store.team(team_id).templates)
