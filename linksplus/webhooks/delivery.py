@@ -7,7 +7,6 @@ the event write to store, or a `Rejection` with the status and reason to answer.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,10 +45,11 @@ class Rejection(Exception):
 
 
 def best_effort_json(body: bytes) -> Any:
-    """The JSON in `body`, or None: for the delivery log's summary of a refused body."""
+    """The JSON object in `body`, or None: for the delivery log's summary of a refused
+    body (`summary` reads nothing from anything but an object)."""
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return parse_body(body)
+    except PayloadError:
         return None
 
 
