@@ -34,7 +34,7 @@ from linksplus.devserver import ServerProcess, free_port  # noqa: E402
 API_KEY = "skey_test_bench_app_key"
 TEAM = 101
 
-BARE_PAGE = '''
+BARE_PAGE = """
 import pandas as pd
 import streamlit as st
 
@@ -43,7 +43,7 @@ def frame():
     return pd.read_pickle({path!r})
 
 st.dataframe(frame())
-'''
+"""
 
 
 class RequestCounter:
@@ -68,8 +68,9 @@ def seed(url: str, count: int) -> None:
     left = count
     while left > 0:
         n = min(left, 5000)
-        resp = requests.post(f"{url}/_sandbox/teams/{TEAM}/links/seed", json={"count": n},
-                             timeout=300)
+        resp = requests.post(
+            f"{url}/_sandbox/teams/{TEAM}/links/seed", json={"count": n}, timeout=300
+        )
         resp.raise_for_status()
         left -= n
 
@@ -92,26 +93,38 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-app-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = ServerProcess(["sandbox", "--port", str(port), "--api-key", API_KEY,
-                            "--data", "empty"], health_url=f"{url}/_sandbox/health",
-                           log_path=tmp / "sandbox.log").start()
+    server = ServerProcess(
+        ["sandbox", "--port", str(port), "--api-key", API_KEY, "--data", "empty"],
+        health_url=f"{url}/_sandbox/health",
+        log_path=tmp / "sandbox.log",
+    ).start()
     try:
         started = time.perf_counter()
         seed(url, args.links)
         print(f"seeded {args.links:,} links in {time.perf_counter() - started:.1f} s")
         users = tmp / "users.yaml"
-        save_users(users, [UserRecord("sales", "Sales", "", ["sales"], [TEAM],
-                                      hash_password("bench-password"))])
-        secrets = {"api_base_url": url, "api_key": API_KEY, "users_file": str(users),
-                   "cookie_key": "bench-cookie-key-0123456789abcdef",
-                   "eventlog_url": f"sqlite:///{tmp}/events.db"}
+        save_users(
+            users,
+            [UserRecord("sales", "Sales", "", ["sales"], [TEAM], hash_password("bench-password"))],
+        )
+        secrets = {
+            "api_base_url": url,
+            "api_key": API_KEY,
+            "users_file": str(users),
+            "cookie_key": "bench-cookie-key-0123456789abcdef",
+            "eventlog_url": f"sqlite:///{tmp}/events.db",
+        }
         counter = RequestCounter()
         counter.install()
 
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.secrets["linksplus"] = secrets
-        for key, value in {"authentication_status": True, "username": "sales",
-                           "name": "Sales", "roles": ["sales"]}.items():
+        for key, value in {
+            "authentication_status": True,
+            "username": "sales",
+            "name": "Sales",
+            "roles": ["sales"],
+        }.items():
             at.session_state[key] = value
         first = timed_run(at)
         first_calls = counter.count
@@ -140,10 +153,14 @@ def main() -> int:
 
         f_med = statistics.median(filter_times)
         b_med = statistics.median(bare_times)
-        print(f"filter change (median of {len(filter_times)}): {f_med * 1000:.0f} ms "
-              f"(max {max(filter_times) * 1000:.0f} ms)")
-        print(f"bare st.dataframe page, {len(at_frame):,} rows (median of {len(bare_times)}): "
-              f"{b_med * 1000:.0f} ms")
+        print(
+            f"filter change (median of {len(filter_times)}): {f_med * 1000:.0f} ms "
+            f"(max {max(filter_times) * 1000:.0f} ms)"
+        )
+        print(
+            f"bare st.dataframe page, {len(at_frame):,} rows (median of {len(bare_times)}): "
+            f"{b_med * 1000:.0f} ms"
+        )
         print(f"ratio filter change / bare: {f_med / b_med:.2f}  (target <= 1.5)")
         print(f"API requests during the filter changes: {filter_calls}  (target 0)")
         return 0 if f_med / b_med <= 1.5 and filter_calls == 0 else 1

@@ -34,8 +34,12 @@ def sequential_loop(url: str, team: int) -> list[dict]:
     with requests.Session() as session:
         offset = 0
         while True:
-            page = session.get(f"{url}/external/{team}/links", auth=(API_KEY, ""),
-                               params={"limit": 100, "offset": offset}, timeout=30).json()
+            page = session.get(
+                f"{url}/external/{team}/links",
+                auth=(API_KEY, ""),
+                params={"limit": 100, "offset": offset},
+                timeout=30,
+            ).json()
             items.extend(page["data"])
             offset += 100
             if offset >= page["total"]:
@@ -52,11 +56,14 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkdtemp()) / "sandbox.log"
-    with ServerProcess(["sandbox", "--port", str(port), "--data", "empty",
-                        "--api-key", API_KEY], health_url=f"{url}/_sandbox/health",
-                       log_path=log):
-        requests.post(f"{url}/_sandbox/teams/{TEAM}/links/seed", json={"count": args.links},
-                      timeout=120).raise_for_status()
+    with ServerProcess(
+        ["sandbox", "--port", str(port), "--data", "empty", "--api-key", API_KEY],
+        health_url=f"{url}/_sandbox/health",
+        log_path=log,
+    ):
+        requests.post(
+            f"{url}/_sandbox/teams/{TEAM}/links/seed", json={"count": args.links}, timeout=120
+        ).raise_for_status()
         client = LinksPlusClient(API_KEY, base_url=url, max_concurrency=args.concurrency)
         assert len(client.list_links(TEAM)) == len(sequential_loop(url, TEAM)) == args.links
 

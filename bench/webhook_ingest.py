@@ -47,26 +47,44 @@ def noop_app():
         await request.body()
         return Response(b'{"status":"accepted"}', media_type="application/json")
 
-    return Starlette(routes=[Route(WEBHOOK_PATH, noop, methods=["POST"]),
-                             Route("/healthz", noop, methods=["GET"])])
+    return Starlette(
+        routes=[
+            Route(WEBHOOK_PATH, noop, methods=["POST"]),
+            Route("/healthz", noop, methods=["GET"]),
+        ]
+    )
 
 
 def payloads(count: int, prefix: str) -> list[bytes]:
     """`count` distinct events in two currencies, as JSON bodies."""
-    return [json.dumps({
-        "event": "payment.completed", "link_id": 1000 + i % 50,
-        "payment": {"id": f"chrg_{prefix}_{i:07d}", "amount": 10_000 + i,
+    return [
+        json.dumps(
+            {
+                "event": "payment.completed",
+                "link_id": 1000 + i % 50,
+                "payment": {
+                    "id": f"chrg_{prefix}_{i:07d}",
+                    "amount": 10_000 + i,
                     "currency": "thb" if i % 3 else "jpy",
-                    "status": "successful" if i % 10 else "failed"},
-        "timestamp": "2026-02-14T10:35:00Z"}).encode() for i in range(count)]
+                    "status": "successful" if i % 10 else "failed",
+                },
+                "timestamp": "2026-02-14T10:35:00Z",
+            }
+        ).encode()
+        for i in range(count)
+    ]
 
 
 def http_requests(port: int, bodies: list[bytes], secret: str) -> list[bytes]:
     """Complete signed HTTP/1.1 requests, built before the clock starts."""
     out = []
     for body in bodies:
-        headers = {"Host": f"127.0.0.1:{port}", "Content-Type": "application/json",
-                   "Content-Length": str(len(body)), **sign_headers(body, secret)}
+        headers = {
+            "Host": f"127.0.0.1:{port}",
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            **sign_headers(body, secret),
+        }
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         out.append(f"POST {WEBHOOK_PATH} HTTP/1.1\r\n{head}\r\n".encode() + body)
     return out
@@ -134,8 +152,9 @@ def cpu_seconds(pid: int) -> tuple[float, float] | None:
     return own, below
 
 
-def measure(port: int, bodies: list[bytes], secret: str, concurrency: int,
-            pid: int | None = None) -> tuple[float, dict, tuple[float, float] | None]:
+def measure(
+    port: int, bodies: list[bytes], secret: str, concurrency: int, pid: int | None = None
+) -> tuple[float, dict, tuple[float, float] | None]:
     """Events/s for `bodies` sent to the server on `port`, what it answered, and the
     server's CPU µs per event, its own and its children's (when its `pid` is given and
     /proc can tell)."""
@@ -153,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000, help="events per measured run")
     parser.add_argument("--concurrency", type=int, default=20, help="keep-alive clients")
-    parser.add_argument("--rounds", type=int, default=9,
-                        help="measured runs per server, alternating; medians are reported")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=9,
+        help="measured runs per server, alternating; medians are reported",
+    )
     parser.add_argument("--warmup", type=int, default=500, help="unmeasured events first")
     parser.add_argument("--db", help="event-log URL (default: SQLite in a temporary folder)")
     parser.add_argument("--strict", action="store_true", help="exit 1 below the target")
@@ -169,13 +192,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="webhook-bench-") as tmp:
         db_url = args.db or f"sqlite:///{tmp}/events.db"
         r_port, n_port = free_port(), free_port()
-        receiver = ServerProcess(["webhooks", "--port", str(r_port), "--db", db_url,
-                                  "--secret", secret],
-                                 health_url=f"http://127.0.0.1:{r_port}/healthz",
-                                 log_path=Path(tmp) / "receiver.log")
-        noop = ServerProcess([sys.executable, __file__, "--serve-noop", str(n_port)],
-                             python_module=False, health_url=f"http://127.0.0.1:{n_port}/healthz",
-                             log_path=Path(tmp) / "noop.log")
+        receiver = ServerProcess(
+            ["webhooks", "--port", str(r_port), "--db", db_url, "--secret", secret],
+            health_url=f"http://127.0.0.1:{r_port}/healthz",
+            log_path=Path(tmp) / "receiver.log",
+        )
+        noop = ServerProcess(
+            [sys.executable, __file__, "--serve-noop", str(n_port)],
+            python_module=False,
+            health_url=f"http://127.0.0.1:{n_port}/healthz",
+            log_path=Path(tmp) / "noop.log",
+        )
         with receiver, noop:
             for port in (r_port, n_port):
                 measure(port, payloads(args.warmup, f"warm{port}"), secret, args.concurrency)
@@ -185,36 +212,46 @@ def main(argv: list[str] | None = None) -> int:
             for round_no in range(args.rounds):
                 bodies = payloads(args.events, f"r{round_no}")
                 for name, port, server in servers:
-                    rate, answers, cpu = measure(port, bodies, secret, args.concurrency,
-                                                 server.proc.pid if server.proc else None)
+                    rate, answers, cpu = measure(
+                        port,
+                        bodies,
+                        secret,
+                        args.concurrency,
+                        server.proc.pid if server.proc else None,
+                    )
                     rates[name].append(rate)
                     if cpu is not None:
                         cpus[name].append(cpu)
-                    if name == "receiver" and answers != {'200 {"status":"accepted"}':
-                                                          args.events}:
+                    if name == "receiver" and answers != {'200 {"status":"accepted"}': args.events}:
                         print(f"unexpected answers from the receiver: {answers}")
                         return 1
         receiver_rate = statistics.median(rates["receiver"])
         noop_rate = statistics.median(rates["no-op"])
 
     # The machine is shared: compare runs made back to back, then take the median ratio.
-    ratio = statistics.median(r / n for r, n in zip(rates["receiver"], rates["no-op"],
-                                                    strict=True))
+    ratio = statistics.median(r / n for r, n in zip(rates["receiver"], rates["no-op"], strict=True))
     backend = make_url(args.db).get_backend_name() if args.db else "sqlite (temporary file)"
-    print(f"webhook ingest: {args.events} signed events x {args.rounds} rounds, "
-          f"{args.concurrency} keep-alive clients, event log: {backend}")
+    print(
+        f"webhook ingest: {args.events} signed events x {args.rounds} rounds, "
+        f"{args.concurrency} keep-alive clients, event log: {backend}"
+    )
     for name, rate in (("no-op endpoint", noop_rate), ("receiver", receiver_rate)):
         key = "no-op" if name.startswith("no-op") else "receiver"
         cpu = ""
         if cpus[key]:
             below = statistics.median(c[1] for c in cpus[key])
-            cpu = (f", server CPU {statistics.median(sum(c) for c in cpus[key]):.0f} µs/event"
-                   + (f", {below:.0f} of it in its worker" if below >= 0.5 else ""))
-        print(f"  {name:15s}: {rate:8.0f} events/s  "
-              f"(runs: {', '.join(f'{r:.0f}' for r in rates[key])}{cpu})")
+            cpu = f", server CPU {statistics.median(sum(c) for c in cpus[key]):.0f} µs/event" + (
+                f", {below:.0f} of it in its worker" if below >= 0.5 else ""
+            )
+        print(
+            f"  {name:15s}: {rate:8.0f} events/s  "
+            f"(runs: {', '.join(f'{r:.0f}' for r in rates[key])}{cpu})"
+        )
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-    print(f"  ratio          : {ratio:8.2f}  (median of the back-to-back pairs; target >= "
-          f"{TARGET_RATIO}: {verdict})")
+    print(
+        f"  ratio          : {ratio:8.2f}  (median of the back-to-back pairs; target >= "
+        f"{TARGET_RATIO}: {verdict})"
+    )
     return 1 if args.strict and ratio < TARGET_RATIO else 0
 
 

@@ -12,9 +12,16 @@ import sys
 def _sandbox(args: argparse.Namespace) -> int:
     from linksplus.sandbox.server import serve
 
-    serve(host=args.host, port=args.port, data=args.data, api_key=args.api_key,
-          webhook_url=args.webhook_url, dashboard_webhook_url=args.dashboard_webhook_url,
-          webhook_secret=args.webhook_secret, webhook_ca_file=args.webhook_ca_file)
+    serve(
+        host=args.host,
+        port=args.port,
+        data=args.data,
+        api_key=args.api_key,
+        webhook_url=args.webhook_url,
+        dashboard_webhook_url=args.dashboard_webhook_url,
+        webhook_secret=args.webhook_secret,
+        webhook_ca_file=args.webhook_ca_file,
+    )
     return 0
 
 
@@ -24,8 +31,14 @@ def _webhooks(args: argparse.Namespace) -> int:
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         print("--ssl-certfile and --ssl-keyfile go together.", file=sys.stderr)
         return 2
-    serve(host=args.host, port=args.port, db_url=args.db, secret=args.secret,
-          ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+    serve(
+        host=args.host,
+        port=args.port,
+        db_url=args.db,
+        secret=args.secret,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
     return 0
 
 
@@ -34,13 +47,13 @@ def _simulate_payment(args: argparse.Namespace) -> int:
     from linksplus.simulate import simulate_payment
 
     try:
-        payment = simulate_payment(args.sandbox_url, args.link_id, status=args.status,
-                                   amount=args.amount)
+        payment = simulate_payment(
+            args.sandbox_url, args.link_id, status=args.status, amount=args.amount
+        )
     except LinksPlusError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    print(f"Simulated {payment.get('status')} payment {payment.get('id')} on link "
-          f"{args.link_id}.")
+    print(f"Simulated {payment.get('status')} payment {payment.get('id')} on link {args.link_id}.")
     return 0
 
 
@@ -63,9 +76,14 @@ def _hash_password(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from linksplus.demo import run_demo
 
-    return run_demo(app_port=args.app_port, api_port=args.api_port,
-                    webhook_port=args.webhook_port, live=args.live, data_dir=args.data_dir,
-                    host=args.host)
+    return run_demo(
+        app_port=args.app_port,
+        api_port=args.api_port,
+        webhook_port=args.webhook_port,
+        live=args.live,
+        data_dir=args.data_dir,
+        host=args.host,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,24 +94,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="serve a local stand-in for the Links+ API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--data", choices=("demo", "empty"), default="demo",
-                   help="start with demo teams, templates and links, or nothing")
-    p.add_argument("--api-key", default=os.environ.get("LINKSPLUS_SANDBOX_API_KEY"),
-                   help="the key clients must send (default: made up and printed)")
+    p.add_argument(
+        "--data",
+        choices=("demo", "empty"),
+        default="demo",
+        help="start with demo teams, templates and links, or nothing",
+    )
+    p.add_argument(
+        "--api-key",
+        default=os.environ.get("LINKSPLUS_SANDBOX_API_KEY"),
+        help="the key clients must send (default: made up and printed)",
+    )
     p.add_argument("--webhook-url", help="system webhook: where payment events go")
     p.add_argument("--dashboard-webhook-url", help="dashboard webhook: a second destination")
-    p.add_argument("--webhook-secret", default=os.environ.get("LINKSPLUS_WEBHOOK_SECRET"),
-                   help="base64 secret used to sign webhooks")
+    p.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("LINKSPLUS_WEBHOOK_SECRET"),
+        help="base64 secret used to sign webhooks",
+    )
     p.add_argument("--webhook-ca-file", help="CA bundle to trust for https webhooks")
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("webhooks", help="serve the webhook receiver that records payments")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8766)
-    p.add_argument("--db", default=os.environ.get("LINKSPLUS_EVENTLOG_URL"),
-                   help="event-log database URL (default sqlite:///.linksplus/events.db)")
-    p.add_argument("--secret", default=os.environ.get("LINKSPLUS_WEBHOOK_SECRET"),
-                   help="base64 webhook secret; without it unsigned events are accepted")
+    p.add_argument(
+        "--db",
+        default=os.environ.get("LINKSPLUS_EVENTLOG_URL"),
+        help="event-log database URL (default sqlite:///.linksplus/events.db)",
+    )
+    p.add_argument(
+        "--secret",
+        default=os.environ.get("LINKSPLUS_WEBHOOK_SECRET"),
+        help="base64 webhook secret; without it unsigned events are accepted",
+    )
     p.add_argument("--ssl-certfile")
     p.add_argument("--ssl-keyfile")
     p.set_defaults(func=_webhooks)
@@ -102,8 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("link_id", type=int)
     p.add_argument("--status", choices=("successful", "failed"), default="successful")
     p.add_argument("--amount", type=int, help="minor units (default: the link's amount)")
-    p.add_argument("--sandbox-url", default=os.environ.get("LINKSPLUS_SANDBOX_URL",
-                                                           "http://127.0.0.1:8765"))
+    p.add_argument(
+        "--sandbox-url", default=os.environ.get("LINKSPLUS_SANDBOX_URL", "http://127.0.0.1:8765")
+    )
     p.set_defaults(func=_simulate_payment)
 
     p = sub.add_parser("hash-password", help="print a bcrypt hash for the users file")
@@ -116,16 +151,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-port", type=int, default=8765)
     p.add_argument("--webhook-port", type=int, default=8766)
     p.add_argument("--live", action="store_true", help="keep simulating payments")
-    p.add_argument("--data-dir", default=".linksplus/demo",
-                   help="where the demo keeps its event log and users file")
+    p.add_argument(
+        "--data-dir",
+        default=".linksplus/demo",
+        help="where the demo keeps its event log and users file",
+    )
     p.set_defaults(func=_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -49,9 +49,17 @@ class LinksPlusClient:
     after the first are fetched with up to `max_concurrency` requests at once.
     """
 
-    def __init__(self, api_key: str, *, base_url: str = LIVE_BASE_URL, auth: str = "basic",
-                 timeout: float = 10.0, max_retries: int = 2, max_concurrency: int = 4,
-                 backoff: float = 0.25):
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = LIVE_BASE_URL,
+        auth: str = "basic",
+        timeout: float = 10.0,
+        max_retries: int = 2,
+        max_concurrency: int = 4,
+        backoff: float = 0.25,
+    ):
         if not api_key:
             raise ValueError("api_key is required")
         if auth not in AUTH_STYLES:
@@ -65,12 +73,17 @@ class LinksPlusClient:
         self.backoff = backoff
         self._http, self._url_prefix = _connection_pool(self.base_url, self.max_concurrency + 1)
         self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
-        self._headers = {"User-Agent": f"linksplus-console/{__version__}",
-                         "Accept": "application/json", "Authorization": self._auth_header()}
+        self._headers = {
+            "User-Agent": f"linksplus-console/{__version__}",
+            "Accept": "application/json",
+            "Authorization": self._auth_header(),
+        }
 
     def __repr__(self) -> str:
-        return (f"LinksPlusClient(base_url={self.base_url!r}, auth={self.auth!r}, "
-                f"key={mask_key(self._api_key)!r})")
+        return (
+            f"LinksPlusClient(base_url={self.base_url!r}, auth={self.auth!r}, "
+            f"key={mask_key(self._api_key)!r})"
+        )
 
     def close(self) -> None:
         if isinstance(self._http, urllib3.PoolManager):
@@ -86,29 +99,46 @@ class LinksPlusClient:
 
     # -- links ---------------------------------------------------------------------------
 
-    def create_link(self, *, template_id: int, team_id: int, name: str, amount: int,
-                    currency: str | None = None, multiple_usage: bool | None = None,
-                    additional: str | None = None, custom_webhook: str | None = None,
-                    idempotency_key: str | None = None) -> Link:
+    def create_link(
+        self,
+        *,
+        template_id: int,
+        team_id: int,
+        name: str,
+        amount: int,
+        currency: str | None = None,
+        multiple_usage: bool | None = None,
+        additional: str | None = None,
+        custom_webhook: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Link:
         """Create a payment link; `amount` is in minor units of `currency`.
 
         The parameters are checked first (`ValidationError` names the field). The request
         carries an Idempotency-Key, made here when not given; retries reuse it, so a
         retried create never makes two links. Pass the same key again to get the same link.
         """
-        params: dict[str, Any] = {"template_id": template_id, "team_id": team_id,
-                                  "name": name, "amount": amount}
-        optional = {"currency": currency.lower() if isinstance(currency, str) else currency,
-                    "multiple_usage": multiple_usage, "additional": additional,
-                    "custom_webhook": custom_webhook or None}
+        params: dict[str, Any] = {
+            "template_id": template_id,
+            "team_id": team_id,
+            "name": name,
+            "amount": amount,
+        }
+        optional = {
+            "currency": currency.lower() if isinstance(currency, str) else currency,
+            "multiple_usage": multiple_usage,
+            "additional": additional,
+            "custom_webhook": custom_webhook or None,
+        }
         params.update({k: v for k, v in optional.items() if v is not None})
         errors = link_param_errors(params)
         if errors:
             field, message = next(iter(errors.items()))
             raise ValidationError(field, message)
         key = idempotency_key or str(uuid.uuid4())
-        data = self._request("POST", "/external/links", json=params,
-                             headers={"Idempotency-Key": key}, retry=True)
+        data = self._request(
+            "POST", "/external/links", json=params, headers={"Idempotency-Key": key}, retry=True
+        )
         return Link.from_api(data)
 
     def get_link(self, link_id: int) -> Link:
@@ -136,8 +166,9 @@ class LinksPlusClient:
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def iter_pages(self, path: str, *, order: str = "chronological",
-                   parse: Callable[[dict], Any] | None = None) -> Iterator[list]:
+    def iter_pages(
+        self, path: str, *, order: str = "chronological", parse: Callable[[dict], Any] | None = None
+    ) -> Iterator[list]:
         """The pages of a list, in order, each item passed through `parse` when given.
 
         Pages after the first are fetched, and parsed, by up to `max_concurrency` threads.
@@ -146,11 +177,14 @@ class LinksPlusClient:
             raise ValueError("order must be chronological or reverse_chronological")
 
         def page(offset: int) -> tuple[list, int]:
-            body = self._request("GET", path,
-                                 params={"limit": PAGE_SIZE, "offset": offset, "order": order})
+            body = self._request(
+                "GET", path, params={"limit": PAGE_SIZE, "offset": offset, "order": order}
+            )
             items = body.get("data") or []
-            return ([parse(item) for item in items] if parse else items,
-                    int(body.get("total") or 0))
+            return (
+                [parse(item) for item in items] if parse else items,
+                int(body.get("total") or 0),
+            )
 
         items, total = page(0)
         yield items
@@ -164,8 +198,11 @@ class LinksPlusClient:
                 yield items
 
     def _list(self, path: str, model: type[T], order: str) -> list[T]:
-        return [item for items in self.iter_pages(path, order=order, parse=model.from_api)
-                for item in items]
+        return [
+            item
+            for items in self.iter_pages(path, order=order, parse=model.from_api)
+            for item in items
+        ]
 
     def _auth_header(self) -> str:
         if self.auth == "bearer":
@@ -174,9 +211,16 @@ class LinksPlusClient:
             return self._api_key
         return "Basic " + base64.b64encode(f"{self._api_key}:".encode()).decode()
 
-    def _request(self, method: str, path: str, *, params: dict | None = None,
-                 json: dict | None = None, headers: dict | None = None,
-                 retry: bool | None = None) -> Any:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: dict | None = None,
+        headers: dict | None = None,
+        retry: bool | None = None,
+    ) -> Any:
         """Send one call, retrying where it is safe; the decoded JSON, or a LinksPlusError."""
         retry = method == "GET" if retry is None else retry
         url = self._url_prefix + path + ("?" + urlencode(params) if params else "")
@@ -189,15 +233,28 @@ class LinksPlusClient:
         while True:
             started = time.perf_counter()
             try:
-                resp = self._http.urlopen(method, url, body=body, headers=all_headers,
-                                          timeout=self._timeout, retries=False, redirect=False)
+                resp = self._http.urlopen(
+                    method,
+                    url,
+                    body=body,
+                    headers=all_headers,
+                    timeout=self._timeout,
+                    retries=False,
+                    redirect=False,
+                )
             except urllib3.exceptions.HTTPError as exc:
                 error: LinksPlusError = APIConnectionError(
                     f"Could not reach Links+ at {self.base_url} ({_reason(exc)}). Check the "
-                    "connection and try again.")
+                    "connection and try again."
+                )
             else:
-                log.debug("%s %s -> %s in %.0f ms", method, path, resp.status,
-                          (time.perf_counter() - started) * 1000)
+                log.debug(
+                    "%s %s -> %s in %.0f ms",
+                    method,
+                    path,
+                    resp.status,
+                    (time.perf_counter() - started) * 1000,
+                )
                 try:
                     data = orjson.loads(resp.data)
                 except orjson.JSONDecodeError:
@@ -205,16 +262,26 @@ class LinksPlusClient:
                 if resp.status < 400 and data is not _UNREADABLE:
                     return data
                 if resp.status < 400:
-                    error = ServerError("Links+ sent an answer that could not be read. "
-                                        "Please try again in a minute.", status=resp.status)
+                    error = ServerError(
+                        "Links+ sent an answer that could not be read. "
+                        "Please try again in a minute.",
+                        status=resp.status,
+                    )
                 else:
                     error = error_from_response(resp.status, data)
             retryable = isinstance(error, (ServerError, APIConnectionError))
             if not (retry and retryable and attempt < self.max_retries):
                 raise error
             delay = self.backoff * (2**attempt) * random.uniform(0.5, 1.5)
-            log.info("%s %s failed (%s); retry %d of %d in %.2f s", method, path,
-                     error.code, attempt + 1, self.max_retries, delay)
+            log.info(
+                "%s %s failed (%s); retry %d of %d in %.2f s",
+                method,
+                path,
+                error.code,
+                attempt + 1,
+                self.max_retries,
+                delay,
+            )
             time.sleep(delay)
             attempt += 1
 
@@ -229,10 +296,10 @@ def _connection_pool(base_url: str, size: int) -> tuple[Any, str]:
     (requests' own engine) directly, and without a proxy to the host's own connection pool:
     paging is bound by the client's cost per request, and this halves it.
     """
-    ca_bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-                 or certifi.where())
-    options = {"maxsize": size, "block": False, "cert_reqs": "CERT_REQUIRED",
-               "ca_certs": ca_bundle}
+    ca_bundle = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    )
+    options = {"maxsize": size, "block": False, "cert_reqs": "CERT_REQUIRED", "ca_certs": ca_bundle}
     proxies = get_environ_proxies(base_url)
     parts = urlsplit(base_url)
     proxy = proxies.get(parts.scheme) or proxies.get("all")

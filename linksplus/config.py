@@ -43,8 +43,10 @@ class Settings:
     cookie_key: str = field(default="", repr=False)
 
     def __repr__(self) -> str:
-        return (f"Settings(api_base_url={self.api_base_url!r}, api_key={mask_key(self.api_key)!r}, "
-                f"api_auth={self.api_auth!r}, eventlog_url={self.eventlog_url!r})")
+        return (
+            f"Settings(api_base_url={self.api_base_url!r}, api_key={mask_key(self.api_key)!r}, "
+            f"api_auth={self.api_auth!r}, eventlog_url={self.eventlog_url!r})"
+        )
 
     @property
     def environment(self) -> str:
@@ -58,8 +60,10 @@ class Settings:
         """What an admin must set before the product can work, as sentences."""
         out = []
         if not self.api_key:
-            out.append("No Links+ API key is set. Put `api_key` under `[linksplus]` in "
-                       ".streamlit/secrets.toml, or set LINKSPLUS_API_KEY.")
+            out.append(
+                "No Links+ API key is set. Put `api_key` under `[linksplus]` in "
+                ".streamlit/secrets.toml, or set LINKSPLUS_API_KEY."
+            )
         if self.api_auth not in AUTH_STYLES:
             out.append(f"`api_auth` is {self.api_auth!r}; it must be one of basic, bearer, raw.")
         if urlsplit(self.api_base_url).scheme not in ("http", "https"):
@@ -67,8 +71,9 @@ class Settings:
         return out
 
     @classmethod
-    def load(cls, secrets: Mapping[str, Any] | None = None,
-             environ: Mapping[str, str] | None = None) -> Settings:
+    def load(
+        cls, secrets: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    ) -> Settings:
         """Settings from a ``[linksplus]`` secrets table, overridden by LINKSPLUS_* variables."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -85,5 +90,12 @@ class Settings:
         return cls(**values)
 
 
-_FIELDS = ("api_base_url", "api_key", "api_auth", "eventlog_url", "sandbox_url", "users_file",
-           "cookie_key")
+_FIELDS = (
+    "api_base_url",
+    "api_key",
+    "api_auth",
+    "eventlog_url",
+    "sandbox_url",
+    "users_file",
+    "cookie_key",
+)

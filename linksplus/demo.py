@@ -33,12 +33,30 @@ def demo_users(password_hash: str) -> list:
     from linksplus.console.users import UserRecord
 
     return [
-        UserRecord(username="sales", name="Somchai (Sales)", email="sales@example.com",
-                   roles=["sales"], teams=[101], password_hash=password_hash),
-        UserRecord(username="manager", name="Malee (Manager)", email="manager@example.com",
-                   roles=["manager"], teams=[101, 102], password_hash=password_hash),
-        UserRecord(username="admin", name="Arun (Admin)", email="admin@example.com",
-                   roles=["admin"], teams="*", password_hash=password_hash),
+        UserRecord(
+            username="sales",
+            name="Somchai (Sales)",
+            email="sales@example.com",
+            roles=["sales"],
+            teams=[101],
+            password_hash=password_hash,
+        ),
+        UserRecord(
+            username="manager",
+            name="Malee (Manager)",
+            email="manager@example.com",
+            roles=["manager"],
+            teams=[101, 102],
+            password_hash=password_hash,
+        ),
+        UserRecord(
+            username="admin",
+            name="Arun (Admin)",
+            email="admin@example.com",
+            roles=["admin"],
+            teams="*",
+            password_hash=password_hash,
+        ),
     ]
 
 
@@ -50,20 +68,30 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def run_demo(*, app_port: int = 8501, api_port: int = 8765, webhook_port: int = 8766,
-             live: bool = False, data_dir: str | Path = ".linksplus/demo",
-             host: str = "127.0.0.1") -> int:
+def run_demo(
+    *,
+    app_port: int = 8501,
+    api_port: int = 8765,
+    webhook_port: int = 8766,
+    live: bool = False,
+    data_dir: str | Path = ".linksplus/demo",
+    host: str = "127.0.0.1",
+) -> int:
     """Run the demo until interrupted; the exit code."""
     from linksplus.console.users import hash_password, save_users
 
-    busy = [f"{name} port {port}" for name, port in
-            (("app", app_port), ("API", api_port), ("webhook", webhook_port))
-            if port_in_use(port, host)]
+    busy = [
+        f"{name} port {port}"
+        for name, port in (("app", app_port), ("API", api_port), ("webhook", webhook_port))
+        if port_in_use(port, host)
+    ]
     if busy:
         verb = "is" if len(busy) == 1 else "are"
-        _say(f"Cannot start the demo: the {' and '.join(busy)} {verb} already in use (another demo "
-             "running?). Stop it, or choose other ports with --app-port, --api-port and "
-             "--webhook-port.")
+        _say(
+            f"Cannot start the demo: the {' and '.join(busy)} {verb} already in use (another demo "
+            "running?). Stop it, or choose other ports with --app-port, --api-port and "
+            "--webhook-port."
+        )
         return 1
     # SIGTERM (a service manager, `timeout`, a test) stops the demo like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -84,15 +112,29 @@ def run_demo(*, app_port: int = 8501, api_port: int = 8765, webhook_port: int = 
     receiver_url = f"http://{host}:{webhook_port}"
     eventlog_url = f"sqlite:///{data / 'events.db'}"
     # Secrets travel in the environment, not on command lines other users can read.
-    secret_env = {"LINKSPLUS_SANDBOX_API_KEY": api_key,
-                  "LINKSPLUS_WEBHOOK_SECRET": webhook_secret}
+    secret_env = {"LINKSPLUS_SANDBOX_API_KEY": api_key, "LINKSPLUS_WEBHOOK_SECRET": webhook_secret}
     receiver = ServerProcess(
         ["webhooks", "--host", host, "--port", str(webhook_port), "--db", eventlog_url],
-        health_url=f"{receiver_url}/healthz", env=secret_env, log_path=logs / "receiver.log")
+        health_url=f"{receiver_url}/healthz",
+        env=secret_env,
+        log_path=logs / "receiver.log",
+    )
     sandbox = ServerProcess(
-        ["sandbox", "--host", host, "--port", str(api_port), "--data", "demo",
-         "--webhook-url", f"{receiver_url}/webhooks/linksplus"],
-        health_url=f"{api_url}/_sandbox/health", env=secret_env, log_path=logs / "sandbox.log")
+        [
+            "sandbox",
+            "--host",
+            host,
+            "--port",
+            str(api_port),
+            "--data",
+            "demo",
+            "--webhook-url",
+            f"{receiver_url}/webhooks/linksplus",
+        ],
+        health_url=f"{api_url}/_sandbox/health",
+        env=secret_env,
+        log_path=logs / "sandbox.log",
+    )
     app_env = {
         "LINKSPLUS_API_BASE_URL": api_url,
         "LINKSPLUS_API_KEY": api_key,
@@ -103,11 +145,29 @@ def run_demo(*, app_port: int = 8501, api_port: int = 8765, webhook_port: int = 
         "LINKSPLUS_COOKIE_KEY": secrets.token_urlsafe(32),
     }
     app = ServerProcess(
-        [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", host,
-         "--server.port", str(app_port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        python_module=False, health_url=f"http://{host}:{app_port}/_stcore/health",
-        env=app_env, log_path=logs / "app.log", timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(APP_FILE),
+            "--server.address",
+            host,
+            "--server.port",
+            str(app_port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        python_module=False,
+        health_url=f"http://{host}:{app_port}/_stcore/health",
+        env=app_env,
+        log_path=logs / "app.log",
+        timeout=60,
+    )
 
     started: list[ServerProcess] = []
     try:
@@ -132,8 +192,9 @@ def run_demo(*, app_port: int = 8501, api_port: int = 8765, webhook_port: int = 
     return 0
 
 
-def _banner(app_port: int, api_url: str, receiver_url: str, host: str, password: str,
-            logs: Path, live: bool) -> None:
+def _banner(
+    app_port: int, api_url: str, receiver_url: str, host: str, password: str, logs: Path, live: bool
+) -> None:
     _say(f"""
 Links+ Console demo is running.
 
@@ -150,8 +211,9 @@ Links+ Console demo is running.
 Press Ctrl-C to stop.""")
 
 
-def _keep_running(processes: list[ServerProcess], client: LinksPlusClient, api_url: str,
-                  live: bool) -> None:
+def _keep_running(
+    processes: list[ServerProcess], client: LinksPlusClient, api_url: str, live: bool
+) -> None:
     """Wait for Ctrl-C; with `live`, simulate a payment every few seconds meanwhile."""
     rng = random.Random()
     active: list = []
@@ -159,8 +221,10 @@ def _keep_running(processes: list[ServerProcess], client: LinksPlusClient, api_u
         time.sleep(LIVE_INTERVAL_SECONDS if live else 1.0)
         for proc in processes:
             if proc.proc is not None and proc.proc.poll() is not None:
-                raise RuntimeError(f"{' '.join(proc.command[:4])}… stopped unexpectedly; "
-                                   f"see its log in {proc.log_path}")
+                raise RuntimeError(
+                    f"{' '.join(proc.command[:4])}… stopped unexpectedly; "
+                    f"see its log in {proc.log_path}"
+                )
         if not live:
             continue
         try:

@@ -39,8 +39,13 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_healthy(url: str, *, timeout: float = 30.0, proc: subprocess.Popen | None = None,
-                       verify: bool | str = True) -> None:
+def wait_until_healthy(
+    url: str,
+    *,
+    timeout: float = 30.0,
+    proc: subprocess.Popen | None = None,
+    verify: bool | str = True,
+) -> None:
     """Poll `url` until it answers 200; RuntimeError when it never does or `proc` exits."""
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -66,11 +71,18 @@ class ServerProcess:
     >>> with ServerProcess(["sandbox", "--port", "8765"], health_url=...) as server: ...
     """
 
-    def __init__(self, args: Sequence[str], *, health_url: str, env: dict | None = None,
-                 log_path: Path | str | None = None, python_module: bool = True,
-                 verify: bool | str = True, timeout: float = 30.0):
-        self.command = ([sys.executable, "-m", "linksplus", *args] if python_module
-                        else list(args))
+    def __init__(
+        self,
+        args: Sequence[str],
+        *,
+        health_url: str,
+        env: dict | None = None,
+        log_path: Path | str | None = None,
+        python_module: bool = True,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+    ):
+        self.command = [sys.executable, "-m", "linksplus", *args] if python_module else list(args)
         self.health_url = health_url
         self.env = {**os.environ, **(env or {})}
         self.log_path = Path(log_path) if log_path else None
@@ -84,13 +96,18 @@ class ServerProcess:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         out = self._log or subprocess.DEVNULL
-        self.proc = subprocess.Popen(self.command, env=self.env, stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=die_with_parent if sys.platform == "linux"
-                                     else None)
+        self.proc = subprocess.Popen(
+            self.command,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent if sys.platform == "linux" else None,
+        )
         try:
-            wait_until_healthy(self.health_url, timeout=self.timeout, proc=self.proc,
-                               verify=self.verify)
+            wait_until_healthy(
+                self.health_url, timeout=self.timeout, proc=self.proc, verify=self.verify
+            )
         except RuntimeError:
             self.stop()
             detail = self.log_path.read_text()[-2000:] if self.log_path else ""

@@ -28,8 +28,10 @@ class LinksPlusError(Exception):
         return self.message
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
-                f"message={self.message!r})")
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r})"
+        )
 
 
 class BadRequestError(LinksPlusError):
@@ -81,20 +83,29 @@ def error_from_response(status: int, body: Any) -> LinksPlusError:
         code = body.get("code")
     if status == 400:
         text = detail or "a parameter is missing or invalid"
-        return BadRequestError(f"Links+ refused the request: {text}.".replace("..", "."),
-                               status=status, code=code)
+        return BadRequestError(
+            f"Links+ refused the request: {text}.".replace("..", "."), status=status, code=code
+        )
     if status == 401:
         return AuthenticationError(
             "Links+ did not accept the API key. Ask an admin to check the key in Settings.",
-            status=status, code=code)
+            status=status,
+            code=code,
+        )
     if status == 404:
         return NotFoundError(
             "That link or template was not found. It may have been removed or belong to "
-            "another team.", status=status, code=code)
+            "another team.",
+            status=status,
+            code=code,
+        )
     if status >= 500:
         return ServerError(
-            f"Links+ is having trouble right now (error {status}). Please try again in a "
-            "minute.", status=status, code=code)
+            f"Links+ is having trouble right now (error {status}). Please try again in a minute.",
+            status=status,
+            code=code,
+        )
     text = detail or "unexpected answer"
-    return LinksPlusError(f"Links+ answered with error {status}: {text}.".replace("..", "."),
-                          status=status, code=code)
+    return LinksPlusError(
+        f"Links+ answered with error {status}: {text}.".replace("..", "."), status=status, code=code
+    )

@@ -66,15 +66,23 @@ class Link:
         """A link from the API's JSON object."""
         get = data.get
         return cls(
-            get("id"), get("team_id"), get("template_id"), get("name") or "",
-            get("amount") or 0, (get("currency") or "").lower(), bool(get("multiple_usage")),
-            get("additional"), get("custom_webhook"),
+            get("id"),
+            get("team_id"),
+            get("template_id"),
+            get("name") or "",
+            get("amount") or 0,
+            (get("currency") or "").lower(),
+            bool(get("multiple_usage")),
+            get("additional"),
+            get("custom_webhook"),
             # The brief calls the payer's URL payment_url; client code in the wild reads
             # transaction_url. Accept either (the other stays in extra).
             get("payment_url") or get("transaction_url"),
-            get("status") or "", parse_timestamp(get("created_at")),
+            get("status") or "",
+            parse_timestamp(get("created_at")),
             parse_timestamp(get("updated_at")),
-            {} if _LINK_FIELDS.issuperset(data) else _extra(data, _LINK_FIELDS))
+            {} if _LINK_FIELDS.issuperset(data) else _extra(data, _LINK_FIELDS),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The link as the API's JSON shape again, unknown fields included."""
@@ -104,11 +112,19 @@ class Template:
         get = data.get
         currency = get("currency")
         return cls(
-            get("id"), get("team_id"), get("created_by"), get("name") or "", get("language"),
-            get("status") or "", list(get("features") or []),
-            currency.lower() if isinstance(currency, str) else None, get("amount"),
-            parse_timestamp(get("created_at")), parse_timestamp(get("updated_at")),
-            {} if _TEMPLATE_FIELDS.issuperset(data) else _extra(data, _TEMPLATE_FIELDS))
+            get("id"),
+            get("team_id"),
+            get("created_by"),
+            get("name") or "",
+            get("language"),
+            get("status") or "",
+            list(get("features") or []),
+            currency.lower() if isinstance(currency, str) else None,
+            get("amount"),
+            parse_timestamp(get("created_at")),
+            parse_timestamp(get("updated_at")),
+            {} if _TEMPLATE_FIELDS.issuperset(data) else _extra(data, _TEMPLATE_FIELDS),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The template as the API's JSON shape again, unknown fields included."""

@@ -52,8 +52,9 @@ def get_currency(code: str) -> Currency:
         return CURRENCIES[str(code).strip().lower()]
     except KeyError:
         supported = ", ".join(c.upper() for c in CURRENCIES)
-        raise AmountError(f"{str(code).upper() or 'That'} is not a supported currency. "
-                          f"Choose one of {supported}.") from None
+        raise AmountError(
+            f"{str(code).upper() or 'That'} is not a supported currency. Choose one of {supported}."
+        ) from None
 
 
 def to_decimal(minor: int, currency: str) -> Decimal:
@@ -93,8 +94,9 @@ def display_amount(minor: int, currency: str, **style: bool) -> str:
         return str(int(minor))
 
 
-_SYMBOLS = sorted({c.symbol for c in CURRENCIES.values()} | {"$", "¥", "￥", "฿"}, key=len,
-                  reverse=True)
+_SYMBOLS = sorted(
+    {c.symbol for c in CURRENCIES.values()} | {"$", "¥", "￥", "฿"}, key=len, reverse=True
+)
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?$")
 
 
@@ -115,21 +117,26 @@ def parse_amount(text: str, currency: str) -> int:
             s = s[: -len(code)].strip()
             upper = s.upper()
         if upper.startswith(code):
-            s = s[len(code):].strip()
+            s = s[len(code) :].strip()
             upper = s.upper()
     for sym in _SYMBOLS:
         if s.startswith(sym):
-            s = s[len(sym):].strip()
+            s = s[len(sym) :].strip()
             break
     s = s.replace(" ", "")
     if not s:
-        raise AmountError("Enter an amount, for example 1,250.50." if cur.exponent else
-                          "Enter an amount, for example 1,250.")
+        raise AmountError(
+            "Enter an amount, for example 1,250.50."
+            if cur.exponent
+            else "Enter an amount, for example 1,250."
+        )
     if s.startswith("-"):
         raise AmountError("The amount cannot be negative.")
     if not _NUMBER.match(s) or s in {".", ""}:
-        raise AmountError(f"“{raw}” is not an amount. Type digits, with an optional decimal "
-                          "point, for example 1,250.50.")
+        raise AmountError(
+            f"“{raw}” is not an amount. Type digits, with an optional decimal "
+            "point, for example 1,250.50."
+        )
     try:
         value = Decimal(s.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern above already refuses these

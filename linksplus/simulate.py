@@ -9,8 +9,14 @@ import requests
 from linksplus.errors import APIConnectionError, LinksPlusError, error_from_response
 
 
-def simulate_payment(sandbox_url: str, link_id: int, *, status: str = "successful",
-                     amount: int | None = None, timeout: float = 10.0) -> dict[str, Any]:
+def simulate_payment(
+    sandbox_url: str,
+    link_id: int,
+    *,
+    status: str = "successful",
+    amount: int | None = None,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
     """Make the sandbox record a payment on `link_id` and send its webhooks.
 
     Answers the payment object (``id``, ``amount``, ``currency``, ``status``...). Raises a
@@ -26,8 +32,9 @@ def simulate_payment(sandbox_url: str, link_id: int, *, status: str = "successfu
     try:
         resp = requests.post(url, json=body, timeout=timeout)
     except requests.RequestException:
-        raise APIConnectionError(f"Could not reach the sandbox at {sandbox_url}. Is it "
-                                 "running?") from None
+        raise APIConnectionError(
+            f"Could not reach the sandbox at {sandbox_url}. Is it running?"
+        ) from None
     try:
         data = resp.json()
     except ValueError:

@@ -75,13 +75,17 @@ def link_param_errors(params: dict[str, Any]) -> dict[str, str]:
         if not isinstance(additional, str):
             errors["additional"] = "The note must be text."
         elif len(additional) > ADDITIONAL_MAX:
-            errors["additional"] = (f"The note can be at most {ADDITIONAL_MAX} characters "
-                                    f"(it has {len(additional)}).")
+            errors["additional"] = (
+                f"The note can be at most {ADDITIONAL_MAX} characters (it has {len(additional)})."
+            )
 
     hook = params.get("custom_webhook")
     if hook not in (None, ""):
-        problem = webhook_url_problem(hook) if isinstance(hook, str) else \
-            "The custom webhook must be a web address."
+        problem = (
+            webhook_url_problem(hook)
+            if isinstance(hook, str)
+            else "The custom webhook must be a web address."
+        )
         if problem:
             errors["custom_webhook"] = problem
     return errors

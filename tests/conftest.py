@@ -38,20 +38,24 @@ class Sandbox:
         self.control("POST", "/reset", json={"data": data})
 
     def seed_links(self, team_id: int, count: int, **extra) -> dict:
-        return self.control("POST", f"/teams/{team_id}/links/seed",
-                            json={"count": count, **extra}).json()
+        return self.control(
+            "POST", f"/teams/{team_id}/links/seed", json={"count": count, **extra}
+        ).json()
 
     def faults(self, error_rate: float = 0.0, latency_ms: int = 0, **extra) -> None:
-        self.control("POST", "/faults",
-                     json={"error_rate": error_rate, "latency_ms": latency_ms, **extra})
+        self.control(
+            "POST", "/faults", json={"error_rate": error_rate, "latency_ms": latency_ms, **extra}
+        )
 
 
 def start_sandbox(*extra_args: str, log_name: str = "sandbox") -> tuple[ServerProcess, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = ServerProcess(["sandbox", "--port", str(port), "--api-key", SANDBOX_KEY, *extra_args],
-                         health_url=f"{url}/_sandbox/health",
-                         log_path=ARTIFACTS / "logs" / f"{log_name}-{port}.log")
+    proc = ServerProcess(
+        ["sandbox", "--port", str(port), "--api-key", SANDBOX_KEY, *extra_args],
+        health_url=f"{url}/_sandbox/health",
+        log_path=ARTIFACTS / "logs" / f"{log_name}-{port}.log",
+    )
     return proc.start(), url
 
 

@@ -29,8 +29,20 @@ DEFAULT_TZ = "Asia/Bangkok"
 STATUSES = ("active", "used", "expired", "disabled")
 USAGES = ("any", "single", "multiple")
 
-COLUMNS = ["id", "name", "status", "template_id", "template", "currency", "amount",
-           "amount_text", "multiple_usage", "created_at", "payment_url", "additional"]
+COLUMNS = [
+    "id",
+    "name",
+    "status",
+    "template_id",
+    "template",
+    "currency",
+    "amount",
+    "amount_text",
+    "multiple_usage",
+    "created_at",
+    "payment_url",
+    "additional",
+]
 PAYMENT_COLUMNS = ["paid_count", "paid_amount", "paid_text", "failed_count"]
 
 
@@ -45,11 +57,23 @@ def zone(name: str | None) -> ZoneInfo:
 def links_frame(links: Iterable[Link], templates: Iterable[Template] = ()) -> pd.DataFrame:
     """One row per link, newest first, with its template's name and formatted amount."""
     names = {t.id: t.name for t in templates}
-    rows = [(ln.id, ln.name, ln.status, ln.template_id,
-             names.get(ln.template_id, f"Template {ln.template_id}" if ln.template_id else ""),
-             ln.currency, int(ln.amount), display_amount(ln.amount, ln.currency),
-             bool(ln.multiple_usage), ln.created_at, ln.payment_url or "", ln.additional or "")
-            for ln in links]
+    rows = [
+        (
+            ln.id,
+            ln.name,
+            ln.status,
+            ln.template_id,
+            names.get(ln.template_id, f"Template {ln.template_id}" if ln.template_id else ""),
+            ln.currency,
+            int(ln.amount),
+            display_amount(ln.amount, ln.currency),
+            bool(ln.multiple_usage),
+            ln.created_at,
+            ln.payment_url or "",
+            ln.additional or "",
+        )
+        for ln in links
+    ]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["id"] = frame["id"].astype("int64")
     frame["amount"] = frame["amount"].astype("int64")
@@ -70,18 +94,22 @@ def with_payments(frame: pd.DataFrame, totals_by_link: pd.DataFrame | None) -> p
         out["paid_amount"] = 0
         out["failed_count"] = 0
     else:
-        totals = totals_by_link[["link_id", "currency", "paid_count", "paid_amount",
-                                 "failed_count"]].rename(columns={"link_id": "id"})
-        totals = totals.assign(id=totals["id"].astype("int64"),
-                               currency=totals["currency"].astype(str).str.lower())
+        totals = totals_by_link[
+            ["link_id", "currency", "paid_count", "paid_amount", "failed_count"]
+        ].rename(columns={"link_id": "id"})
+        totals = totals.assign(
+            id=totals["id"].astype("int64"), currency=totals["currency"].astype(str).str.lower()
+        )
         out = out.merge(totals, on=["id", "currency"], how="left")
         for col in ("paid_count", "paid_amount", "failed_count"):
             out[col] = out[col].fillna(0).astype("int64")
     out["paid_text"] = ""
     paid = out["paid_count"] > 0  # format only the paid rows: most links have none
     if paid.any():
-        out.loc[paid, "paid_text"] = [display_amount(a, c) for a, c in zip(
-            out.loc[paid, "paid_amount"], out.loc[paid, "currency"], strict=True)]
+        out.loc[paid, "paid_text"] = [
+            display_amount(a, c)
+            for a, c in zip(out.loc[paid, "paid_amount"], out.loc[paid, "currency"], strict=True)
+        ]
     return out
 
 
@@ -157,11 +185,18 @@ class LinkFilters:
                 except ValueError:
                     problems.append(f"The date “{raw}” in the address is not a date.")
         usage = params.get("use") or "any"
-        return cls(text=(params.get("q") or "").strip(), statuses=statuses,
-                   template_ids=tuple(template_ids), currency=currency,
-                   amount_min=bounds["min"], amount_max=bounds["max"],
-                   created_from=dates["from"], created_to=dates["to"],
-                   usage=usage if usage in USAGES else "any", problems=tuple(problems))
+        return cls(
+            text=(params.get("q") or "").strip(),
+            statuses=statuses,
+            template_ids=tuple(template_ids),
+            currency=currency,
+            amount_min=bounds["min"],
+            amount_max=bounds["max"],
+            created_from=dates["from"],
+            created_to=dates["to"],
+            usage=usage if usage in USAGES else "any",
+            problems=tuple(problems),
+        )
 
     @property
     def active(self) -> bool:
@@ -172,18 +207,27 @@ def _split(value: str | None) -> list[str]:
     return [p.strip() for p in (value or "").split(",") if p.strip()]
 
 
-def day_bounds(day_from: date | None, day_to: date | None,
-               tz: str | None) -> tuple[datetime | None, datetime | None]:
+def day_bounds(
+    day_from: date | None, day_to: date | None, tz: str | None
+) -> tuple[datetime | None, datetime | None]:
     """Inclusive local days as a UTC half-open interval ``[start, end)``."""
     z = zone(tz)
     start = datetime.combine(day_from, time.min, z).astimezone(UTC) if day_from else None
-    end = (datetime.combine(day_to + timedelta(days=1), time.min, z).astimezone(UTC)
-           if day_to else None)
+    end = (
+        datetime.combine(day_to + timedelta(days=1), time.min, z).astimezone(UTC)
+        if day_to
+        else None
+    )
     return start, end
 
 
-def filter_mask(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = None, *,
-                names_lower: pd.Series | None = None) -> np.ndarray | None:
+def filter_mask(
+    frame: pd.DataFrame,
+    filters: LinkFilters,
+    tz: str | None = None,
+    *,
+    names_lower: pd.Series | None = None,
+) -> np.ndarray | None:
     """Which rows of `frame` pass `filters` (dates judged in timezone `tz`), as a boolean
     array; None when no filter is set (every row passes). `names_lower` (the names in lower
     case, precomputed) makes the text filter cheaper."""
@@ -196,8 +240,9 @@ def filter_mask(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = None
     if filters.statuses:
         masks.append(frame["status"].isin(filters.statuses).to_numpy(bool))
     if filters.template_ids:
-        masks.append(frame["template_id"].isin(filters.template_ids).to_numpy(
-            dtype=bool, na_value=False))
+        masks.append(
+            frame["template_id"].isin(filters.template_ids).to_numpy(dtype=bool, na_value=False)
+        )
     if filters.currency:
         masks.append((frame["currency"] == filters.currency).to_numpy(bool))
         amount = frame["amount"].to_numpy()
@@ -230,19 +275,21 @@ def apply_filters(frame: pd.DataFrame, filters: LinkFilters, tz: str | None = No
 def display_frame(frame: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
     """The columns people see, with local creation times and upper-case currencies."""
     z = zone(tz)
-    out = pd.DataFrame({
-        "id": frame["id"],
-        "name": frame["name"],
-        "status": frame["status"],
-        "template": frame["template"],
-        "amount_text": frame["amount_text"],
-        "currency": frame["currency"].str.upper(),
-        "use": np.where(frame["multiple_usage"].to_numpy(dtype=bool), "Multiple", "Single"),
-        "created": frame["created_at"].dt.tz_convert(z).dt.tz_localize(None),
-        "payment_url": frame["payment_url"],
-        "paid_count": frame.get("paid_count", 0),
-        "paid_text": frame.get("paid_text", ""),
-    })
+    out = pd.DataFrame(
+        {
+            "id": frame["id"],
+            "name": frame["name"],
+            "status": frame["status"],
+            "template": frame["template"],
+            "amount_text": frame["amount_text"],
+            "currency": frame["currency"].str.upper(),
+            "use": np.where(frame["multiple_usage"].to_numpy(dtype=bool), "Multiple", "Single"),
+            "created": frame["created_at"].dt.tz_convert(z).dt.tz_localize(None),
+            "payment_url": frame["payment_url"],
+            "paid_count": frame.get("paid_count", 0),
+            "paid_text": frame.get("paid_text", ""),
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -274,23 +321,39 @@ class PreparedLinks:
         return self.display if mask is None else self.display.filter(mask)
 
 
-def prepare_links(frame: pd.DataFrame, totals_by_link: pd.DataFrame | None,
-                  tz: str | None = None) -> PreparedLinks:
+def prepare_links(
+    frame: pd.DataFrame, totals_by_link: pd.DataFrame | None, tz: str | None = None
+) -> PreparedLinks:
     """Everything the Links page needs that does not depend on the filters, computed once:
     paid totals joined, display columns formatted and converted to `tz`."""
     full = with_payments(frame, totals_by_link).reset_index(drop=True)
     display = pa.Table.from_pandas(display_frame(full, tz), preserve_index=False)
-    names = {int(t): n for t, n in zip(full["template_id"], full["template"], strict=True)
-             if pd.notna(t)}
+    names = {
+        int(t): n for t, n in zip(full["template_id"], full["template"], strict=True) if pd.notna(t)
+    }
     return PreparedLinks(
-        frame=full, display=display, names_lower=full["name"].fillna("").str.lower(),
+        frame=full,
+        display=display,
+        names_lower=full["name"].fillna("").str.lower(),
         currencies=tuple(sorted(set(full["currency"].dropna()))),
         template_names=dict(sorted(names.items(), key=lambda kv: kv[1])),
-        tz=zone(tz).key)
+        tz=zone(tz).key,
+    )
 
 
-CSV_COLUMNS = ["link_id", "name", "status", "template", "currency", "amount",
-               "multiple_usage", "created_at", "payment_url", "paid_count", "paid_amount"]
+CSV_COLUMNS = [
+    "link_id",
+    "name",
+    "status",
+    "template",
+    "currency",
+    "amount",
+    "multiple_usage",
+    "created_at",
+    "payment_url",
+    "paid_count",
+    "paid_amount",
+]
 
 
 def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
@@ -299,22 +362,28 @@ def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
     z = zone(tz)
     paid = frame.get("paid_amount", pd.Series(0, index=frame.index))
     paid_count = frame.get("paid_count", pd.Series(0, index=frame.index))
-    out = pd.DataFrame({
-        "link_id": frame["id"],
-        "name": frame["name"],
-        "status": frame["status"],
-        "template": frame["template"],
-        "currency": frame["currency"].str.upper(),
-        "amount": [_decimal_text(a, c) for a, c in
-                   zip(frame["amount"], frame["currency"], strict=True)],
-        "multiple_usage": frame["multiple_usage"].astype(bool),
-        "created_at": frame["created_at"].dt.tz_convert(z).map(
-            lambda t: t.isoformat() if not pd.isna(t) else ""),
-        "payment_url": frame["payment_url"],
-        "paid_count": paid_count,
-        "paid_amount": [_decimal_text(a, c) for a, c in
-                        zip(paid, frame["currency"], strict=True)],
-    }, columns=CSV_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "link_id": frame["id"],
+            "name": frame["name"],
+            "status": frame["status"],
+            "template": frame["template"],
+            "currency": frame["currency"].str.upper(),
+            "amount": [
+                _decimal_text(a, c) for a, c in zip(frame["amount"], frame["currency"], strict=True)
+            ],
+            "multiple_usage": frame["multiple_usage"].astype(bool),
+            "created_at": frame["created_at"]
+            .dt.tz_convert(z)
+            .map(lambda t: t.isoformat() if not pd.isna(t) else ""),
+            "payment_url": frame["payment_url"],
+            "paid_count": paid_count,
+            "paid_amount": [
+                _decimal_text(a, c) for a, c in zip(paid, frame["currency"], strict=True)
+            ],
+        },
+        columns=CSV_COLUMNS,
+    )
     return out.to_csv(index=False).encode("utf-8")
 
 

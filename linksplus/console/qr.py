@@ -12,6 +12,5 @@ def qr_png(url: str, *, scale: int = 6, border: int = 2) -> bytes:
     if not url:
         raise ValueError("url is empty")
     buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="png", scale=scale, border=border,
-                                    dark="#1f2a44")
+    segno.make(url, error="m").save(buf, kind="png", scale=scale, border=border, dark="#1f2a44")
     return buf.getvalue()

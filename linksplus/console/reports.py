@@ -55,10 +55,16 @@ def currency_tiles(totals_by_currency: pd.DataFrame) -> list[CurrencyTile]:
         failed = int(row.failed_count)
         payments = int(getattr(row, "payments", successful + failed) or 0)
         decided = successful + failed
-        tiles.append(CurrencyTile(
-            currency=str(row.currency).lower(), volume=int(row.successful_amount),
-            successful=successful, failed=failed, payments=payments,
-            success_rate=(successful / decided) if decided else None))
+        tiles.append(
+            CurrencyTile(
+                currency=str(row.currency).lower(),
+                volume=int(row.successful_amount),
+                successful=successful,
+                failed=failed,
+                payments=payments,
+                success_rate=(successful / decided) if decided else None,
+            )
+        )
     return sorted(tiles, key=lambda t: (-t.payments, t.currency))
 
 
@@ -93,68 +99,88 @@ def status_mix_frame(totals_by_status: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def top_links_frame(totals_by_link: pd.DataFrame, links: pd.DataFrame | None = None,
-                    n: int = 10) -> pd.DataFrame:
+def top_links_frame(
+    totals_by_link: pd.DataFrame, links: pd.DataFrame | None = None, n: int = 10
+) -> pd.DataFrame:
     """The `n` links with the largest paid volume in each currency, named when known."""
     cols = ["link_id", "label", "currency", "paid_count", "paid_amount", "paid_text", "volume"]
     if totals_by_link is None or totals_by_link.empty:
         return pd.DataFrame(columns=cols)
     df = totals_by_link[totals_by_link["paid_count"] > 0].copy()
-    names = {} if links is None or links.empty else dict(zip(links["id"], links["name"],
-                                                              strict=True))
+    names = (
+        {} if links is None or links.empty else dict(zip(links["id"], links["name"], strict=True))
+    )
     df["label"] = [f"#{int(i)} {names.get(int(i), '')}".strip() for i in df["link_id"]]
-    df = (df.sort_values(["currency", "paid_amount"], ascending=[True, False])
-          .groupby("currency", sort=True).head(n))
+    df = (
+        df.sort_values(["currency", "paid_amount"], ascending=[True, False])
+        .groupby("currency", sort=True)
+        .head(n)
+    )
     return _finish(df, cols)
 
 
-def top_templates_frame(totals_by_link: pd.DataFrame, links: pd.DataFrame | None,
-                        n: int = 10) -> pd.DataFrame:
+def top_templates_frame(
+    totals_by_link: pd.DataFrame, links: pd.DataFrame | None, n: int = 10
+) -> pd.DataFrame:
     """Paid volume per template and currency (link -> template through the links list)."""
     cols = ["label", "currency", "paid_count", "paid_amount", "paid_text", "volume"]
     if totals_by_link is None or totals_by_link.empty:
         return pd.DataFrame(columns=cols)
-    templates = {} if links is None or links.empty else dict(
-        zip(links["id"], links["template"], strict=True))
+    templates = (
+        {}
+        if links is None or links.empty
+        else dict(zip(links["id"], links["template"], strict=True))
+    )
     df = totals_by_link[totals_by_link["paid_count"] > 0].copy()
     df["label"] = [templates.get(int(i)) or "Other links" for i in df["link_id"]]
-    df = (df.groupby(["label", "currency"], as_index=False)[["paid_count", "paid_amount"]].sum()
-          .sort_values(["currency", "paid_amount"], ascending=[True, False])
-          .groupby("currency", sort=True).head(n))
+    df = (
+        df.groupby(["label", "currency"], as_index=False)[["paid_count", "paid_amount"]]
+        .sum()
+        .sort_values(["currency", "paid_amount"], ascending=[True, False])
+        .groupby("currency", sort=True)
+        .head(n)
+    )
     return _finish(df, cols)
 
 
 def _finish(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     cur = df["currency"].astype(str).str.lower()
     df = df.assign(
-        paid_text=[display_amount(int(a), c) for a, c in zip(df["paid_amount"], cur,
-                                                              strict=True)],
+        paid_text=[display_amount(int(a), c) for a, c in zip(df["paid_amount"], cur, strict=True)],
         volume=_major(df["paid_amount"], cur),
-        currency=cur.str.upper())
+        currency=cur.str.upper(),
+    )
     return df[cols].reset_index(drop=True)
 
 
-def payments_table(events: pd.DataFrame, links: pd.DataFrame | None = None,
-                   tz: str | None = None) -> pd.DataFrame:
+def payments_table(
+    events: pd.DataFrame, links: pd.DataFrame | None = None, tz: str | None = None
+) -> pd.DataFrame:
     """The event log's payments for people: newest first, local time, formatted amounts."""
     cols = ["occurred", "link_id", "link", "payment_id", "status", "amount_text", "currency"]
     if events is None or events.empty:
         return pd.DataFrame(columns=cols)
-    names = {} if links is None or links.empty else dict(zip(links["id"], links["name"],
-                                                              strict=True))
+    names = (
+        {} if links is None or links.empty else dict(zip(links["id"], links["name"], strict=True))
+    )
     df = events.sort_values("occurred_at", ascending=False)
     cur = df["currency"].astype(str).str.lower()
-    return pd.DataFrame({
-        "occurred": pd.to_datetime(df["occurred_at"], utc=True).dt.tz_convert(zone(tz))
-        .dt.tz_localize(None),
-        "link_id": df["link_id"],
-        "link": [names.get(int(i), "") if pd.notna(i) else "" for i in df["link_id"]],
-        "payment_id": df["payment_id"],
-        "status": df["status"],
-        "amount_text": [display_amount(int(a), c) for a, c in zip(df["amount"], cur,
-                                                                  strict=True)],
-        "currency": cur.str.upper(),
-    }, columns=cols).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "occurred": pd.to_datetime(df["occurred_at"], utc=True)
+            .dt.tz_convert(zone(tz))
+            .dt.tz_localize(None),
+            "link_id": df["link_id"],
+            "link": [names.get(int(i), "") if pd.notna(i) else "" for i in df["link_id"]],
+            "payment_id": df["payment_id"],
+            "status": df["status"],
+            "amount_text": [
+                display_amount(int(a), c) for a, c in zip(df["amount"], cur, strict=True)
+            ],
+            "currency": cur.str.upper(),
+        },
+        columns=cols,
+    ).reset_index(drop=True)
 
 
 def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
@@ -164,20 +190,28 @@ def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
         return (",".join(cols) + "\n").encode()
     df = events.sort_values("occurred_at", ascending=False)
     cur = df["currency"].astype(str).str.lower()
-    out = pd.DataFrame({
-        "occurred_at": pd.to_datetime(df["occurred_at"], utc=True).dt.tz_convert(zone(tz))
-        .map(lambda t: t.isoformat()),
-        "link_id": df["link_id"], "payment_id": df["payment_id"], "status": df["status"],
-        "currency": cur.str.upper(),
-        "amount": [_decimal_text(a, c) for a, c in zip(df["amount"], cur, strict=True)],
-    }, columns=cols)
+    out = pd.DataFrame(
+        {
+            "occurred_at": pd.to_datetime(df["occurred_at"], utc=True)
+            .dt.tz_convert(zone(tz))
+            .map(lambda t: t.isoformat()),
+            "link_id": df["link_id"],
+            "payment_id": df["payment_id"],
+            "status": df["status"],
+            "currency": cur.str.upper(),
+            "amount": [_decimal_text(a, c) for a, c in zip(df["amount"], cur, strict=True)],
+        },
+        columns=cols,
+    )
     return out.to_csv(index=False).encode("utf-8")
 
 
 # -- charts ---------------------------------------------------------------------------------
 
-_STATUS_COLORS = alt.Scale(domain=["successful", "failed", "pending", "reversed", "expired"],
-                           range=["#2e9e6b", "#d9534f", "#f0ad4e", "#8e7cc3", "#9aa5b1"])
+_STATUS_COLORS = alt.Scale(
+    domain=["successful", "failed", "pending", "reversed", "expired"],
+    range=["#2e9e6b", "#d9534f", "#f0ad4e", "#8e7cc3", "#9aa5b1"],
+)
 
 
 def by_currency(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -195,34 +229,64 @@ _PADDING = {"left": 4, "right": 16, "top": 4, "bottom": 4}
 def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
     """Successful volume per day of ONE currency (see `by_currency`)."""
     currency = str(frame["currency"].iloc[0]) if len(frame) else ""
-    return alt.Chart(frame).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
-        x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(labelOverlap=True)),
-        y=alt.Y("volume:Q", title=f"Volume ({currency})", axis=alt.Axis(format="~s")),
-        tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), "currency:N",
-                 alt.Tooltip("volume:Q", format=",.2f"), alt.Tooltip("count:Q", title="Paid")],
-    ).properties(height=160, padding=_PADDING)
+    return (
+        alt.Chart(frame)
+        .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
+        .encode(
+            x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(labelOverlap=True)),
+            y=alt.Y("volume:Q", title=f"Volume ({currency})", axis=alt.Axis(format="~s")),
+            tooltip=[
+                alt.Tooltip("yearmonthdate(day):T", title="Day"),
+                "currency:N",
+                alt.Tooltip("volume:Q", format=",.2f"),
+                alt.Tooltip("count:Q", title="Paid"),
+            ],
+        )
+        .properties(height=160, padding=_PADDING)
+    )
 
 
 def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
     """How many payments ended in each status, per currency (shares, so comparable)."""
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("count:Q", title="Payments", stack="normalize", axis=alt.Axis(format="%")),
-        y=alt.Y("currency:N", title=None),
-        color=alt.Color("status:N", scale=_STATUS_COLORS, title=None,
-                        legend=alt.Legend(orient="bottom", direction="horizontal",
-                                          columns=3, symbolType="square")),
-        tooltip=["currency:N", "status:N", "count:Q"],
-    ).properties(height=alt.Step(36), padding=_PADDING)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title="Payments", stack="normalize", axis=alt.Axis(format="%")),
+            y=alt.Y("currency:N", title=None),
+            color=alt.Color(
+                "status:N",
+                scale=_STATUS_COLORS,
+                title=None,
+                legend=alt.Legend(
+                    orient="bottom", direction="horizontal", columns=3, symbolType="square"
+                ),
+            ),
+            tooltip=["currency:N", "status:N", "count:Q"],
+        )
+        .properties(height=alt.Step(36), padding=_PADDING)
+    )
 
 
 def top_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
     """Horizontal bars of paid volume per label, for ONE currency (see `by_currency`)."""
     currency = str(frame["currency"].iloc[0]) if len(frame) else ""
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("volume:Q", title=f"Paid volume ({currency})",
-                axis=alt.Axis(format="~s", labelFlush=True, tickCount=4)),
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
-        tooltip=[alt.Tooltip("label:N", title=title), "currency:N",
-                 alt.Tooltip("paid_text:N", title="Paid"),
-                 alt.Tooltip("paid_count:Q", title="Payments")],
-    ).properties(padding=_PADDING)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "volume:Q",
+                title=f"Paid volume ({currency})",
+                axis=alt.Axis(format="~s", labelFlush=True, tickCount=4),
+            ),
+            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
+            tooltip=[
+                alt.Tooltip("label:N", title=title),
+                "currency:N",
+                alt.Tooltip("paid_text:N", title="Paid"),
+                alt.Tooltip("paid_count:Q", title="Payments"),
+            ],
+        )
+        .properties(padding=_PADDING)
+    )

@@ -21,8 +21,14 @@ class _Entry:
 class LoginThrottle:
     """Counts failed logins per username, across every browser session of the process."""
 
-    def __init__(self, *, free_attempts: int = 3, base_delay: float = 5.0,
-                 max_delay: float = 300.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        free_attempts: int = 3,
+        base_delay: float = 5.0,
+        max_delay: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.free_attempts = free_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay

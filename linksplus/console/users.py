@@ -29,7 +29,13 @@ ALL_TEAMS = "*"
 
 # Page keys; the ui layer maps each to a file in pages/.
 LINKS, TEMPLATES, CREATE, PAYMENTS, WEBHOOKS, SETTINGS = (
-    "links", "templates", "create", "payments", "webhooks", "settings")
+    "links",
+    "templates",
+    "create",
+    "payments",
+    "webhooks",
+    "settings",
+)
 _SALES_PAGES = (LINKS, TEMPLATES, CREATE, PAYMENTS)
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "sales": _SALES_PAGES,
@@ -56,11 +62,13 @@ class UserRecord:
     def __post_init__(self) -> None:
         unknown = [r for r in self.roles if r not in ROLES]
         if unknown:
-            raise ValueError(f"unknown role(s) {unknown} for {self.username}; "
-                             f"use {', '.join(ROLES)}")
+            raise ValueError(
+                f"unknown role(s) {unknown} for {self.username}; use {', '.join(ROLES)}"
+            )
         if not _is_bcrypt(self.password_hash):
-            raise ValueError(f"the password of {self.username} must be a bcrypt hash "
-                             "(use hash_password)")
+            raise ValueError(
+                f"the password of {self.username} must be a bcrypt hash (use hash_password)"
+            )
 
 
 def hash_password(password: str) -> str:
@@ -79,8 +87,9 @@ def check_password(password: str, password_hash: str) -> bool:
 
 
 def _is_bcrypt(value: str) -> bool:
-    return isinstance(value, str) and value.startswith(("$2a$", "$2b$", "$2y$")) \
-        and len(value) == 60
+    return (
+        isinstance(value, str) and value.startswith(("$2a$", "$2b$", "$2y$")) and len(value) == 60
+    )
 
 
 def _teams_from_yaml(value: Any) -> tuple[int, ...] | str:
@@ -104,8 +113,9 @@ def save_users(path: str | os.PathLike, users: Iterable[UserRecord]) -> None:
             "roles": list(user.roles),
             "teams": user.teams if user.teams == ALL_TEAMS else [int(t) for t in user.teams],
         }
-    text = yaml.safe_dump({"credentials": {"usernames": usernames}}, sort_keys=False,
-                          allow_unicode=True)
+    text = yaml.safe_dump(
+        {"credentials": {"usernames": usernames}}, sort_keys=False, allow_unicode=True
+    )
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".users-", suffix=".yaml")
@@ -125,21 +135,29 @@ def load_users(path: str | os.PathLike) -> list[UserRecord]:
     try:
         data = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
-        raise UsersFileError(f"The users file {target} does not exist. Create it with "
-                             "`linksplus hash-password` hashes (see README).") from None
+        raise UsersFileError(
+            f"The users file {target} does not exist. Create it with "
+            "`linksplus hash-password` hashes (see README)."
+        ) from None
     except (OSError, yaml.YAMLError) as exc:
-        raise UsersFileError(f"The users file {target} cannot be read "
-                             f"({type(exc).__name__}).") from None
+        raise UsersFileError(
+            f"The users file {target} cannot be read ({type(exc).__name__})."
+        ) from None
     entries = (data.get("credentials") or {}).get("usernames") or {}
     users = []
     for username, entry in entries.items():
         entry = entry or {}
         try:
-            users.append(UserRecord(
-                username=str(username).lower(), name=str(entry.get("name") or username),
-                email=str(entry.get("email") or ""), roles=tuple(entry.get("roles") or ()),
-                teams=_teams_from_yaml(entry.get("teams")),
-                password_hash=str(entry.get("password") or "")))
+            users.append(
+                UserRecord(
+                    username=str(username).lower(),
+                    name=str(entry.get("name") or username),
+                    email=str(entry.get("email") or ""),
+                    roles=tuple(entry.get("roles") or ()),
+                    teams=_teams_from_yaml(entry.get("teams")),
+                    password_hash=str(entry.get("password") or ""),
+                )
+            )
         except (TypeError, ValueError) as exc:
             raise UsersFileError(f"The users file {target} has a problem: {exc}.") from None
     return users
@@ -148,10 +166,17 @@ def load_users(path: str | os.PathLike) -> list[UserRecord]:
 def credentials_for_authenticator(users: Iterable[UserRecord]) -> dict[str, Any]:
     """The plain ``{"usernames": {...}}`` dict streamlit-authenticator takes (a new dict each
     call: the library mutates what it is given)."""
-    return {"usernames": {
-        u.username: {"name": u.name, "email": u.email, "password": u.password_hash,
-                     "roles": list(u.roles)}
-        for u in users}}
+    return {
+        "usernames": {
+            u.username: {
+                "name": u.name,
+                "email": u.email,
+                "password": u.password_hash,
+                "roles": list(u.roles),
+            }
+            for u in users
+        }
+    }
 
 
 def effective_role(roles: Sequence[str] | None) -> str | None:

@@ -19,8 +19,12 @@ __all__ = ["OUTCOMES", "SCHEMA_VERSION", "EventLog", "SchemaError"]
 
 # Imported on first use: the webhook worker imports this package's write path only, and
 # should not wait for pandas, which the reads need.
-_HOMES = {"OUTCOMES": "ingest", "EventLog": "log", "SCHEMA_VERSION": "schema",
-          "SchemaError": "schema"}
+_HOMES = {
+    "OUTCOMES": "ingest",
+    "EventLog": "log",
+    "SCHEMA_VERSION": "schema",
+    "SchemaError": "schema",
+}
 
 
 def __getattr__(name: str) -> Any:

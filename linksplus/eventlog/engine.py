@@ -31,9 +31,12 @@ def _sqlite_engine(url: str) -> Engine:
         # Each pooled connection to :memory: would be a different, empty database.
         raise ValueError("the event log needs an SQLite file, e.g. sqlite:///events.db")
     Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, pool_size=5, max_overflow=10,
-                           connect_args={"check_same_thread": False,
-                                         "timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        parsed,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):
@@ -58,5 +61,10 @@ def make_engine(url: str) -> Engine:
     if backend_name(url) == "sqlite":
         return _sqlite_engine(url)
     # pre_ping: a restarted PostgreSQL leaves dead pooled connections behind.
-    return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True,
-                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
+    return create_engine(
+        url,
+        pool_size=5,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+    )

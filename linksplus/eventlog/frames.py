@@ -10,27 +10,49 @@ import pandas as pd
 # Column kinds: "int" (never null), "Int64" (nullable int), "str", "time" (UTC), "float",
 # "date" (python date objects).
 EVENT_COLUMNS = {
-    "event": "str", "link_id": "int", "payment_id": "str", "amount": "int",
-    "currency": "str", "status": "str", "occurred_at": "time", "received_at": "time",
+    "event": "str",
+    "link_id": "int",
+    "payment_id": "str",
+    "amount": "int",
+    "currency": "str",
+    "status": "str",
+    "occurred_at": "time",
+    "received_at": "time",
 }
 EXPORT_COLUMNS = {**EVENT_COLUMNS, "payload": "str"}
 PAYMENT_COLUMNS = {
-    "occurred_at": "time", "link_id": "int", "payment_id": "str", "status": "str",
-    "amount": "int", "currency": "str",
+    "occurred_at": "time",
+    "link_id": "int",
+    "payment_id": "str",
+    "status": "str",
+    "amount": "int",
+    "currency": "str",
 }
 CURRENCY_COLUMNS = {
-    "currency": "str", "successful_amount": "int", "successful_count": "int",
-    "failed_count": "int", "payments": "int", "success_rate": "float",
+    "currency": "str",
+    "successful_amount": "int",
+    "successful_count": "int",
+    "failed_count": "int",
+    "payments": "int",
+    "success_rate": "float",
 }
 STATUS_COLUMNS = {"currency": "str", "status": "str", "count": "int", "amount": "int"}
 DAILY_COLUMNS = {"day": "date", "currency": "str", "amount": "int", "count": "int"}
 LINK_COLUMNS = {
-    "link_id": "int", "currency": "str", "paid_count": "int", "paid_amount": "int",
+    "link_id": "int",
+    "currency": "str",
+    "paid_count": "int",
+    "paid_amount": "int",
     "failed_count": "int",
 }
 DELIVERY_COLUMNS = {
-    "received_at": "time", "outcome": "str", "reason": "str", "event": "str",
-    "payment_id": "str", "link_id": "Int64", "remote": "str",
+    "received_at": "time",
+    "outcome": "str",
+    "reason": "str",
+    "event": "str",
+    "payment_id": "str",
+    "link_id": "Int64",
+    "remote": "str",
 }
 DELIVERY_COUNT_COLUMNS = {"outcome": "str", "count": "int"}
 
@@ -59,6 +81,8 @@ def _column(values: list, kind: str) -> pd.Series:
 def to_frame(rows: Iterable[Sequence], columns: dict[str, str]) -> pd.DataFrame:
     """A DataFrame of `rows` (tuples in `columns` order) with each column's kind applied."""
     rows = list(rows)
-    data = {name: _column([row[i] for row in rows], kind)
-            for i, (name, kind) in enumerate(columns.items())}
+    data = {
+        name: _column([row[i] for row in rows], kind)
+        for i, (name, kind) in enumerate(columns.items())
+    }
     return pd.DataFrame(data, columns=list(columns))

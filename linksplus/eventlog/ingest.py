@@ -33,10 +33,19 @@ from typing import Any
 
 from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, summary, validate
 
-EVENT_FIELDS = ("event", "link_id", "payment_id", "amount", "currency", "status",
-                "occurred_at", "received_at", "payload", "remote")
-DELIVERY_FIELDS = ("received_at", "outcome", "reason", "event", "payment_id", "link_id",
-                   "remote")
+EVENT_FIELDS = (
+    "event",
+    "link_id",
+    "payment_id",
+    "amount",
+    "currency",
+    "status",
+    "occurred_at",
+    "received_at",
+    "payload",
+    "remote",
+)
+DELIVERY_FIELDS = ("received_at", "outcome", "reason", "event", "payment_id", "link_id", "remote")
 # The delivery log is for looking at recent traffic; a flood of rejected requests must not
 # fill the disk. Every PRUNE_EVERY deliveries, rows older than the newest KEEP go.
 DELIVERIES_KEEP = 100_000
@@ -97,40 +106,75 @@ def payload_text(payload: dict, raw: bytes | str | None) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
-def event_write(payload: dict | PaymentEvent, raw: bytes | str | None = None,
-                remote: str | None = None, received_at: datetime | None = None) -> EventWrite:
+def event_write(
+    payload: dict | PaymentEvent,
+    raw: bytes | str | None = None,
+    remote: str | None = None,
+    received_at: datetime | None = None,
+) -> EventWrite:
     """The write that stores one payload (validated; PayloadError when not).
 
     `remote`, the sender's address, makes it a delivery: logged as ``duplicate`` when the
     event is already stored (a stored event is its own ``accepted`` entry).
     """
     parsed = payload if isinstance(payload, PaymentEvent) else validate(payload)
-    return EventWrite((parsed.event, parsed.link_id, parsed.payment_id, parsed.amount,
-                       parsed.currency, parsed.status, parsed.occurred_at,
-                       received_at or datetime.now(UTC), payload_text(parsed.payload, raw),
-                       _clip(remote, _REMOTE_MAX)))
+    return EventWrite(
+        (
+            parsed.event,
+            parsed.link_id,
+            parsed.payment_id,
+            parsed.amount,
+            parsed.currency,
+            parsed.status,
+            parsed.occurred_at,
+            received_at or datetime.now(UTC),
+            payload_text(parsed.payload, raw),
+            _clip(remote, _REMOTE_MAX),
+        )
+    )
 
 
-def delivery_write(outcome: str, reason: Any = None, event: Any = None,
-                   payment_id: Any = None, link_id: Any = None, remote: Any = None,
-                   received_at: datetime | None = None) -> DeliveryWrite:
+def delivery_write(
+    outcome: str,
+    reason: Any = None,
+    event: Any = None,
+    payment_id: Any = None,
+    link_id: Any = None,
+    remote: Any = None,
+    received_at: datetime | None = None,
+) -> DeliveryWrite:
     """A delivery-log row for an attempt that stored nothing, every value clipped to fit."""
     if outcome not in LOGGED_OUTCOMES:
-        raise ValueError(f"outcome must be one of {LOGGED_OUTCOMES}, not {outcome!r}"
-                         + (": an accepted delivery is its event; record the event"
-                            if outcome == "accepted" else ""))
+        raise ValueError(
+            f"outcome must be one of {LOGGED_OUTCOMES}, not {outcome!r}"
+            + (
+                ": an accepted delivery is its event; record the event"
+                if outcome == "accepted"
+                else ""
+            )
+        )
     if isinstance(link_id, bool) or not isinstance(link_id, int) or link_id > MAX_BIGINT:
         link_id = None
-    return DeliveryWrite((received_at or datetime.now(UTC), outcome,
-                          _clip(reason, _REASON_MAX), _clip(event, 100),
-                          _clip(payment_id, 255), link_id, _clip(remote, _REMOTE_MAX)))
+    return DeliveryWrite(
+        (
+            received_at or datetime.now(UTC),
+            outcome,
+            _clip(reason, _REASON_MAX),
+            _clip(event, 100),
+            _clip(payment_id, 255),
+            link_id,
+            _clip(remote, _REMOTE_MAX),
+        )
+    )
 
 
-def rejected_write(reason: str, data: Any = None, remote: str | None = None,
-                   received_at: datetime | None = None) -> DeliveryWrite:
+def rejected_write(
+    reason: str, data: Any = None, remote: str | None = None, received_at: datetime | None = None
+) -> DeliveryWrite:
     """The delivery-log row of a rejected delivery, with what can be read of its `data`."""
-    return delivery_write("rejected", reason, remote=remote, received_at=received_at,
-                          **summary(data))
+    return delivery_write(
+        "rejected", reason, remote=remote, received_at=received_at, **summary(data)
+    )
 
 
 def _sqlite_time(value: datetime) -> str:
@@ -139,12 +183,20 @@ def _sqlite_time(value: datetime) -> str:
     # datetime, or an f-string, costs half as much again, and this runs for every event.
     v = value if value.tzinfo is UTC else value.astimezone(UTC)
     return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031
-        v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+        v.year,
+        v.month,
+        v.day,
+        v.hour,
+        v.minute,
+        v.second,
+        v.microsecond,
+    )
 
 
 def _chunks(rows: list[tuple]) -> list[list[tuple]]:
-    return [rows[i:i + MAX_ROWS_PER_STATEMENT]
-            for i in range(0, len(rows), MAX_ROWS_PER_STATEMENT)]
+    return [
+        rows[i : i + MAX_ROWS_PER_STATEMENT] for i in range(0, len(rows), MAX_ROWS_PER_STATEMENT)
+    ]
 
 
 class BulkWriter:
@@ -159,8 +211,10 @@ class BulkWriter:
         self._mark = "?" if self._sqlite else "%s"
         self._time = _sqlite_time if self._sqlite else (lambda value: value)
         self._sql: dict[tuple[str, int], str] = {}
-        self._prune = (f"DELETE FROM deliveries WHERE id <= "
-                       f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}")
+        self._prune = (
+            f"DELETE FROM deliveries WHERE id <= "
+            f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}"
+        )
         self._deliveries_written = 0
         # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
         self._formatted: dict[int, str] = {}
@@ -174,14 +228,16 @@ class BulkWriter:
             # A join, not "(event, payment_id) IN (VALUES ...)": SQLite scans the whole
             # table for the IN form, and searches the unique index for the join.
             pairs = ", ".join([f"({self._mark}, {self._mark})"] * rows)
-            sql = (f"SELECT e.event, e.payment_id, e.id FROM (VALUES {pairs}) AS k "
-                   "JOIN events AS e ON e.event = k.column1 AND e.payment_id = k.column2")
+            sql = (
+                f"SELECT e.event, e.payment_id, e.id FROM (VALUES {pairs}) AS k "
+                "JOIN events AS e ON e.event = k.column1 AND e.payment_id = k.column2"
+            )
         else:
-            table, fields = (("events", EVENT_FIELDS) if kind == "events"
-                             else ("deliveries", DELIVERY_FIELDS))
+            table, fields = (
+                ("events", EVENT_FIELDS) if kind == "events" else ("deliveries", DELIVERY_FIELDS)
+            )
             row = f"({', '.join([self._mark] * len(fields))})"
-            sql = (f"INSERT INTO {table} ({', '.join(fields)}) VALUES "
-                   + ", ".join([row] * rows))
+            sql = f"INSERT INTO {table} ({', '.join(fields)}) VALUES " + ", ".join([row] * rows)
             if kind == "events":
                 sql += " ON CONFLICT (event, payment_id) DO NOTHING"
                 if not self._sqlite:
@@ -206,26 +262,32 @@ class BulkWriter:
         new: set[int] = set()
         for chunk in _chunks(rows):
             if self._sqlite:
-                cursor.execute(self._statement("events", len(chunk)),
-                               [v for row in chunk for v in row])
+                cursor.execute(
+                    self._statement("events", len(chunk)), [v for row in chunk for v in row]
+                )
                 inserted = cursor.rowcount
                 if inserted == len(chunk):
                     new.update(first[(row[0], row[2])] for row in chunk)
                 elif inserted:
                     new.update(first[key] for key in self._new_keys(cursor, chunk, inserted))
             else:
-                cursor.execute(self._statement("events", len(chunk)),
-                               [v for row in chunk for v in row])
+                cursor.execute(
+                    self._statement("events", len(chunk)), [v for row in chunk for v in row]
+                )
                 new.update(first[tuple(key)] for key in cursor.fetchall())
         return [i in new for i in range(len(events))]
 
     def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:
         """SQLite, when only some of `chunk` was new: the keys of the `inserted` new rows."""
         last = cursor.lastrowid
-        cursor.execute(self._statement("existing", len(chunk)),
-                       [v for row in chunk for v in (row[0], row[2])])
-        keys = [(event, payment_id) for event, payment_id, row_id in cursor.fetchall()
-                if row_id > last - inserted]
+        cursor.execute(
+            self._statement("existing", len(chunk)), [v for row in chunk for v in (row[0], row[2])]
+        )
+        keys = [
+            (event, payment_id)
+            for event, payment_id, row_id in cursor.fetchall()
+            if row_id > last - inserted
+        ]
         if len(keys) != inserted:
             # Not numbered as expected: fail the batch; the writer retries item by item.
             raise RuntimeError("could not tell the new events of a batch from the old")
@@ -233,8 +295,9 @@ class BulkWriter:
 
     def _insert_deliveries(self, cursor: Any, rows: list[tuple]) -> None:
         for chunk in _chunks(rows):
-            cursor.execute(self._statement("deliveries", len(chunk)),
-                           [v for row in chunk for v in row])
+            cursor.execute(
+                self._statement("deliveries", len(chunk)), [v for row in chunk for v in row]
+            )
         before = self._deliveries_written // PRUNE_EVERY
         self._deliveries_written += len(rows)
         if self._deliveries_written // PRUNE_EVERY != before:
@@ -260,8 +323,9 @@ class BulkWriter:
                     event, link_id, payment_id, *_, received_at, _, remote = item.values
                     if not new and remote is not None:
                         text = self._formatted.get(id(received_at)) or self._time(received_at)
-                        deliveries.append((text, "duplicate", None, event, payment_id, link_id,
-                                           remote))
+                        deliveries.append(
+                            (text, "duplicate", None, event, payment_id, link_id, remote)
+                        )
                 else:
                     results.append(None)
                     received_at, *rest = item.values

@@ -33,8 +33,9 @@ class EventLog:
         self.backend = backend_name(self.url)
         self.engine = make_engine(self.url)
         self._ready = SchemaOnce(self.engine)
-        self._writer = GroupCommitWriter(self.engine, BulkWriter(self.backend).apply,
-                                         prepare=self._ready)
+        self._writer = GroupCommitWriter(
+            self.engine, BulkWriter(self.backend).apply, prepare=self._ready
+        )
 
     def __repr__(self) -> str:
         return f"EventLog({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -60,9 +61,15 @@ class EventLog:
         """
         return self._writer.run(event_write(payload, remote=remote))
 
-    def record_delivery(self, outcome: str, reason: str | None = None, event: Any = None,
-                        payment_id: Any = None, link_id: Any = None,
-                        remote: str | None = None) -> None:
+    def record_delivery(
+        self,
+        outcome: str,
+        reason: str | None = None,
+        event: Any = None,
+        payment_id: Any = None,
+        link_id: Any = None,
+        remote: str | None = None,
+    ) -> None:
         """Log a delivery attempt that stored nothing: ``duplicate`` or ``rejected``."""
         self._writer.run(delivery_write(outcome, reason, event, payment_id, link_id, remote))
 
@@ -86,55 +93,89 @@ class EventLog:
     # Every read takes `link_ids`: only the events of those links (say, one team's, or one
     # link's), bound as a single parameter however many ids there are. None: every link.
 
-    def events(self, start: datetime | None = None, end: datetime | None = None,
-               link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    def events(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        link_ids: Iterable[int] | None = None,
+    ) -> pd.DataFrame:
         """Stored events with start <= occurred_at < end, oldest first."""
         cols = frames.EVENT_COLUMNS
         return frames.to_frame(self._rows(self._event_query(cols, start, end, link_ids)), cols)
 
-    def export(self, start: datetime | None = None, end: datetime | None = None,
-               link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    def export(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        link_ids: Iterable[int] | None = None,
+    ) -> pd.DataFrame:
         """Like `events`, plus ``payload``: the JSON text as received, unknown fields kept."""
         cols = frames.EXPORT_COLUMNS
         return frames.to_frame(self._rows(self._event_query(cols, start, end, link_ids)), cols)
 
-    def payments(self, start: datetime | None = None, end: datetime | None = None,
-                 link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    def payments(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        link_ids: Iterable[int] | None = None,
+    ) -> pd.DataFrame:
         """One row per payment, newest first: its latest event in the range, the row every
         total below counts (a payment reported pending, then successful, is one row)."""
-        return frames.to_frame(self._rows(reports.latest_payments(start, end, link_ids)),
-                               frames.PAYMENT_COLUMNS)
+        return frames.to_frame(
+            self._rows(reports.latest_payments(start, end, link_ids)), frames.PAYMENT_COLUMNS
+        )
 
-    def totals_by_currency(self, start: datetime | None = None, end: datetime | None = None,
-                           link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    def totals_by_currency(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        link_ids: Iterable[int] | None = None,
+    ) -> pd.DataFrame:
         """Per currency: successful amount and count, failed count, payments, success rate."""
-        rows = [(*row, row[2] / row[4] if row[4] else 0.0)
-                for row in self._rows(reports.by_currency(start, end, link_ids))]
+        rows = [
+            (*row, row[2] / row[4] if row[4] else 0.0)
+            for row in self._rows(reports.by_currency(start, end, link_ids))
+        ]
         return frames.to_frame(rows, frames.CURRENCY_COLUMNS)
 
-    def totals_by_status(self, start: datetime | None = None, end: datetime | None = None,
-                         link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    def totals_by_status(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        link_ids: Iterable[int] | None = None,
+    ) -> pd.DataFrame:
         """Per currency and status: how many payments and their total amount."""
-        return frames.to_frame(self._rows(reports.by_status(start, end, link_ids)),
-                               frames.STATUS_COLUMNS)
+        return frames.to_frame(
+            self._rows(reports.by_status(start, end, link_ids)), frames.STATUS_COLUMNS
+        )
 
-    def daily_totals(self, start: datetime | None = None, end: datetime | None = None,
-                     utc_offset_minutes: int = 0,
-                     link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    def daily_totals(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        utc_offset_minutes: int = 0,
+        link_ids: Iterable[int] | None = None,
+    ) -> pd.DataFrame:
         """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
         return frames.to_frame(
             self._rows(reports.daily(start, end, utc_offset_minutes, link_ids)),
-            frames.DAILY_COLUMNS)
+            frames.DAILY_COLUMNS,
+        )
 
-    def totals_by_link(self, start: datetime | None = None, end: datetime | None = None,
-                       link_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    def totals_by_link(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        link_ids: Iterable[int] | None = None,
+    ) -> pd.DataFrame:
         """Per link and currency: paid count and amount (successful), failed count."""
-        return frames.to_frame(self._rows(reports.by_link(start, end, link_ids)),
-                               frames.LINK_COLUMNS)
+        return frames.to_frame(
+            self._rows(reports.by_link(start, end, link_ids)), frames.LINK_COLUMNS
+        )
 
     def delivery_counts(self) -> pd.DataFrame:
         """How many deliveries had each outcome (outcomes never seen are left out)."""
-        logged = (select(deliveries.c.outcome, func.count()).group_by(deliveries.c.outcome))
+        logged = select(deliveries.c.outcome, func.count()).group_by(deliveries.c.outcome)
         counts = dict(self._rows(logged))
         counts["accepted"] = self.count()  # every stored event was once accepted
         rows = [(outcome, counts[outcome]) for outcome in sorted(counts) if counts[outcome]]
@@ -146,13 +187,27 @@ class EventLog:
         cols = frames.DELIVERY_COLUMNS
         limit = max(0, int(limit))
         # Newest by id in each table (its primary key: no scan), then merged here.
-        accepted = (select(events.c.received_at, literal("accepted"), null(), events.c.event,
-                           events.c.payment_id, events.c.link_id, events.c.remote)
-                    .order_by(events.c.id.desc()).limit(limit))
-        logged = (select(*(deliveries.c[name] for name in cols))
-                  .order_by(deliveries.c.id.desc()).limit(limit))
-        rows = heapq.merge(self._rows(accepted), self._rows(logged),
-                           key=lambda row: row[0], reverse=True)
+        accepted = (
+            select(
+                events.c.received_at,
+                literal("accepted"),
+                null(),
+                events.c.event,
+                events.c.payment_id,
+                events.c.link_id,
+                events.c.remote,
+            )
+            .order_by(events.c.id.desc())
+            .limit(limit)
+        )
+        logged = (
+            select(*(deliveries.c[name] for name in cols))
+            .order_by(deliveries.c.id.desc())
+            .limit(limit)
+        )
+        rows = heapq.merge(
+            self._rows(accepted), self._rows(logged), key=lambda row: row[0], reverse=True
+        )
         return frames.to_frame(itertools.islice(rows, limit), cols)
 
     def health(self) -> dict[str, Any]:
@@ -160,5 +215,8 @@ class EventLog:
         try:
             return {"ok": True, "backend": self.backend, "events": self.count()}
         except Exception as exc:  # a health check reports, it does not raise
-            return {"ok": False, "backend": self.backend,
-                    "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
+            return {
+                "ok": False,
+                "backend": self.backend,
+                "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+            }

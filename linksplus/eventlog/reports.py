@@ -46,6 +46,7 @@ def time_range(query: Select, column, start: datetime | None, end: datetime | No
 
 # -- link id filters: one bound parameter, however many ids ------------------------------
 
+
 class _IdList(TypeDecorator):
     """A list of integer ids bound as ONE parameter: a BIGINT[] array on PostgreSQL, JSON
     text elsewhere (SQLite reads it with json_each). Thousands of ids stay one parameter,
@@ -74,15 +75,18 @@ class id_in(FunctionElement):  # lower case, like the SQL it stands for
 @compiles(id_in)
 def _id_in_json(element, compiler, **kw):
     column, ids = list(element.clauses)
-    return (f"{compiler.process(column, **kw)} IN "
-            f"(SELECT value FROM json_each({compiler.process(ids, **kw)}))")
+    return (
+        f"{compiler.process(column, **kw)} IN "
+        f"(SELECT value FROM json_each({compiler.process(ids, **kw)}))"
+    )
 
 
 @compiles(id_in, "postgresql")
 def _id_in_pg(element, compiler, **kw):
     column, ids = list(element.clauses)
-    return (f"{compiler.process(column, **kw)} = "
-            f"ANY(CAST({compiler.process(ids, **kw)} AS BIGINT[]))")
+    return (
+        f"{compiler.process(column, **kw)} = ANY(CAST({compiler.process(ids, **kw)} AS BIGINT[]))"
+    )
 
 
 def link_filter(column, link_ids: Iterable[int]) -> ColumnElement:
@@ -96,27 +100,34 @@ def only_links(query: Select, column, link_ids: Iterable[int] | None) -> Select:
     return query if link_ids is None else query.where(link_filter(column, link_ids))
 
 
-def payments(start: datetime | None, end: datetime | None,
-             link_ids: Iterable[int] | None = None):
+def payments(start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None):
     """A subquery with one row per payment: its latest event in the range (on the links
     `link_ids`, when given; a payment belongs to one link)."""
-    rank = func.row_number().over(partition_by=events.c.payment_id,
-                                  order_by=(events.c.occurred_at.desc(), events.c.id.desc()))
-    ranked = select(events.c.payment_id, events.c.link_id, events.c.amount,
-                    events.c.currency, events.c.status, events.c.occurred_at,
-                    rank.label("rank"))
+    rank = func.row_number().over(
+        partition_by=events.c.payment_id, order_by=(events.c.occurred_at.desc(), events.c.id.desc())
+    )
+    ranked = select(
+        events.c.payment_id,
+        events.c.link_id,
+        events.c.amount,
+        events.c.currency,
+        events.c.status,
+        events.c.occurred_at,
+        rank.label("rank"),
+    )
     ranked = time_range(ranked, events.c.occurred_at, start, end)
     ranked = only_links(ranked, events.c.link_id, link_ids).subquery("ranked")
     return select(ranked).where(ranked.c.rank == 1).subquery("payments")
 
 
-def latest_payments(start: datetime | None, end: datetime | None,
-                    link_ids: Iterable[int] | None = None) -> Select:
+def latest_payments(
+    start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
+) -> Select:
     """Each payment's latest event in the range, newest first (what the reports count)."""
     p = payments(start, end, link_ids)
-    return (select(p.c.occurred_at, p.c.link_id, p.c.payment_id, p.c.status, p.c.amount,
-                   p.c.currency)
-            .order_by(p.c.occurred_at.desc(), p.c.payment_id.desc()))
+    return select(
+        p.c.occurred_at, p.c.link_id, p.c.payment_id, p.c.status, p.c.amount, p.c.currency
+    ).order_by(p.c.occurred_at.desc(), p.c.payment_id.desc())
 
 
 def _count_if(condition) -> ColumnElement:
@@ -127,21 +138,33 @@ def _sum_if(condition, amount) -> ColumnElement:
     return cast(func.sum(case((condition, amount), else_=0)), BigInteger)
 
 
-def by_currency(start: datetime | None, end: datetime | None,
-                link_ids: Iterable[int] | None = None) -> Select:
+def by_currency(
+    start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
+) -> Select:
     p = payments(start, end, link_ids)
     ok = p.c.status == SUCCESSFUL
-    return (select(p.c.currency, _sum_if(ok, p.c.amount), _count_if(ok),
-                   _count_if(p.c.status == FAILED), func.count())
-            .group_by(p.c.currency).order_by(p.c.currency))
+    return (
+        select(
+            p.c.currency,
+            _sum_if(ok, p.c.amount),
+            _count_if(ok),
+            _count_if(p.c.status == FAILED),
+            func.count(),
+        )
+        .group_by(p.c.currency)
+        .order_by(p.c.currency)
+    )
 
 
-def by_status(start: datetime | None, end: datetime | None,
-              link_ids: Iterable[int] | None = None) -> Select:
+def by_status(
+    start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
+) -> Select:
     p = payments(start, end, link_ids)
-    return (select(p.c.currency, p.c.status, func.count(),
-                   cast(func.sum(p.c.amount), BigInteger))
-            .group_by(p.c.currency, p.c.status).order_by(p.c.currency, p.c.status))
+    return (
+        select(p.c.currency, p.c.status, func.count(), cast(func.sum(p.c.amount), BigInteger))
+        .group_by(p.c.currency, p.c.status)
+        .order_by(p.c.currency, p.c.status)
+    )
 
 
 class local_day(FunctionElement):  # lower case, like the SQL functions it stands for
@@ -154,32 +177,49 @@ class local_day(FunctionElement):  # lower case, like the SQL functions it stand
 @compiles(local_day, "sqlite")
 def _local_day_sqlite(element, compiler, **kw):
     column, minutes = list(element.clauses)
-    return (f"date({compiler.process(column, **kw)}, "
-            f"({compiler.process(minutes, **kw)}) || ' minutes')")
+    return (
+        f"date({compiler.process(column, **kw)}, ({compiler.process(minutes, **kw)}) || ' minutes')"
+    )
 
 
 @compiles(local_day, "postgresql")
 def _local_day_pg(element, compiler, **kw):
     column, minutes = list(element.clauses)
-    return (f"CAST(({compiler.process(column, **kw)} AT TIME ZONE 'UTC') + "
-            f"make_interval(mins => {compiler.process(minutes, **kw)}) AS DATE)")
+    return (
+        f"CAST(({compiler.process(column, **kw)} AT TIME ZONE 'UTC') + "
+        f"make_interval(mins => {compiler.process(minutes, **kw)}) AS DATE)"
+    )
 
 
-def daily(start: datetime | None, end: datetime | None, utc_offset_minutes: int,
-          link_ids: Iterable[int] | None = None) -> Select:
+def daily(
+    start: datetime | None,
+    end: datetime | None,
+    utc_offset_minutes: int,
+    link_ids: Iterable[int] | None = None,
+) -> Select:
     if not isinstance(utc_offset_minutes, int) or abs(utc_offset_minutes) > 18 * 60:
         raise ValueError("utc_offset_minutes must be an integer within ±1080")
     p = payments(start, end, link_ids)
     day = local_day(p.c.occurred_at, cast(utc_offset_minutes, Integer)).label("day")
-    return (select(day, p.c.currency, cast(func.sum(p.c.amount), BigInteger), func.count())
-            .where(p.c.status == SUCCESSFUL)
-            .group_by(day, p.c.currency).order_by(day, p.c.currency))
+    return (
+        select(day, p.c.currency, cast(func.sum(p.c.amount), BigInteger), func.count())
+        .where(p.c.status == SUCCESSFUL)
+        .group_by(day, p.c.currency)
+        .order_by(day, p.c.currency)
+    )
 
 
-def by_link(start: datetime | None, end: datetime | None,
-            link_ids: Iterable[int] | None) -> Select:
+def by_link(start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None) -> Select:
     p = payments(start, end, link_ids)
     ok = p.c.status == SUCCESSFUL
-    return (select(p.c.link_id, p.c.currency, _count_if(ok), _sum_if(ok, p.c.amount),
-                   _count_if(p.c.status == FAILED))
-            .group_by(p.c.link_id, p.c.currency).order_by(p.c.link_id, p.c.currency))
+    return (
+        select(
+            p.c.link_id,
+            p.c.currency,
+            _count_if(ok),
+            _sum_if(ok, p.c.amount),
+            _count_if(p.c.status == FAILED),
+        )
+        .group_by(p.c.link_id, p.c.currency)
+        .order_by(p.c.link_id, p.c.currency)
+    )

@@ -68,7 +68,8 @@ _ID = BigInteger().with_variant(Integer(), "sqlite")
 metadata = MetaData()
 
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
     Column("event", String(100), nullable=False),
     Column("link_id", BigInteger, nullable=False),
@@ -87,7 +88,8 @@ events = Table(
 )
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
     Column("received_at", UTCDateTime, nullable=False),
     Column("outcome", String(20), nullable=False),
@@ -99,7 +101,8 @@ deliveries = Table(
 )
 
 schema_version = Table(
-    "schema_version", metadata,
+    "schema_version",
+    metadata,
     Column("version", Integer, nullable=False),
     Column("applied_at", UTCDateTime, nullable=False),
 )
@@ -116,19 +119,23 @@ def _create(conn: Connection) -> None:
     metadata.create_all(conn, checkfirst=True)
     found = conn.execute(schema_version.select()).all()
     if not found:
-        conn.execute(schema_version.insert().values(version=SCHEMA_VERSION,
-                                                    applied_at=datetime.now(UTC)))
+        conn.execute(
+            schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
+        )
         return
     version = max(row.version for row in found)
     if version > SCHEMA_VERSION:
-        raise SchemaError(f"the event log has schema version {version}; this release knows "
-                          f"up to {SCHEMA_VERSION}. Upgrade linksplus.")
+        raise SchemaError(
+            f"the event log has schema version {version}; this release knows "
+            f"up to {SCHEMA_VERSION}. Upgrade linksplus."
+        )
     if version < 2:
         _accepted_deliveries_become_events(conn)
     if version < SCHEMA_VERSION:
         conn.execute(schema_version.delete())
-        conn.execute(schema_version.insert().values(version=SCHEMA_VERSION,
-                                                    applied_at=datetime.now(UTC)))
+        conn.execute(
+            schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
+        )
 
 
 def _accepted_deliveries_become_events(conn: Connection) -> None:
@@ -141,11 +148,14 @@ def _accepted_deliveries_become_events(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE events ADD COLUMN remote VARCHAR(100)"))
     # UPDATE ... FROM (PostgreSQL; SQLite 3.33+) joins through the unique index once,
     # where a correlated subquery would scan the deliveries once per event.
-    conn.execute(text(
-        "UPDATE events SET remote = accepted.remote FROM "
-        "(SELECT event, payment_id, MIN(remote) AS remote FROM deliveries "
-        " WHERE outcome = 'accepted' GROUP BY event, payment_id) AS accepted "
-        "WHERE events.event = accepted.event AND events.payment_id = accepted.payment_id"))
+    conn.execute(
+        text(
+            "UPDATE events SET remote = accepted.remote FROM "
+            "(SELECT event, payment_id, MIN(remote) AS remote FROM deliveries "
+            " WHERE outcome = 'accepted' GROUP BY event, payment_id) AS accepted "
+            "WHERE events.event = accepted.event AND events.payment_id = accepted.payment_id"
+        )
+    )
     conn.execute(text("DELETE FROM deliveries WHERE outcome = 'accepted'"))
 
 

@@ -33,9 +33,15 @@ _STOP = object()
 class GroupCommitWriter:
     """Applies submitted items in batched transactions on a background thread."""
 
-    def __init__(self, engine: Engine, apply: Apply, *,
-                 prepare: Callable[[], None] | None = None, max_batch: int = 1000,
-                 name: str = "eventlog-writer"):
+    def __init__(
+        self,
+        engine: Engine,
+        apply: Apply,
+        *,
+        prepare: Callable[[], None] | None = None,
+        max_batch: int = 1000,
+        name: str = "eventlog-writer",
+    ):
         """`prepare` runs on the writer thread before each batch (e.g. to make the schema),
         so callers on an event loop never wait on the database themselves."""
         self._engine = engine
@@ -51,8 +57,7 @@ class GroupCommitWriter:
         dbapi = engine.dialect.loaded_dbapi
         # Errors that leave the connection suspect (the server restarted, the file is
         # locked or gone): that batch fails as a whole and the next one reconnects.
-        self._connection_errors = (OperationalError, dbapi.OperationalError,
-                                   dbapi.InterfaceError)
+        self._connection_errors = (OperationalError, dbapi.OperationalError, dbapi.InterfaceError)
 
     def submit_many(self, items: list) -> Future:
         """Queue `items`; the future holds one entry per item once the transaction is
@@ -166,5 +171,5 @@ class GroupCommitWriter:
                         results.append(single_exc)
         start = 0
         for items, future in batch:
-            future.set_result(results[start:start + len(items)])
+            future.set_result(results[start : start + len(items)])
             start += len(items)

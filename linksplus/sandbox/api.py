@@ -25,18 +25,38 @@ from linksplus.sandbox.paging import PageParams, page_params, page_response
 from linksplus.sandbox.state import Store
 
 LINK_EXAMPLE = {
-    "object": "link", "id": 1001, "team_id": 101, "template_id": 3650,
-    "name": "Workshop ticket", "amount": 150000, "currency": "thb", "multiple_usage": False,
-    "additional": None, "custom_webhook": "https://example.com/hooks/links",
-    "payment_url": "http://127.0.0.1:8765/pay/V1bq3Qx0fFq2mKkC", "status": "active",
-    "created_at": "2026-02-14T10:30:00Z", "updated_at": "2026-02-14T10:30:00Z"}
+    "object": "link",
+    "id": 1001,
+    "team_id": 101,
+    "template_id": 3650,
+    "name": "Workshop ticket",
+    "amount": 150000,
+    "currency": "thb",
+    "multiple_usage": False,
+    "additional": None,
+    "custom_webhook": "https://example.com/hooks/links",
+    "payment_url": "http://127.0.0.1:8765/pay/V1bq3Qx0fFq2mKkC",
+    "status": "active",
+    "created_at": "2026-02-14T10:30:00Z",
+    "updated_at": "2026-02-14T10:30:00Z",
+}
 TEMPLATE_EXAMPLE = {
-    "object": "template", "id": 3650, "team_id": 101, "created_by": 1,
-    "name": "Workshop ticket", "language": "en", "status": "active",
-    "features": ["card", "promptpay"], "currency": "thb", "amount": 150000,
-    "created_at": "2026-01-05T03:00:00Z", "updated_at": "2026-01-05T03:00:00Z"}
+    "object": "template",
+    "id": 3650,
+    "team_id": 101,
+    "created_by": 1,
+    "name": "Workshop ticket",
+    "language": "en",
+    "status": "active",
+    "features": ["card", "promptpay"],
+    "currency": "thb",
+    "amount": 150000,
+    "created_at": "2026-01-05T03:00:00Z",
+    "updated_at": "2026-01-05T03:00:00Z",
+}
 CREATE_SCHEMA = {
-    "type": "object", "required": ["template_id", "team_id", "name", "amount"],
+    "type": "object",
+    "required": ["template_id", "team_id", "name", "amount"],
     "properties": {
         "template_id": {"type": "integer", "description": "A template of the team."},
         "team_id": {"type": "integer"},
@@ -45,36 +65,67 @@ CREATE_SCHEMA = {
         "currency": {"type": "string", "description": "Defaults to the template's."},
         "multiple_usage": {"type": "boolean", "default": False},
         "additional": {"type": "string", "maxLength": 255, "nullable": True},
-        "custom_webhook": {"type": "string", "description": "HTTPS URL for this link's "
-                                                            "payment events."}},
-    "example": {"template_id": 3650, "team_id": 101, "name": "Workshop ticket",
-                "amount": 150000, "currency": "thb"}}
+        "custom_webhook": {
+            "type": "string",
+            "description": "HTTPS URL for this link's payment events.",
+        },
+    },
+    "example": {
+        "template_id": 3650,
+        "team_id": 101,
+        "name": "Workshop ticket",
+        "amount": 150000,
+        "currency": "thb",
+    },
+}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
-    return {"content": {"application/json": {"example": {
-        "object": "error", "code": code, "message": message}}}}
+    return {
+        "content": {
+            "application/json": {"example": {"object": "error", "code": code, "message": message}}
+        }
+    }
 
 
 ERRORS = {
-    400: {"description": "Invalid parameters", **_error("bad_request",
-                                                        '"link_id" must be a number')},
-    401: {"description": "Missing or wrong API key",
-          **_error("authentication_failure", "The API key is missing or wrong.")},
+    400: {
+        "description": "Invalid parameters",
+        **_error("bad_request", '"link_id" must be a number'),
+    },
+    401: {
+        "description": "Missing or wrong API key",
+        **_error("authentication_failure", "The API key is missing or wrong."),
+    },
     404: {"description": "No such object", **_error("not_found", "No link 5 is visible.")},
-    500: {"description": "Server error, retry later",
-          **_error("internal_error", "Links+ failed; please retry later.")},
+    500: {
+        "description": "Server error, retry later",
+        **_error("internal_error", "Links+ failed; please retry later."),
+    },
 }
 
 
 def _ok(example: dict[str, Any], description: str = "Success") -> dict[int, Any]:
-    return {200: {"description": description,
-                  "content": {"application/json": {"example": example}}}, **ERRORS}
+    return {
+        200: {"description": description, "content": {"application/json": {"example": example}}},
+        **ERRORS,
+    }
 
 
 def _list_of(example: dict[str, Any]) -> dict[int, Any]:
-    return _ok({"object": "list", "data": [example], "total": 1, "limit": 20, "offset": 0,
-                "order": "chronological", "from": None, "to": None}, "One page of the list")
+    return _ok(
+        {
+            "object": "list",
+            "data": [example],
+            "total": 1,
+            "limit": 20,
+            "offset": 0,
+            "order": "chronological",
+            "from": None,
+            "to": None,
+        },
+        "One page of the list",
+    )
 
 
 async def gate(request: Request) -> None:
@@ -88,10 +139,13 @@ async def gate(request: Request) -> None:
         raise ApiError(500, "Links+ failed (injected fault); please retry later.")
     request.state.fail_after_create = fault is Fault.AFTER
     if not is_authorized(request.headers.get("authorization"), sandbox.api_key):
-        raise ApiError(401, "The API key is missing or wrong. Send your secret key as the "
-                            "HTTP Basic user (curl -u skey_test_xxx:), as a Bearer token, or "
-                            "as the Authorization header.",
-                       headers={"WWW-Authenticate": 'Basic realm="Links+"'})
+        raise ApiError(
+            401,
+            "The API key is missing or wrong. Send your secret key as the "
+            "HTTP Basic user (curl -u skey_test_xxx:), as a Bearer token, or "
+            "as the Authorization header.",
+            headers={"WWW-Authenticate": 'Basic realm="Links+"'},
+        )
 
 
 router = APIRouter(prefix="/external", dependencies=[Depends(gate)])
@@ -102,8 +156,7 @@ TeamId = Annotated[int, Path(description="The team's id.")]
 Page = Annotated[PageParams, Depends(page_params)]
 
 
-def _page(request: Request, page: PageParams,
-          items: Callable[[Store], list]) -> Response:
+def _page(request: Request, page: PageParams, items: Callable[[Store], list]) -> Response:
     """One page of a list, read under the store's lock (a create may be appending to it);
     `items` may raise the 404 of an unknown team."""
     store = get_sandbox(request).store
@@ -112,17 +165,30 @@ def _page(request: Request, page: PageParams,
 
 
 def _json(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(text.encode(), status_code=status, media_type="application/json",
-                    headers=headers)
+    return Response(
+        text.encode(), status_code=status, media_type="application/json", headers=headers
+    )
 
 
-@router.post("/links", tags=["Links"], summary="Create a payment link",
-             responses=_ok(LINK_EXAMPLE, "The new link"),
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": CREATE_SCHEMA}}}})
-async def create(request: Request, idempotency_key: Annotated[
-        str | None, Header(description="Send the same key again to get the same link "
-                                       "instead of a second one.")] = None) -> Response:
+@router.post(
+    "/links",
+    tags=["Links"],
+    summary="Create a payment link",
+    responses=_ok(LINK_EXAMPLE, "The new link"),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CREATE_SCHEMA}},
+        }
+    },
+)
+async def create(
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(description="Send the same key again to get the same link instead of a second one."),
+    ] = None,
+) -> Response:
     """Create a link from a template of the team. `amount` is in minor units; `currency`
     defaults to the template's; `custom_webhook` must be HTTPS. With an Idempotency-Key,
     a repeat of the same request answers the first result, and the same key with other
@@ -141,8 +207,10 @@ async def create(request: Request, idempotency_key: Annotated[
         prior = store.idempotency.get(idempotency_key) if idempotency_key else None
         if prior is not None:
             if prior.fingerprint != fingerprint:
-                raise bad_request(f'The Idempotency-Key "{idempotency_key}" was already used '
-                                  "with different parameters; use a new key for a new link.")
+                raise bad_request(
+                    f'The Idempotency-Key "{idempotency_key}" was already used '
+                    "with different parameters; use a new key for a new link."
+                )
             status, text, replayed = prior.status, prior.body, True
         else:
             link = create_link(store, body)
@@ -150,48 +218,73 @@ async def create(request: Request, idempotency_key: Annotated[
             if idempotency_key:
                 store.remember(idempotency_key, fingerprint, status, text)
     if request.state.fail_after_create:
-        raise ApiError(500, "Links+ failed (injected fault, after the link was created); "
-                            "please retry later.")
+        raise ApiError(
+            500, "Links+ failed (injected fault, after the link was created); please retry later."
+        )
     return _json(text, status, {"Idempotent-Replayed": "true"} if replayed else None)
 
 
-@router.get("/links", tags=["Links"], summary="List the links of every team",
-            responses=_list_of(LINK_EXAMPLE))
+@router.get(
+    "/links",
+    tags=["Links"],
+    summary="List the links of every team",
+    responses=_list_of(LINK_EXAMPLE),
+)
 async def list_all_links(request: Request, page: Page) -> Response:
     """Every link the key can see, across teams, one page at a time."""
     return _page(request, page, lambda store: store.all_links)
 
 
-@router.get("/links/{link_id}", tags=["Links"], summary="Retrieve a payment link",
-            responses=_ok(LINK_EXAMPLE))
+@router.get(
+    "/links/{link_id}",
+    tags=["Links"],
+    summary="Retrieve a payment link",
+    responses=_ok(LINK_EXAMPLE),
+)
 async def get_link(request: Request, link_id: LinkId) -> Response:
     """One link by id."""
     return _json(get_sandbox(request).store.link(link_id).json)
 
 
-@router.get("/templates", tags=["Templates"], summary="List the templates of every team",
-            responses=_list_of(TEMPLATE_EXAMPLE))
+@router.get(
+    "/templates",
+    tags=["Templates"],
+    summary="List the templates of every team",
+    responses=_list_of(TEMPLATE_EXAMPLE),
+)
 async def list_all_templates(request: Request, page: Page) -> Response:
     """Every template the key can see (a sandbox convenience mirroring ``/external/links``)."""
     return _page(request, page, lambda store: store.all_templates)
 
 
-@router.get("/templates/{template_id}", tags=["Templates"], summary="Retrieve a template",
-            responses=_ok(TEMPLATE_EXAMPLE))
+@router.get(
+    "/templates/{template_id}",
+    tags=["Templates"],
+    summary="Retrieve a template",
+    responses=_ok(TEMPLATE_EXAMPLE),
+)
 async def get_template(request: Request, template_id: TemplateId) -> Response:
     """One template by id; `currency` and `amount` are the defaults for its links."""
     return _json(get_sandbox(request).store.template(template_id).json)
 
 
-@router.get("/{team_id}/links", tags=["Links"], summary="List all payment links of a team",
-            responses=_list_of(LINK_EXAMPLE))
+@router.get(
+    "/{team_id}/links",
+    tags=["Links"],
+    summary="List all payment links of a team",
+    responses=_list_of(LINK_EXAMPLE),
+)
 async def list_team_links(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's links, oldest first unless `order=reverse_chronological`."""
     return _page(request, page, lambda store: store.team(team_id).links)
 
 
-@router.get("/{team_id}/templates", tags=["Templates"], summary="List all templates of a team",
-            responses=_list_of(TEMPLATE_EXAMPLE))
+@router.get(
+    "/{team_id}/templates",
+    tags=["Templates"],
+    summary="List all templates of a team",
+    responses=_list_of(TEMPLATE_EXAMPLE),
+)
 async def list_team_templates(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's templates."""
     return _page(request, page, lambda store: store.team(team_id).templates)

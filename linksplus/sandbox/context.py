@@ -37,8 +37,9 @@ class Sandbox:
             if data == "demo":
                 seed_demo(self.store)
 
-    def pay(self, link_id: int, status: str = "successful",
-            amount: int | None = None) -> dict[str, Any]:
+    def pay(
+        self, link_id: int, status: str = "successful", amount: int | None = None
+    ) -> dict[str, Any]:
         """A payer's payment on a link, recorded, with its webhooks sent in the background.
 
         Must run on the event loop (the deliveries are tasks on it).

@@ -50,8 +50,9 @@ class FaultsBody(BaseModel):
     latency_ms: int = Field(0, ge=0, le=600_000, description="Delay of every request.")
     seed: int | None = Field(None, description="Makes the random faults repeatable.")
     fail_next: int = Field(0, ge=0, description="The next K requests answer 500.")
-    fail_after_create: bool = Field(False, description="A fail_next fault on a create "
-                                                       "strikes after the link is made.")
+    fail_after_create: bool = Field(
+        False, description="A fail_next fault on a create strikes after the link is made."
+    )
 
 
 class PaymentBody(BaseModel):
@@ -76,8 +77,13 @@ async def reset(request: Request, body: ResetBody | None = None) -> dict[str, An
     data = body.data if body else "empty"
     sandbox.reset(data)
     store = sandbox.store
-    return {"data": data, "teams": len(store.teams), "templates": len(store.templates),
-            "links": len(store.links), "payments": len(store.payments)}
+    return {
+        "data": data,
+        "teams": len(store.teams),
+        "templates": len(store.templates),
+        "links": len(store.links),
+        "payments": len(store.payments),
+    }
 
 
 @router.get("/teams", summary="List the teams")
@@ -104,8 +110,14 @@ async def create_template(request: Request, team_id: int, body: TemplateBody) ->
         if problem:
             raise bad_request(problem)
     item = get_sandbox(request).store.add_template(
-        team_id, name=body.name, currency=currency, amount=body.amount,
-        language=body.language, features=body.features, status=body.status)
+        team_id,
+        name=body.name,
+        currency=currency,
+        amount=body.amount,
+        language=body.language,
+        features=body.features,
+        status=body.status,
+    )
     return JSONResponse(item.data, status_code=201)
 
 
@@ -113,8 +125,13 @@ async def create_template(request: Request, team_id: int, body: TemplateBody) ->
 async def seed(request: Request, team_id: int, body: SeedBody) -> dict[str, Any]:
     """Creates the team and a template (THB, 500.00) when missing, then `count` active
     single-use links named "Seeded link N"."""
-    return seed_links(get_sandbox(request).store, team_id, body.count,
-                      currency=body.currency, template_id=body.template_id)
+    return seed_links(
+        get_sandbox(request).store,
+        team_id,
+        body.count,
+        currency=body.currency,
+        template_id=body.template_id,
+    )
 
 
 @router.get("/faults", summary="The current fault settings")
@@ -137,8 +154,7 @@ async def clear_faults(request: Request) -> dict[str, Any]:
     return faults.settings()
 
 
-@router.post("/links/{link_id}/payments", summary="Simulate a payer paying a link",
-             status_code=201)
+@router.post("/links/{link_id}/payments", summary="Simulate a payer paying a link", status_code=201)
 async def pay(request: Request, link_id: int, body: PaymentBody | None = None) -> dict:
     """Records the payment (a paid single-use link becomes `used`), answers it, and sends
     its `payment.completed` webhooks in the background. A used, expired or disabled link
@@ -156,27 +172,35 @@ async def set_link_status(request: Request, link_id: int, body: LinkStatusBody) 
 
 
 @router.get("/payments", summary="List recorded payments")
-async def list_payments(request: Request,
-                        link_id: Annotated[int | None, Query()] = None,
-                        team_id: Annotated[int | None, Query()] = None) -> list[dict]:
+async def list_payments(
+    request: Request,
+    link_id: Annotated[int | None, Query()] = None,
+    team_id: Annotated[int | None, Query()] = None,
+) -> list[dict]:
     store = get_sandbox(request).store
     with store.lock:
-        payments = (store.payments_by_link.get(link_id, []) if link_id is not None
-                    else store.payments)
+        payments = (
+            store.payments_by_link.get(link_id, []) if link_id is not None else store.payments
+        )
         return [p for p in payments if team_id is None or p["team_id"] == team_id]
 
 
 @router.get("/deliveries", summary="List webhook delivery attempts")
-async def list_deliveries(request: Request,
-                          payment_id: Annotated[str | None, Query()] = None,
-                          link_id: Annotated[int | None, Query()] = None) -> list[dict]:
+async def list_deliveries(
+    request: Request,
+    payment_id: Annotated[str | None, Query()] = None,
+    link_id: Annotated[int | None, Query()] = None,
+) -> list[dict]:
     """Every attempt, oldest first: destination (system, dashboard or custom), attempt
     number, status code, outcome (delivered, retrying or failed) and error."""
     store = get_sandbox(request).store
     with store.lock:
-        return [d for d in store.deliveries
-                if (payment_id is None or d["payment_id"] == payment_id)
-                and (link_id is None or d["link_id"] == link_id)]
+        return [
+            d
+            for d in store.deliveries
+            if (payment_id is None or d["payment_id"] == payment_id)
+            and (link_id is None or d["link_id"] == link_id)
+        ]
 
 
 @router.post("/webhooks/replay", summary="Send every recorded payment to the system webhook")
@@ -185,8 +209,7 @@ async def replay(request: Request) -> dict[str, int]:
     all are done."""
     sandbox = get_sandbox(request)
     if not sandbox.deliverer.system_url:
-        raise bad_request("No system webhook is configured; start the sandbox with "
-                          "--webhook-url.")
+        raise bad_request("No system webhook is configured; start the sandbox with --webhook-url.")
     with sandbox.store.lock:
         payments = list(sandbox.store.payments)
     sent, failed = await sandbox.deliverer.replay(payments)

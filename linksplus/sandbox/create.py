@@ -38,25 +38,34 @@ def create_link(store: Store, body: Any) -> Item:
         team = store.team(team_id)
         template = store.template(template_id).data
         if template["team_id"] != team.id:
-            raise bad_request(f"Template {template_id} belongs to another team, not to team "
-                              f"{team_id}.")
+            raise bad_request(
+                f"Template {template_id} belongs to another team, not to team {team_id}."
+            )
         if template["status"] != "active":
             raise bad_request(f"Template {template_id} is inactive; links cannot use it.")
         currency = body.get("currency")
         if currency is None:
             currency = template["currency"]
-        params: dict[str, Any] = {"template_id": template_id, "team_id": team_id,
-                                  "name": body.get("name"), "amount": body.get("amount"),
-                                  "currency": currency.lower() if isinstance(currency, str)
-                                  else currency}
+        params: dict[str, Any] = {
+            "template_id": template_id,
+            "team_id": team_id,
+            "name": body.get("name"),
+            "amount": body.get("amount"),
+            "currency": currency.lower() if isinstance(currency, str) else currency,
+        }
         params.update({k: body[k] for k in OPTIONAL_FIELDS if body.get(k) is not None})
         if params.get("custom_webhook") == "":
             del params["custom_webhook"]
         errors = link_param_errors(params)
         if errors:
             raise ApiError(400, " ".join(errors.values()))
-        return store.add_link(team_id, template_id, name=params["name"],
-                              amount=params["amount"], currency=params["currency"],
-                              multiple_usage=params.get("multiple_usage", False),
-                              additional=params.get("additional"),
-                              custom_webhook=params.get("custom_webhook"))
+        return store.add_link(
+            team_id,
+            template_id,
+            name=params["name"],
+            amount=params["amount"],
+            currency=params["currency"],
+            multiple_usage=params.get("multiple_usage", False),
+            additional=params.get("additional"),
+            custom_webhook=params.get("custom_webhook"),
+        )

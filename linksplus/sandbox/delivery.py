@@ -31,20 +31,34 @@ ATTEMPT_TIMEOUT = 5.0
 
 def payload_body(payment: dict[str, Any]) -> bytes:
     """The brief's payload for `payment`, as the exact bytes that are signed and sent."""
-    payload = {"event": "payment.completed", "link_id": payment["link_id"],
-               "payment": {"id": payment["id"], "amount": payment["amount"],
-                           "currency": payment["currency"], "status": payment["status"]},
-               "timestamp": payment["created_at"]}
+    payload = {
+        "event": "payment.completed",
+        "link_id": payment["link_id"],
+        "payment": {
+            "id": payment["id"],
+            "amount": payment["amount"],
+            "currency": payment["currency"],
+            "status": payment["status"],
+        },
+        "timestamp": payment["created_at"],
+    }
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
 class Deliverer:
     """Sends one payment's webhooks to every configured destination."""
 
-    def __init__(self, store: Store, *, system_url: str | None = None,
-                 dashboard_url: str | None = None, secret: str | None = None,
-                 ca_file: str | None = None, retry_delays: Sequence[float] = RETRY_DELAYS,
-                 timeout: float = ATTEMPT_TIMEOUT):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        system_url: str | None = None,
+        dashboard_url: str | None = None,
+        secret: str | None = None,
+        ca_file: str | None = None,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        timeout: float = ATTEMPT_TIMEOUT,
+    ):
         self.store = store
         self.system_url = system_url
         self.dashboard_url = dashboard_url
@@ -73,12 +87,14 @@ class Deliverer:
         body = payload_body(payment)
         for name, url in self.destinations(link):
             task = asyncio.get_running_loop().create_task(
-                self.deliver(payment, name, url, body, self.retry_delays))
+                self.deliver(payment, name, url, body, self.retry_delays)
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def replay(self, payments: list[dict[str, Any]], *,
-                     concurrency: int = REPLAY_CONCURRENCY) -> tuple[int, int]:
+    async def replay(
+        self, payments: list[dict[str, Any]], *, concurrency: int = REPLAY_CONCURRENCY
+    ) -> tuple[int, int]:
         """Send every payment to the system webhook again; (delivered, failed) counts."""
         if not self.system_url:
             return 0, 0
@@ -87,32 +103,54 @@ class Deliverer:
 
         async def one(payment: dict[str, Any]) -> bool:
             async with gate:
-                return await self.deliver(payment, "system", url, payload_body(payment),
-                                          REPLAY_RETRY_DELAYS, replay=True)
+                return await self.deliver(
+                    payment, "system", url, payload_body(payment), REPLAY_RETRY_DELAYS, replay=True
+                )
 
         results = await asyncio.gather(*(one(p) for p in payments))
         sent = sum(results)
         return sent, len(results) - sent
 
-    async def deliver(self, payment: dict[str, Any], destination: str, url: str,
-                      body: bytes, retry_delays: Sequence[float], *,
-                      replay: bool = False) -> bool:
+    async def deliver(
+        self,
+        payment: dict[str, Any],
+        destination: str,
+        url: str,
+        body: bytes,
+        retry_delays: Sequence[float],
+        *,
+        replay: bool = False,
+    ) -> bool:
         """Send `body` to `url` until it is accepted or the attempts run out."""
         attempts = len(retry_delays) + 1
         for attempt in range(1, attempts + 1):
             status_code, error = await self._attempt(url, body)
             delivered = error is None
-            outcome = "delivered" if delivered else (
-                "retrying" if attempt < attempts else "failed")
-            self.store.record_delivery({
-                "payment_id": payment["id"], "link_id": payment["link_id"],
-                "destination": destination, "url": url, "attempt": attempt,
-                "status_code": status_code, "outcome": outcome, "error": error,
-                "at": now_stamp(), "replay": replay})
+            outcome = "delivered" if delivered else ("retrying" if attempt < attempts else "failed")
+            self.store.record_delivery(
+                {
+                    "payment_id": payment["id"],
+                    "link_id": payment["link_id"],
+                    "destination": destination,
+                    "url": url,
+                    "attempt": attempt,
+                    "status_code": status_code,
+                    "outcome": outcome,
+                    "error": error,
+                    "at": now_stamp(),
+                    "replay": replay,
+                }
+            )
             if delivered:
                 return True
-            log.info("webhook %s to %s failed (attempt %d of %d): %s", payment["id"], url,
-                     attempt, attempts, error)
+            log.info(
+                "webhook %s to %s failed (attempt %d of %d): %s",
+                payment["id"],
+                url,
+                attempt,
+                attempts,
+                error,
+            )
             if attempt < attempts:
                 await asyncio.sleep(retry_delays[attempt - 1])
         return False
@@ -136,8 +174,9 @@ class Deliverer:
             verify: ssl.SSLContext | bool = True
             if self.ca_file:
                 verify = ssl.create_default_context(cafile=self.ca_file)
-            self._client = httpx.AsyncClient(verify=verify, timeout=self.timeout,
-                                             follow_redirects=False)
+            self._client = httpx.AsyncClient(
+                verify=verify, timeout=self.timeout, follow_redirects=False
+            )
         return self._client
 
     def cancel_all(self) -> None:

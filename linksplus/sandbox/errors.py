@@ -18,15 +18,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("linksplus.sandbox")
 
-CODES = {400: "bad_request", 401: "authentication_failure", 404: "not_found",
-         500: "internal_error"}
+CODES = {400: "bad_request", 401: "authentication_failure", 404: "not_found", 500: "internal_error"}
 
 
 class ApiError(Exception):
     """A refusal to answer as an Omise error object with HTTP `status`."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code or CODES.get(status, "bad_request")
@@ -44,11 +49,11 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, message)
 
 
-def error_response(status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     """The JSON answer for one error."""
-    body = json.dumps({"object": "error", "code": code, "message": message},
-                      ensure_ascii=False)
+    body = json.dumps({"object": "error", "code": code, "message": message}, ensure_ascii=False)
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 

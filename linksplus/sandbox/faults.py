@@ -33,9 +33,15 @@ class Faults:
         """No latency, no errors."""
         self.configure()
 
-    def configure(self, *, error_rate: float = 0.0, latency_ms: int = 0,
-                  seed: int | None = None, fail_next: int = 0,
-                  fail_after_create: bool = False) -> None:
+    def configure(
+        self,
+        *,
+        error_rate: float = 0.0,
+        latency_ms: int = 0,
+        seed: int | None = None,
+        fail_next: int = 0,
+        fail_after_create: bool = False,
+    ) -> None:
         with self._lock:
             self.error_rate = float(error_rate)
             self.latency_ms = int(latency_ms)
@@ -45,8 +51,12 @@ class Faults:
 
     def settings(self) -> dict:
         """The current settings, as the controls answer them."""
-        return {"error_rate": self.error_rate, "latency_ms": self.latency_ms,
-                "fail_next": self.fail_next, "fail_after_create": self.fail_after_create}
+        return {
+            "error_rate": self.error_rate,
+            "latency_ms": self.latency_ms,
+            "fail_next": self.fail_next,
+            "fail_after_create": self.fail_after_create,
+        }
 
     def draw(self, *, is_create: bool) -> Fault:
         """The fault for the request now arriving (consumes one `fail_next`)."""

@@ -41,21 +41,29 @@ def _stamp(value: str | None, name: str) -> str | None:
     try:
         return format_timestamp(parse_timestamp(value))
     except (ValueError, TypeError):
-        raise bad_request(f'"{name}" must be an ISO 8601 date or time, like '
-                          '2026-02-14T10:35:00Z') from None
+        raise bad_request(
+            f'"{name}" must be an ISO 8601 date or time, like 2026-02-14T10:35:00Z'
+        ) from None
 
 
 async def page_params(
-    limit: Annotated[int, Query(description="Items per page: 1 to 100 (more is capped).")]
-    = DEFAULT_LIMIT,
+    limit: Annotated[
+        int, Query(description="Items per page: 1 to 100 (more is capped).")
+    ] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(description="How many items to skip.")] = 0,
-    order: Annotated[str, Query(description="`chronological` (oldest first, the default) "
-                                            "or `reverse_chronological`.")] = ORDERS[0],
-    from_: Annotated[str | None, Query(alias="from",
-                                       description="Only items created at or after this "
-                                                   "ISO 8601 time.")] = None,
-    to: Annotated[str | None, Query(description="Only items created at or before this "
-                                                "ISO 8601 time.")] = None,
+    order: Annotated[
+        str,
+        Query(
+            description="`chronological` (oldest first, the default) or `reverse_chronological`."
+        ),
+    ] = ORDERS[0],
+    from_: Annotated[
+        str | None,
+        Query(alias="from", description="Only items created at or after this ISO 8601 time."),
+    ] = None,
+    to: Annotated[
+        str | None, Query(description="Only items created at or before this ISO 8601 time.")
+    ] = None,
 ) -> PageParams:
     """The page a list request asks for; 400 for a bad value."""
     if limit < 1:
@@ -64,8 +72,7 @@ async def page_params(
         raise bad_request('"offset" must be at least 0')
     if order not in ORDERS:
         raise bad_request('"order" must be chronological or reverse_chronological')
-    return PageParams(min(limit, MAX_LIMIT), offset, order, _stamp(from_, "from"),
-                      _stamp(to, "to"))
+    return PageParams(min(limit, MAX_LIMIT), offset, order, _stamp(from_, "from"), _stamp(to, "to"))
 
 
 def page_response(collection: Collection, page: PageParams) -> Response:
@@ -73,12 +80,20 @@ def page_response(collection: Collection, page: PageParams) -> Response:
     items = collection.window(page.start, page.end)
     total = len(items)
     if page.order == "chronological":
-        chunk = items[page.offset:page.offset + page.limit]
+        chunk = items[page.offset : page.offset + page.limit]
     else:
         stop = total - page.offset
-        chunk = items[max(0, stop - page.limit):stop][::-1] if stop > 0 else []
-    tail = json.dumps({"total": total, "limit": page.limit, "offset": page.offset,
-                       "order": page.order, "from": page.start, "to": page.end},
-                      separators=(",", ":"))
+        chunk = items[max(0, stop - page.limit) : stop][::-1] if stop > 0 else []
+    tail = json.dumps(
+        {
+            "total": total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "order": page.order,
+            "from": page.start,
+            "to": page.end,
+        },
+        separators=(",", ":"),
+    )
     body = '{"object":"list","data":[' + ",".join(i.json for i in chunk) + "]," + tail[1:]
     return Response(body.encode(), media_type="application/json")

@@ -50,24 +50,32 @@ def _link(request: Request, token: str) -> Item:
 def _page(link: Item, body: str, status_code: int = 200) -> HTMLResponse:
     data = link.data
     amount = format_amount(data["amount"], data["currency"], symbol=True, code=True)
-    return HTMLResponse(PAGE.format(title=escape(data["name"]), name=escape(data["name"]),
-                                    amount=escape(amount), body=body),
-                        status_code=status_code)
+    return HTMLResponse(
+        PAGE.format(
+            title=escape(data["name"]), name=escape(data["name"]), amount=escape(amount), body=body
+        ),
+        status_code=status_code,
+    )
 
 
 @router.get("/pay/{token}", summary="The payer's page of a link", response_class=HTMLResponse)
 async def show(request: Request, token: str) -> HTMLResponse:
     link = _link(request, token)
     if link.data["status"] != "active":
-        return _page(link, f"<p>This link is {escape(link.data['status'])} and takes no "
-                           "payment.</p>")
-    note = f"<p class='note'>{escape(link.data['additional'])}</p>" \
-        if link.data.get("additional") else ""
+        return _page(
+            link, f"<p>This link is {escape(link.data['status'])} and takes no payment.</p>"
+        )
+    note = (
+        f"<p class='note'>{escape(link.data['additional'])}</p>"
+        if link.data.get("additional")
+        else ""
+    )
     return _page(link, f"{note}<form method='post'><button type='submit'>Pay</button></form>")
 
 
-@router.post("/pay/{token}", summary="Pay the link (simulated success)",
-             response_class=HTMLResponse)
+@router.post(
+    "/pay/{token}", summary="Pay the link (simulated success)", response_class=HTMLResponse
+)
 async def pay(request: Request, token: str) -> HTMLResponse:
     link = _link(request, token)
     try:

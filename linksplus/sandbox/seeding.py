@@ -16,8 +16,9 @@ def _seed_template(store: Store, team_id: int, template_id: int | None) -> Item:
     if template_id is not None:
         template = store.template(template_id)
         if template.data["team_id"] != team_id:
-            raise bad_request(f"Template {template_id} belongs to another team, not to team "
-                              f"{team_id}.")
+            raise bad_request(
+                f"Template {template_id} belongs to another team, not to team {team_id}."
+            )
         return template
     team = store.ensure_team(team_id)
     if team.templates.items:
@@ -25,8 +26,14 @@ def _seed_template(store: Store, team_id: int, template_id: int | None) -> Item:
     return store.add_template(team_id, **DEFAULT_TEMPLATE)
 
 
-def seed_links(store: Store, team_id: int, count: int, *, currency: str | None = None,
-               template_id: int | None = None) -> dict[str, Any]:
+def seed_links(
+    store: Store,
+    team_id: int,
+    count: int,
+    *,
+    currency: str | None = None,
+    template_id: int | None = None,
+) -> dict[str, Any]:
     """Make the team (and a template) if missing, then `count` active single-use links."""
     if count < 0:
         raise bad_request('"count" must be at least 0')
@@ -42,7 +49,17 @@ def seed_links(store: Store, team_id: int, count: int, *, currency: str | None =
         add = store.add_link
         first = len(store.teams[team_id].links.items) + 1
         for n in range(first, first + count):
-            add(team_id, template["id"], name=f"Seeded link {n}", amount=amount,
-                currency=cur.code, created_at=stamp)
-        return {"team_id": team_id, "template_id": template["id"], "created": count,
-                "total": len(store.teams[team_id].links.items)}
+            add(
+                team_id,
+                template["id"],
+                name=f"Seeded link {n}",
+                amount=amount,
+                currency=cur.code,
+                created_at=stamp,
+            )
+        return {
+            "team_id": team_id,
+            "template_id": template["id"],
+            "created": count,
+            "total": len(store.teams[team_id].links.items),
+        }

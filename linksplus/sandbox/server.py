@@ -31,11 +31,18 @@ Authenticate the `/external` paths with the sandbox's key as the HTTP Basic user
 not have; they need no key."""
 
 SECURITY_SCHEMES = {
-    "basicAuth": {"type": "http", "scheme": "basic",
-                  "description": "The key as the user name, empty password."},
+    "basicAuth": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The key as the user name, empty password.",
+    },
     "bearerAuth": {"type": "http", "scheme": "bearer"},
-    "rawKey": {"type": "apiKey", "in": "header", "name": "Authorization",
-               "description": "The bare key as the header value."},
+    "rawKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "The bare key as the header value.",
+    },
 }
 
 
@@ -44,10 +51,17 @@ def new_api_key() -> str:
     return "skey_test_" + secrets.token_hex(12)
 
 
-def create_app(*, api_key: str, data: str = "empty", base_url: str = "http://127.0.0.1:8765",
-               webhook_url: str | None = None, dashboard_webhook_url: str | None = None,
-               webhook_secret: str | None = None, webhook_ca_file: str | None = None,
-               retry_delays: Sequence[float] = RETRY_DELAYS) -> FastAPI:
+def create_app(
+    *,
+    api_key: str,
+    data: str = "empty",
+    base_url: str = "http://127.0.0.1:8765",
+    webhook_url: str | None = None,
+    dashboard_webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    webhook_ca_file: str | None = None,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+) -> FastAPI:
     """The sandbox's FastAPI app, seeded with `data` (``empty`` or ``demo``).
 
     `base_url` is where the app is reached: links' payment URLs point there.
@@ -55,9 +69,14 @@ def create_app(*, api_key: str, data: str = "empty", base_url: str = "http://127
     if webhook_secret:
         decode_secret(webhook_secret)  # ValueError now rather than at the first payment
     store = Store(base_url)
-    deliverer = Deliverer(store, system_url=webhook_url, dashboard_url=dashboard_webhook_url,
-                          secret=webhook_secret, ca_file=webhook_ca_file,
-                          retry_delays=retry_delays)
+    deliverer = Deliverer(
+        store,
+        system_url=webhook_url,
+        dashboard_url=dashboard_webhook_url,
+        secret=webhook_secret,
+        ca_file=webhook_ca_file,
+        retry_delays=retry_delays,
+    )
     sandbox = Sandbox(api_key=api_key, store=store, faults=Faults(), deliverer=deliverer)
     sandbox.reset(data)
 
@@ -66,8 +85,9 @@ def create_app(*, api_key: str, data: str = "empty", base_url: str = "http://127
         yield
         await deliverer.aclose()
 
-    app = FastAPI(title="Links+ sandbox", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="Links+ sandbox", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.sandbox = sandbox
     install_error_handlers(app)
     app.include_router(api.router)
@@ -80,8 +100,9 @@ def create_app(*, api_key: str, data: str = "empty", base_url: str = "http://127
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema plus the three ways to send the key, on the /external paths."""
     if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version,
-                             description=app.description, routes=app.routes)
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
         schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
         either = [{name: []} for name in SECURITY_SCHEMES]
         for path, operations in schema.get("paths", {}).items():
@@ -99,10 +120,16 @@ def _public_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, data: str = "demo",
-          api_key: str | None = None, webhook_url: str | None = None,
-          dashboard_webhook_url: str | None = None, webhook_secret: str | None = None,
-          webhook_ca_file: str | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    data: str = "demo",
+    api_key: str | None = None,
+    webhook_url: str | None = None,
+    dashboard_webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    webhook_ca_file: str | None = None,
+) -> None:
     """Run the sandbox until interrupted, printing its key and URL first."""
     import uvicorn
 
@@ -113,14 +140,19 @@ def serve(host: str = "127.0.0.1", port: int = 8765, data: str = "demo",
         webhook_secret = generate_secret()
     url = f"http://{_public_host(host)}:{port}"
     try:
-        app = create_app(api_key=api_key, data=data, base_url=url, webhook_url=webhook_url,
-                         dashboard_webhook_url=dashboard_webhook_url,
-                         webhook_secret=webhook_secret, webhook_ca_file=webhook_ca_file)
+        app = create_app(
+            api_key=api_key,
+            data=data,
+            base_url=url,
+            webhook_url=webhook_url,
+            dashboard_webhook_url=dashboard_webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_ca_file=webhook_ca_file,
+        )
     except ValueError as exc:
         raise SystemExit(f"linksplus sandbox: {exc}") from None
     # A key given by the caller is not echoed in full: logs outlive terminals.
-    print(f"Links+ sandbox API key: {api_key if generated_key else mask_key(api_key)}",
-          flush=True)
+    print(f"Links+ sandbox API key: {api_key if generated_key else mask_key(api_key)}", flush=True)
     print(f"Links+ sandbox listening on {url} (API docs at {url}/docs)", flush=True)
     if generated_secret:
         print(f"Webhook signing secret: {webhook_secret}", flush=True)

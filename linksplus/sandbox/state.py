@@ -82,8 +82,11 @@ class Collection:
             lo = bisect_left(self.keys, start) if start else 0
             hi = bisect_right(self.keys, end) if end else len(self.items)
             return self.items[lo:hi]
-        return [i for i, k in zip(self.items, self.keys, strict=True)
-                if (start is None or k >= start) and (end is None or k <= end)]
+        return [
+            i
+            for i, k in zip(self.items, self.keys, strict=True)
+            if (start is None or k >= start) and (end is None or k <= end)
+        ]
 
 
 @dataclass
@@ -159,19 +162,39 @@ class Store:
             raise not_found(f"No team {team_id} is visible to this key.")
         return team
 
-    def add_template(self, team_id: int, *, name: str, currency: str, amount: int | None,
-                     language: str = "en", features: Iterable[str] = ("card",),
-                     status: str = "active", created_by: int = 1,
-                     created_at: str | None = None) -> Item:
+    def add_template(
+        self,
+        team_id: int,
+        *,
+        name: str,
+        currency: str,
+        amount: int | None,
+        language: str = "en",
+        features: Iterable[str] = ("card",),
+        status: str = "active",
+        created_by: int = 1,
+        created_at: str | None = None,
+    ) -> Item:
         """A new template of the team (made if missing); `amount` may be None."""
         with self.lock:
             team = self.ensure_team(team_id)
             stamp = created_at or now_stamp()
-            item = Item({"object": "template", "id": self._next_template_id,
-                         "team_id": team_id, "created_by": created_by, "name": name,
-                         "language": language, "status": status, "features": list(features),
-                         "currency": currency.lower(), "amount": amount,
-                         "created_at": stamp, "updated_at": stamp})
+            item = Item(
+                {
+                    "object": "template",
+                    "id": self._next_template_id,
+                    "team_id": team_id,
+                    "created_by": created_by,
+                    "name": name,
+                    "language": language,
+                    "status": status,
+                    "features": list(features),
+                    "currency": currency.lower(),
+                    "amount": amount,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+            )
             self._next_template_id += 1
             self.templates[item.id] = item
             self.all_templates.append(item)
@@ -187,22 +210,45 @@ class Store:
 
     # -- links ---------------------------------------------------------------------------
 
-    def add_link(self, team_id: int, template_id: int, *, name: str, amount: int,
-                 currency: str, multiple_usage: bool = False, additional: str | None = None,
-                 custom_webhook: str | None = None, status: str = "active",
-                 created_at: str | None = None, updated_at: str | None = None,
-                 token: str | None = None) -> Item:
+    def add_link(
+        self,
+        team_id: int,
+        template_id: int,
+        *,
+        name: str,
+        amount: int,
+        currency: str,
+        multiple_usage: bool = False,
+        additional: str | None = None,
+        custom_webhook: str | None = None,
+        status: str = "active",
+        created_at: str | None = None,
+        updated_at: str | None = None,
+        token: str | None = None,
+    ) -> Item:
         """A new link; the caller has checked its parameters."""
         with self.lock:
             team = self.ensure_team(team_id)
             stamp = created_at or now_stamp()
             token = token or secrets.token_urlsafe(12)
-            item = Item({"object": "link", "id": self._next_link_id, "team_id": team_id,
-                         "template_id": template_id, "name": name, "amount": amount,
-                         "currency": currency.lower(), "multiple_usage": multiple_usage,
-                         "additional": additional, "custom_webhook": custom_webhook,
-                         "payment_url": f"{self.base_url}/pay/{token}", "status": status,
-                         "created_at": stamp, "updated_at": updated_at or stamp})
+            item = Item(
+                {
+                    "object": "link",
+                    "id": self._next_link_id,
+                    "team_id": team_id,
+                    "template_id": template_id,
+                    "name": name,
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "multiple_usage": multiple_usage,
+                    "additional": additional,
+                    "custom_webhook": custom_webhook,
+                    "payment_url": f"{self.base_url}/pay/{token}",
+                    "status": status,
+                    "created_at": stamp,
+                    "updated_at": updated_at or stamp,
+                }
+            )
             self._next_link_id += 1
             self.links[item.id] = item
             self.links_by_token[token] = item
@@ -226,9 +272,15 @@ class Store:
 
     # -- payments ------------------------------------------------------------------------
 
-    def add_payment(self, link: Item, *, status: str, amount: int | None = None,
-                    created_at: str | None = None, payment_id: str | None = None
-                    ) -> dict[str, Any]:
+    def add_payment(
+        self,
+        link: Item,
+        *,
+        status: str,
+        amount: int | None = None,
+        created_at: str | None = None,
+        payment_id: str | None = None,
+    ) -> dict[str, Any]:
         """Record a payment on `link` as a payer made it; a paid single-use link is used.
 
         Refuses (400) a link that is not active: used, expired or disabled links take no
@@ -239,15 +291,23 @@ class Store:
         with self.lock:
             data = link.data
             if data["status"] != "active":
-                reason = {"used": "it was already paid", "expired": "it has expired",
-                          "disabled": "it is disabled"}.get(data["status"], data["status"])
+                reason = {
+                    "used": "it was already paid",
+                    "expired": "it has expired",
+                    "disabled": "it is disabled",
+                }.get(data["status"], data["status"])
                 raise bad_request(f"Link {data['id']} cannot take a payment: {reason}.")
             stamp = created_at or now_stamp()
-            payment = {"object": "payment",
-                       "id": payment_id or "chrg_test_" + secrets.token_hex(10)[:19],
-                       "link_id": data["id"], "team_id": data["team_id"],
-                       "amount": data["amount"] if amount is None else amount,
-                       "currency": data["currency"], "status": status, "created_at": stamp}
+            payment = {
+                "object": "payment",
+                "id": payment_id or "chrg_test_" + secrets.token_hex(10)[:19],
+                "link_id": data["id"],
+                "team_id": data["team_id"],
+                "amount": data["amount"] if amount is None else amount,
+                "currency": data["currency"],
+                "status": status,
+                "created_at": stamp,
+            }
             self.payments.append(payment)
             self.payments_by_link.setdefault(data["id"], []).append(payment)
             if status == "successful" and not data["multiple_usage"]:

@@ -15,9 +15,11 @@ from linksplus.ui.widgets import show_error
 def webhook_log(ctx: PageContext) -> None:
     """Every webhook delivery the receiver saw: accepted, duplicate or rejected, and why."""
     st.title("Webhook log")
-    st.caption("Each delivery Links+ made to our receiver. A payment reaches us up to three "
-               "times (system, dashboard and custom webhooks); it is counted once, the rest "
-               "are marked duplicate.")
+    st.caption(
+        "Each delivery Links+ made to our receiver. A payment reaches us up to three "
+        "times (system, dashboard and custom webhooks); it is counted once, the rest "
+        "are marked duplicate."
+    )
     _deliveries(ctx)
 
 
@@ -43,17 +45,31 @@ def _deliveries(ctx: PageContext) -> None:
     if frame.empty:
         st.info("No webhook has arrived yet.", icon=":material/webhook:")
         return
-    pick = st.segmented_control("Show", ["All", *[o.title() for o in OUTCOMES]], default="All",
-                                key="wh_outcome") or "All"
+    pick = (
+        st.segmented_control(
+            "Show", ["All", *[o.title() for o in OUTCOMES]], default="All", key="wh_outcome"
+        )
+        or "All"
+    )
     if total > len(frame):
         st.caption(f"The table lists the latest {len(frame):,} of {total:,} deliveries.")
     # No reason (accepted, duplicate) is an empty cell, not "None".
     frame = frame.assign(reason=frame["reason"].fillna(""))
     view = frame if pick == "All" else frame[frame["outcome"] == pick.lower()]
-    st.dataframe(view, hide_index=True, key="deliveries_table", column_config={
-        "received_at": st.column_config.DatetimeColumn("Received", format="D MMM, HH:mm:ss"),
-        "outcome": "Outcome", "reason": "Reason", "event": "Event", "payment_id": "Payment",
-        "link_id": st.column_config.NumberColumn("Link", format="%d"), "remote": "From"})
+    st.dataframe(
+        view,
+        hide_index=True,
+        key="deliveries_table",
+        column_config={
+            "received_at": st.column_config.DatetimeColumn("Received", format="D MMM, HH:mm:ss"),
+            "outcome": "Outcome",
+            "reason": "Reason",
+            "event": "Event",
+            "payment_id": "Payment",
+            "link_id": st.column_config.NumberColumn("Link", format="%d"),
+            "remote": "From",
+        },
+    )
 
 
 def settings_page(ctx: PageContext) -> None:
@@ -83,8 +99,11 @@ def settings_page(ctx: PageContext) -> None:
             except LinksPlusError as exc:
                 show_error(exc, what="The connection check failed.")
             else:
-                st.success(f"Links+ answered in {ms:.0f} ms ({len(page)} templates on the "
-                           f"first page of team {team}).", icon=":material/check_circle:")
+                st.success(
+                    f"Links+ answered in {ms:.0f} ms ({len(page)} templates on the "
+                    f"first page of team {team}).",
+                    icon=":material/check_circle:",
+                )
 
     st.subheader("Event log")
     try:
@@ -97,11 +116,14 @@ def settings_page(ctx: PageContext) -> None:
         ok = health.get("ok")
         (st.success if ok else st.error)(
             f"{'Healthy' if ok else 'Not healthy'}: backend {health.get('backend', '?')}, "
-            f"{health.get('events', 0):,} payments recorded ({ms:.0f} ms).")
+            f"{health.get('events', 0):,} payments recorded ({ms:.0f} ms)."
+        )
 
     st.subheader("Login")
-    st.markdown(f"**Users file:** `{s.users_file}`  \n"
-                f"**Cookie key:** {'set' if s.cookie_key else 'missing'} (never shown)")
+    st.markdown(
+        f"**Users file:** `{s.users_file}`  \n"
+        f"**Cookie key:** {'set' if s.cookie_key else 'missing'} (never shown)"
+    )
     if st.button("Clear cached data", icon=":material/delete_sweep:"):
         data.clear_api_cache()
         data.clear_event_cache()

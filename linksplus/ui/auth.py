@@ -66,9 +66,14 @@ def _dummy_hash() -> str:
 
 def _authenticator(settings: Settings) -> stauth.Authenticate:
     path = str(settings.users_file)
-    return stauth.Authenticate(_credentials(path, _mtime(path)), COOKIE_NAME,
-                               settings.cookie_key, COOKIE_DAYS, auto_hash=False,
-                               login_sleep_time=0.5)
+    return stauth.Authenticate(
+        _credentials(path, _mtime(path)),
+        COOKIE_NAME,
+        settings.cookie_key,
+        COOKIE_DAYS,
+        auto_hash=False,
+        login_sleep_time=0.5,
+    )
 
 
 def current_user(settings: Settings) -> UserRecord | None:
@@ -88,8 +93,9 @@ def require_login(settings: Settings) -> UserRecord:
         users(settings)
     except UsersFileError as exc:
         message = str(exc)
-        only_page(lambda: st.error(message, icon=":material/group_off:"), "Links+ Console",
-                  "problem")
+        only_page(
+            lambda: st.error(message, icon=":material/group_off:"), "Links+ Console", "problem"
+        )
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
@@ -123,8 +129,9 @@ def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
         st.caption("Payment links for your team: create, share, and see who paid.")
         with st.form("login", border=True):
             username = st.text_input("Username", key="login_username", autocomplete="username")
-            password = st.text_input("Password", type="password", key="login_password",
-                                     autocomplete="current-password")
+            password = st.text_input(
+                "Password", type="password", key="login_password", autocomplete="current-password"
+            )
             submitted = st.form_submit_button("Log in", type="primary", use_container_width=True)
         if not submitted:
             return
@@ -134,8 +141,11 @@ def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
             return
         wait = throttle().wait_seconds(username)
         if wait > 0:
-            st.error(f"Too many failed attempts for this username. Please wait "
-                     f"{math.ceil(wait)} seconds and try again.", icon=":material/timer:")
+            st.error(
+                f"Too many failed attempts for this username. Please wait "
+                f"{math.ceil(wait)} seconds and try again.",
+                icon=":material/timer:",
+            )
             return
         known = username in users(settings)
         if not known:

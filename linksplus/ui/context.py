@@ -70,13 +70,19 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
     if not needs_team:
         return PageContext(user, settings, 0, "", teams, tz)
     if not teams:
-        st.warning("You are not in any team yet, so there is nothing to show. Ask an admin "
-                   "to add you to your team.", icon=":material/group_off:")
+        st.warning(
+            "You are not in any team yet, so there is nothing to show. Ask an admin "
+            "to add you to your team.",
+            icon=":material/group_off:",
+        )
         st.stop()
     requested = st.query_params.get("team")
     if requested is not None and allowed_team(requested, list(teams)) is None:
-        st.error(f"You do not have access to team {requested}. You can see: "
-                 f"{', '.join(teams.values())}.", icon=":material/block:")
+        st.error(
+            f"You do not have access to team {requested}. You can see: "
+            f"{', '.join(teams.values())}.",
+            icon=":material/block:",
+        )
         if st.button("Open my team"):
             del st.query_params["team"]
             st.rerun()
@@ -87,8 +93,14 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
     st.session_state["team_id"] = team
     ids = list(teams)
     if len(ids) > 1:
-        st.sidebar.selectbox("Team", ids, index=ids.index(team), key="team_picker",
-                             format_func=lambda t: teams[t], on_change=_on_team_change)
+        st.sidebar.selectbox(
+            "Team",
+            ids,
+            index=ids.index(team),
+            key="team_picker",
+            format_func=lambda t: teams[t],
+            on_change=_on_team_change,
+        )
     else:
         st.sidebar.caption(f"Team: **{teams[team]}**")
     if st.query_params.get("team") != str(team):

@@ -38,8 +38,9 @@ def _apply_template(template: Template | None) -> None:
     if template.currency and template.currency.lower() in CURRENCIES:
         st.session_state["cl_currency"] = template.currency.lower()
     if template.amount and st.session_state.get("cl_currency"):
-        st.session_state["cl_amount"] = format_amount(template.amount,
-                                                      st.session_state["cl_currency"])
+        st.session_state["cl_amount"] = format_amount(
+            template.amount, st.session_state["cl_currency"]
+        )
 
 
 def _on_template_change(templates: dict[int, Template]) -> None:
@@ -62,11 +63,16 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     elif amount is None:
         errors["amount"] = "Enter an amount, for example 1,250.50."
     template_id = s.get("cl_template")
-    params = {"template_id": template_id, "team_id": ctx.team_id,
-              "name": (s.get("cl_name") or "").strip(), "amount": amount if amount else 0,
-              "currency": currency, "multiple_usage": bool(s.get("cl_multiple")),
-              "additional": (s.get("cl_additional") or "").strip() or None,
-              "custom_webhook": (s.get("cl_webhook") or "").strip() or None}
+    params = {
+        "template_id": template_id,
+        "team_id": ctx.team_id,
+        "name": (s.get("cl_name") or "").strip(),
+        "amount": amount if amount else 0,
+        "currency": currency,
+        "multiple_usage": bool(s.get("cl_multiple")),
+        "additional": (s.get("cl_additional") or "").strip() or None,
+        "custom_webhook": (s.get("cl_webhook") or "").strip() or None,
+    }
     if template_id is None:
         errors["template_id"] = "Choose a template."
     for field, message in link_param_errors(params).items():
@@ -76,8 +82,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
         return
     s["cl_errors"] = {}
     try:
-        link = data.client(ctx.settings).create_link(**params,
-                                                     idempotency_key=idempotency_key())
+        link = data.client(ctx.settings).create_link(**params, idempotency_key=idempotency_key())
     except ValidationError as exc:
         s["cl_errors"] = {exc.field: exc.message}
         return
@@ -106,9 +111,11 @@ def render(ctx: PageContext) -> None:
         st.stop()
     templates = {t.id: t for t in template_list}
     if not templates:
-        st.info("This team has no templates yet; a link is always made from a template. "
-                "Ask your manager to create one in the Links+ dashboard.",
-                icon=":material/dashboard_customize:")
+        st.info(
+            "This team has no templates yet; a link is always made from a template. "
+            "Ask your manager to create one in the Links+ dashboard.",
+            icon=":material/dashboard_customize:",
+        )
         return
 
     # A template chosen on the Templates page (or ?template=) preselects the form.
@@ -134,39 +141,63 @@ def render(ctx: PageContext) -> None:
     errors: dict[str, str] = st.session_state.get("cl_errors", {})
     form_col, help_col = st.columns([3, 2])
     with form_col:
-        st.selectbox("Template", list(templates), key="cl_template",
-                     format_func=lambda t: templates[t].name or f"Template {t}",
-                     on_change=_on_template_change, args=(templates,),
-                     help="The template sets the page design and the default amount.")
+        st.selectbox(
+            "Template",
+            list(templates),
+            key="cl_template",
+            format_func=lambda t: templates[t].name or f"Template {t}",
+            on_change=_on_template_change,
+            args=(templates,),
+            help="The template sets the page design and the default amount.",
+        )
         field_error(errors.get("template_id"))
         with st.form("create_link", border=True, enter_to_submit=False):
-            st.text_input("Link name", key="cl_name", max_chars=NAME_MAX,
-                          placeholder="e.g. Deposit for order 1042",
-                          help=f"Shown to the payer; at most {NAME_MAX} characters.")
+            st.text_input(
+                "Link name",
+                key="cl_name",
+                max_chars=NAME_MAX,
+                placeholder="e.g. Deposit for order 1042",
+                help=f"Shown to the payer; at most {NAME_MAX} characters.",
+            )
             field_error(errors.get("name"))
             a, c = st.columns([3, 1])
             currency = st.session_state.get("cl_currency")
-            a.text_input("Amount", key="cl_amount", placeholder="1,250.50",
-                         help=money_hint(currency))
-            c.selectbox("Currency", list(CURRENCIES), key="cl_currency",
-                        format_func=str.upper)
+            a.text_input(
+                "Amount", key="cl_amount", placeholder="1,250.50", help=money_hint(currency)
+            )
+            c.selectbox("Currency", list(CURRENCIES), key="cl_currency", format_func=str.upper)
             with a:
                 field_error(errors.get("amount"))
             with c:
                 field_error(errors.get("currency"))
-            st.toggle("Can be paid many times", key="cl_multiple",
-                      help="Off: the link closes after one payment. On: anyone can pay it "
-                           "again, e.g. for a class fee.")
+            st.toggle(
+                "Can be paid many times",
+                key="cl_multiple",
+                help="Off: the link closes after one payment. On: anyone can pay it "
+                "again, e.g. for a class fee.",
+            )
             field_error(errors.get("multiple_usage"))
-            st.text_area("Note for your team (optional)", key="cl_additional",
-                         max_chars=ADDITIONAL_MAX, height=80)
+            st.text_area(
+                "Note for your team (optional)",
+                key="cl_additional",
+                max_chars=ADDITIONAL_MAX,
+                height=80,
+            )
             field_error(errors.get("additional"))
-            st.text_input("Custom webhook (optional)", key="cl_webhook",
-                          placeholder="https://example.com/hooks/links",
-                          help="Links+ also notifies this HTTPS address of each payment.")
+            st.text_input(
+                "Custom webhook (optional)",
+                key="cl_webhook",
+                placeholder="https://example.com/hooks/links",
+                help="Links+ also notifies this HTTPS address of each payment.",
+            )
             field_error(errors.get("custom_webhook"))
-            st.form_submit_button("Create link", type="primary", icon=":material/add_link:",
-                                  on_click=_submit, args=(ctx, templates))
+            st.form_submit_button(
+                "Create link",
+                type="primary",
+                icon=":material/add_link:",
+                on_click=_submit,
+                args=(ctx, templates),
+            )
         if errors:
             st.error("Please correct the fields marked in red.", icon=":material/error:")
         api_error = st.session_state.get("cl_api_error")
@@ -180,9 +211,11 @@ def render(ctx: PageContext) -> None:
             if template.amount and template.currency and template.currency in CURRENCIES:
                 default = format_amount(template.amount, template.currency, code=True)
                 st.markdown(f"Default amount: {default}")
-            st.caption("Type amounts the way you write them: 1,250.50 or 1250.5. "
-                       "They are checked against the currency's limits before anything is "
-                       "sent.")
+            st.caption(
+                "Type amounts the way you write them: 1,250.50 or 1250.5. "
+                "They are checked against the currency's limits before anything is "
+                "sent."
+            )
 
 
 def _success(created: dict) -> None:
@@ -190,9 +223,11 @@ def _success(created: dict) -> None:
     if st.session_state.pop("cl_toast", False):
         st.toast(f"Link “{link.name}” created.", icon=":material/check_circle:")
     with st.container(border=True, key="created_link"):
-        st.success(f"Link #{link.id} “{link.name}” is ready: "
-                   f"{format_amount(link.amount, link.currency, code=True)}.",
-                   icon=":material/check_circle:")
+        st.success(
+            f"Link #{link.id} “{link.name}” is ready: "
+            f"{format_amount(link.amount, link.currency, code=True)}.",
+            icon=":material/check_circle:",
+        )
         left, right = st.columns([1, 3])
         if link.payment_url:
             left.image(qr_png(link.payment_url), caption="Scan to pay", width=180)
@@ -201,9 +236,12 @@ def _success(created: dict) -> None:
                 st.code(link.payment_url, language=None)
         with right:
             b1, b2 = st.columns(2)
-            b1.page_link("pages/links.py", label="See it on the Links page",
-                         icon=":material/link:",
-                         query_params={"team": str(link.team_id), "link": str(link.id)})
+            b1.page_link(
+                "pages/links.py",
+                label="See it on the Links page",
+                icon=":material/link:",
+                query_params={"team": str(link.team_id), "link": str(link.id)},
+            )
             if b2.button("Create another link", icon=":material/add:"):
                 st.session_state.pop("cl_created", None)
                 st.rerun()

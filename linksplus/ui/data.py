@@ -57,8 +57,10 @@ def _templates(base_url: str, auth: str, fingerprint: str, team_id: int) -> list
 # every rerun (callers copy before changing it; with_payments and filters never mutate).
 @st.cache_resource(ttl=API_TTL, show_spinner="Loading links from Links+…", max_entries=64)
 def _links_frame(base_url: str, auth: str, fingerprint: str, team_id: int) -> pd.DataFrame:
-    return links_frame(_links(base_url, auth, fingerprint, team_id),
-                       _templates(base_url, auth, fingerprint, team_id))
+    return links_frame(
+        _links(base_url, auth, fingerprint, team_id),
+        _templates(base_url, auth, fingerprint, team_id),
+    )
 
 
 def links(team_id: int) -> list[Link]:
@@ -88,6 +90,7 @@ def clear_api_cache() -> None:
 
 # -- teams -------------------------------------------------------------------------------------
 
+
 @st.cache_data(ttl=API_TTL, show_spinner=False)
 def _sandbox_teams(sandbox_url: str) -> dict[int, str]:
     try:
@@ -101,8 +104,12 @@ def _sandbox_teams(sandbox_url: str) -> dict[int, str]:
 @st.cache_data(ttl=API_TTL, show_spinner=False)
 def _teams(base_url: str, auth: str, fingerprint: str) -> dict[int, str]:
     try:
-        return {t: f"Team {t}" for t in sorted({ln.team_id for ln in client().list_all_links()
-                                                if ln.team_id is not None})}
+        return {
+            t: f"Team {t}"
+            for t in sorted(
+                {ln.team_id for ln in client().list_all_links() if ln.team_id is not None}
+            )
+        }
     except Exception:  # listing every team is a convenience; the user's own teams still work
         return {}
 
@@ -119,6 +126,7 @@ def team_names(*, every_team: bool = False) -> dict[int, str]:
 
 # -- event log ---------------------------------------------------------------------------------
 
+
 class EventLogUnavailable(RuntimeError):
     """The event log cannot be opened; the message is a sentence."""
 
@@ -128,8 +136,10 @@ def _eventlog(url: str) -> Any:
     try:
         from linksplus.eventlog import EventLog
     except ImportError as exc:
-        raise EventLogUnavailable("The payment event log is not installed in this version, so "
-                                  "payments cannot be shown yet.") from exc
+        raise EventLogUnavailable(
+            "The payment event log is not installed in this version, so "
+            "payments cannot be shown yet."
+        ) from exc
     return EventLog(url)
 
 
@@ -142,7 +152,8 @@ def eventlog() -> Any:
     except Exception as exc:
         raise EventLogUnavailable(
             "The payment event log could not be opened. Ask an admin to check `eventlog_url` "
-            f"in Settings ({type(exc).__name__}).") from exc
+            f"in Settings ({type(exc).__name__})."
+        ) from exc
 
 
 def _fingerprint(frame: pd.DataFrame) -> int:
@@ -160,8 +171,9 @@ def utc_offset_minutes(tz: str) -> int:
 
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
-def _team_report(url: str, ctx: tuple[str, str, str], team_id: int, start: datetime,
-                 end: datetime, offset: int) -> dict[str, pd.DataFrame]:
+def _team_report(
+    url: str, ctx: tuple[str, str, str], team_id: int, start: datetime, end: datetime, offset: int
+) -> dict[str, pd.DataFrame]:
     ids = _team_link_ids(ctx, team_id)
     log = eventlog()
     return {
@@ -173,20 +185,19 @@ def _team_report(url: str, ctx: tuple[str, str, str], team_id: int, start: datet
     }
 
 
-def team_report(team_id: int, start: datetime, end: datetime,
-                tz: str) -> dict[str, pd.DataFrame]:
+def team_report(team_id: int, start: datetime, end: datetime, tz: str) -> dict[str, pd.DataFrame]:
     """The Payments page's reads for `team_id`'s links in ``[start, end)``, each one SQL
     query (cached for a few seconds): ``by_currency``, ``by_status``, ``daily`` (days in
     `tz`), ``by_link`` and ``payments`` (one row per payment, newest first)."""
-    return _team_report(current_settings().eventlog_url, _ctx(), int(team_id), start, end,
-                        utc_offset_minutes(tz))
+    return _team_report(
+        current_settings().eventlog_url, _ctx(), int(team_id), start, end, utc_offset_minutes(tz)
+    )
 
 
 # A resource (no copy per rerun), with a fingerprint of its content: the Links page
 # rebuilds its prepared frame only when the paid totals really changed.
 @st.cache_resource(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
-def _paid_by_link(url: str, ctx: tuple[str, str, str], team_id: int) -> tuple[pd.DataFrame,
-                                                                               int]:
+def _paid_by_link(url: str, ctx: tuple[str, str, str], team_id: int) -> tuple[pd.DataFrame, int]:
     frame = eventlog().totals_by_link(link_ids=_team_link_ids(ctx, team_id))
     return frame, _fingerprint(frame)
 
@@ -206,8 +217,15 @@ def link_payments(link_id: int) -> pd.DataFrame:
 # a filter change only computes a mask. Its inputs are passed unhashed (leading underscore);
 # the key is the links frame's identity (a new object per API load) and the totals' content.
 @st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=16)
-def _prepared_links(ctx: tuple[str, str, str], team_id: int, links_id: int, paid_key: int,
-                    tz: str, _links: pd.DataFrame, _paid: pd.DataFrame | None) -> PreparedLinks:
+def _prepared_links(
+    ctx: tuple[str, str, str],
+    team_id: int,
+    links_id: int,
+    paid_key: int,
+    tz: str,
+    _links: pd.DataFrame,
+    _paid: pd.DataFrame | None,
+) -> PreparedLinks:
     return prepare_links(_links, _paid, tz)
 
 

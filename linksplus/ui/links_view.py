@@ -25,8 +25,12 @@ from linksplus.ui.widgets import field_error, money_hint, parse_money, refresh_b
 
 USE_LABELS = {"any": "Single or multiple", "single": "Single use", "multiple": "Multiple use"}
 # Coloured dots in Streamlit markdown (no colour-emoji font needed); plain words in widgets.
-STATUS_DOTS = {"active": ":green[●]", "used": ":blue[●]", "expired": ":gray[●]",
-               "disabled": ":red[●]"}
+STATUS_DOTS = {
+    "active": ":green[●]",
+    "used": ":blue[●]",
+    "expired": ":gray[●]",
+    "disabled": ":red[●]",
+}
 ANY_CURRENCY = "any"
 ROW_PX = 35
 # The date picker's earliest day; a range starting there is "up to the end day" (a URL with
@@ -37,18 +41,22 @@ FIRST_DAY = date(2000, 1, 1)
 def _seed_widgets(filters: LinkFilters) -> None:
     """Put filters (from the URL) into the filter widgets' state, once per visit."""
     cur = filters.currency
-    st.session_state.update({
-        "lf_text": filters.text,
-        "lf_status": list(filters.statuses),
-        "lf_template": list(filters.template_ids),
-        "lf_use": filters.usage,
-        "lf_cur": cur or ANY_CURRENCY,
-        "lf_min": str(to_decimal(filters.amount_min, cur)) if cur and
-        filters.amount_min is not None else "",
-        "lf_max": str(to_decimal(filters.amount_max, cur)) if cur and
-        filters.amount_max is not None else "",
-        "lf_created": _created_range(filters.created_from, filters.created_to),
-    })
+    st.session_state.update(
+        {
+            "lf_text": filters.text,
+            "lf_status": list(filters.statuses),
+            "lf_template": list(filters.template_ids),
+            "lf_use": filters.usage,
+            "lf_cur": cur or ANY_CURRENCY,
+            "lf_min": str(to_decimal(filters.amount_min, cur))
+            if cur and filters.amount_min is not None
+            else "",
+            "lf_max": str(to_decimal(filters.amount_max, cur))
+            if cur and filters.amount_max is not None
+            else "",
+            "lf_created": _created_range(filters.created_from, filters.created_to),
+        }
+    )
 
 
 def _created_range(start: date | None, end: date | None) -> tuple[date, ...]:
@@ -80,32 +88,43 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
         currencies.append(st.session_state["lf_cur"])
     with st.container(border=True):
         c1, c2, c3, c4, c5 = st.columns([3, 2, 3, 2, 3])
-        text = c1.text_input("Name contains", key="lf_text", placeholder="e.g. coffee",
-                             icon=":material/search:")
-        statuses = c2.multiselect("Status", STATUSES, key="lf_status", placeholder="Any status",
-                                  format_func=str.title)
-        template_ids = c3.multiselect("Template", list(template_names), key="lf_template",
-                                      placeholder="Any template",
-                                      format_func=lambda t: template_names.get(t, f"#{t}"))
-        usage = c4.selectbox("Use", list(USE_LABELS), key="lf_use",
-                             format_func=USE_LABELS.__getitem__)
+        text = c1.text_input(
+            "Name contains", key="lf_text", placeholder="e.g. coffee", icon=":material/search:"
+        )
+        statuses = c2.multiselect(
+            "Status", STATUSES, key="lf_status", placeholder="Any status", format_func=str.title
+        )
+        template_ids = c3.multiselect(
+            "Template",
+            list(template_names),
+            key="lf_template",
+            placeholder="Any template",
+            format_func=lambda t: template_names.get(t, f"#{t}"),
+        )
+        usage = c4.selectbox(
+            "Use", list(USE_LABELS), key="lf_use", format_func=USE_LABELS.__getitem__
+        )
         # One range picker: a single day picked (the range half done) means "from that day".
-        created = c5.date_input("Created between", value=(), key="lf_created",
-                                min_value=FIRST_DAY, format="YYYY-MM-DD")
+        created = c5.date_input(
+            "Created between", value=(), key="lf_created", min_value=FIRST_DAY, format="YYYY-MM-DD"
+        )
         created_from, created_to = (*created, None, None)[:2]
         if created_from == FIRST_DAY:
             created_from = None
         d1, d2, d3, _ = st.columns([3, 2, 3, 5])
-        picked = d1.selectbox("Currency", [ANY_CURRENCY, *currencies], key="lf_cur",
-                              format_func=lambda c: "Any currency" if c == ANY_CURRENCY
-                              else c.upper(), help="Choose a currency to filter by amount too.")
+        picked = d1.selectbox(
+            "Currency",
+            [ANY_CURRENCY, *currencies],
+            key="lf_cur",
+            format_func=lambda c: "Any currency" if c == ANY_CURRENCY else c.upper(),
+            help="Choose a currency to filter by amount too.",
+        )
         currency = None if picked in (None, ANY_CURRENCY) else picked
         low = high = None
         if currency:  # amounts are in a currency's units: asked for only once there is one
             hint = money_hint(currency)
             low_text = d2.text_input("Amount from", key="lf_min", placeholder="1,000", help=hint)
-            high_text = d3.text_input("Amount to", key="lf_max", placeholder="5,000.00",
-                                      help=hint)
+            high_text = d3.text_input("Amount to", key="lf_max", placeholder="5,000.00", help=hint)
             low, low_error = parse_money(low_text, currency)
             high, high_error = parse_money(high_text, currency)
             with d2:
@@ -115,10 +134,17 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
             if low is not None and high is not None and low > high:
                 with d3:
                     field_error("“Amount to” is below “Amount from”.")
-    return LinkFilters(text=text or "", statuses=tuple(statuses),
-                       template_ids=tuple(template_ids), currency=currency, amount_min=low,
-                       amount_max=high, created_from=_as_date(created_from),
-                       created_to=_as_date(created_to), usage=usage or "any")
+    return LinkFilters(
+        text=text or "",
+        statuses=tuple(statuses),
+        template_ids=tuple(template_ids),
+        currency=currency,
+        amount_min=low,
+        amount_max=high,
+        created_from=_as_date(created_from),
+        created_to=_as_date(created_to),
+        usage=usage or "any",
+    )
 
 
 def _as_date(value) -> date | None:
@@ -148,8 +174,9 @@ def render(ctx: PageContext) -> None:
         st.stop()
     if links.frame.empty:
         st.info("This team has no payment links yet.", icon=":material/link_off:")
-        st.page_link("pages/create_link.py", label="Create the first link",
-                     icon=":material/add_link:")
+        st.page_link(
+            "pages/create_link.py", label="Create the first link", icon=":material/add_link:"
+        )
         return
     if problem:
         st.caption(f":material/info: {problem}")
@@ -161,25 +188,44 @@ def render(ctx: PageContext) -> None:
     count = total if mask is None else int(mask.sum())
 
     info, b1, b2 = st.columns([4, 1, 1], vertical_alignment="center")
-    info.markdown(f"**{count:,}** of {total:,} links"
-                  + (" match the filters." if filters.active else "."))
+    info.markdown(
+        f"**{count:,}** of {total:,} links" + (" match the filters." if filters.active else ".")
+    )
     tz = ctx.tz
     make_csv = lambda: links_csv(links.rows(mask), tz)  # noqa: E731 - built only when clicked
     st.session_state["_links_csv"] = make_csv  # the exact bytes the button serves (tests)
-    b1.download_button("Download CSV", data=make_csv, on_click="ignore",
-                       file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
-                       mime="text/csv", icon=":material/download:", width="stretch",
-                       disabled=count == 0)
-    b2.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:",
-              disabled=not filters.active, width="stretch")
+    b1.download_button(
+        "Download CSV",
+        data=make_csv,
+        on_click="ignore",
+        file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        width="stretch",
+        disabled=count == 0,
+    )
+    b2.button(
+        "Clear filters",
+        on_click=_clear_filters,
+        icon=":material/filter_alt_off:",
+        disabled=not filters.active,
+        width="stretch",
+    )
 
     event = st.dataframe(
-        shown, hide_index=True, key="links_table", on_select="rerun",
-        selection_mode="single-row", height=_table_height(count),
-        column_config=TABLE_COLUMNS)
+        shown,
+        hide_index=True,
+        key="links_table",
+        on_select="rerun",
+        selection_mode="single-row",
+        height=_table_height(count),
+        column_config=TABLE_COLUMNS,
+    )
     if count == 0:
-        st.info("No link matches these filters. Loosen them or clear them.",
-                icon=":material/filter_alt_off:")
+        st.info(
+            "No link matches these filters. Loosen them or clear them.",
+            icon=":material/filter_alt_off:",
+        )
 
     rows = event.selection.rows if event is not None else []
     selected: int | None = int(shown.column("id")[rows[0]].as_py()) if rows else None
@@ -194,8 +240,9 @@ def render(ctx: PageContext) -> None:
         return
     row = link_row(links.frame, selected)
     if row is None:
-        st.warning(f"Link {selected} is not one of {ctx.team_name}'s links.",
-                   icon=":material/link_off:")
+        st.warning(
+            f"Link {selected} is not one of {ctx.team_name}'s links.", icon=":material/link_off:"
+        )
         return
     detail(ctx, row)
 
@@ -231,9 +278,14 @@ def detail(ctx: PageContext, row: dict) -> None:
             if url:
                 png = qr_png(url)
                 st.image(png, caption="Scan to pay", width=220)
-                st.download_button("Download QR code", png, file_name=f"link-{row['id']}.png",
-                                   mime="image/png", icon=":material/qr_code_2:",
-                                   on_click="ignore")
+                st.download_button(
+                    "Download QR code",
+                    png,
+                    file_name=f"link-{row['id']}.png",
+                    mime="image/png",
+                    icon=":material/qr_code_2:",
+                    on_click="ignore",
+                )
         with right:
             m1, m2, m3 = st.columns(3)
             # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
@@ -250,8 +302,11 @@ def detail(ctx: PageContext, row: dict) -> None:
                 "Link": f"#{row['id']}",
                 "Template": row["template"],
                 "Use": "Multiple payments" if row["multiple_usage"] else "One payment",
-                "Created": (created.tz_convert(ctx.tz).strftime("%d %b %Y, %H:%M")
-                            if not pd.isna(created) else "—"),
+                "Created": (
+                    created.tz_convert(ctx.tz).strftime("%d %b %Y, %H:%M")
+                    if not pd.isna(created)
+                    else "—"
+                ),
             }
             if row.get("additional"):
                 facts["Note"] = row["additional"]
@@ -273,13 +328,18 @@ def _link_payments(ctx: PageContext, row: dict) -> None:
     if mine.empty:
         st.caption("No payment yet.")
         return
-    st.dataframe(reports.payments_table(mine, None, ctx.tz), hide_index=True,
-                 column_order=["occurred", "payment_id", "status", "amount_text", "currency"],
-                 column_config={
-                     "occurred": st.column_config.DatetimeColumn("When",
-                                                                 format="D MMM YYYY, HH:mm"),
-                     "payment_id": "Payment", "status": "Status",
-                     "amount_text": "Amount", "currency": "Cur."})
+    st.dataframe(
+        reports.payments_table(mine, None, ctx.tz),
+        hide_index=True,
+        column_order=["occurred", "payment_id", "status", "amount_text", "currency"],
+        column_config={
+            "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+            "payment_id": "Payment",
+            "status": "Status",
+            "amount_text": "Amount",
+            "currency": "Cur.",
+        },
+    )
 
 
 def _simulate(ctx: PageContext, row: dict) -> None:
@@ -288,10 +348,11 @@ def _simulate(ctx: PageContext, row: dict) -> None:
         return
     st.caption(":material/science: Sandbox only: pretend a customer pays this link.")
     c1, c2, _ = st.columns([1, 1, 2])
-    for status, col, label in (("successful", c1, "Simulate a payment"),
-                               ("failed", c2, "Simulate a failed payment")):
-        if col.button(label, key=f"sim_{status}_{row['id']}",
-                      disabled=row["status"] != "active"):
+    for status, col, label in (
+        ("successful", c1, "Simulate a payment"),
+        ("failed", c2, "Simulate a failed payment"),
+    ):
+        if col.button(label, key=f"sim_{status}_{row['id']}", disabled=row["status"] != "active"):
             try:
                 payment = simulate_payment(sandbox, int(row["id"]), status=status)
             except LinksPlusError as exc:
@@ -299,5 +360,8 @@ def _simulate(ctx: PageContext, row: dict) -> None:
             else:
                 data.clear_event_cache()
                 data.clear_api_cache()
-                st.toast(f"Payment {payment.get('id', '')} {status}. It appears here as soon "
-                         "as its webhook arrives.", icon=":material/payments:")
+                st.toast(
+                    f"Payment {payment.get('id', '')} {status}. It appears here as soon "
+                    "as its webhook arrives.",
+                    icon=":material/payments:",
+                )

@@ -20,8 +20,16 @@ PAGE_FILES: dict[str, tuple[str, str, str]] = {
 def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
     """The navigation for `user`'s role: pages left out cannot be opened, by URL either."""
     keys = u.pages_for(user.roles)
-    work = [st.Page(PAGE_FILES[k][0], title=PAGE_FILES[k][1], icon=PAGE_FILES[k][2],
-                    default=(k == u.LINKS)) for k in keys if k not in (u.WEBHOOKS, u.SETTINGS)]
-    admin = [st.Page(PAGE_FILES[k][0], title=PAGE_FILES[k][1], icon=PAGE_FILES[k][2])
-             for k in keys if k in (u.WEBHOOKS, u.SETTINGS)]
+    work = [
+        st.Page(
+            PAGE_FILES[k][0], title=PAGE_FILES[k][1], icon=PAGE_FILES[k][2], default=(k == u.LINKS)
+        )
+        for k in keys
+        if k not in (u.WEBHOOKS, u.SETTINGS)
+    ]
+    admin = [
+        st.Page(PAGE_FILES[k][0], title=PAGE_FILES[k][1], icon=PAGE_FILES[k][2])
+        for k in keys
+        if k in (u.WEBHOOKS, u.SETTINGS)
+    ]
     return {"Sales": work, "Admin": admin} if admin else {"Sales": work}

@@ -20,16 +20,18 @@ REFRESH_SECONDS = 5
 
 def _date_range(ctx: PageContext) -> tuple[date, date]:
     today = pd.Timestamp.now(tz=ctx.tz).date()
-    presets = {"Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Last 90 days": 89,
-               "Custom": None}
+    presets = {"Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Last 90 days": 89, "Custom": None}
     # A row of its own: in a narrow column the last options ("Custom") were cut off.
-    choice = st.segmented_control("Period", list(presets), default="Last 30 days",
-                                  key="pay_period") or "Last 30 days"
+    choice = (
+        st.segmented_control("Period", list(presets), default="Last 30 days", key="pay_period")
+        or "Last 30 days"
+    )
     days = presets[choice]
     if days is None:
         c1, _ = st.columns([2, 3])
-        picked = c1.date_input("Dates", value=(today - timedelta(days=6), today),
-                               key="pay_dates", format="YYYY-MM-DD")
+        picked = c1.date_input(
+            "Dates", value=(today - timedelta(days=6), today), key="pay_dates", format="YYYY-MM-DD"
+        )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
             return picked[0], picked[1]
         start = picked[0] if isinstance(picked, (tuple, list)) and picked else today
@@ -40,8 +42,10 @@ def _date_range(ctx: PageContext) -> tuple[date, date]:
 def render(ctx: PageContext) -> None:
     """The whole Payments page."""
     st.title("Payments")
-    st.caption(f"Payments on **{ctx.team_name}**'s links, as reported by Links+ webhooks. "
-               f"Days are in {ctx.tz}. Each currency is counted on its own.")
+    st.caption(
+        f"Payments on **{ctx.team_name}**'s links, as reported by Links+ webhooks. "
+        f"Days are in {ctx.tz}. Each currency is counted on its own."
+    )
     try:
         with st.spinner("Loading links…"):
             links = data.links_table(ctx.team_id)
@@ -63,15 +67,22 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
         st.info(str(exc), icon=":material/info:")
         return
     except Exception as exc:
-        st.warning(f"Payments cannot be read right now ({type(exc).__name__}). This page "
-                   "tries again by itself.", icon=":material/cloud_off:")
+        st.warning(
+            f"Payments cannot be read right now ({type(exc).__name__}). This page "
+            "tries again by itself.",
+            icon=":material/cloud_off:",
+        )
         return
-    st.caption(f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
-               f"{first:%d %b %Y} – {last:%d %b %Y}")
+    st.caption(
+        f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
+        f"{first:%d %b %Y} – {last:%d %b %Y}"
+    )
     tiles = reports.currency_tiles(report["by_currency"])
     if not tiles:
-        st.info("No payment in this period yet. Payments appear here within seconds of "
-                "being made.", icon=":material/hourglass_empty:")
+        st.info(
+            "No payment in this period yet. Payments appear here within seconds of being made.",
+            icon=":material/hourglass_empty:",
+        )
         return
     for tile in tiles:
         with st.container(border=True, key=f"tile_{tile.currency}"):
@@ -94,13 +105,27 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
             st.altair_chart(reports.daily_volume_chart(part), width="stretch")
     with right:
         st.markdown("##### Status mix")
-        st.altair_chart(reports.status_mix_chart(reports.status_mix_frame(report["by_status"])),
-                        width="stretch")
-    for column, (title, frame, label, none) in zip(st.columns(2), (
-            ("Top links", reports.top_links_frame(by_link, links, n=5), "Link",
-             "No paid link yet."),
-            ("Top templates", reports.top_templates_frame(by_link, links, n=5), "Template",
-             "No paid template yet.")), strict=True):
+        st.altair_chart(
+            reports.status_mix_chart(reports.status_mix_frame(report["by_status"])), width="stretch"
+        )
+    for column, (title, frame, label, none) in zip(
+        st.columns(2),
+        (
+            (
+                "Top links",
+                reports.top_links_frame(by_link, links, n=5),
+                "Link",
+                "No paid link yet.",
+            ),
+            (
+                "Top templates",
+                reports.top_templates_frame(by_link, links, n=5),
+                "Template",
+                "No paid template yet.",
+            ),
+        ),
+        strict=True,
+    ):
         with column:
             st.markdown(f"##### {title}")
             if frame.empty:
@@ -112,12 +137,25 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
     payments = report["payments"]
     table = reports.payments_table(payments, links, ctx.tz)
     tz = ctx.tz
-    st.download_button("Download CSV", data=lambda: reports.payments_csv(payments, tz),
-                       on_click="ignore", file_name=f"payments-team-{ctx.team_id}-"
-                       f"{first:%Y%m%d}-{last:%Y%m%d}.csv", mime="text/csv",
-                       icon=":material/download:")
-    st.dataframe(table, hide_index=True, key="payments_table", column_config={
-        "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
-        "link_id": st.column_config.NumberColumn("Link", format="%d"),
-        "link": "Link name", "payment_id": "Payment", "status": "Status",
-        "amount_text": "Amount", "currency": "Cur."})
+    st.download_button(
+        "Download CSV",
+        data=lambda: reports.payments_csv(payments, tz),
+        on_click="ignore",
+        file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="payments_table",
+        column_config={
+            "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+            "link_id": st.column_config.NumberColumn("Link", format="%d"),
+            "link": "Link name",
+            "payment_id": "Payment",
+            "status": "Status",
+            "amount_text": "Amount",
+            "currency": "Cur.",
+        },
+    )

@@ -15,20 +15,35 @@ from linksplus.ui.widgets import refresh_button, show_error
 
 def templates_frame(templates: list[Template], links: pd.DataFrame | None) -> pd.DataFrame:
     """One row per template with its default amount and how many links use it."""
-    counts = ({} if links is None or links.empty
-              else links.groupby("template_id").size().to_dict())
+    counts = {} if links is None or links.empty else links.groupby("template_id").size().to_dict()
     rows = []
     for t in templates:
         cur = (t.currency or "").lower()
-        rows.append({
-            "id": t.id, "name": t.name, "status": t.status or "", "language": t.language or "",
-            "currency": cur.upper(),
-            "default_amount": (display_amount(t.amount, cur) if t.amount is not None else ""),
-            "links": int(counts.get(t.id, 0)),
-            "created": (pd.Timestamp(t.created_at) if t.created_at else pd.NaT),
-        })
-    return pd.DataFrame(rows, columns=["id", "name", "status", "language", "currency",
-                                       "default_amount", "links", "created"])
+        rows.append(
+            {
+                "id": t.id,
+                "name": t.name,
+                "status": t.status or "",
+                "language": t.language or "",
+                "currency": cur.upper(),
+                "default_amount": (display_amount(t.amount, cur) if t.amount is not None else ""),
+                "links": int(counts.get(t.id, 0)),
+                "created": (pd.Timestamp(t.created_at) if t.created_at else pd.NaT),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "name",
+            "status",
+            "language",
+            "currency",
+            "default_amount",
+            "links",
+            "created",
+        ],
+    )
 
 
 def _use_template(template_id: int) -> None:
@@ -39,8 +54,9 @@ def render(ctx: PageContext) -> None:
     """The whole Templates page."""
     head, button = st.columns([5, 1], vertical_alignment="bottom")
     head.title("Templates")
-    head.caption(f"Link templates of **{ctx.team_name}**: each sets a page design and default "
-                 "amount.")
+    head.caption(
+        f"Link templates of **{ctx.team_name}**: each sets a page design and default amount."
+    )
     with button:
         refresh_button(data.clear_api_cache, key="templates_refresh")
     try:
@@ -51,8 +67,10 @@ def render(ctx: PageContext) -> None:
         show_error(exc, what="The templates could not be loaded.")
         st.stop()
     if not templates:
-        st.info("This team has no templates yet. Templates are made in the Links+ dashboard.",
-                icon=":material/dashboard_customize:")
+        st.info(
+            "This team has no templates yet. Templates are made in the Links+ dashboard.",
+            icon=":material/dashboard_customize:",
+        )
         return
     frame = templates_frame(templates, links)
     c1, c2, c3 = st.columns([3, 2, 2])
@@ -70,14 +88,22 @@ def render(ctx: PageContext) -> None:
         view = view[view["currency"].isin(cur)]
     st.markdown(f"**{len(view)}** of {len(frame)} templates")
     event = st.dataframe(
-        view, hide_index=True, key="templates_table", on_select="rerun",
+        view,
+        hide_index=True,
+        key="templates_table",
+        on_select="rerun",
         selection_mode="single-row",
         column_config={
             "id": st.column_config.NumberColumn("Template", format="%d", width="small"),
-            "name": "Name", "status": "Status", "language": "Language", "currency": "Currency",
+            "name": "Name",
+            "status": "Status",
+            "language": "Language",
+            "currency": "Currency",
             "default_amount": "Default amount",
             "links": st.column_config.NumberColumn("Links", format="%d"),
-            "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY")})
+            "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY"),
+        },
+    )
     rows = event.selection.rows if event is not None else []
     selected = int(view.iloc[rows[0]]["id"]) if rows else None
     if selected is None:
@@ -98,15 +124,25 @@ def render(ctx: PageContext) -> None:
         st.subheader(template.name or f"Template {template.id}")
         m1, m2, m3 = st.columns(3)
         cur_code = (template.currency or "").lower()
-        m1.metric("Default amount", format_amount(template.amount, cur_code, code=True)
-                  if template.amount is not None and cur_code in CURRENCIES else "—")
-        m2.metric("Links made", int((links["template_id"] == template.id).sum())
-                  if not links.empty else 0)
+        m1.metric(
+            "Default amount",
+            format_amount(template.amount, cur_code, code=True)
+            if template.amount is not None and cur_code in CURRENCIES
+            else "—",
+        )
+        m2.metric(
+            "Links made", int((links["template_id"] == template.id).sum()) if not links.empty else 0
+        )
         m3.metric("Status", (template.status or "—").title())
         facts = {"Template": f"#{template.id}", "Language": template.language or "—"}
         if template.features:
             facts["Features"] = ", ".join(str(f) for f in template.features)
         st.markdown("  \n".join(f"**{k}:** {v}" for k, v in facts.items()))
-        if st.button("Create a link from this template", type="primary",
-                     icon=":material/add_link:", on_click=_use_template, args=(template.id,)):
+        if st.button(
+            "Create a link from this template",
+            type="primary",
+            icon=":material/add_link:",
+            on_click=_use_template,
+            args=(template.id,),
+        ):
             st.switch_page("pages/create_link.py")

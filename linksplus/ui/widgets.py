@@ -23,15 +23,21 @@ def show_error(exc: BaseException, *, what: str = "") -> None:
     """An error as a sentence with the next step; never a traceback, never the key."""
     prefix = f"{what} " if what else ""
     if isinstance(exc, AuthenticationError):
-        st.error(f"{prefix}{exc} An admin sets the key in .streamlit/secrets.toml "
-                 "(`api_key`) or LINKSPLUS_API_KEY.", icon=":material/key_off:")
+        st.error(
+            f"{prefix}{exc} An admin sets the key in .streamlit/secrets.toml "
+            "(`api_key`) or LINKSPLUS_API_KEY.",
+            icon=":material/key_off:",
+        )
     elif isinstance(exc, (APIConnectionError, ServerError)):
         st.warning(f"{prefix}{exc}", icon=":material/cloud_off:")
     elif isinstance(exc, LinksPlusError):
         st.error(f"{prefix}{exc}", icon=":material/error:")
     else:
-        st.error(f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if "
-                 "it keeps happening, tell an admin.", icon=":material/error:")
+        st.error(
+            f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if "
+            "it keeps happening, tell an admin.",
+            icon=":material/error:",
+        )
 
 
 @cache
@@ -56,8 +62,9 @@ def only_page(render: Callable[[], None], title: str, url_path: str) -> None:
     For the runs before login (and the setup page): without a `st.navigation` call,
     Streamlit would list every file in pages/ in the sidebar, admin pages included.
     """
-    st.navigation([st.Page(render, title=title, url_path=url_path, default=True)],
-                  position="hidden").run()
+    st.navigation(
+        [st.Page(render, title=title, url_path=url_path, default=True)], position="hidden"
+    ).run()
 
 
 def setup_page(problems: list[str]) -> None:
@@ -69,7 +76,8 @@ def setup_page(problems: list[str]) -> None:
     st.markdown(
         "Settings are read from `.streamlit/secrets.toml` (section `[linksplus]`, see "
         "`.streamlit/secrets.toml.example`) or from `LINKSPLUS_*` environment variables. "
-        "Restart the app after changing them.")
+        "Restart the app after changing them."
+    )
 
 
 def field_error(message: str | None) -> None:
@@ -100,7 +108,11 @@ def parse_money(text: str, currency: str | None) -> tuple[int | None, str | None
 
 def refresh_button(clear: Callable[[], None], *, key: str = "refresh") -> None:
     """A button that drops cached API data and reruns."""
-    if st.button("Refresh", icon=":material/refresh:", key=key,
-                 help="Load the latest links and templates from Links+"):
+    if st.button(
+        "Refresh",
+        icon=":material/refresh:",
+        key=key,
+        help="Load the latest links and templates from Links+",
+    ):
         clear()
         st.toast("Reloaded from Links+.", icon=":material/refresh:")

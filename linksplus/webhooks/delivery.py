@@ -29,8 +29,7 @@ class Delivery:
     def __reduce__(self) -> tuple:
         # Pickled per delivery on the way to the worker; the default for a slots
         # dataclass looks its slot names up on every call.
-        return Delivery, (self.body, self.timestamp, self.signature, self.remote,
-                          self.received_at)
+        return Delivery, (self.body, self.timestamp, self.signature, self.remote, self.received_at)
 
 
 class Rejection(Exception):
@@ -64,20 +63,26 @@ class DeliveryChecker:
         if self._signatures is not None:
             try:
                 # Against the time it arrived, not the moment the worker gets to it.
-                self._signatures.check(delivery.body, delivery.timestamp, delivery.signature,
-                                       now=delivery.received_at)
+                self._signatures.check(
+                    delivery.body, delivery.timestamp, delivery.signature, now=delivery.received_at
+                )
             except SignatureError as exc:
                 raise Rejection(401, f"signature: {exc}") from None
         try:
             event = validate(parse_body(delivery.body))
         except PayloadError as exc:
             raise Rejection(400, str(exc), exc.field) from None
-        return event_write(event, delivery.body, delivery.remote,
-                           datetime.fromtimestamp(delivery.received_at, UTC))
+        return event_write(
+            event, delivery.body, delivery.remote, datetime.fromtimestamp(delivery.received_at, UTC)
+        )
 
     @staticmethod
     def rejected(rejection: Rejection, delivery: Delivery) -> DeliveryWrite:
         """The delivery-log row of a refused delivery, with what its body says."""
         data = None if rejection.status == 413 else best_effort_json(delivery.body)
-        return rejected_write(rejection.reason, data, delivery.remote,
-                              datetime.fromtimestamp(delivery.received_at, UTC))
+        return rejected_write(
+            rejection.reason,
+            data,
+            delivery.remote,
+            datetime.fromtimestamp(delivery.received_at, UTC),
+        )

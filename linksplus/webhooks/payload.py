@@ -121,8 +121,9 @@ def parse_timestamp(value: Any, field: str = "timestamp") -> datetime:
     try:
         return models.parse_timestamp(value.strip())
     except ValueError:
-        raise PayloadError(f"{field} is not an ISO 8601 date and time: {value[:40]!r}",
-                           field) from None
+        raise PayloadError(
+            f"{field} is not an ISO 8601 date and time: {value[:40]!r}", field
+        ) from None
 
 
 def validate(data: Any) -> PaymentEvent:
@@ -138,13 +139,21 @@ def validate(data: Any) -> PaymentEvent:
     amount = _integer(payment, "amount", "payment.amount")
     currency = payment.get("currency")
     if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        raise PayloadError("payment.currency must be a three-letter currency code",
-                           "payment.currency")
+        raise PayloadError(
+            "payment.currency must be a three-letter currency code", "payment.currency"
+        )
     status = _text(payment, "status", "payment.status", MAX_STATUS_LEN)
     occurred_at = parse_timestamp(data.get("timestamp"))
-    return PaymentEvent(event=event, link_id=link_id, payment_id=payment_id, amount=amount,
-                        currency=currency.lower(), status=status, occurred_at=occurred_at,
-                        payload=data)
+    return PaymentEvent(
+        event=event,
+        link_id=link_id,
+        payment_id=payment_id,
+        amount=amount,
+        currency=currency.lower(),
+        status=status,
+        occurred_at=occurred_at,
+        payload=data,
+    )
 
 
 def summary(data: Any) -> dict[str, Any]:

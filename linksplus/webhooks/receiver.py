@@ -88,8 +88,9 @@ def _headers(scope: dict) -> tuple[str | None, str | None, str | None]:
     return length, ts, sig
 
 
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES, *,
-                    declared: str | None = None) -> bytes:
+async def read_body(
+    request: Request, limit: int = MAX_BODY_BYTES, *, declared: str | None = None
+) -> bytes:
     """The request body, refused (413) as soon as it is known to exceed `limit` bytes.
 
     Content-Length is checked first (`declared`, else read from the request), then the
@@ -125,8 +126,9 @@ def _warn_if_unlogged(written: asyncio.Future) -> None:
         log.warning("could not write to the delivery log: %s", written.exception())
 
 
-def create_app(eventlog_or_url: EventLog | str | None = None,
-               secret: str | None = None) -> Starlette:
+def create_app(
+    eventlog_or_url: EventLog | str | None = None, secret: str | None = None
+) -> Starlette:
     """The receiver as an ASGI app, recording into an EventLog or the log at a URL.
 
     An EventLog made here from a URL is closed when the app shuts down; one passed in is
@@ -134,12 +136,13 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
     accepts unsigned events (a warning is logged).
     """
     owns_log = not isinstance(eventlog_or_url, EventLog)
-    event_log = (EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log
-                 else eventlog_or_url)
+    event_log = EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log else eventlog_or_url
     secrets = parse_secrets(secret)
     if not secrets:
-        log.warning("No webhook secret is set: UNSIGNED events are accepted. Set "
-                    "--secret (or LINKSPLUS_WEBHOOK_SECRET) to check Omise-Signature.")
+        log.warning(
+            "No webhook secret is set: UNSIGNED events are accepted. Set "
+            "--secret (or LINKSPLUS_WEBHOOK_SECRET) to check Omise-Signature."
+        )
     # Checks and writes happen in the worker process; this process reads and answers.
     worker = WebhookWorker(event_log.url, secrets)
 
@@ -155,8 +158,9 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
         except Rejection as rejection:  # too large: refused before it is read in full
             with contextlib.suppress(RuntimeError):  # the worker is closing: shutting down
                 # Logged without waiting: a refusal need not wait for a commit.
-                worker.submit(rejected_write(rejection.reason, None, remote)
-                              ).add_done_callback(_warn_if_unlogged)
+                worker.submit(rejected_write(rejection.reason, None, remote)).add_done_callback(
+                    _warn_if_unlogged
+                )
             return rejection_response(rejection)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -167,23 +171,28 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
             return rejection_response(rejection)
         except Exception as exc:
             log.error("could not record a delivery from %s: %s", remote, exc)
-            return JSONResponse({"status": "error",
-                                 "reason": "the event log is unavailable; retry later"},
-                                status_code=503)
+            return JSONResponse(
+                {"status": "error", "reason": "the event log is unavailable; retry later"},
+                status_code=503,
+            )
         return _ACCEPTED if new else _DUPLICATE
 
     def healthz(request: Request) -> Response:  # sync: Starlette runs it in a thread
         health = event_log.health()
-        return JSONResponse({"status": "ok" if health["ok"] else "unavailable",
-                             "database": health}, status_code=200 if health["ok"] else 503)
+        return JSONResponse(
+            {"status": "ok" if health["ok"] else "unavailable", "database": health},
+            status_code=200 if health["ok"] else 503,
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Make the schema now rather than on the first delivery, and say if the DB is down.
         health = await run_in_threadpool(event_log.health)
         if not health["ok"]:
-            log.warning("the event log is not reachable yet (%s); deliveries get 503 until "
-                        "it is", health.get("error"))
+            log.warning(
+                "the event log is not reachable yet (%s); deliveries get 503 until it is",
+                health.get("error"),
+            )
         worker.start()
         try:
             yield
@@ -193,28 +202,46 @@ def create_app(eventlog_or_url: EventLog | str | None = None,
             if owns_log:
                 await run_in_threadpool(event_log.close)
 
-    app = Starlette(routes=[Route(WEBHOOK_PATH, receive, methods=["POST"]),
-                            Route(HEALTH_PATH, healthz, methods=["GET"])],
-                    lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route(WEBHOOK_PATH, receive, methods=["POST"]),
+            Route(HEALTH_PATH, healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
     app.state.eventlog = event_log
     app.state.worker = worker
     return app
 
 
-def run(app: Any, host: str, port: int, ssl_certfile: str | None = None,
-        ssl_keyfile: str | None = None) -> None:
+def run(
+    app: Any, host: str, port: int, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+) -> None:
     """Serve an ASGI app with the receiver's uvicorn settings (the bench's no-op uses it too).
 
     No access log: the delivery log records every attempt, and a line per request would
     cost a large share of the receiver's time.
     """
-    uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
-                access_log=False, log_level="info", timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+        access_log=False,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
 
 
-def serve(host: str = "127.0.0.1", port: int = 8766, db_url: str | None = None,
-          secret: str | None = None, ssl_certfile: str | None = None,
-          ssl_keyfile: str | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8766,
+    db_url: str | None = None,
+    secret: str | None = None,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> None:
     """Run the receiver until interrupted (``linksplus webhooks``)."""
     url = db_url or DEFAULT_EVENTLOG_URL
     try:
@@ -223,8 +250,11 @@ def serve(host: str = "127.0.0.1", port: int = 8766, db_url: str | None = None,
         raise SystemExit(f"linksplus webhooks: {exc}") from None
     scheme = "https" if ssl_certfile else "http"
     shown = app.state.eventlog.engine.url.render_as_string(hide_password=True)
-    print(f"Links+ webhook receiver listening on {scheme}://{host}:{port}{WEBHOOK_PATH} "
-          f"(event log: {shown})", flush=True)
+    print(
+        f"Links+ webhook receiver listening on {scheme}://{host}:{port}{WEBHOOK_PATH} "
+        f"(event log: {shown})",
+        flush=True,
+    )
     # This process is the receiver and nothing else: what was loaded to get here (about
     # 100,000 objects) lives as long as it does. Frozen, the collector stops walking it on
     # every full collection, which deliveries waiting for their commit make frequent.

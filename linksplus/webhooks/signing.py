@@ -44,8 +44,9 @@ def compute_signature(secret: str, timestamp: int | str, body: bytes) -> str:
     return hmac.new(decode_secret(secret), message, hashlib.sha256).hexdigest()
 
 
-def sign_headers(body: bytes, secret: str | Iterable[str], *,
-                 timestamp: int | None = None) -> dict[str, str]:
+def sign_headers(
+    body: bytes, secret: str | Iterable[str], *, timestamp: int | None = None
+) -> dict[str, str]:
     """The two headers that sign `body`; several secrets give comma-separated signatures."""
     ts = int(time.time()) if timestamp is None else int(timestamp)
     keys = [secret] if isinstance(secret, str) else list(secret)
@@ -64,8 +65,9 @@ class SignatureChecker:
         self._keys = [decode_secret(s) for s in secrets]
         self._tolerance = tolerance
 
-    def check(self, body: bytes, raw_ts: str | None, raw_sig: str | None,
-              now: float | None = None) -> int:
+    def check(
+        self, body: bytes, raw_ts: str | None, raw_sig: str | None, now: float | None = None
+    ) -> int:
         """The delivery's timestamp when a signature is valid, else `SignatureError`."""
         if not raw_ts or not raw_sig:
             raise SignatureError("missing Omise-Signature or Omise-Signature-Timestamp header")
@@ -91,8 +93,14 @@ class SignatureChecker:
         return ts
 
 
-def verify(body: bytes, headers: Mapping[str, str], secret: str | Iterable[str], *,
-           tolerance: int = TOLERANCE_SECONDS, now: float | None = None) -> int:
+def verify(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: str | Iterable[str],
+    *,
+    tolerance: int = TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> int:
     """Check a delivery's signature; its timestamp when valid, else `SignatureError`.
 
     `headers` is looked up case-insensitively.
@@ -100,5 +108,5 @@ def verify(body: bytes, headers: Mapping[str, str], secret: str | Iterable[str],
     lowered = {k.lower(): v for k, v in headers.items()}
     keys = [secret] if isinstance(secret, str) else list(secret)
     return SignatureChecker(keys, tolerance).check(
-        body, lowered.get(TIMESTAMP_HEADER.lower()), lowered.get(SIGNATURE_HEADER.lower()),
-        now=now)
+        body, lowered.get(TIMESTAMP_HEADER.lower()), lowered.get(SIGNATURE_HEADER.lower()), now=now
+    )

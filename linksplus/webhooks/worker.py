@@ -77,7 +77,7 @@ class _Frames:
             end = start + _HEADER.size + length
             if end > size:
                 break
-            messages.append(pickle.loads(buffer[start + _HEADER.size:end]))
+            messages.append(pickle.loads(buffer[start + _HEADER.size : end]))
             start = end
         del buffer[:start]
         return messages
@@ -149,8 +149,10 @@ class WebhookWorker:
             raise RuntimeError("the webhook worker is stopping")
         if self._proc is not None and loop is not self._loop:
             if not self._loop.is_closed():  # type: ignore[union-attr]
-                raise RuntimeError("the webhook worker serves the event loop that started "
-                                   "it; stop it there first (aclose)")
+                raise RuntimeError(
+                    "the webhook worker serves the event loop that started "
+                    "it; stop it there first (aclose)"
+                )
             self._lost(expected=True)  # its loop ended without stopping it
         future = loop.create_future()
         if self._proc is None:
@@ -183,7 +185,9 @@ class WebhookWorker:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "linksplus.webhooks.worker", str(child.fileno())],
-                pass_fds=(child.fileno(),), preexec_fn=die_with_parent)
+                pass_fds=(child.fileno(),),
+                preexec_fn=die_with_parent,
+            )
         finally:
             child.close()
         self._loop = loop
@@ -235,13 +239,17 @@ class WebhookWorker:
                 self._failed_starts += 1
                 delay = min(RESTART_DELAY_MAX, RESTART_DELAY * 2 ** (self._failed_starts - 1))
                 self._retry_at = time.monotonic() + delay
-                log.error("the webhook worker exited before answering; the next start is in "
-                          "%.1f s (see its error above)", delay)
+                log.error(
+                    "the webhook worker exited before answering; the next start is in "
+                    "%.1f s (see its error above)",
+                    delay,
+                )
         sent, self._sent = self._sent, {}
         if sent and not self._closing:
             log.error("the webhook worker exited; %d batches were not confirmed", len(sent))
-        _fail([future for futures in sent.values() for future in futures],
-              "the webhook worker exited")
+        _fail(
+            [future for futures in sent.values() for future in futures], "the webhook worker exited"
+        )
 
     async def aclose(self, timeout: float = 30.0) -> None:
         """On the worker's loop: let the child commit what it was sent, and wait for it to
@@ -290,8 +298,12 @@ def _checked(checker: DeliveryChecker, items: list) -> tuple[list, dict[int, Rej
                 # deliveries batched with it, down: refuse it and say so in the log.
                 log.exception("could not check a delivery from %s", item.remote)
                 rejections[i] = Rejection(400, "the payload could not be read")
-                item = rejected_write(rejections[i].reason, None, item.remote,
-                                      datetime.fromtimestamp(item.received_at, UTC))
+                item = rejected_write(
+                    rejections[i].reason,
+                    None,
+                    item.remote,
+                    datetime.fromtimestamp(item.received_at, UTC),
+                )
         writes.append(item)
     return writes, rejections
 
@@ -302,8 +314,9 @@ def _outcome(done: Future, count: int, rejections: dict[int, Rejection]) -> list
     if error is not None:  # the whole transaction failed
         outcomes = [WorkerError(_describe(error))] * count
     else:
-        outcomes = [WorkerError(_describe(r)) if isinstance(r, BaseException) else r
-                    for r in done.result()]
+        outcomes = [
+            WorkerError(_describe(r)) if isinstance(r, BaseException) else r for r in done.result()
+        ]
     # A rejection stands even when its delivery-log row could not be written.
     for i, rejection in rejections.items():
         outcomes[i] = rejection
@@ -338,17 +351,22 @@ def serve(fd: int) -> None:
                 url, secrets = messages.pop(0)  # see WebhookWorker._start
                 checker = DeliveryChecker(secrets)
                 engine = make_engine(url)
-                writer = GroupCommitWriter(engine, BulkWriter(backend_name(url)).apply,
-                                           prepare=SchemaOnce(engine))
+                writer = GroupCommitWriter(
+                    engine, BulkWriter(backend_name(url)).apply, prepare=SchemaOnce(engine)
+                )
             if not messages:
                 continue
             checked = [_checked(checker, items) for _, items in messages]
             batch = [(writes, Future()) for writes, _ in checked]
             writer.write_batch(batch)
-            sock.sendall(b"".join(
-                _frame((batch_id, _outcome(done, len(writes), rejections)))
-                for (batch_id, _), (writes, done), (_, rejections)
-                in zip(messages, batch, checked, strict=True)))
+            sock.sendall(
+                b"".join(
+                    _frame((batch_id, _outcome(done, len(writes), rejections)))
+                    for (batch_id, _), (writes, done), (_, rejections) in zip(
+                        messages, batch, checked, strict=True
+                    )
+                )
+            )
             messages = []
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone

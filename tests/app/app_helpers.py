@@ -10,8 +10,17 @@ PASSWORD = "s3cret-for-tests"
 def texts(at: AppTest) -> str:
     """Every piece of text on the page, for `in` checks."""
     parts = []
-    for kind in ("title", "caption", "markdown", "error", "warning", "info", "success",
-                 "code", "subheader"):
+    for kind in (
+        "title",
+        "caption",
+        "markdown",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "code",
+        "subheader",
+    ):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
     return "\n".join(parts)

@@ -22,23 +22,40 @@ ROLES = {"sales": [101], "manager": [101, 102], "admin": "*"}
 def users_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("users") / "users.yaml"
     pw = hash_password(PASSWORD)
-    save_users(path, [UserRecord(name, name.title(), f"{name}@example.com", [name], teams, pw)
-                      for name, teams in ROLES.items()])
+    save_users(
+        path,
+        [
+            UserRecord(name, name.title(), f"{name}@example.com", [name], teams, pw)
+            for name, teams in ROLES.items()
+        ],
+    )
     return path
 
 
 @pytest.fixture
 def secrets(sandbox, users_file, tmp_path, monkeypatch) -> dict:
     """The [linksplus] secrets of an app talking to the test sandbox."""
-    for name in ("API_BASE_URL", "API_KEY", "API_AUTH", "EVENTLOG_URL", "SANDBOX_URL",
-                 "USERS_FILE", "COOKIE_KEY"):
+    for name in (
+        "API_BASE_URL",
+        "API_KEY",
+        "API_AUTH",
+        "EVENTLOG_URL",
+        "SANDBOX_URL",
+        "USERS_FILE",
+        "COOKIE_KEY",
+    ):
         monkeypatch.delenv(f"LINKSPLUS_{name}", raising=False)
     # Each test has its own sandbox state and event log: forget what earlier tests cached.
     st.cache_data.clear()
     st.cache_resource.clear()
-    return {"api_base_url": sandbox.url, "api_key": sandbox.api_key,
-            "eventlog_url": f"sqlite:///{tmp_path}/events.db", "sandbox_url": sandbox.url,
-            "users_file": str(users_file), "cookie_key": COOKIE_KEY}
+    return {
+        "api_base_url": sandbox.url,
+        "api_key": sandbox.api_key,
+        "eventlog_url": f"sqlite:///{tmp_path}/events.db",
+        "sandbox_url": sandbox.url,
+        "users_file": str(users_file),
+        "cookie_key": COOKIE_KEY,
+    }
 
 
 @pytest.fixture
@@ -46,8 +63,9 @@ def make_app(secrets) -> Callable[..., AppTest]:
     """``make_app(role, query={...})``: an AppTest of app.py, logged in as `role` (None:
     not logged in)."""
 
-    def make(role: str | None = "sales", *, query: dict | None = None,
-             overrides: dict | None = None) -> AppTest:
+    def make(
+        role: str | None = "sales", *, query: dict | None = None, overrides: dict | None = None
+    ) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=30)
         at.secrets["linksplus"] = {**secrets, **(overrides or {})}
         if role:

@@ -9,9 +9,12 @@ from linksplus.eventlog import EventLog
 
 def test_webhook_log_counts_outcomes(make_app, sandbox, secrets):
     log = EventLog(secrets["eventlog_url"])
-    payload = {"event": "payment.completed", "link_id": 1,
-               "payment": {"id": "chrg_a", "amount": 5000, "currency": "thb",
-                           "status": "successful"}, "timestamp": "2026-02-14T10:35:00Z"}
+    payload = {
+        "event": "payment.completed",
+        "link_id": 1,
+        "payment": {"id": "chrg_a", "amount": 5000, "currency": "thb", "status": "successful"},
+        "timestamp": "2026-02-14T10:35:00Z",
+    }
     log.record(payload, remote="10.0.0.1")
     log.record(payload, remote="10.0.0.2")  # the same payment again: a duplicate
     log.record_delivery("rejected", "bad signature")

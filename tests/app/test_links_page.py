@@ -30,8 +30,9 @@ def test_filters_narrow_the_table_and_go_to_the_url(make_app, sandbox):
 
     word = links[0].name.split()[0]
     at.text_input(key="lf_text").set_value(word).run()
-    expected = sorted(ln.id for ln in links if ln.status == status
-                      and word.lower() in ln.name.lower())
+    expected = sorted(
+        ln.id for ln in links if ln.status == status and word.lower() in ln.name.lower()
+    )
     assert sorted(at.dataframe[0].value["id"]) == expected
     assert at.query_params["q"] == word
 
@@ -47,6 +48,7 @@ def test_amount_range_per_currency_typed_like_money(make_app, sandbox):
     amounts = sorted(ln.amount for ln in links if ln.currency == cur)
     low = amounts[len(amounts) // 2]
     from linksplus.money import format_amount
+
     at = make_app("sales").run()
     currency = at.selectbox(key="lf_cur")
     assert currency.options[currency.index] == "Any currency"  # not "Choose an option"
@@ -63,10 +65,19 @@ def test_a_shared_url_opens_the_same_view_and_link(make_app, sandbox, secrets):
     sandbox.seed_links(101, 10)
     link = _links(sandbox)[0]
     log = EventLog(secrets["eventlog_url"])
-    log.record({"event": "payment.completed", "link_id": link.id,
-                "payment": {"id": "chrg_test_1", "amount": link.amount,
-                            "currency": link.currency, "status": "successful"},
-                "timestamp": "2026-02-14T10:35:00Z"})
+    log.record(
+        {
+            "event": "payment.completed",
+            "link_id": link.id,
+            "payment": {
+                "id": "chrg_test_1",
+                "amount": link.amount,
+                "currency": link.currency,
+                "status": "successful",
+            },
+            "timestamp": "2026-02-14T10:35:00Z",
+        }
+    )
     at = make_app("sales", query={"q": link.name, "link": str(link.id)}).run()
     no_exception(at)
     assert at.text_input(key="lf_text").value == link.name
@@ -92,6 +103,7 @@ def test_created_between_is_one_range_in_the_url(make_app, sandbox):
     sandbox.seed_links(101, 40)
     links = _links(sandbox)
     from linksplus.console.links_table import zone
+
     bangkok = zone(None)
     days = sorted({pd.Timestamp(ln.created_at).tz_convert(bangkok).date() for ln in links})
     start, end = days[0], days[len(days) // 2]
@@ -99,8 +111,11 @@ def test_created_between_is_one_range_in_the_url(make_app, sandbox):
     assert at.date_input(key="lf_created").value == ()  # no range: every link
     at.date_input(key="lf_created").set_value((start, end)).run()
     no_exception(at)
-    expected = sorted(ln.id for ln in links if start <= pd.Timestamp(ln.created_at)
-                      .tz_convert(bangkok).date() <= end)
+    expected = sorted(
+        ln.id
+        for ln in links
+        if start <= pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end
+    )
     assert sorted(at.dataframe[0].value["id"]) == expected
     assert (at.query_params["from"], at.query_params["to"]) == (str(start), str(end))
 
@@ -111,5 +126,6 @@ def test_created_between_is_one_range_in_the_url(make_app, sandbox):
     at = make_app("sales", query={"to": str(end)}).run()
     no_exception(at)
     assert sorted(at.dataframe[0].value["id"]) == sorted(
-        ln.id for ln in links if pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end)
+        ln.id for ln in links if pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end
+    )
     assert "from" not in at.query_params and at.query_params["to"] == str(end)

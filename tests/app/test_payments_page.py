@@ -11,10 +11,19 @@ from linksplus.money import format_amount
 
 
 def _pay(log, link, pid, status="successful"):
-    log.record({"event": "payment.completed", "link_id": link.id,
-                "payment": {"id": pid, "amount": link.amount, "currency": link.currency,
-                            "status": status},
-                "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    log.record(
+        {
+            "event": "payment.completed",
+            "link_id": link.id,
+            "payment": {
+                "id": pid,
+                "amount": link.amount,
+                "currency": link.currency,
+                "status": status,
+            },
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
 
 
 def _tiles(at) -> dict[str, dict[str, str]]:
@@ -41,13 +50,13 @@ def test_tiles_equal_the_event_log(make_app, sandbox, secrets):
     for row in totals.itertuples():
         # Each tile is headed by its currency; its volume is that currency's exact sum.
         i = next(i for i, h in enumerate(headings) if h.startswith(f"#### {row.currency.upper()}"))
-        assert tiles["Successful volume"][i] == format_amount(int(row.successful_amount),
-                                                              row.currency)
+        assert tiles["Successful volume"][i] == format_amount(
+            int(row.successful_amount), row.currency
+        )
         assert tiles["Successful payments"][i] == f"{int(row.successful_count):,}"
         assert tiles["Failed"][i] == f"{int(row.failed_count):,}"
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
-    assert sorted(at.dataframe[-1].value["payment_id"]) == sorted(
-        f"chrg_{i}" for i in range(8))
+    assert sorted(at.dataframe[-1].value["payment_id"]) == sorted(f"chrg_{i}" for i in range(8))
 
 
 def test_other_teams_payments_are_not_counted(make_app, sandbox, secrets):

@@ -28,16 +28,26 @@ def team(sandbox):
 
 def make_link(client: LinksPlusClient, team, **kw) -> Link:
     team_id, template_id = team
-    params = {"template_id": template_id, "team_id": team_id, "name": "Cooking class",
-              "amount": 150000, "currency": "thb"}
+    params = {
+        "template_id": template_id,
+        "team_id": team_id,
+        "name": "Cooking class",
+        "amount": 150000,
+        "currency": "thb",
+    }
     params.update(kw)
     return client.create_link(**params)
 
 
 def test_create_then_get_link(sandbox, team):
     client = sandbox.client()
-    link = make_link(client, team, additional="Bring an apron", multiple_usage=True,
-                     custom_webhook="https://hooks.example.com/x")
+    link = make_link(
+        client,
+        team,
+        additional="Bring an apron",
+        multiple_usage=True,
+        custom_webhook="https://hooks.example.com/x",
+    )
     assert isinstance(link, Link)
     assert (link.name, link.amount, link.currency) == ("Cooking class", 150000, "thb")
     assert link.multiple_usage is True and link.additional == "Bring an apron"
@@ -185,8 +195,13 @@ def test_creates_are_not_retried_without_success(sandbox, team):
 
 
 def test_unreachable_service_is_a_connection_error():
-    client = LinksPlusClient("skey_test_x" * 2, base_url=f"http://127.0.0.1:{free_port()}",
-                             max_retries=1, backoff=0.01, timeout=2)
+    client = LinksPlusClient(
+        "skey_test_x" * 2,
+        base_url=f"http://127.0.0.1:{free_port()}",
+        max_retries=1,
+        backoff=0.01,
+        timeout=2,
+    )
     with pytest.raises(APIConnectionError) as info:
         client.get_link(1)
     assert info.value.status is None

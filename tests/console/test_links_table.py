@@ -22,9 +22,17 @@ from linksplus.models import Link, Template
 
 
 def _link(i, **kw):
-    base = dict(id=i, team_id=101, template_id=1, name=f"Link {i}", amount=100_00,
-                currency="thb", status="active", payment_url=f"https://pay.test/{i}",
-                created_at=datetime(2026, 2, 10, 12, 0, tzinfo=UTC))
+    base = dict(
+        id=i,
+        team_id=101,
+        template_id=1,
+        name=f"Link {i}",
+        amount=100_00,
+        currency="thb",
+        status="active",
+        payment_url=f"https://pay.test/{i}",
+        created_at=datetime(2026, 2, 10, 12, 0, tzinfo=UTC),
+    )
     base.update(kw)
     return Link(**base)
 
@@ -77,10 +85,17 @@ def test_filters(frame):
 
 
 def test_query_params_round_trip():
-    f = LinkFilters(text="coffee", statuses=("active", "used"), template_ids=(1, 2),
-                    currency="thb", amount_min=1_000_50, amount_max=2_000_00,
-                    created_from=date(2026, 2, 1), created_to=date(2026, 2, 28),
-                    usage="single")
+    f = LinkFilters(
+        text="coffee",
+        statuses=("active", "used"),
+        template_ids=(1, 2),
+        currency="thb",
+        amount_min=1_000_50,
+        amount_max=2_000_00,
+        created_from=date(2026, 2, 1),
+        created_to=date(2026, 2, 28),
+        usage="single",
+    )
     params = f.to_query_params()
     assert params["min"] == "1000.50" and params["cur"] == "thb"
     assert LinkFilters.from_query_params(params) == f
@@ -89,8 +104,16 @@ def test_query_params_round_trip():
 
 
 def test_bad_query_params_are_dropped_with_a_note():
-    f = LinkFilters.from_query_params({"status": "active,bogus", "template": "1,x", "cur": "zzz",
-                                       "from": "yesterday", "use": "both", "min": "12"})
+    f = LinkFilters.from_query_params(
+        {
+            "status": "active,bogus",
+            "template": "1,x",
+            "cur": "zzz",
+            "from": "yesterday",
+            "use": "both",
+            "min": "12",
+        }
+    )
     assert f.statuses == ("active",) and f.template_ids == (1,)
     assert f.currency is None and f.amount_min is None and f.created_from is None
     assert f.usage == "any" and len(f.problems) == 2
@@ -101,9 +124,15 @@ def test_bad_query_params_are_dropped_with_a_note():
 
 
 def test_payments_join_never_mixes_currencies(frame):
-    totals = pd.DataFrame({"link_id": [1, 1, 3], "currency": ["thb", "usd", "jpy"],
-                           "paid_count": [2, 9, 1], "paid_amount": [250100, 999, 1500],
-                           "failed_count": [1, 0, 0]})
+    totals = pd.DataFrame(
+        {
+            "link_id": [1, 1, 3],
+            "currency": ["thb", "usd", "jpy"],
+            "paid_count": [2, 9, 1],
+            "paid_amount": [250100, 999, 1500],
+            "failed_count": [1, 0, 0],
+        }
+    )
     out = with_payments(frame, totals)
     assert len(out) == len(frame)
     one = link_row(out, 1)
@@ -125,14 +154,28 @@ def test_display_and_csv_are_the_filtered_rows(frame):
     assert csv["created_at"].str.endswith("+07:00").all()
 
 
-@pytest.mark.parametrize("filters", [
-    LinkFilters(), LinkFilters(text="COFFEE"), LinkFilters(statuses=("used",)),
-    LinkFilters(template_ids=(2,)), LinkFilters(currency="thb", amount_min=1_000_00),
-    LinkFilters(created_from=date(2026, 2, 15)), LinkFilters(usage="single", text="o"),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        LinkFilters(),
+        LinkFilters(text="COFFEE"),
+        LinkFilters(statuses=("used",)),
+        LinkFilters(template_ids=(2,)),
+        LinkFilters(currency="thb", amount_min=1_000_00),
+        LinkFilters(created_from=date(2026, 2, 15)),
+        LinkFilters(usage="single", text="o"),
+    ],
+)
 def test_prepared_links_show_and_export_the_filtered_rows(frame, filters):
-    totals = pd.DataFrame({"link_id": [1], "currency": ["thb"], "paid_count": [2],
-                           "paid_amount": [250100], "failed_count": [0]})
+    totals = pd.DataFrame(
+        {
+            "link_id": [1],
+            "currency": ["thb"],
+            "paid_count": [2],
+            "paid_amount": [250100],
+            "failed_count": [0],
+        }
+    )
     links = prepare_links(frame, totals, "Asia/Bangkok")
     expected = list(apply_filters(with_payments(frame, totals), filters, "Asia/Bangkok")["id"])
     mask = links.mask(filters)

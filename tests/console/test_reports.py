@@ -10,20 +10,36 @@ from linksplus.console import reports as r
 from linksplus.console.links_table import links_frame
 from linksplus.models import Link, Template
 
-TOTALS = pd.DataFrame({"currency": ["thb", "jpy"], "successful_amount": [1_250_50, 3000],
-                       "successful_count": [3, 2], "failed_count": [1, 0],
-                       "payments": [4, 2], "success_rate": [0.75, 1.0]})
-BY_LINK = pd.DataFrame({"link_id": [1, 2, 3, 4], "currency": ["thb", "thb", "jpy", "thb"],
-                        "paid_count": [2, 1, 2, 0], "paid_amount": [1_000_00, 250_50, 3000, 0],
-                        "failed_count": [0, 1, 0, 3]})
+TOTALS = pd.DataFrame(
+    {
+        "currency": ["thb", "jpy"],
+        "successful_amount": [1_250_50, 3000],
+        "successful_count": [3, 2],
+        "failed_count": [1, 0],
+        "payments": [4, 2],
+        "success_rate": [0.75, 1.0],
+    }
+)
+BY_LINK = pd.DataFrame(
+    {
+        "link_id": [1, 2, 3, 4],
+        "currency": ["thb", "thb", "jpy", "thb"],
+        "paid_count": [2, 1, 2, 0],
+        "paid_amount": [1_000_00, 250_50, 3000, 0],
+        "failed_count": [0, 1, 0, 3],
+    }
+)
 
 
 def _links():
     return links_frame(
-        [Link(id=1, name="A", template_id=10, currency="thb", amount=500_00),
-         Link(id=2, name="B", template_id=10, currency="thb", amount=250_50),
-         Link(id=3, name="C", template_id=11, currency="jpy", amount=1500)],
-        [Template(id=10, name="Shop"), Template(id=11, name="Tokyo")])
+        [
+            Link(id=1, name="A", template_id=10, currency="thb", amount=500_00),
+            Link(id=2, name="B", template_id=10, currency="thb", amount=250_50),
+            Link(id=3, name="C", template_id=11, currency="jpy", amount=1500),
+        ],
+        [Template(id=10, name="Shop"), Template(id=11, name="Tokyo")],
+    )
 
 
 def test_tiles_per_currency():
@@ -39,8 +55,14 @@ def test_tiles_per_currency():
 
 
 def test_daily_volume_in_major_units_per_currency():
-    daily = pd.DataFrame({"day": ["2026-02-14", "2026-02-14"], "currency": ["thb", "jpy"],
-                          "amount": [1_250_50, 3000], "count": [3, 2]})
+    daily = pd.DataFrame(
+        {
+            "day": ["2026-02-14", "2026-02-14"],
+            "currency": ["thb", "jpy"],
+            "amount": [1_250_50, 3000],
+            "count": [3, 2],
+        }
+    )
     df = r.daily_volume_frame(daily)
     assert dict(zip(df["currency"], df["volume"], strict=True)) == {"THB": 1250.5, "JPY": 3000}
     # One chart per currency, each on its own scale: two currencies never share an axis.
@@ -65,21 +87,34 @@ def test_top_links_and_templates():
     assert set(tpl["label"]) == {"Shop", "Tokyo"}
     for currency, part in r.by_currency(tpl):
         assert r.top_chart(part, "Template").to_dict()["encoding"]["x"]["title"] == (
-            f"Paid volume ({currency})")
+            f"Paid volume ({currency})"
+        )
     assert r.top_templates_frame(BY_LINK.iloc[0:0], links).empty
 
 
 def test_status_mix_and_payments_table():
-    status = pd.DataFrame({"currency": ["thb", "thb"], "status": ["successful", "failed"],
-                           "count": [3, 1], "amount": [1, 2]})
+    status = pd.DataFrame(
+        {
+            "currency": ["thb", "thb"],
+            "status": ["successful", "failed"],
+            "count": [3, 1],
+            "amount": [1, 2],
+        }
+    )
     spec = r.status_mix_chart(r.status_mix_frame(status)).to_dict()
     assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"  # not cut at the side
-    events = pd.DataFrame({
-        "event": ["payment.completed"] * 2, "link_id": [1, 3], "payment_id": ["p1", "p2"],
-        "amount": [1_250_50, 3000], "currency": ["thb", "jpy"],
-        "status": ["successful", "failed"],
-        "occurred_at": pd.to_datetime(["2026-02-14T10:00:00Z", "2026-02-14T11:00:00Z"]),
-        "received_at": pd.to_datetime(["2026-02-14T10:00:01Z", "2026-02-14T11:00:01Z"])})
+    events = pd.DataFrame(
+        {
+            "event": ["payment.completed"] * 2,
+            "link_id": [1, 3],
+            "payment_id": ["p1", "p2"],
+            "amount": [1_250_50, 3000],
+            "currency": ["thb", "jpy"],
+            "status": ["successful", "failed"],
+            "occurred_at": pd.to_datetime(["2026-02-14T10:00:00Z", "2026-02-14T11:00:00Z"]),
+            "received_at": pd.to_datetime(["2026-02-14T10:00:01Z", "2026-02-14T11:00:01Z"]),
+        }
+    )
     table = r.payments_table(events, _links(), "Asia/Bangkok")
     assert list(table["payment_id"]) == ["p2", "p1"]
     assert list(table["amount_text"]) == ["3,000", "1,250.50"] and table.loc[1, "link"] == "A"

@@ -20,8 +20,10 @@ def test_hash_is_bcrypt_and_checks(pw_hash):
 
 def test_save_and_load_round_trip(tmp_path, pw_hash):
     path = tmp_path / "conf" / "users.yaml"
-    users = [u.UserRecord("Sales", "Somchai", "s@example.com", ["sales"], [101], pw_hash),
-             u.UserRecord("admin", "Ada", "a@example.com", ["admin"], "*", pw_hash)]
+    users = [
+        u.UserRecord("Sales", "Somchai", "s@example.com", ["sales"], [101], pw_hash),
+        u.UserRecord("admin", "Ada", "a@example.com", ["admin"], "*", pw_hash),
+    ]
     u.save_users(path, users)
     text = path.read_text()
     assert "correct horse" not in text and "teams" in text

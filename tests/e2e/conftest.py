@@ -57,16 +57,31 @@ def demo(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory):
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.unlink(missing_ok=True)
     server = ServerProcess(
-        ["demo", "--app-port", str(app_port), "--api-port", str(api_port),
-         "--webhook-port", str(webhook_port), "--data-dir", str(data_dir)],
-        health_url=f"http://127.0.0.1:{app_port}/_stcore/health", log_path=log_path,
-        timeout=120, env={"LINKSPLUS_DEMO_PASSWORD": password})
+        [
+            "demo",
+            "--app-port",
+            str(app_port),
+            "--api-port",
+            str(api_port),
+            "--webhook-port",
+            str(webhook_port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        health_url=f"http://127.0.0.1:{app_port}/_stcore/health",
+        log_path=log_path,
+        timeout=120,
+        env={"LINKSPLUS_DEMO_PASSWORD": password},
+    )
     server.start()
     try:
-        yield Demo(app_url=f"http://127.0.0.1:{app_port}",
-                   api_url=f"http://127.0.0.1:{api_port}",
-                   webhook_url=f"http://127.0.0.1:{webhook_port}",
-                   password=password, data_dir=data_dir)
+        yield Demo(
+            app_url=f"http://127.0.0.1:{app_port}",
+            api_url=f"http://127.0.0.1:{api_port}",
+            webhook_url=f"http://127.0.0.1:{webhook_port}",
+            password=password,
+            data_dir=data_dir,
+        )
     finally:
         server.stop()
         for log in sorted((data_dir / "logs").glob("*.log")):

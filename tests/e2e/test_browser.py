@@ -35,17 +35,25 @@ _OUTSIDE: dict[int, list[str]] = {}  # requests to anywhere but this machine, pe
 
 # --- helpers -------------------------------------------------------------------------------
 
+
 def new_page(browser: Browser) -> Page:
     """A page in a fresh context (no cookies): a new user at a new browser."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1100},
-                                  timezone_id="Asia/Bangkok", locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1100}, timezone_id="Asia/Bangkok", locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     _JS_ERRORS[id(page)] = errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     _OUTSIDE[id(page)] = outside = []
-    page.on("request", lambda req: None if re.match(r"(https?|wss?)://127\.0\.0\.1[:/]|data:",
-                                                    req.url) else outside.append(req.url))
+    page.on(
+        "request",
+        lambda req: (
+            None
+            if re.match(r"(https?|wss?)://127\.0\.0\.1[:/]|data:", req.url)
+            else outside.append(req.url)
+        ),
+    )
     return page
 
 
@@ -76,7 +84,8 @@ def shoot(page: Page, folder: Path, name: str) -> None:
 def open_page(page: Page, title: str, heading: str) -> None:
     """Click `title` in the sidebar navigation and wait for the page to finish drawing."""
     page.locator("[data-testid='stSidebarNavLink']").filter(
-        has=page.get_by_text(title, exact=True)).click()
+        has=page.get_by_text(title, exact=True)
+    ).click()
     expect(main(page).get_by_role("heading", name=heading, exact=True)).to_be_visible()
     wait_idle(page)
     assert_page_healthy(page)
@@ -125,9 +134,11 @@ def metrics(scope: Locator) -> dict[str, str]:
 
 
 def metric_value(scope: Locator, label: str) -> Locator:
-    return scope.locator("[data-testid='stMetric']").filter(
-        has=scope.page.locator("[data-testid='stMetricLabel']", has_text=label)
-    ).locator("[data-testid='stMetricValue']")
+    return (
+        scope.locator("[data-testid='stMetric']")
+        .filter(has=scope.page.locator("[data-testid='stMetricLabel']", has_text=label))
+        .locator("[data-testid='stMetricValue']")
+    )
 
 
 def thb(text: str) -> Decimal:
@@ -142,8 +153,10 @@ def thb_text(value: Decimal, *, code: bool = False) -> str:
 
 # --- the flow -------------------------------------------------------------------------------
 
-def test_sales_creates_pays_and_sees_payment_then_admin_pages(browser: Browser, demo,
-                                                              screenshots: Path) -> None:
+
+def test_sales_creates_pays_and_sees_payment_then_admin_pages(
+    browser: Browser, demo, screenshots: Path
+) -> None:
     name = f"E2E link {uuid.uuid4().hex[:10]}"
     run_in_new_context(browser, screenshots, "sales", sales_flow, demo, name)
     run_in_new_context(browser, screenshots, "admin", admin_flow, demo)
@@ -196,8 +209,11 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     expect(template_box).to_have_value("Workshop ticket")
     # The template's card beside the form is redrawn by the rerun that also fills in the
     # template's default amount: wait for both before typing ours.
-    expect(main(page).locator("[data-testid='stMarkdownContainer']").get_by_text(
-        "Workshop ticket", exact=True)).to_be_visible()
+    expect(
+        main(page)
+        .locator("[data-testid='stMarkdownContainer']")
+        .get_by_text("Workshop ticket", exact=True)
+    ).to_be_visible()
     wait_idle(page)
     main(page).get_by_role("textbox", name="Link name").fill(name)
     amount_box = main(page).get_by_role("textbox", name="Amount", exact=True)
@@ -214,8 +230,9 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     link_id = match.group(1)
     payment_url = created.locator("[data-testid='stCode']").inner_text().strip()
     assert payment_url.startswith(("http://", "https://")), payment_url
-    expect(main(page).locator("[data-testid='stAlertContainer']").filter(
-        has_text="correct the fields")).to_have_count(0)
+    expect(
+        main(page).locator("[data-testid='stAlertContainer']").filter(has_text="correct the fields")
+    ).to_have_count(0)
     shoot(page, shots, "create-link")
 
     # Links: filter by the unique name, one match; select its row for the detail.
@@ -223,8 +240,9 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     filter_box = main(page).get_by_role("textbox", name="Name contains")
     filter_box.fill(name)
     filter_box.press("Enter")
-    expect(main(page).get_by_text(re.compile(r"^1 of [\d,]+ links match the filters\.$"))
-           ).to_be_visible()
+    expect(
+        main(page).get_by_text(re.compile(r"^1 of [\d,]+ links match the filters\.$"))
+    ).to_be_visible()
     wait_idle(page)
     detail = page.locator(".st-key-link_detail")
     select_first_row(page, main(page).locator("[data-testid='stDataFrame']").first)
@@ -234,16 +252,18 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     expect(detail).to_contain_text(f"#{link_id}")
     expect(detail).to_contain_text("Workshop ticket")
     expect(detail.locator("[data-testid='stCode']")).to_contain_text(payment_url)
-    assert metrics(detail) == {"Amount (THB)": thb_text(AMOUNT), "Paid": "0×",
-                               "Status": "Active"}
+    assert metrics(detail) == {"Amount (THB)": thb_text(AMOUNT), "Paid": "0×", "Status": "Active"}
     expect(detail).to_contain_text("No payment yet.")
     detail.scroll_into_view_if_needed()
     shoot(page, shots, "link-detail")
 
     # Pay it in the sandbox.
     detail.get_by_role("button", name="Simulate a payment", exact=True).click()
-    expect(page.locator("[data-testid='stToast']").filter(
-        has_text=re.compile(r"Payment \S+ successful"))).to_be_visible()
+    expect(
+        page.locator("[data-testid='stToast']").filter(
+            has_text=re.compile(r"Payment \S+ successful")
+        )
+    ).to_be_visible()
     wait_idle(page)
     assert_page_healthy(page)
 
@@ -251,9 +271,11 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     open_page(page, "Payments", "Payments")
     tile = page.locator(".st-key-tile_thb")
     expect(metric_value(tile, "Successful payments")).to_have_text(
-        f"{count_before + 1:,}", timeout=PAYMENT_TIMEOUT_MS)
+        f"{count_before + 1:,}", timeout=PAYMENT_TIMEOUT_MS
+    )
     expect(metric_value(tile, "Successful volume")).to_have_text(
-        thb_text(volume_before + AMOUNT), timeout=PAYMENT_TIMEOUT_MS)
+        thb_text(volume_before + AMOUNT), timeout=PAYMENT_TIMEOUT_MS
+    )
     wait_idle(page)
     assert_page_healthy(page)
     shoot(page, shots, "payments")

@@ -30,12 +30,23 @@ def webhook_sandbox(tmp_path_factory):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = ServerProcess(
-        ["sandbox", "--port", str(port), "--data", "empty", "--webhook-url",
-         f"{plain.url}/system", "--dashboard-webhook-url", f"{plain.url}/dashboard",
-         "--webhook-ca-file", str(ca_file)],
+        [
+            "sandbox",
+            "--port",
+            str(port),
+            "--data",
+            "empty",
+            "--webhook-url",
+            f"{plain.url}/system",
+            "--dashboard-webhook-url",
+            f"{plain.url}/dashboard",
+            "--webhook-ca-file",
+            str(ca_file),
+        ],
         env={"LINKSPLUS_SANDBOX_API_KEY": WEBHOOK_KEY, "LINKSPLUS_WEBHOOK_SECRET": secret},
         health_url=f"{url}/_sandbox/health",
-        log_path=ARTIFACTS / "logs" / f"webhook-sandbox-{port}.log").start()
+        log_path=ARTIFACTS / "logs" / f"webhook-sandbox-{port}.log",
+    ).start()
     try:
         yield WebhookSandbox(url, WEBHOOK_KEY, secret, plain, tls)
     finally:

@@ -35,9 +35,11 @@ def test_teams_and_templates_can_be_made_for_a_test(sandbox):
     assert team == {"id": 555, "name": "Pop-up store"}
     auto = sandbox.control("POST", "/teams", json={"name": "Next"}).json()
     assert auto["id"] != 555
-    template = sandbox.control("POST", "/teams/555/templates",
-                               json={"name": "ตั๋วเข้างาน", "currency": "JPY", "amount": 3000,
-                                     "language": "th"}).json()
+    template = sandbox.control(
+        "POST",
+        "/teams/555/templates",
+        json={"name": "ตั๋วเข้างาน", "currency": "JPY", "amount": 3000, "language": "th"},
+    ).json()
     assert (template["team_id"], template["currency"], template["amount"]) == (555, "jpy", 3000)
     assert template["language"] == "th" and template["status"] == "active"
     fetched = api(sandbox, "GET", f"/external/templates/{template['id']}").json()
@@ -46,10 +48,13 @@ def test_teams_and_templates_can_be_made_for_a_test(sandbox):
 
 
 def test_bad_templates_are_refused(sandbox):
-    assert post(sandbox, "/teams/556/templates",
-                json={"name": "X", "currency": "eur"}).status_code == 400
-    resp = post(sandbox, "/teams/556/templates", json={"name": "X", "currency": "thb",
-                                                      "amount": 10})
+    assert (
+        post(sandbox, "/teams/556/templates", json={"name": "X", "currency": "eur"}).status_code
+        == 400
+    )
+    resp = post(
+        sandbox, "/teams/556/templates", json={"name": "X", "currency": "thb", "amount": 10}
+    )
     assert resp.status_code == 400 and "at least" in resp.json()["message"]
 
 
@@ -65,14 +70,16 @@ def test_seeding_makes_the_team_a_template_and_the_links(sandbox):
 
 
 def test_seeding_into_a_given_template(sandbox):
-    template = sandbox.control("POST", "/teams/7303/templates",
-                               json={"name": "Yen", "currency": "jpy", "amount": 800}).json()
+    template = sandbox.control(
+        "POST", "/teams/7303/templates", json={"name": "Yen", "currency": "jpy", "amount": 800}
+    ).json()
     answer = sandbox.seed_links(7303, 3, template_id=template["id"])
     assert answer["template_id"] == template["id"]
     link = api(sandbox, "GET", "/external/7303/links").json()["data"][0]
     assert (link["currency"], link["amount"]) == ("jpy", 800)
-    other = post(sandbox, "/teams/7304/links/seed",
-                 json={"count": 1, "template_id": template["id"]})
+    other = post(
+        sandbox, "/teams/7304/links/seed", json={"count": 1, "template_id": template["id"]}
+    )
     assert other.status_code == 400
 
 
@@ -102,13 +109,23 @@ def test_a_payment_uses_up_a_single_use_link(sandbox):
 def test_failed_payments_leave_the_link_open_and_multi_use_links_stay_active(sandbox):
     sandbox.seed_links(7307, 1)
     link = api(sandbox, "GET", "/external/7307/links").json()["data"][0]
-    assert post(sandbox, f"/links/{link['id']}/payments",
-                json={"status": "failed"}).status_code == 201
+    assert (
+        post(sandbox, f"/links/{link['id']}/payments", json={"status": "failed"}).status_code == 201
+    )
     assert api(sandbox, "GET", f"/external/links/{link['id']}").json()["status"] == "active"
     template = api(sandbox, "GET", "/external/7307/templates").json()["data"][0]
-    multi = api(sandbox, "POST", "/external/links", json={
-        "template_id": template["id"], "team_id": 7307, "name": "Membership",
-        "amount": 59000, "multiple_usage": True}).json()
+    multi = api(
+        sandbox,
+        "POST",
+        "/external/links",
+        json={
+            "template_id": template["id"],
+            "team_id": 7307,
+            "name": "Membership",
+            "amount": 59000,
+            "multiple_usage": True,
+        },
+    ).json()
     for amount in (59000, 70000):
         post(sandbox, f"/links/{multi['id']}/payments", json={"amount": amount})
     assert api(sandbox, "GET", f"/external/links/{multi['id']}").json()["status"] == "active"

@@ -28,16 +28,20 @@ def every(demo_sandbox, path: str) -> list[dict]:
 def demo(demo_sandbox):
     links = every(demo_sandbox, "/external/links")
     teams = demo_sandbox.control("GET", "/teams").json()
-    templates = [t for team in teams
-                 for t in every(demo_sandbox, f"/external/{team['id']}/templates")]
+    templates = [
+        t for team in teams for t in every(demo_sandbox, f"/external/{team['id']}/templates")
+    ]
     payments = demo_sandbox.control("GET", "/payments").json()
     return teams, templates, links, payments
 
 
 def test_three_named_teams(demo):
     teams = demo[0]
-    assert teams == [{"id": 101, "name": "Bangkok Retail"}, {"id": 102, "name": "Online Sales"},
-                     {"id": 103, "name": "Corporate Events"}]
+    assert teams == [
+        {"id": 101, "name": "Bangkok Retail"},
+        {"id": 102, "name": "Online Sales"},
+        {"id": 103, "name": "Corporate Events"},
+    ]
 
 
 def test_templates_in_thai_and_english_with_default_currencies(demo):
@@ -88,7 +92,9 @@ def test_the_demo_is_the_same_every_time():
     first, second = Store(), Store()
     seed_demo(first, now=now)
     seed_demo(second, now=now)
-    assert [link.json for link in first.all_links.items] == \
-        [link.json for link in second.all_links.items]
-    assert [(p["link_id"], p["amount"], p["created_at"]) for p in first.payments] == \
-        [(p["link_id"], p["amount"], p["created_at"]) for p in second.payments]
+    assert [link.json for link in first.all_links.items] == [
+        link.json for link in second.all_links.items
+    ]
+    assert [(p["link_id"], p["amount"], p["created_at"]) for p in first.payments] == [
+        (p["link_id"], p["amount"], p["created_at"]) for p in second.payments
+    ]

@@ -17,8 +17,13 @@ def team(sandbox):
 
 
 def create(sandbox, team, key: str | None = None, **params) -> requests.Response:
-    body = {"template_id": team[1], "team_id": team[0], "name": "Pottery workshop",
-            "amount": 120000, **params}
+    body = {
+        "template_id": team[1],
+        "team_id": team[0],
+        "name": "Pottery workshop",
+        "amount": 120000,
+        **params,
+    }
     headers = {"Idempotency-Key": key} if key else {}
     return api(sandbox, "POST", "/external/links", json=body, headers=headers)
 
@@ -99,8 +104,9 @@ def test_a_create_whose_answer_is_lost_is_made_once_by_a_keyed_retry(sandbox, te
 def test_random_faults_with_a_seed_repeat_exactly(sandbox, team):
     def run() -> list[int]:
         sandbox.faults(error_rate=0.5, seed=42)
-        return [api(sandbox, "GET", f"/external/templates/{team[1]}").status_code
-                for _ in range(20)]
+        return [
+            api(sandbox, "GET", f"/external/templates/{team[1]}").status_code for _ in range(20)
+        ]
 
     first = run()
     assert first == run()
@@ -116,8 +122,12 @@ def test_keyed_retries_through_random_faults_make_one_link_each(sandbox, team):
                 break
         assert resp.status_code == 200
     sandbox.faults(0, 0)
-    names = [link["name"] for link in api(sandbox, "GET", f"/external/{team[0]}/links",
-                                          params={"limit": 100}).json()["data"]]
+    names = [
+        link["name"]
+        for link in api(sandbox, "GET", f"/external/{team[0]}/links", params={"limit": 100}).json()[
+            "data"
+        ]
+    ]
     assert sorted(names) == sorted(f"Link {n}" for n in range(10))
 
 
@@ -133,7 +143,6 @@ def test_latency_delays_every_api_request(sandbox, team):
 
 
 def test_bad_fault_settings_are_400(sandbox):
-    resp = requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_rate": 1.5},
-                         timeout=10)
+    resp = requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_rate": 1.5}, timeout=10)
     assert resp.status_code == 400 and resp.json()["code"] == "bad_request"
     assert "error_rate" in resp.json()["message"]

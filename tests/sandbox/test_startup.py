@@ -14,23 +14,32 @@ def start(tmp_path, *args: str, env: dict[str, str]) -> tuple[ServerProcess, str
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "sandbox.log"
-    proc = ServerProcess(["sandbox", "--port", str(port), "--data", "empty", *args], env=env,
-                         health_url=f"{url}/_sandbox/health", log_path=log).start()
+    proc = ServerProcess(
+        ["sandbox", "--port", str(port), "--data", "empty", *args],
+        env=env,
+        health_url=f"{url}/_sandbox/health",
+        log_path=log,
+    ).start()
     return proc, url, log.read_text()
 
 
 def test_without_a_key_one_is_made_printed_and_required(tmp_path):
-    proc, url, output = start(tmp_path, "--webhook-url", "http://127.0.0.1:9/hooks",
-                              env={"LINKSPLUS_SANDBOX_API_KEY": "",
-                                   "LINKSPLUS_WEBHOOK_SECRET": ""})
+    proc, url, output = start(
+        tmp_path,
+        "--webhook-url",
+        "http://127.0.0.1:9/hooks",
+        env={"LINKSPLUS_SANDBOX_API_KEY": "", "LINKSPLUS_WEBHOOK_SECRET": ""},
+    )
     try:
         key = re.search(r"API key: (skey_test_[0-9a-f]{24})\n", output)
         assert key, output
         assert f"listening on {url}" in output
         secret = re.search(r"Webhook signing secret: (\S+)\n", output)
         assert secret and decode_secret(secret.group(1))
-        assert requests.get(f"{url}/external/links", auth=(key.group(1), ""),
-                            timeout=10).status_code == 200
+        assert (
+            requests.get(f"{url}/external/links", auth=(key.group(1), ""), timeout=10).status_code
+            == 200
+        )
         assert requests.get(f"{url}/external/links", timeout=10).status_code == 401
     finally:
         proc.stop()
@@ -38,12 +47,15 @@ def test_without_a_key_one_is_made_printed_and_required(tmp_path):
 
 def test_a_given_key_is_used_but_not_printed_in_full(tmp_path):
     key = "skey_test_given_key_abcd1234"
-    proc, url, output = start(tmp_path, "--api-key", key,
-                              env={"LINKSPLUS_WEBHOOK_SECRET": ""})
+    proc, url, output = start(tmp_path, "--api-key", key, env={"LINKSPLUS_WEBHOOK_SECRET": ""})
     try:
         assert key not in output and "1234" in output
         assert "Webhook signing secret" not in output  # no webhook, no secret needed
-        assert requests.get(f"{url}/external/links", headers={"Authorization": key},
-                            timeout=10).status_code == 200
+        assert (
+            requests.get(
+                f"{url}/external/links", headers={"Authorization": key}, timeout=10
+            ).status_code
+            == 200
+        )
     finally:
         proc.stop()

@@ -12,8 +12,13 @@ from linksplus.webhooks.signing import SignatureError, verify
 
 def make_link(hooks, **params) -> dict:
     seeded = hooks.control("POST", "/teams/7401/links/seed", json={"count": 0}).json()
-    body = {"template_id": seeded["template_id"], "team_id": 7401, "name": "Tasting menu",
-            "amount": 250000, **params}
+    body = {
+        "template_id": seeded["template_id"],
+        "team_id": 7401,
+        "name": "Tasting menu",
+        "amount": 250000,
+        **params,
+    }
     resp = api(hooks, "POST", "/external/links", json=body)
     resp.raise_for_status()
     return resp.json()
@@ -31,10 +36,17 @@ def deliveries(hooks, payment_id: str | None = None) -> list[dict]:
 def test_a_payment_reaches_all_three_destinations_signed(hooks):
     link = make_link(hooks, custom_webhook=f"{hooks.tls.url}/custom")
     payment = pay(hooks, link)
-    expected = {"event": "payment.completed", "link_id": link["id"],
-                "payment": {"id": payment["id"], "amount": 250000, "currency": "thb",
-                            "status": "successful"},
-                "timestamp": payment["created_at"]}
+    expected = {
+        "event": "payment.completed",
+        "link_id": link["id"],
+        "payment": {
+            "id": payment["id"],
+            "amount": 250000,
+            "currency": "thb",
+            "status": "successful",
+        },
+        "timestamp": payment["created_at"],
+    }
     system = wait_for(lambda: hooks.plain.at("/system"), message="system webhook")
     dashboard = wait_for(lambda: hooks.plain.at("/dashboard"), message="dashboard webhook")
     custom = wait_for(lambda: hooks.tls.at("/custom"), message="custom https webhook")
@@ -43,36 +55,48 @@ def test_a_payment_reaches_all_three_destinations_signed(hooks):
         assert verify(got.body, got.headers, hooks.secret)
         with pytest.raises(SignatureError):
             verify(got.body, got.headers, "d3Jvbmcgc2VjcmV0")  # base64 of "wrong secret"
-    attempts = wait_for(lambda: len(deliveries(hooks, payment["id"])) == 3 and
-                        deliveries(hooks, payment["id"]))
-    assert {(d["destination"], d["outcome"], d["attempt"], d["status_code"])
-            for d in attempts} == {("system", "delivered", 1, 200),
-                                   ("dashboard", "delivered", 1, 200),
-                                   ("custom", "delivered", 1, 200)}
+    attempts = wait_for(
+        lambda: len(deliveries(hooks, payment["id"])) == 3 and deliveries(hooks, payment["id"])
+    )
+    assert {(d["destination"], d["outcome"], d["attempt"], d["status_code"]) for d in attempts} == {
+        ("system", "delivered", 1, 200),
+        ("dashboard", "delivered", 1, 200),
+        ("custom", "delivered", 1, 200),
+    }
 
 
 def test_the_payment_answer_does_not_wait_for_slow_destinations(hooks):
     hooks.plain.failures["/system"] = 2  # the first two attempts fail, with pauses between
     link = make_link(hooks)
-    resp = requests.post(f"{hooks.url}/_sandbox/links/{link['id']}/payments", json={},
-                         timeout=10)
+    resp = requests.post(f"{hooks.url}/_sandbox/links/{link['id']}/payments", json={}, timeout=10)
     assert resp.status_code == 201
     assert resp.elapsed.total_seconds() < 0.4
     # Let its retries finish here: they would otherwise spend the next test's failures.
-    wait_for(lambda: len(hooks.plain.at("/system")) == 3, timeout=10,
-             message="the third attempt to reach the system webhook")
+    wait_for(
+        lambda: len(hooks.plain.at("/system")) == 3,
+        timeout=10,
+        message="the third attempt to reach the system webhook",
+    )
 
 
 def test_a_failing_destination_is_retried_until_it_accepts(hooks):
     hooks.plain.failures["/system"] = 2
     link = make_link(hooks)
     payment = pay(hooks, link, status="failed")
-    wait_for(lambda: any(d["outcome"] == "delivered" and d["destination"] == "system"
-                         for d in deliveries(hooks, payment["id"])), timeout=10,
-             message="the third attempt to succeed")
+    wait_for(
+        lambda: any(
+            d["outcome"] == "delivered" and d["destination"] == "system"
+            for d in deliveries(hooks, payment["id"])
+        ),
+        timeout=10,
+        message="the third attempt to succeed",
+    )
     system = [d for d in deliveries(hooks, payment["id"]) if d["destination"] == "system"]
     assert [(d["attempt"], d["status_code"], d["outcome"]) for d in system] == [
-        (1, 500, "retrying"), (2, 500, "retrying"), (3, 200, "delivered")]
+        (1, 500, "retrying"),
+        (2, 500, "retrying"),
+        (3, 200, "delivered"),
+    ]
     assert system[0]["error"] == "HTTP 500" and system[-1]["error"] is None
     received = hooks.plain.at("/system")
     assert len(received) == 3
@@ -84,8 +108,10 @@ def test_a_failing_destination_is_retried_until_it_accepts(hooks):
 def test_an_unreachable_destination_is_recorded_as_an_error(hooks):
     link = make_link(hooks, custom_webhook="https://127.0.0.1:9/nothing-listens")
     payment = pay(hooks, link)
-    first = wait_for(lambda: [d for d in deliveries(hooks, payment["id"])
-                              if d["destination"] == "custom"], message="custom attempt")
+    first = wait_for(
+        lambda: [d for d in deliveries(hooks, payment["id"]) if d["destination"] == "custom"],
+        message="custom attempt",
+    )
     assert first[0]["status_code"] is None and first[0]["outcome"] == "retrying"
     assert first[0]["error"]
 
@@ -98,8 +124,7 @@ def test_replay_resends_every_payment_to_the_system_webhook(hooks):
     answer = hooks.control("POST", "/webhooks/replay").json()
     assert answer == {"sent": 3, "failed": 0}
     replayed = hooks.plain.at("/system")
-    assert sorted(r.payload["payment"]["id"] for r in replayed) == sorted(
-        p["id"] for p in payments)
+    assert sorted(r.payload["payment"]["id"] for r in replayed) == sorted(p["id"] for p in payments)
     by_id = {p["id"]: p for p in payments}
     for got in replayed:
         assert got.payload["timestamp"] == by_id[got.payload["payment"]["id"]]["created_at"]

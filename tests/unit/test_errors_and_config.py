@@ -18,8 +18,14 @@ KEY = "skey_test_5xuy4w91xqz7d1w9u0t"
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, BadRequestError), (401, AuthenticationError), (404, NotFoundError),
-     (500, ServerError), (503, ServerError), (418, LinksPlusError)],
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (404, NotFoundError),
+        (500, ServerError),
+        (503, ServerError),
+        (418, LinksPlusError),
+    ],
 )
 def test_error_classes_by_status(status, cls):
     err = error_from_response(status, {"object": "error", "code": "x", "message": "m"})
@@ -44,8 +50,10 @@ def test_key_is_masked_everywhere():
 
 
 def test_settings_from_secrets_then_environment():
-    settings = Settings.load({"linksplus": {"api_key": "a" * 20, "api_auth": "Bearer"}},
-                             environ={"LINKSPLUS_API_BASE_URL": "http://127.0.0.1:9"})
+    settings = Settings.load(
+        {"linksplus": {"api_key": "a" * 20, "api_auth": "Bearer"}},
+        environ={"LINKSPLUS_API_BASE_URL": "http://127.0.0.1:9"},
+    )
     assert settings.api_auth == "bearer"
     assert settings.api_base_url == "http://127.0.0.1:9"
     assert settings.environment == "sandbox"

@@ -6,12 +6,22 @@ from linksplus.models import Link, Template
 
 
 def test_link_parses_types_and_keeps_unknown_fields():
-    link = Link.from_api({
-        "object": "link", "id": 7, "team_id": 2, "template_id": 3, "name": "Tour",
-        "amount": 12300, "currency": "THB", "multiple_usage": True,
-        "payment_url": "https://pay.example/x", "status": "active",
-        "created_at": "2026-02-14T10:35:00Z", "qr_style": "round",
-    })
+    link = Link.from_api(
+        {
+            "object": "link",
+            "id": 7,
+            "team_id": 2,
+            "template_id": 3,
+            "name": "Tour",
+            "amount": 12300,
+            "currency": "THB",
+            "multiple_usage": True,
+            "payment_url": "https://pay.example/x",
+            "status": "active",
+            "created_at": "2026-02-14T10:35:00Z",
+            "qr_style": "round",
+        }
+    )
     assert link.id == 7 and link.amount == 12300 and link.currency == "thb"
     assert link.created_at == datetime(2026, 2, 14, 10, 35, tzinfo=UTC)
     assert link.extra == {"qr_style": "round"}
@@ -32,8 +42,18 @@ def test_timestamps_become_utc():
 
 
 def test_template_keeps_features_and_unknown_fields():
-    tpl = Template.from_api({"object": "template", "id": 3655, "team_id": 1, "created_by": 9,
-                             "name": "คอร์สเรียน", "language": "th", "status": "active",
-                             "features": ["qr"], "theme": {"color": "blue"}})
+    tpl = Template.from_api(
+        {
+            "object": "template",
+            "id": 3655,
+            "team_id": 1,
+            "created_by": 9,
+            "name": "คอร์สเรียน",
+            "language": "th",
+            "status": "active",
+            "features": ["qr"],
+            "theme": {"color": "blue"},
+        }
+    )
     assert tpl.features == ["qr"] and tpl.language == "th"
     assert tpl.extra == {"theme": {"color": "blue"}}

@@ -21,8 +21,9 @@ NOW = 1_771_065_300
 def test_signature_is_hmac_of_timestamp_and_body_under_the_decoded_secret():
     secret = generate_secret()
     headers = sign_headers(BODY, secret, timestamp=NOW)
-    expected = hmac.new(base64.b64decode(secret), f"{NOW}.".encode() + BODY,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        base64.b64decode(secret), f"{NOW}.".encode() + BODY, hashlib.sha256
+    ).hexdigest()
     assert headers == {"Omise-Signature": expected, "Omise-Signature-Timestamp": str(NOW)}
     assert verify(BODY, headers, secret, now=NOW) == NOW
 
@@ -32,8 +33,10 @@ def test_either_of_two_signatures_is_enough_during_a_rotation():
     headers = sign_headers(BODY, [old, new], timestamp=NOW)
     assert "," in headers["Omise-Signature"]
     for secrets in ([old], [new], [other, new]):
-        assert SignatureChecker(secrets).check(BODY, str(NOW), headers["Omise-Signature"],
-                                               now=NOW) == NOW
+        assert (
+            SignatureChecker(secrets).check(BODY, str(NOW), headers["Omise-Signature"], now=NOW)
+            == NOW
+        )
     with pytest.raises(SignatureError, match="does not match"):
         SignatureChecker([other]).check(BODY, str(NOW), headers["Omise-Signature"], now=NOW)
 
@@ -52,11 +55,15 @@ def test_either_of_two_signatures_is_enough_during_a_rotation():
 )
 def test_bad_deliveries_are_refused_with_the_reason(timestamp, signature, reason):
     secret = generate_secret()
-    good = sign_headers(BODY, secret, timestamp=int(timestamp) if (timestamp or "").isdigit()
-                        else NOW)["Omise-Signature"]
+    good = sign_headers(
+        BODY, secret, timestamp=int(timestamp) if (timestamp or "").isdigit() else NOW
+    )["Omise-Signature"]
     signature = {"good": good, "good-upper": good.upper()}.get(signature, signature)
-    headers = {k: v for k, v in (("Omise-Signature-Timestamp", timestamp),
-                                 ("omise-signature", signature)) if v is not None}
+    headers = {
+        k: v
+        for k, v in (("Omise-Signature-Timestamp", timestamp), ("omise-signature", signature))
+        if v is not None
+    }
     with pytest.raises(SignatureError, match=reason):
         verify(BODY, headers, secret, now=NOW)
 

@@ -9,8 +9,17 @@ GOOD = {"template_id": 1, "team_id": 2, "name": "Yoga class", "amount": 50000, "
 
 def test_valid_params_have_no_errors():
     assert link_param_errors(GOOD) == {}
-    assert link_param_errors({**GOOD, "custom_webhook": "https://hooks.example.com/x",
-                              "additional": "n" * 255, "multiple_usage": True}) == {}
+    assert (
+        link_param_errors(
+            {
+                **GOOD,
+                "custom_webhook": "https://hooks.example.com/x",
+                "additional": "n" * 255,
+                "multiple_usage": True,
+            }
+        )
+        == {}
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,15 +52,24 @@ def test_amount_without_currency_still_needs_100():
 
 @pytest.mark.parametrize(
     "url",
-    ["http://example.com/h", "ftp://example.com/h", "example.com/h", "https://", "https:///x",
-     "https://exa mple.com/h", "https://example.com:99999/h", "javascript:alert(1)",
-     "https://nodot/h"],
+    [
+        "http://example.com/h",
+        "ftp://example.com/h",
+        "example.com/h",
+        "https://",
+        "https:///x",
+        "https://exa mple.com/h",
+        "https://example.com:99999/h",
+        "javascript:alert(1)",
+        "https://nodot/h",
+    ],
 )
 def test_custom_webhook_refuses_non_https_and_malformed(url):
     assert webhook_url_problem(url)
 
 
 @pytest.mark.parametrize(
-    "url", ["https://example.com/h", "https://127.0.0.1:8443/webhooks", "https://localhost/x"])
+    "url", ["https://example.com/h", "https://127.0.0.1:8443/webhooks", "https://localhost/x"]
+)
 def test_custom_webhook_accepts_https(url):
     assert webhook_url_problem(url) is None

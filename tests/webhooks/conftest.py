@@ -42,17 +42,28 @@ class PgServer:
         self.dbname = dbname
 
     def connect(self, dbname: str | None = None) -> psycopg.Connection:
-        return psycopg.connect(host=self.host, port=self.port, user=self.user,
-                               password=self.password, dbname=dbname or self.dbname,
-                               autocommit=True, connect_timeout=10)
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=dbname or self.dbname,
+            autocommit=True,
+            connect_timeout=10,
+        )
 
     def url(self, dbname: str) -> str:
         """A ``postgresql+psycopg://`` URL, with a socket directory as a query parameter."""
         socket_dir = self.host.startswith("/")
-        url = URL.create("postgresql+psycopg", username=self.user, password=self.password,
-                         host=None if socket_dir else self.host,
-                         port=None if socket_dir else self.port, database=dbname,
-                         query={"host": self.host, "port": str(self.port)} if socket_dir else {})
+        url = URL.create(
+            "postgresql+psycopg",
+            username=self.user,
+            password=self.password,
+            host=None if socket_dir else self.host,
+            port=None if socket_dir else self.port,
+            database=dbname,
+            query={"host": self.host, "port": str(self.port)} if socket_dir else {},
+        )
         return url.render_as_string(hide_password=False)
 
 
@@ -69,19 +80,40 @@ def _throwaway_cluster(bindir: str) -> Iterator[PgServer]:
         shutil.chown(base, "postgres", "postgres")
     data, log = os.path.join(base, "data"), os.path.join(base, "server.log")
     port = free_port()
-    subprocess.run(_as_postgres(f"{bindir}/initdb", "-D", data, "-U", "postgres",
-                                "--auth=trust", "-E", "UTF8", "--no-sync"),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            f"{bindir}/initdb",
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ),
+        check=True,
+        capture_output=True,
+    )
     # fsync off: the tests crash receivers, never this server, and want speed.
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off "
-               "-c full_page_writes=off -c max_connections=200")
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off "
+        "-c full_page_writes=off -c max_connections=200"
+    )
     try:
-        subprocess.run(_as_postgres(f"{bindir}/pg_ctl", "-D", data, "-l", log, "-o", options,
-                                    "-w", "-t", "60", "start"), check=True, capture_output=True)
+        subprocess.run(
+            _as_postgres(
+                f"{bindir}/pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "-t", "60", "start"
+            ),
+            check=True,
+            capture_output=True,
+        )
         yield PgServer("127.0.0.1", port, "postgres", None, "postgres")
     finally:
-        subprocess.run(_as_postgres(f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w",
-                                    "stop"), capture_output=True)
+        subprocess.run(
+            _as_postgres(f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"),
+            capture_output=True,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -89,9 +121,13 @@ def _throwaway_cluster(bindir: str) -> Iterator[PgServer]:
 def pg_server() -> Iterator[PgServer]:
     """A PostgreSQL server for the session (see the module docstring for where from)."""
     if os.environ.get("PGHOST"):
-        yield PgServer(os.environ["PGHOST"], int(os.environ.get("PGPORT", "5432")),
-                       os.environ.get("PGUSER", "postgres"), os.environ.get("PGPASSWORD"),
-                       os.environ.get("PGDATABASE", "postgres"))
+        yield PgServer(
+            os.environ["PGHOST"],
+            int(os.environ.get("PGPORT", "5432")),
+            os.environ.get("PGUSER", "postgres"),
+            os.environ.get("PGPASSWORD"),
+            os.environ.get("PGDATABASE", "postgres"),
+        )
         return
     initdbs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not initdbs:
@@ -130,7 +166,6 @@ def db_url(request) -> str:
     return request.getfixturevalue(f"{'pg' if request.param == 'postgresql' else 'sqlite'}_url")
 
 
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -143,9 +178,15 @@ def start_receiver():
     """
     started: list[ServerProcess] = []
 
-    def start(db_url: str, *, port: int | None = None, secret: str | None = None,
-              certfile: str | None = None, keyfile: str | None = None,
-              ca: str | None = None) -> ServerProcess:
+    def start(
+        db_url: str,
+        *,
+        port: int | None = None,
+        secret: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        ca: str | None = None,
+    ) -> ServerProcess:
         port = port or free_port()
         scheme = "https" if certfile else "http"
         args = ["webhooks", "--port", str(port), "--db", db_url]
@@ -153,9 +194,12 @@ def start_receiver():
             args += ["--secret", secret]
         if certfile:
             args += ["--ssl-certfile", certfile, "--ssl-keyfile", keyfile]
-        server = ServerProcess(args, health_url=f"{scheme}://127.0.0.1:{port}/healthz",
-                               log_path=ARTIFACTS / "logs" / f"receiver-{port}.log",
-                               verify=ca or True)
+        server = ServerProcess(
+            args,
+            health_url=f"{scheme}://127.0.0.1:{port}/healthz",
+            log_path=ARTIFACTS / "logs" / f"receiver-{port}.log",
+            verify=ca or True,
+        )
         started.append(server)
         server.start()
         server.url = f"{scheme}://127.0.0.1:{port}/webhooks/linksplus"

@@ -35,7 +35,13 @@ def test_records_once_per_event_and_payment(log):
 
     row = log.export().iloc[0]
     assert (row.event, row.link_id, row.payment_id, row.amount, row.currency, row.status) == (
-        "payment.completed", 789, "chrg_a", 100000, "thb", "successful")
+        "payment.completed",
+        789,
+        "chrg_a",
+        100000,
+        "thb",
+        "successful",
+    )
     assert row.occurred_at == pd.Timestamp("2026-02-14T10:35:00Z")
     assert str(row.occurred_at.tz) == "UTC" and str(row.received_at.tz) == "UTC"
     assert json.loads(row.payload)["note"] == {"kept": True}  # unknown fields kept
@@ -46,14 +52,17 @@ def test_timestamps_with_offsets_are_stored_in_utc(log):
     assert log.events().occurred_at.iloc[0] == pd.Timestamp("2026-02-14T22:35:00Z")
 
 
-@pytest.mark.parametrize("bad", [
-    {"payment": {"id": "x"}},
-    payment_event(amount=12.5),
-    payment_event(amount=-1),
-    payment_event(link_id=True),
-    payment_event(currency="baht"),
-    payment_event(timestamp="yesterday"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"payment": {"id": "x"}},
+        payment_event(amount=12.5),
+        payment_event(amount=-1),
+        payment_event(link_id=True),
+        payment_event(currency="baht"),
+        payment_event(timestamp="yesterday"),
+    ],
+)
 def test_invalid_payloads_are_refused_and_not_stored(log, bad):
     with pytest.raises(PayloadError):
         log.record(bad)
@@ -62,18 +71,47 @@ def test_invalid_payloads_are_refused_and_not_stored(log, bad):
 
 def test_reads_of_an_empty_log_have_their_columns(log):
     expected = {
-        "events": ["event", "link_id", "payment_id", "amount", "currency", "status",
-                   "occurred_at", "received_at"],
-        "export": ["event", "link_id", "payment_id", "amount", "currency", "status",
-                   "occurred_at", "received_at", "payload"],
-        "totals_by_currency": ["currency", "successful_amount", "successful_count",
-                               "failed_count", "payments", "success_rate"],
+        "events": [
+            "event",
+            "link_id",
+            "payment_id",
+            "amount",
+            "currency",
+            "status",
+            "occurred_at",
+            "received_at",
+        ],
+        "export": [
+            "event",
+            "link_id",
+            "payment_id",
+            "amount",
+            "currency",
+            "status",
+            "occurred_at",
+            "received_at",
+            "payload",
+        ],
+        "totals_by_currency": [
+            "currency",
+            "successful_amount",
+            "successful_count",
+            "failed_count",
+            "payments",
+            "success_rate",
+        ],
         "totals_by_status": ["currency", "status", "count", "amount"],
         "daily_totals": ["day", "currency", "amount", "count"],
-        "totals_by_link": ["link_id", "currency", "paid_count", "paid_amount",
-                           "failed_count"],
-        "deliveries": ["received_at", "outcome", "reason", "event", "payment_id", "link_id",
-                       "remote"],
+        "totals_by_link": ["link_id", "currency", "paid_count", "paid_amount", "failed_count"],
+        "deliveries": [
+            "received_at",
+            "outcome",
+            "reason",
+            "event",
+            "payment_id",
+            "link_id",
+            "remote",
+        ],
         "payments": ["occurred_at", "link_id", "payment_id", "status", "amount", "currency"],
         "delivery_counts": ["outcome", "count"],
     }
@@ -104,8 +142,9 @@ def test_two_instances_on_one_database_share_the_uniqueness(db_url):
 
 
 def test_deliveries_newest_first(log):
-    log.record_delivery("rejected", "payment.amount must be an integer", event="x",
-                        remote="10.0.0.1")
+    log.record_delivery(
+        "rejected", "payment.amount must be an integer", event="x", remote="10.0.0.1"
+    )
     assert log.record(payment_event("chrg_1", link_id=7), remote="10.0.0.2") is True
     assert log.record(payment_event("chrg_1", link_id=7), remote="10.0.0.3") is False
     frame = log.deliveries()
@@ -148,8 +187,7 @@ def test_sqlite_is_a_wal_file_in_a_new_folder(sqlite_url, tmp_path, query, synch
 
 def test_batches_with_repeated_events_tell_new_from_duplicate(log):
     # Many concurrent deliveries land in one group-commit batch, repeats included.
-    batch = [event_write(payment_event(f"p{i % 3}"), remote="10.0.0.9")
-             for i in range(9)]
+    batch = [event_write(payment_event(f"p{i % 3}"), remote="10.0.0.9") for i in range(9)]
     results = log._writer.submit_many(batch).result()
     assert results == [True, True, True] + [False] * 6
     assert log.count() == 3
@@ -182,13 +220,27 @@ KNOWN = [
 @pytest.fixture
 def known(log):
     for pid, link, amount, currency, status, ts in KNOWN:
-        log.record(payment_event(pid, link_id=link, amount=amount, currency=currency,
-                                 status=status, timestamp=ts))
+        log.record(
+            payment_event(
+                pid, link_id=link, amount=amount, currency=currency, status=status, timestamp=ts
+            )
+        )
     # p7: one payment announced twice, pending then successful; counted once.
-    log.record(payment_event("p7", event="payment.pending", link_id=1, amount=30000,
-                             status="pending", timestamp="2026-02-16T08:00:00Z"))
-    log.record(payment_event("p7", link_id=1, amount=30000, status="successful",
-                             timestamp="2026-02-16T08:05:00Z"))
+    log.record(
+        payment_event(
+            "p7",
+            event="payment.pending",
+            link_id=1,
+            amount=30000,
+            status="pending",
+            timestamp="2026-02-16T08:00:00Z",
+        )
+    )
+    log.record(
+        payment_event(
+            "p7", link_id=1, amount=30000, status="successful", timestamp="2026-02-16T08:05:00Z"
+        )
+    )
     # Deliveries of the same events again must change nothing.
     log.record(payment_event("p1", link_id=1, timestamp="2026-02-14T10:00:00Z"))
     return log
@@ -217,15 +269,39 @@ def test_totals_by_status(known):
     ]
 
 
-@pytest.mark.parametrize(("offset", "expected"), [
-    (0, [(date(2026, 2, 14), "thb", 150000, 2), (date(2026, 2, 15), "jpy", 1500, 1),
-         (date(2026, 2, 16), "jpy", 2000, 1), (date(2026, 2, 16), "thb", 30000, 1)]),
-    (7 * 60, [(date(2026, 2, 14), "thb", 100000, 1), (date(2026, 2, 15), "jpy", 1500, 1),
-              (date(2026, 2, 15), "thb", 50000, 1), (date(2026, 2, 16), "jpy", 2000, 1),
-              (date(2026, 2, 16), "thb", 30000, 1)]),
-    (-10 * 60, [(date(2026, 2, 14), "thb", 150000, 2), (date(2026, 2, 15), "jpy", 1500, 1),
-                (date(2026, 2, 15), "thb", 30000, 1), (date(2026, 2, 16), "jpy", 2000, 1)]),
-])
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (
+            0,
+            [
+                (date(2026, 2, 14), "thb", 150000, 2),
+                (date(2026, 2, 15), "jpy", 1500, 1),
+                (date(2026, 2, 16), "jpy", 2000, 1),
+                (date(2026, 2, 16), "thb", 30000, 1),
+            ],
+        ),
+        (
+            7 * 60,
+            [
+                (date(2026, 2, 14), "thb", 100000, 1),
+                (date(2026, 2, 15), "jpy", 1500, 1),
+                (date(2026, 2, 15), "thb", 50000, 1),
+                (date(2026, 2, 16), "jpy", 2000, 1),
+                (date(2026, 2, 16), "thb", 30000, 1),
+            ],
+        ),
+        (
+            -10 * 60,
+            [
+                (date(2026, 2, 14), "thb", 150000, 2),
+                (date(2026, 2, 15), "jpy", 1500, 1),
+                (date(2026, 2, 15), "thb", 30000, 1),
+                (date(2026, 2, 16), "jpy", 2000, 1),
+            ],
+        ),
+    ],
+)
 def test_daily_totals_in_the_viewers_offset(known, offset, expected):
     frame = known.daily_totals(utc_offset_minutes=offset)
     assert rows(frame) == expected
@@ -239,13 +315,12 @@ def test_totals_by_link(known):
         (2, "thb", 0, 0, 1),
         (3, "jpy", 1, 2000, 1),
     ]
-    assert rows(known.totals_by_link(link_ids=[2])) == [(2, "jpy", 1, 1500, 0),
-                                                        (2, "thb", 0, 0, 1)]
+    assert rows(known.totals_by_link(link_ids=[2])) == [(2, "jpy", 1, 1500, 0), (2, "thb", 0, 0, 1)]
     assert known.totals_by_link(link_ids=[]).empty
 
 
 def test_time_range_includes_start_and_excludes_end(known):
-    start = datetime(2026, 2, 15, 1, 0, tzinfo=UTC)                   # p3's instant
+    start = datetime(2026, 2, 15, 1, 0, tzinfo=UTC)  # p3's instant
     end = datetime(2026, 2, 16, 16, 0, tzinfo=timezone(timedelta(hours=7)))  # 09:00Z, p5
     assert known.events(start, end).payment_id.tolist() == ["p3", "p4", "p7", "p7"]
     assert len(known.export(start, end)) == 4
@@ -254,9 +329,14 @@ def test_time_range_includes_start_and_excludes_end(known):
         ("thb", 30000, 1, 1, 2),
     ]
     assert rows(known.totals_by_link(start, end)) == [
-        (1, "thb", 1, 30000, 0), (2, "jpy", 1, 1500, 0), (2, "thb", 0, 0, 1)]
+        (1, "thb", 1, 30000, 0),
+        (2, "jpy", 1, 1500, 0),
+        (2, "thb", 0, 0, 1),
+    ]
     assert rows(known.daily_totals(start, end)) == [
-        (date(2026, 2, 15), "jpy", 1500, 1), (date(2026, 2, 16), "thb", 30000, 1)]
+        (date(2026, 2, 15), "jpy", 1500, 1),
+        (date(2026, 2, 16), "thb", 30000, 1),
+    ]
     # Ending between p7's two events: p7 is still pending in that window.
     before = datetime(2026, 2, 16, 8, 1, tzinfo=UTC)
     assert ("thb", "pending", 1, 30000) in rows(known.totals_by_status(start, before))
@@ -264,6 +344,7 @@ def test_time_range_includes_start_and_excludes_end(known):
 
 
 # -- reads of some links only (a team's), bound as one parameter ---------------------------
+
 
 def test_every_read_can_be_limited_to_some_links(known):
     # Links 2 and 3: p3, p4, p5, p6 (link 1's p1, p2 and p7 are left out).
@@ -275,13 +356,28 @@ def test_every_read_can_be_limited_to_some_links(known):
         ("thb", 0, 0, 1, 1),
     ]
     assert rows(known.totals_by_status(link_ids=team)) == [
-        ("jpy", "failed", 1, 700), ("jpy", "successful", 2, 3500), ("thb", "failed", 1, 20000)]
+        ("jpy", "failed", 1, 700),
+        ("jpy", "successful", 2, 3500),
+        ("thb", "failed", 1, 20000),
+    ]
     assert rows(known.daily_totals(link_ids=team)) == [
-        (date(2026, 2, 15), "jpy", 1500, 1), (date(2026, 2, 16), "jpy", 2000, 1)]
+        (date(2026, 2, 15), "jpy", 1500, 1),
+        (date(2026, 2, 16), "jpy", 2000, 1),
+    ]
     assert rows(known.totals_by_link(link_ids=team)) == [
-        (2, "jpy", 1, 1500, 0), (2, "thb", 0, 0, 1), (3, "jpy", 1, 2000, 1)]
-    for method in ("events", "export", "payments", "totals_by_currency", "totals_by_status",
-                   "daily_totals", "totals_by_link"):
+        (2, "jpy", 1, 1500, 0),
+        (2, "thb", 0, 0, 1),
+        (3, "jpy", 1, 2000, 1),
+    ]
+    for method in (
+        "events",
+        "export",
+        "payments",
+        "totals_by_currency",
+        "totals_by_status",
+        "daily_totals",
+        "totals_by_link",
+    ):
         assert getattr(known, method)(link_ids=[]).empty, method
         assert getattr(known, method)(link_ids=[999]).empty, method
 
@@ -305,7 +401,9 @@ def test_a_team_of_70000_links_is_one_parameter(known):
     team = list(range(2, 70_002))  # links 2 and 3 among 70,000 ids
     assert len(known.events(link_ids=team)) == 4
     assert rows(known.totals_by_currency(link_ids=team).drop(columns="success_rate")) == [
-        ("jpy", 3500, 2, 1, 3), ("thb", 0, 0, 1, 1)]
+        ("jpy", 3500, 2, 1, 3),
+        ("thb", 0, 0, 1, 1),
+    ]
     assert len(known.totals_by_link(link_ids=team)) == 3
     assert len(known.daily_totals(link_ids=team)) == 2
     assert len(known.totals_by_status(link_ids=team)) == 3
@@ -321,6 +419,7 @@ def test_delivery_counts_count_every_delivery(log):
     log.record_delivery("rejected", "bad signature")
     assert rows(log.delivery_counts()) == [("accepted", 3), ("duplicate", 2), ("rejected", 1)]
 
+
 def test_a_version_1_log_is_upgraded_and_its_delivery_log_kept(db_url):
     # Version 1's layout: no events.remote, and a deliveries row for each accepted event.
     with EventLog(db_url) as log:
@@ -332,18 +431,36 @@ def test_a_version_1_log_is_upgraded_and_its_delivery_log_kept(db_url):
     engine = make_engine(db_url)
     with engine.begin() as conn:
         for i, payment_id in enumerate(["chrg_a", "chrg_b"]):
-            conn.execute(events.insert().values(
-                event="payment.completed", link_id=7, payment_id=payment_id, amount=100,
-                currency="thb", status="successful", occurred_at=base,
-                received_at=base + timedelta(minutes=i), payload="{}"))
+            conn.execute(
+                events.insert().values(
+                    event="payment.completed",
+                    link_id=7,
+                    payment_id=payment_id,
+                    amount=100,
+                    currency="thb",
+                    status="successful",
+                    occurred_at=base,
+                    received_at=base + timedelta(minutes=i),
+                    payload="{}",
+                )
+            )
         for minute, outcome, payment_id, remote, reason in [
-                (0, "accepted", "chrg_a", "10.0.0.1", None),
-                (1, "accepted", "chrg_b", "10.0.0.2", None),
-                (2, "duplicate", "chrg_a", "10.0.0.3", None),
-                (3, "rejected", None, "10.0.0.4", "bad signature")]:
-            conn.execute(deliveries.insert().values(
-                received_at=base + timedelta(minutes=minute), outcome=outcome, reason=reason,
-                event="payment.completed", payment_id=payment_id, link_id=7, remote=remote))
+            (0, "accepted", "chrg_a", "10.0.0.1", None),
+            (1, "accepted", "chrg_b", "10.0.0.2", None),
+            (2, "duplicate", "chrg_a", "10.0.0.3", None),
+            (3, "rejected", None, "10.0.0.4", "bad signature"),
+        ]:
+            conn.execute(
+                deliveries.insert().values(
+                    received_at=base + timedelta(minutes=minute),
+                    outcome=outcome,
+                    reason=reason,
+                    event="payment.completed",
+                    payment_id=payment_id,
+                    link_id=7,
+                    remote=remote,
+                )
+            )
     engine.dispose()
 
     for _ in range(2):  # the second opening finds version 2 and changes nothing
@@ -353,7 +470,10 @@ def test_a_version_1_log_is_upgraded_and_its_delivery_log_kept(db_url):
             assert frame.remote.tolist() == ["10.0.0.4", "10.0.0.3", "10.0.0.2", "10.0.0.1"]
             assert frame.payment_id.tolist()[1:] == ["chrg_a", "chrg_b", "chrg_a"]
             assert rows(log.delivery_counts()) == [
-                ("accepted", 2), ("duplicate", 1), ("rejected", 1)]
+                ("accepted", 2),
+                ("duplicate", 1),
+                ("rejected", 1),
+            ]
             with log.engine.connect() as conn:
                 assert conn.execute(schema_version.select()).one().version == SCHEMA_VERSION
                 logged = conn.execute(text("SELECT outcome FROM deliveries")).scalars().all()

@@ -45,8 +45,10 @@ def post(client, payload=None, *, body=None, headers=None, secret=SECRET, **sign
 
 def rejections(event_log, count):
     """The newest `count` delivery-log rows once they are all written (logged async)."""
-    wait_for(lambda: len(event_log.deliveries(limit=count)) == count,
-             message=f"{count} delivery-log rows")
+    wait_for(
+        lambda: len(event_log.deliveries(limit=count)) == count,
+        message=f"{count} delivery-log rows",
+    )
     frame = event_log.deliveries(limit=count)
     assert set(frame.outcome) == {"rejected"}
     return frame
@@ -73,25 +75,30 @@ def test_acknowledged_means_committed(client, event_log):
 
 
 def test_unknown_fields_are_kept_as_received(client, event_log):
-    body = b'{"event":"payment.completed","link_id":5,"extra":{"x":[1,2]},' \
-           b'"payment":{"id":"p","amount":5,"currency":"JPY","status":"successful",' \
-           b'"card":"visa"},"timestamp":"2026-02-14T10:35:00Z"}'
+    body = (
+        b'{"event":"payment.completed","link_id":5,"extra":{"x":[1,2]},'
+        b'"payment":{"id":"p","amount":5,"currency":"JPY","status":"successful",'
+        b'"card":"visa"},"timestamp":"2026-02-14T10:35:00Z"}'
+    )
     assert post(client, body=body).status_code == 200
     row = event_log.export().iloc[0]
     assert row.payload == body.decode() and row.currency == "jpy"
     assert json.loads(row.payload)["payment"]["card"] == "visa"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    (b'{"event": "payment.completed", ', None),
-    (b"[]", None),
-    (body_of({k: v for k, v in payment_event().items() if k != "payment"}), "payment"),
-    (body_of(payment_event(link_id="789")), "link_id"),
-    (body_of(payment_event(amount=-100)), "payment.amount"),
-    (body_of(payment_event(amount=10.5)), "payment.amount"),
-    (body_of(payment_event(currency="bahts")), "payment.currency"),
-    (body_of(payment_event(timestamp="not a time")), "timestamp"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"event": "payment.completed", ', None),
+        (b"[]", None),
+        (body_of({k: v for k, v in payment_event().items() if k != "payment"}), "payment"),
+        (body_of(payment_event(link_id="789")), "link_id"),
+        (body_of(payment_event(amount=-100)), "payment.amount"),
+        (body_of(payment_event(amount=10.5)), "payment.amount"),
+        (body_of(payment_event(currency="bahts")), "payment.currency"),
+        (body_of(payment_event(timestamp="not a time")), "timestamp"),
+    ],
+)
 def test_bad_payloads_get_400_naming_the_field(client, event_log, body, field):
     resp = post(client, body=body)
 
@@ -113,7 +120,7 @@ def test_oversize_bodies_get_413(client, event_log):
 
     def chunks():  # chunked: no Content-Length, so only the streamed size tells
         for i in range(0, len(big), 8192):
-            yield big[i:i + 8192]
+            yield big[i : i + 8192]
 
     chunked = client.post(WEBHOOK_PATH, content=chunks(), headers=signed_headers(big))
     assert chunked.status_code == 413
@@ -165,8 +172,12 @@ def test_either_secret_works_during_a_rotation(event_log):
         assert post(client, payment_event("a"), secret=old).status_code == 200
         assert post(client, payment_event("b"), secret=new).status_code == 200
         both = body_of(payment_event("c"))
-        assert post(client, body=both,
-                    headers=signed_headers(both, [generate_secret(), new])).status_code == 200
+        assert (
+            post(
+                client, body=both, headers=signed_headers(both, [generate_secret(), new])
+            ).status_code
+            == 200
+        )
         assert post(client, payment_event("d"), secret=generate_secret()).status_code == 401
     assert event_log.count() == 3
 
@@ -188,8 +199,10 @@ def test_healthz(client, event_log):
     post(client, payment_event())
     resp = client.get("/healthz")
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ok",
-                           "database": {"ok": True, "backend": event_log.backend, "events": 1}}
+    assert resp.json() == {
+        "status": "ok",
+        "database": {"ok": True, "backend": event_log.backend, "events": 1},
+    }
 
 
 def test_a_database_that_is_down_gets_503_so_the_sender_retries():

@@ -31,42 +31,81 @@ def tls_files(tmp_path):
     return {name: str(path) for name, path in paths.items()}
 
 
-def test_a_payment_sent_to_two_webhooks_is_stored_once(start_receiver, sqlite_url, tls_files,
-                                                       tmp_path):
-    receiver = start_receiver(sqlite_url, secret=SECRET, certfile=tls_files["cert"],
-                              keyfile=tls_files["key"], ca=tls_files["ca"])
+def test_a_payment_sent_to_two_webhooks_is_stored_once(
+    start_receiver, sqlite_url, tls_files, tmp_path
+):
+    receiver = start_receiver(
+        sqlite_url,
+        secret=SECRET,
+        certfile=tls_files["cert"],
+        keyfile=tls_files["key"],
+        ca=tls_files["ca"],
+    )
     port = free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
-    sandbox = ServerProcess(["sandbox", "--port", str(port), "--api-key", API_KEY, "--data",
-                             "empty", "--webhook-url", receiver.url, "--webhook-secret", SECRET,
-                             "--webhook-ca-file", tls_files["ca"]],
-                            health_url=f"{sandbox_url}/_sandbox/health",
-                            log_path=tmp_path / "sandbox.log")
+    sandbox = ServerProcess(
+        [
+            "sandbox",
+            "--port",
+            str(port),
+            "--api-key",
+            API_KEY,
+            "--data",
+            "empty",
+            "--webhook-url",
+            receiver.url,
+            "--webhook-secret",
+            SECRET,
+            "--webhook-ca-file",
+            tls_files["ca"],
+        ],
+        health_url=f"{sandbox_url}/_sandbox/health",
+        log_path=tmp_path / "sandbox.log",
+    )
     with sandbox:
-        seeded = requests.post(f"{sandbox_url}/_sandbox/teams/7/links/seed",
-                               json={"count": 1}, timeout=10).json()
+        seeded = requests.post(
+            f"{sandbox_url}/_sandbox/teams/7/links/seed", json={"count": 1}, timeout=10
+        ).json()
         client = LinksPlusClient(API_KEY, base_url=sandbox_url)
-        link = client.create_link(template_id=seeded["template_id"],
-                                  team_id=seeded["team_id"], name="Webhook end to end",
-                                  amount=123_400, currency="thb", custom_webhook=receiver.url)
-        paid = requests.post(f"{sandbox_url}/_sandbox/links/{link.id}/payments",
-                             json={"status": "successful"}, timeout=10)
+        link = client.create_link(
+            template_id=seeded["template_id"],
+            team_id=seeded["team_id"],
+            name="Webhook end to end",
+            amount=123_400,
+            currency="thb",
+            custom_webhook=receiver.url,
+        )
+        paid = requests.post(
+            f"{sandbox_url}/_sandbox/links/{link.id}/payments",
+            json={"status": "successful"},
+            timeout=10,
+        )
         assert paid.status_code == 201, paid.text
         payment = paid.json()
 
         def delivered() -> set[str]:
-            attempts = requests.get(f"{sandbox_url}/_sandbox/deliveries",
-                                    params={"payment_id": payment["id"]}, timeout=10).json()
+            attempts = requests.get(
+                f"{sandbox_url}/_sandbox/deliveries",
+                params={"payment_id": payment["id"]},
+                timeout=10,
+            ).json()
             assert not [a for a in attempts if a["outcome"] == "failed"], attempts
             return {a["destination"] for a in attempts if a["outcome"] == "delivered"}
 
-        wait_for(lambda: delivered() == {"system", "custom"}, timeout=20,
-                 message="the system and custom webhooks to be delivered")
+        wait_for(
+            lambda: delivered() == {"system", "custom"},
+            timeout=20,
+            message="the system and custom webhooks to be delivered",
+        )
 
     with EventLog(sqlite_url) as log:
         events = log.events()
         assert events.payment_id.tolist() == [payment["id"]]
         assert (events.link_id[0], events.amount[0], events.currency[0], events.status[0]) == (
-            link.id, 123_400, "thb", "successful")
+            link.id,
+            123_400,
+            "thb",
+            "successful",
+        )
         outcomes = sorted(log.deliveries().outcome)
     assert outcomes == ["accepted", "duplicate"]

@@ -30,12 +30,14 @@ def event_log(db_url):
         yield log
 
 
-def delivery(payment_id: str, *, secret: str = SECRET, body: bytes | None = None,
-             **sign) -> Delivery:
+def delivery(
+    payment_id: str, *, secret: str = SECRET, body: bytes | None = None, **sign
+) -> Delivery:
     body = body_of(payment_event(payment_id)) if body is None else body
     headers = signed_headers(body, secret, **sign)
-    return Delivery(body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER], "10.0.0.1",
-                    time.time())
+    return Delivery(
+        body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER], "10.0.0.1", time.time()
+    )
 
 
 def outcomes(worker: WebhookWorker, deliveries: list[Delivery]) -> list:
@@ -66,13 +68,16 @@ def test_deliveries_are_stored_once_each_by_a_child_process(event_log):
 def test_refusals_come_back_with_their_status_and_are_logged(event_log):
     worker = WebhookWorker(event_log.url, [SECRET])
     bad_field = body_of(payment_event("chrg_bad", amount=-5))
-    results = outcomes(worker, [
-        delivery("chrg_ok"),
-        delivery("chrg_forged", secret="d3Jvbmcgc2VjcmV0"),
-        delivery("chrg_old", timestamp=1_000_000_000),
-        delivery("", body=bad_field),
-        delivery("", body=b"{not json"),
-    ])
+    results = outcomes(
+        worker,
+        [
+            delivery("chrg_ok"),
+            delivery("chrg_forged", secret="d3Jvbmcgc2VjcmV0"),
+            delivery("chrg_old", timestamp=1_000_000_000),
+            delivery("", body=bad_field),
+            delivery("", body=b"{not json"),
+        ],
+    )
 
     assert results[0] is True
     refused = [(r.status, r.field) for r in results[1:]]
@@ -166,8 +171,11 @@ def test_a_worker_that_dies_at_start_is_not_restarted_at_once(tmp_path):
 
 def test_neither_the_database_url_nor_the_secret_is_on_a_command_line(db_url):
     marker = "marker4711"
-    url = (db_url.replace("events.db", f"{marker}.db") if db_url.startswith("sqlite")
-           else db_url + ("&" if "?" in db_url else "?") + f"application_name={marker}")
+    url = (
+        db_url.replace("events.db", f"{marker}.db")
+        if db_url.startswith("sqlite")
+        else db_url + ("&" if "?" in db_url else "?") + f"application_name={marker}"
+    )
     worker = WebhookWorker(url, [SECRET])
 
     async def run() -> bytes:

@@ -14,15 +14,25 @@ from linksplus.webhooks.signing import generate_secret, sign_headers
 SECRET = generate_secret()
 
 
-def payment_event(payment_id: str = "chrg_test_1", *, event: str = "payment.completed",
-                  link_id: int = 789, amount: int = 100000, currency: str = "thb",
-                  status: str = "successful", timestamp: str = "2026-02-14T10:35:00Z",
-                  **extra: Any) -> dict[str, Any]:
+def payment_event(
+    payment_id: str = "chrg_test_1",
+    *,
+    event: str = "payment.completed",
+    link_id: int = 789,
+    amount: int = 100000,
+    currency: str = "thb",
+    status: str = "successful",
+    timestamp: str = "2026-02-14T10:35:00Z",
+    **extra: Any,
+) -> dict[str, Any]:
     """A payload shaped like the brief's example."""
-    return {"event": event, "link_id": link_id,
-            "payment": {"id": payment_id, "amount": amount, "currency": currency,
-                        "status": status},
-            "timestamp": timestamp, **extra}
+    return {
+        "event": event,
+        "link_id": link_id,
+        "payment": {"id": payment_id, "amount": amount, "currency": currency, "status": status},
+        "timestamp": timestamp,
+        **extra,
+    }
 
 
 def body_of(payload: Any) -> bytes:
@@ -42,9 +52,16 @@ class Outcome:
     answer: dict | None = None
 
 
-def send_all(url: str, payloads: list[dict], *, secret: str | None = SECRET,
-             concurrency: int = 50, verify: bool | str = True, timeout: float = 10.0,
-             on_answer=None) -> list[Outcome]:
+def send_all(
+    url: str,
+    payloads: list[dict],
+    *,
+    secret: str | None = SECRET,
+    concurrency: int = 50,
+    verify: bool | str = True,
+    timeout: float = 10.0,
+    on_answer=None,
+) -> list[Outcome]:
     """POST every payload with `concurrency` keep-alive senders; one Outcome each, in order.
 
     `on_answer(outcome)` is called after each answer (e.g. to kill the server mid-run).
@@ -60,8 +77,11 @@ def send_all(url: str, payloads: list[dict], *, secret: str | None = SECRET,
             async with httpx.AsyncClient(timeout=timeout, verify=verify) as client:
                 for i in todo:
                     body = body_of(payloads[i])
-                    headers = (signed_headers(body, secret) if secret
-                               else {"Content-Type": "application/json"})
+                    headers = (
+                        signed_headers(body, secret)
+                        if secret
+                        else {"Content-Type": "application/json"}
+                    )
                     pid = payloads[i]["payment"]["id"]
                     try:
                         resp = await client.post(url, content=body, headers=headers)
