@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from linksplus.console.csv_export import frame_csv
 from linksplus.models import Link, Template
 from linksplus.money import (
     CURRENCIES,
@@ -358,7 +360,8 @@ CSV_COLUMNS = [
 
 def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
     """Exactly the rows of `frame` as UTF-8 CSV; amounts as exact decimals of the currency,
-    times in ISO 8601 with the reader's offset."""
+    times in ISO 8601 with the reader's offset. Names and other text are neutralised against
+    spreadsheet formulas (`csv_export.frame_csv`)."""
     z = zone(tz)
     paid = frame.get("paid_amount", pd.Series(0, index=frame.index))
     paid_count = frame.get("paid_count", pd.Series(0, index=frame.index))
@@ -370,7 +373,8 @@ def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
             "template": frame["template"],
             "currency": frame["currency"].str.upper(),
             "amount": [
-                _decimal_text(a, c) for a, c in zip(frame["amount"], frame["currency"], strict=True)
+                decimal_amount(a, c)
+                for a, c in zip(frame["amount"], frame["currency"], strict=True)
             ],
             "multiple_usage": frame["multiple_usage"].astype(bool),
             "created_at": frame["created_at"]
@@ -379,19 +383,21 @@ def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
             "payment_url": frame["payment_url"],
             "paid_count": paid_count,
             "paid_amount": [
-                _decimal_text(a, c) for a, c in zip(paid, frame["currency"], strict=True)
+                decimal_amount(a, c) for a, c in zip(paid, frame["currency"], strict=True)
             ],
         },
         columns=CSV_COLUMNS,
     )
-    return out.to_csv(index=False).encode("utf-8")
+    return frame_csv(out)
 
 
-def _decimal_text(minor: int, currency: str) -> str:
+def decimal_amount(minor: int, currency: str) -> Decimal | int:
+    """Minor units as an exact decimal of `currency` for a CSV (a number, not text, so it is
+    written as it is); the bare int when the currency is unknown."""
     try:
-        return str(to_decimal(int(minor), currency))
+        return to_decimal(int(minor), currency)
     except AmountError:
-        return str(int(minor))
+        return int(minor)
 
 
 def link_row(frame: pd.DataFrame, link_id: int) -> dict | None:

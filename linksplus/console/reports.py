@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from linksplus.console.links_table import _decimal_text, zone
+from linksplus.console.csv_export import frame_csv
+from linksplus.console.links_table import decimal_amount, zone
 from linksplus.money import AmountError, display_amount, get_currency
 
 
@@ -184,10 +185,11 @@ def payments_table(
 
 
 def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
-    """The payments as CSV, amounts as exact decimals of their currency."""
+    """The payments as CSV, amounts as exact decimals of their currency; payment ids and
+    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`)."""
     cols = ["occurred_at", "link_id", "payment_id", "status", "currency", "amount"]
     if events is None or events.empty:
-        return (",".join(cols) + "\n").encode()
+        return frame_csv(pd.DataFrame(columns=cols))
     df = events.sort_values("occurred_at", ascending=False)
     cur = df["currency"].astype(str).str.lower()
     out = pd.DataFrame(
@@ -199,11 +201,11 @@ def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
             "payment_id": df["payment_id"],
             "status": df["status"],
             "currency": cur.str.upper(),
-            "amount": [_decimal_text(a, c) for a, c in zip(df["amount"], cur, strict=True)],
+            "amount": [decimal_amount(a, c) for a, c in zip(df["amount"], cur, strict=True)],
         },
         columns=cols,
     )
-    return out.to_csv(index=False).encode("utf-8")
+    return frame_csv(out)
 
 
 # -- charts ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from linksplus.config import mask_key
+from linksplus.console.csv_export import frame_csv
 from linksplus.errors import LinksPlusError
 from linksplus.eventlog import OUTCOMES
 from linksplus.ui import data
@@ -56,6 +57,14 @@ def _deliveries(ctx: PageContext) -> None:
     # No reason (accepted, duplicate) is an empty cell, not "None".
     frame = frame.assign(reason=frame["reason"].fillna(""))
     view = frame if pick == "All" else frame[frame["outcome"] == pick.lower()]
+    st.download_button(
+        "Download CSV",
+        data=lambda: frame_csv(view),  # payment ids, events and reasons came from outside
+        on_click="ignore",
+        file_name="webhook-deliveries.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
     st.dataframe(
         view,
         hide_index=True,
