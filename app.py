@@ -6,7 +6,7 @@ import streamlit as st
 from linksplus.console.users import effective_role
 from linksplus.ui import auth, nav
 from linksplus.ui.settings import current_settings, setup_problems
-from linksplus.ui.widgets import app_icon, only_page, setup_page
+from linksplus.ui.widgets import app_icon, md_escape, only_page, setup_page
 
 # A drawn icon, served by the app: a :material/...: favicon is fetched from Google Fonts.
 st.set_page_config(page_title="Links+ Console", page_icon=app_icon(), layout="wide")
@@ -23,7 +23,9 @@ user = auth.require_login(settings)
 page = st.navigation(nav.pages_for_user(user))
 
 with st.sidebar:
-    st.markdown(f"**{user.name}**  \n:gray[{(effective_role(user.roles) or '').title()}]")
+    st.markdown(
+        f"**{md_escape(user.name)}**  \n:gray[{(effective_role(user.roles) or '').title()}]"
+    )
     auth.logout_button()
 
 page.run()

@@ -18,6 +18,7 @@ from linksplus.console.users import (
 from linksplus.ui import data
 from linksplus.ui.auth import current_user
 from linksplus.ui.settings import current_settings
+from linksplus.ui.widgets import md_escape
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,10 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
         st.stop()
     requested = st.query_params.get("team")
     if requested is not None and allowed_team(requested, list(teams)) is None:
+        # `requested` comes from the address: escaped, like the team names.
         st.error(
-            f"You do not have access to team {requested}. You can see: "
-            f"{', '.join(teams.values())}.",
+            f"You do not have access to team {md_escape(requested)}. You can see: "
+            f"{', '.join(md_escape(name) for name in teams.values())}.",
             icon=":material/block:",
         )
         if st.button("Open my team"):
@@ -102,7 +104,7 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
             on_change=_on_team_change,
         )
     else:
-        st.sidebar.caption(f"Team: **{teams[team]}**")
+        st.sidebar.caption(f"Team: **{md_escape(teams[team])}**")
     if st.query_params.get("team") != str(team):
         st.query_params["team"] = str(team)
     return PageContext(user, settings, team, teams[team], teams, tz)

@@ -18,7 +18,7 @@ from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import field_error, money_hint, parse_money, show_error
+from linksplus.ui.widgets import field_error, md_escape, money_hint, parse_money, show_error
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 
 DOUBLE_CLICK_SECONDS = 2.0
@@ -102,7 +102,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
 def render(ctx: PageContext) -> None:
     """The whole Create link page."""
     st.title("Create a payment link")
-    st.caption(f"For **{ctx.team_name}**. The payer sees the name and the amount.")
+    st.caption(f"For **{md_escape(ctx.team_name)}**. The payer sees the name and the amount.")
     try:
         with st.spinner("Loading templates…"):
             template_list = [t for t in data.templates(ctx.team_id)]
@@ -207,7 +207,7 @@ def render(ctx: PageContext) -> None:
     with help_col:
         template = templates[st.session_state["cl_template"]]
         with st.container(border=True):
-            st.markdown(f"**{template.name}**")
+            st.markdown(f"**{md_escape(template.name)}**")
             if template.amount and template.currency and template.currency in CURRENCIES:
                 default = format_amount(template.amount, template.currency, code=True)
                 st.markdown(f"Default amount: {default}")
@@ -221,10 +221,10 @@ def render(ctx: PageContext) -> None:
 def _success(created: dict) -> None:
     link = Link.from_api(created)
     if st.session_state.pop("cl_toast", False):
-        st.toast(f"Link “{link.name}” created.", icon=":material/check_circle:")
+        st.toast(f"Link “{md_escape(link.name)}” created.", icon=":material/check_circle:")
     with st.container(border=True, key="created_link"):
         st.success(
-            f"Link #{link.id} “{link.name}” is ready: "
+            f"Link #{link.id} “{md_escape(link.name)}” is ready: "
             f"{format_amount(link.amount, link.currency, code=True)}.",
             icon=":material/check_circle:",
         )

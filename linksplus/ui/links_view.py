@@ -21,7 +21,14 @@ from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import field_error, money_hint, parse_money, refresh_button, show_error
+from linksplus.ui.widgets import (
+    field_error,
+    md_escape,
+    money_hint,
+    parse_money,
+    refresh_button,
+    show_error,
+)
 
 USE_LABELS = {"any": "Single or multiple", "single": "Single use", "multiple": "Multiple use"}
 # Coloured dots in Streamlit markdown (no colour-emoji font needed); plain words in widgets.
@@ -78,8 +85,8 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
     template_names = links.template_names
     if "lf_text" not in st.session_state:
         from_url = LinkFilters.from_query_params(st.query_params.to_dict())
-        for problem in from_url.problems:
-            st.info(problem, icon=":material/info:")
+        for problem in from_url.problems:  # they quote the address: escaped
+            st.info(md_escape(problem), icon=":material/info:")
         _seed_widgets(from_url)
     currencies = [c for c in links.currencies if c in CURRENCIES] or list(CURRENCIES)
     if st.session_state.get("lf_cur") in (None, ""):
@@ -163,7 +170,7 @@ def render(ctx: PageContext) -> None:
     """The whole Links page for `ctx.team_id`."""
     head, button = st.columns([5, 1], vertical_alignment="bottom")
     head.title("Links")
-    head.caption(f"Payment links of **{ctx.team_name}**, times in {ctx.tz}.")
+    head.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
     with button:
         refresh_button(data.clear_api_cache, key="links_refresh")
     try:
@@ -241,7 +248,8 @@ def render(ctx: PageContext) -> None:
     row = link_row(links.frame, selected)
     if row is None:
         st.warning(
-            f"Link {selected} is not one of {ctx.team_name}'s links.", icon=":material/link_off:"
+            f"Link {selected} is not one of {md_escape(ctx.team_name)}'s links.",
+            icon=":material/link_off:",
         )
         return
     detail(ctx, row)
@@ -270,7 +278,7 @@ def _table_height(rows: int) -> int:
 def detail(ctx: PageContext, row: dict) -> None:
     """One link: QR code, URL to copy, facts, its payments and (sandbox) a test payment."""
     with st.container(border=True, key="link_detail"):
-        st.subheader(f"{STATUS_DOTS.get(row['status'], '')} {row['name']}")
+        st.subheader(f"{STATUS_DOTS.get(row['status'], '')} {md_escape(row['name'])}")
         cur = row["currency"]
         url = row["payment_url"]
         left, right = st.columns([1, 2])
@@ -290,9 +298,9 @@ def detail(ctx: PageContext, row: dict) -> None:
             m1, m2, m3 = st.columns(3)
             # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
             # in a third of the column.
-            m1.metric(f"Amount ({str(cur).upper()})", row["amount_text"])
+            m1.metric(f"Amount ({md_escape(str(cur).upper())})", row["amount_text"])
             m2.metric("Paid", f"{row['paid_count']}×")
-            m3.metric("Status", row["status"].title())
+            m3.metric("Status", md_escape(str(row["status"]).title()))
             st.markdown("**Payment URL** — copy it with the button on the right:")
             st.code(url or "(no URL yet)", language=None)
             if url:
@@ -310,7 +318,7 @@ def detail(ctx: PageContext, row: dict) -> None:
             }
             if row.get("additional"):
                 facts["Note"] = row["additional"]
-            st.markdown("  \n".join(f"**{k}:** {v}" for k, v in facts.items()))
+            st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         _link_payments(ctx, row)
         _simulate(ctx, row)
 
@@ -360,8 +368,8 @@ def _simulate(ctx: PageContext, row: dict) -> None:
             else:
                 data.clear_event_cache()
                 data.clear_api_cache()
+                paid = md_escape(payment.get("id", ""))
                 st.toast(
-                    f"Payment {payment.get('id', '')} {status}. It appears here as soon "
-                    "as its webhook arrives.",
+                    f"Payment {paid} {status}. It appears here as soon as its webhook arrives.",
                     icon=":material/payments:",
                 )

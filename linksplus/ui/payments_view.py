@@ -13,7 +13,7 @@ from linksplus.console.links_table import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import show_error
+from linksplus.ui.widgets import md_escape, show_error
 
 REFRESH_SECONDS = 5
 
@@ -43,7 +43,7 @@ def render(ctx: PageContext) -> None:
     """The whole Payments page."""
     st.title("Payments")
     st.caption(
-        f"Payments on **{ctx.team_name}**'s links, as reported by Links+ webhooks. "
+        f"Payments on **{md_escape(ctx.team_name)}**'s links, as reported by Links+ webhooks. "
         f"Days are in {ctx.tz}. Each currency is counted on its own."
     )
     try:
@@ -87,7 +87,7 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
     for tile in tiles:
         with st.container(border=True, key=f"tile_{tile.currency}"):
             # The currency is the tile's heading, so the amounts fit without their code.
-            st.markdown(f"#### {tile.title}")
+            st.markdown(f"#### {md_escape(tile.title)}")  # the currency came in a webhook
             c1, c2, c3, c4 = st.columns(4)
             c1.metric("Successful volume", tile.volume_text)
             c2.metric("Successful payments", f"{tile.successful:,}")

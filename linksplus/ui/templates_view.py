@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from linksplus.console.csv_export import frame_csv
 from linksplus.errors import LinksPlusError
 from linksplus.models import Template
 from linksplus.money import CURRENCIES, display_amount, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import refresh_button, show_error
+from linksplus.ui.widgets import md_escape, refresh_button, show_error
 
 
 def templates_frame(templates: list[Template], links: pd.DataFrame | None) -> pd.DataFrame:
@@ -55,7 +56,8 @@ def render(ctx: PageContext) -> None:
     head, button = st.columns([5, 1], vertical_alignment="bottom")
     head.title("Templates")
     head.caption(
-        f"Link templates of **{ctx.team_name}**: each sets a page design and default amount."
+        f"Link templates of **{md_escape(ctx.team_name)}**: each sets a page design and "
+        "default amount."
     )
     with button:
         refresh_button(data.clear_api_cache, key="templates_refresh")
@@ -86,7 +88,17 @@ def render(ctx: PageContext) -> None:
         view = view[view["status"].isin(status)]
     if cur:
         view = view[view["currency"].isin(cur)]
-    st.markdown(f"**{len(view)}** of {len(frame)} templates")
+    count, download = st.columns([5, 1], vertical_alignment="center")
+    count.markdown(f"**{len(view)}** of {len(frame)} templates")
+    download.download_button(
+        "Download CSV",
+        data=lambda: frame_csv(view),
+        on_click="ignore",
+        file_name=f"templates-team-{ctx.team_id}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        width="stretch",
+    )
     event = st.dataframe(
         view,
         hide_index=True,
@@ -117,11 +129,11 @@ def render(ctx: PageContext) -> None:
         return
     template = by_id.get(selected)
     if template is None:
-        st.warning(f"Template {selected} is not one of {ctx.team_name}'s templates.")
+        st.warning(f"Template {selected} is not one of {md_escape(ctx.team_name)}'s templates.")
         return
     st.query_params["template"] = str(selected)
     with st.container(border=True, key="template_detail"):
-        st.subheader(template.name or f"Template {template.id}")
+        st.subheader(md_escape(template.name or f"Template {template.id}"))
         m1, m2, m3 = st.columns(3)
         cur_code = (template.currency or "").lower()
         m1.metric(
@@ -133,11 +145,11 @@ def render(ctx: PageContext) -> None:
         m2.metric(
             "Links made", int((links["template_id"] == template.id).sum()) if not links.empty else 0
         )
-        m3.metric("Status", (template.status or "—").title())
+        m3.metric("Status", md_escape((template.status or "—").title()))
         facts = {"Template": f"#{template.id}", "Language": template.language or "—"}
         if template.features:
             facts["Features"] = ", ".join(str(f) for f in template.features)
-        st.markdown("  \n".join(f"**{k}:** {v}" for k, v in facts.items()))
+        st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         if st.button(
             "Create a link from this template",
             type="primary",

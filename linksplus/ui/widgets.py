@@ -1,9 +1,11 @@
-"""Shared widgets: error boxes, the setup page, money input, refresh button."""
+"""Shared widgets: error boxes, the setup page, money input, refresh button, and
+`md_escape` for showing what people typed inside Markdown."""
 
 from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -18,20 +20,38 @@ from linksplus.errors import (
 )
 from linksplus.money import CURRENCIES, AmountError, parse_amount
 
+# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and between
+# them they start every Markdown construct and Streamlit directive (links, images, emphasis,
+# code, HTML, :color[...], $math$, tables, headings, lists, entities like &#58;).
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit turns some plain text into links or icons AFTER Markdown resolved the escapes
+# (GFM's bare "https://…", "www.…" and "a@b.c" autolinks, ":material/…:", ":streamlit:",
+# emoji ":name:"), so a backslash cannot stop those: an invisible word joiner does.
+_TEXT_LINKS = re.compile(r"(?<=:)(?=//)|(?i:(?<=www)(?=\.))|(?<=@)|(?<=:)(?=[\w+/-]+:)")
+_WORD_JOINER = "\u2060"
+
+
+def md_escape(text: object) -> str:
+    """`text` (anything a person or a URL supplied) made safe to put inside Markdown for
+    Streamlit: shown literally, on one line, never as a link, image, icon or format."""
+    one_line = re.sub(r"\s+", " ", str(text)).strip()
+    return _MD_PUNCTUATION.sub(r"\\\1", _TEXT_LINKS.sub(_WORD_JOINER, one_line))
+
 
 def show_error(exc: BaseException, *, what: str = "") -> None:
-    """An error as a sentence with the next step; never a traceback, never the key."""
+    """An error as a sentence with the next step; never a traceback, never the key. The
+    exception's text is escaped: an API error can echo what was typed."""
     prefix = f"{what} " if what else ""
     if isinstance(exc, AuthenticationError):
         st.error(
-            f"{prefix}{exc} An admin sets the key in .streamlit/secrets.toml "
+            f"{prefix}{md_escape(exc)} An admin sets the key in .streamlit/secrets.toml "
             "(`api_key`) or LINKSPLUS_API_KEY.",
             icon=":material/key_off:",
         )
     elif isinstance(exc, (APIConnectionError, ServerError)):
-        st.warning(f"{prefix}{exc}", icon=":material/cloud_off:")
+        st.warning(f"{prefix}{md_escape(exc)}", icon=":material/cloud_off:")
     elif isinstance(exc, LinksPlusError):
-        st.error(f"{prefix}{exc}", icon=":material/error:")
+        st.error(f"{prefix}{md_escape(exc)}", icon=":material/error:")
     else:
         st.error(
             f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if "
@@ -81,9 +101,10 @@ def setup_page(problems: list[str]) -> None:
 
 
 def field_error(message: str | None) -> None:
-    """A validation message shown right under its field."""
+    """A validation message shown right under its field (escaped: it can quote what was
+    typed)."""
     if message:
-        st.markdown(f":red[:material/error: {message}]")
+        st.markdown(f":red[:material/error: {md_escape(message)}]")
 
 
 def money_hint(currency: str | None) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from app_helpers import no_exception, texts
 
+from linksplus.ui.widgets import md_escape
+
 
 def _template(sandbox, team=101):
     sandbox.seed_links(team, 1)
@@ -41,7 +43,7 @@ def test_errors_appear_beside_their_fields(make_app, sandbox):
     page = texts(at)
     assert "Give the link a name" in page
     assert "at most 2 decimals" in page
-    assert "must start with https://" in page
+    assert md_escape("must start with https://") in page  # escaped: messages quote input
     assert len(sandbox.client().list_links(101)) == before
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from app_helpers import no_exception, texts
 
 from linksplus.eventlog import EventLog
+from linksplus.ui.widgets import md_escape
 
 
 def _links(sandbox, team=101):
@@ -129,3 +130,54 @@ def test_created_between_is_one_range_in_the_url(make_app, sandbox):
         ln.id for ln in links if pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end
     )
     assert "from" not in at.query_params and at.query_params["to"] == str(end)
+
+
+# --- what people typed and what a URL carries is shown as text, never as Markdown ------------
+
+LINK_NAME = "[Refund here](https://evil.example/pay)"
+NOTE = "![t](http://host/x.png) :red[call] www.evil.example"
+TEAM_NAME = "**Sales** [log in](https://evil.example/login)"
+
+
+def test_a_hostile_link_name_note_and_team_name_are_shown_as_text(make_app, sandbox):
+    sandbox.control("POST", "/teams", json={"id": 101, "name": TEAM_NAME})
+    template_id = sandbox.control("POST", "/teams/101/templates", json={"name": "Shop"}).json()[
+        "id"
+    ]
+    link = sandbox.client().create_link(
+        template_id=template_id,
+        team_id=101,
+        name=LINK_NAME,
+        amount=1_250_50,
+        currency="thb",
+        additional=NOTE,
+    )
+    at = make_app("sales", query={"link": str(link.id)}).run()
+    no_exception(at)
+    assert md_escape(LINK_NAME) in at.subheader[0].value  # the detail's heading
+    page = texts(at)
+    assert f"**Note:** {md_escape(NOTE)}" in page
+    assert f"**{md_escape(TEAM_NAME)}**" in page  # the caption under the title
+    for raw in (LINK_NAME, "![t](", ":red[call]", "www.evil", "[log in]("):
+        assert raw not in page, raw
+
+
+def test_url_parameters_are_echoed_as_text(make_app, sandbox):
+    sandbox.seed_links(101, 3)
+    evil = "[Session expired - log in here](https://evil.example/login)"
+    at = make_app("sales", query={"team": evil}).run()
+    no_exception(at)
+    assert f"You do not have access to team {md_escape(evil)}." in at.error[0].value
+    assert "](https" not in texts(at)
+
+    at = make_app("sales", query={"from": evil, "cur": evil}).run()
+    no_exception(at)
+    messages = [i.value for i in at.info]
+    assert md_escape(f"The date “{evil}” in the address is not a date.") in messages
+    assert md_escape(f"The currency “{evil.lower()}” in the address is not supported.") in messages
+    assert "](https" not in texts(at)
+
+    at = make_app("sales", query={"cur": "thb", "min": evil}).run()
+    no_exception(at)
+    assert any(md_escape(evil) in i.value for i in at.info)
+    assert "](https" not in texts(at)

@@ -8,6 +8,7 @@ from app_helpers import no_exception
 
 from linksplus.eventlog import EventLog
 from linksplus.money import format_amount
+from linksplus.ui.widgets import md_escape
 
 
 def _pay(log, link, pid, status="successful"):
@@ -68,3 +69,15 @@ def test_other_teams_payments_are_not_counted(make_app, sandbox, secrets):
     no_exception(at)
     assert not at.metric  # team 101 (the default) had no payment
     assert "No payment in this period" in "\n".join(i.value for i in at.info)
+
+
+def test_a_hostile_team_name_is_shown_as_text(make_app, sandbox, secrets):
+    team = "[Pay here](https://evil.example/pay) ![t](http://host/x.png)"
+    sandbox.control("POST", "/teams", json={"id": 101, "name": team})
+    sandbox.seed_links(101, 2)
+    _pay(EventLog(secrets["eventlog_url"]), sandbox.client().list_links(101)[0], "chrg_1")
+    at = make_app("sales").run().switch_page("pages/payments.py").run()
+    no_exception(at)
+    captions = [c.value for c in at.caption]
+    assert any(f"**{md_escape(team)}**" in c for c in captions)
+    assert not any("](http" in c for c in captions)

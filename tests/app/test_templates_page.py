@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from app_helpers import no_exception, texts
 
+from linksplus.ui.widgets import md_escape
+
 
 def test_templates_listed_and_used_for_a_link(make_app, sandbox):
     sandbox.seed_links(101, 5)
@@ -28,3 +30,21 @@ def test_text_filter(make_app, sandbox):
     at.text_input(key="tf_text").set_value(templates[0].name).run()
     assert templates[0].id in list(at.dataframe[0].value["id"])
     assert all(templates[0].name.lower() in n.lower() for n in at.dataframe[0].value["name"])
+
+
+def test_a_hostile_template_name_is_shown_as_text(make_app, sandbox):
+    name = "![t](http://host/x.png)[Use this](https://evil.example)"
+    team = "Sales :red[team] https://evil.example"
+    sandbox.control("POST", "/teams", json={"id": 101, "name": team})
+    template = sandbox.control("POST", "/teams/101/templates", json={"name": name}).json()
+    at = make_app("sales", query={"template": str(template["id"])})
+    at.run().switch_page("pages/templates.py").run()
+    no_exception(at)
+    assert at.subheader[0].value == md_escape(name)  # the detail's heading
+    assert f"**{md_escape(team)}**" in texts(at)
+    assert name not in texts(at) and "](http" not in texts(at)
+    button = next(b for b in at.button if b.label == "Create a link from this template")
+    button.click().run()
+    no_exception(at)
+    assert f"**{md_escape(name)}**" in texts(at)  # Create link's template box
+    assert "](http" not in texts(at) and ":red[team]" not in texts(at)
