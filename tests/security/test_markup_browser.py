@@ -41,7 +41,10 @@ PASSWORD = "markup-test-password"
 EVIL_LINK = "[Refund here](https://evil.example/pay)"
 EVIL_IMAGE = "![t](http://evil.example/name.png)"
 EVIL_FORMULA = '=HYPERLINK("http://evil.test","Invoice")'
-EVIL_NOTE = "![t](http://evil.example/note.png) www.evil.example ceo@evil.example"
+EVIL_NOTE = (
+    "![t](http://evil.example/note.png) www.evil.example ceo@evil.example https://evil.example/n"
+    " <img src=http://evil.example/h.png> :red[x] :material/home: $x^2$ **b** `c` &#58; <x@y.z>"
+)
 EVIL_TEAM = "Sales [log in](https://evil.example/t)"
 EVIL_TEMPLATE = "![t](http://evil.example/tpl.png) :red[x]"
 EVIL_USER = "Admin [help](https://evil.example/u)"
