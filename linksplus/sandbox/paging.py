@@ -18,11 +18,12 @@ from fastapi.responses import Response
 
 from linksplus.models import format_timestamp, parse_timestamp
 from linksplus.sandbox.errors import bad_request
-from linksplus.sandbox.state import Collection
+from linksplus.sandbox.state import Collection, now_stamp
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 ORDERS = ("chronological", "reverse_chronological")
+EPOCH = "1970-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,9 @@ def page_response(collection: Collection, page: PageParams, location: str) -> Re
             "limit": page.limit,
             "offset": page.offset,
             "order": page.order,
-            "from": page.start,
-            "to": page.end,
+            # Omise's lists always say their window: from the epoch to now by default.
+            "from": page.start or EPOCH,
+            "to": page.end or now_stamp(),
             "location": location,
         },
         separators=(",", ":"),
