@@ -113,7 +113,7 @@ def _ok(example: dict[str, Any], description: str = "Success") -> dict[int, Any]
     }
 
 
-def _list_of(example: dict[str, Any]) -> dict[int, Any]:
+def _list_of(example: dict[str, Any], location: str) -> dict[int, Any]:
     return _ok(
         {
             "object": "list",
@@ -124,7 +124,7 @@ def _list_of(example: dict[str, Any]) -> dict[int, Any]:
             "order": "chronological",
             "from": "1970-01-01T00:00:00Z",
             "to": "2026-02-14T10:35:00Z",
-            "location": "/external/101/links",
+            "location": location,
         },
         "One page of the list",
     )
@@ -242,7 +242,7 @@ async def create(
     "/links",
     tags=["Links"],
     summary="List the links of every team",
-    responses=_list_of(LINK_EXAMPLE),
+    responses=_list_of(LINK_EXAMPLE, "/external/links"),
 )
 async def list_all_links(request: Request, page: Page) -> Response:
     """Every link the key can see, across teams, one page at a time."""
@@ -264,7 +264,7 @@ async def get_link(request: Request, link_id: LinkId) -> Response:
     "/templates",
     tags=["Templates"],
     summary="List the templates of every team",
-    responses=_list_of(TEMPLATE_EXAMPLE),
+    responses=_list_of(TEMPLATE_EXAMPLE, "/external/templates"),
 )
 async def list_all_templates(request: Request, page: Page) -> Response:
     """Every template the key can see (a sandbox convenience mirroring ``/external/links``)."""
@@ -286,7 +286,7 @@ async def get_template(request: Request, template_id: TemplateId) -> Response:
     "/{team_id}/links",
     tags=["Links"],
     summary="List all payment links of a team",
-    responses=_list_of(LINK_EXAMPLE),
+    responses=_list_of(LINK_EXAMPLE, "/external/101/links"),
 )
 async def list_team_links(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's links, oldest first unless `order=reverse_chronological`."""
@@ -297,7 +297,7 @@ async def list_team_links(request: Request, team_id: TeamId, page: Page) -> Resp
     "/{team_id}/templates",
     tags=["Templates"],
     summary="List all templates of a team",
-    responses=_list_of(TEMPLATE_EXAMPLE),
+    responses=_list_of(TEMPLATE_EXAMPLE, "/external/101/templates"),
 )
 async def list_team_templates(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's templates."""
