@@ -334,8 +334,11 @@ class LinksPlusClient:
         """Search the team's newest links, page by page, back to `since`."""
         team_id = params["team_id"]
         wanted = _Wanted.of(params)
-        for number in range(CHECK_PAGES):
-            page = self.links_page(team_id, offset=number * PAGE_SIZE)
+        offset = 0
+        for _ in range(CHECK_PAGES):
+            page = self.links_page(team_id, offset=offset)
+            step = page.limit if page.limit and 0 < page.limit <= PAGE_SIZE else PAGE_SIZE
+            offset += step
             start = self._server_time(since)
             if wanted.currency is None:
                 wanted = wanted.with_template_currency(self)
@@ -344,11 +347,9 @@ class LinksPlusClient:
                     return None  # newest first: everything further is older still
                 if wanted.matches(link):
                     return link
-            if len(page.data) < (page.limit or PAGE_SIZE):
+            if len(page.data) < step:
                 return None
-        raise LinksPlusError(
-            f"More than {CHECK_PAGES * PAGE_SIZE} links were made since the attempt began."
-        )
+        raise LinksPlusError(f"More than {offset} links were made since the attempt began.")
 
     def _server_time(self, local: datetime) -> datetime:
         """The earliest time the service's clock may have shown at our `local` time."""
@@ -515,7 +516,7 @@ class _Wanted:
         return (
             link.template_id == self.template_id
             and (link.team_id is None or link.team_id == self.team_id)
-            and link.name.strip() == self.name.strip()
+            and str(link.name).strip() == self.name.strip()
             and link.amount == self.amount
             and (self.currency is None or link.currency == self.currency)
             and link.multiple_usage == self.multiple_usage

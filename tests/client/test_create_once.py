@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
@@ -161,3 +162,51 @@ def test_a_429_on_a_create_is_resent_after_the_wait(strict, team):
     link = strict.client(max_retries=2).create_link(**form(team), on_check=heard.append)
     assert [x.id for x in links(strict, team)] == [link.id]
     assert heard == []  # a 429 made nothing: no check needed
+
+
+def client_over(sandbox, adapter: HTTPAdapter) -> LinksPlusClient:
+    session = requests.Session()
+    session.mount("http://", adapter)
+    return LinksPlusClient(
+        sandbox.api_key, base_url=sandbox.url, session=session, backoff=0.01, max_retries=3
+    )
+
+
+def test_the_check_reads_past_links_made_by_others_meanwhile(strict, team):
+    class BusyTeam(GarblingAdapter):
+        """After the create is made, 250 other links are made before the check runs."""
+
+        def send(self, request, *args, **kwargs):
+            resp = super().send(request, *args, **kwargs)
+            if request.method == "POST":
+                strict.seed_links(team[0], 250)
+            return resp
+
+    link = client_over(strict, BusyTeam()).create_link(**form(team))
+    mine = [x for x in links(strict, team) if x.name == "Deposit 1042"]
+    assert [x.id for x in mine] == [link.id]
+
+
+def test_a_look_alike_made_before_the_attempt_is_not_taken_for_it(strict, team):
+    class Aged(HTTPAdapter):
+        """Lists show every link already there as made long ago."""
+
+        def __init__(self, old_ids):
+            super().__init__()
+            self.old_ids = old_ids
+
+        def send(self, request, *args, **kwargs):
+            resp = super().send(request, *args, **kwargs)
+            if request.method == "GET" and b'"object":"list"' in resp.content:
+                body = orjson.loads(resp.content)
+                for item in body["data"]:
+                    if item["id"] in self.old_ids:
+                        item["created_at"] = "2020-01-01T00:00:00Z"
+                resp._content = orjson.dumps(body)
+            return resp
+
+    earlier = strict.client().create_link(**form(team))  # the same sale, made last week
+    strict.faults(fail_next=1)  # this create fails before making anything
+    link = client_over(strict, Aged({earlier.id})).create_link(**form(team))
+    assert link.id != earlier.id
+    assert sorted(x.id for x in links(strict, team)) == sorted([earlier.id, link.id])
