@@ -8,21 +8,26 @@ from linksplus.errors import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
+    CreateUnconfirmedError,
     LinksPlusError,
     NotFoundError,
+    RateLimitError,
     ServerError,
     ValidationError,
 )
-from linksplus.models import Link, Template
+from linksplus.models import Link, Page, Template
 
 __all__ = [
     "APIConnectionError",
     "AuthenticationError",
     "BadRequestError",
+    "CreateUnconfirmedError",
     "Link",
     "LinksPlusClient",
     "LinksPlusError",
     "NotFoundError",
+    "Page",
+    "RateLimitError",
     "ServerError",
     "Template",
     "ValidationError",

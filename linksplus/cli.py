@@ -21,6 +21,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         dashboard_webhook_url=args.dashboard_webhook_url,
         webhook_secret=args.webhook_secret,
         webhook_ca_file=args.webhook_ca_file,
+        idempotency=args.idempotency == "on",
     )
     return 0
 
@@ -113,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="base64 secret used to sign webhooks",
     )
     p.add_argument("--webhook-ca-file", help="CA bundle to trust for https webhooks")
+    p.add_argument(
+        "--idempotency",
+        choices=("on", "off"),
+        default="on",
+        help="honour Idempotency-Key on creates (on), or ignore it as Links+ documents "
+        "no idempotency (off)",
+    )
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("webhooks", help="serve the webhook receiver that records payments")

@@ -4,49 +4,79 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from enum import Enum
+from itertools import count
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
 
-import certifi
 import orjson
+import requests
 import urllib3
-from requests.utils import get_environ_proxies
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 
 from linksplus import __version__
 from linksplus.config import AUTH_STYLES, LIVE_BASE_URL, mask_key
 from linksplus.errors import (
     APIConnectionError,
+    CreateUnconfirmedError,
     LinksPlusError,
+    RateLimitError,
     ServerError,
     ValidationError,
     error_from_response,
 )
-from linksplus.models import Link, Template
+from linksplus.models import Link, Page, Template
 from linksplus.validation import link_param_errors
 
 log = logging.getLogger("linksplus.client")
 
 PAGE_SIZE = 100  # Omise caps list pages at 100
+# Pages fetched at once. The real service is tens of milliseconds away, so a list's time is
+# mostly waiting: 8 requests in flight list 10,000 links in about a seventh of the time of
+# one page after another at 40 ms (bench/client_list.py), while staying a small burst.
+DEFAULT_CONCURRENCY = 8
+# After a create with no clear answer, how many of the team's newest pages to search.
+CHECK_PAGES = 5
+# How far back a made link may be stamped when the service's clock is unknown (no Date
+# header): clocks of ordinary machines are within a minute or two of each other.
+CLOCK_ALLOWANCE = timedelta(minutes=2)
+# A 429 asking for a longer wait than this is raised at once rather than slept through.
+MAX_RETRY_AFTER = 30.0
 T = TypeVar("T", Link, Template)
+
+
+class CreateCheck(Enum):
+    """What `create_link` tells its `on_check` hook while it makes sure of one link."""
+
+    CHECKING = "checking"  # no clear answer: looking for the link among the newest ones
+    FOUND = "found"  # it was made: that link is the answer, no second one is made
+    NOT_FOUND = "not_found"  # it was not made: it may be created (once) again
 
 
 class LinksPlusClient:
     """A client for the Links+ API, scoped by team.
 
-    >>> client = LinksPlusClient("skey_test_...")             # the real service
+    >>> client = LinksPlusClient(key)                                   # the real service
     >>> client = LinksPlusClient(key, base_url="http://127.0.0.1:8765")  # the sandbox
 
-    `auth` is how the key is sent: ``basic`` (as the Basic user), ``bearer``, or ``raw``
-    (the bare key as the Authorization header, as Omise's Links+ page shows). GETs are
-    retried on 5xx and connection errors up to `max_retries` times with exponential
-    backoff and jitter; creates are retried only with the same Idempotency-Key. List pages
-    after the first are fetched with up to `max_concurrency` requests at once.
+    `auth` is how the key is sent: ``raw`` (the bare key as the Authorization header, as
+    Omise's Links+ page documents; the default), ``basic`` (as the Basic user) or
+    ``bearer``. GETs are retried on 5xx, 429 and connection errors up to `max_retries`
+    times with exponential backoff and jitter (a 429's Retry-After is honoured). A create
+    is never made twice: after an answer that leaves it unknown whether the link was made,
+    the client looks for it among the team's newest links before creating it again. List
+    pages after the first are fetched with up to `max_concurrency` requests at once over
+    one pooled `requests.Session` (proxies, NO_PROXY and CA bundles from the environment,
+    as requests reads them); `session` may be given to use another transport.
     """
 
     def __init__(
@@ -54,11 +84,12 @@ class LinksPlusClient:
         api_key: str,
         *,
         base_url: str = LIVE_BASE_URL,
-        auth: str = "basic",
+        auth: str = "raw",
         timeout: float = 10.0,
         max_retries: int = 2,
-        max_concurrency: int = 4,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
         backoff: float = 0.25,
+        session: requests.Session | None = None,
     ):
         if not api_key:
             raise ValueError("api_key is required")
@@ -71,13 +102,14 @@ class LinksPlusClient:
         self.max_retries = max(0, int(max_retries))
         self.max_concurrency = max(1, int(max_concurrency))
         self.backoff = backoff
-        self._http, self._url_prefix = _connection_pool(self.base_url, self.max_concurrency + 1)
-        self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
-        self._headers = {
-            "User-Agent": f"linksplus-console/{__version__}",
-            "Accept": "application/json",
-            "Authorization": self._auth_header(),
-        }
+        self._owns_session = session is None
+        self._session = session or _pooled_session(self.max_concurrency)
+        self._session.auth = _KeyAuth(api_key, auth)
+        self._session.headers.update(
+            {"User-Agent": f"linksplus-console/{__version__}", "Accept": "application/json"}
+        )
+        # The service's clock minus ours, in seconds, from the last answer's Date header.
+        self._clock_offset: float | None = None
 
     def __repr__(self) -> str:
         return (
@@ -86,10 +118,8 @@ class LinksPlusClient:
         )
 
     def close(self) -> None:
-        if isinstance(self._http, urllib3.PoolManager):
-            self._http.clear()
-        else:
-            self._http.close()
+        if self._owns_session:
+            self._session.close()
 
     def __enter__(self) -> LinksPlusClient:
         return self
@@ -111,12 +141,22 @@ class LinksPlusClient:
         additional: str | None = None,
         custom_webhook: str | None = None,
         idempotency_key: str | None = None,
+        made_since: datetime | None = None,
+        on_check: Callable[[CreateCheck], None] | None = None,
     ) -> Link:
-        """Create a payment link; `amount` is in minor units of `currency`.
+        """Create a payment link once; `amount` is in minor units of `currency`.
 
-        The parameters are checked first (`ValidationError` names the field). The request
-        carries an Idempotency-Key, made here when not given; retries reuse it, so a
-        retried create never makes two links. Pass the same key again to get the same link.
+        The parameters are checked first (`ValidationError` names the field). When an
+        attempt ends without a clear answer (a timeout or dropped connection after sending,
+        a 5xx, an unreadable success), the team's newest links are searched for this one
+        (same name, amount, currency, template, usage and note, made since the first
+        attempt); only when it is not there is it sent again. `on_check` hears each step
+        of that search. `made_since`: an earlier call for the same form ended in an error at
+        about that time (UTC), so look for its link before sending anything.
+
+        An Idempotency-Key is sent too (made here when not given, the same on every
+        attempt), which spares the search where the service honours it; correctness does
+        not depend on it. `CreateUnconfirmedError` when the search itself fails.
         """
         params: dict[str, Any] = {
             "template_id": template_id,
@@ -135,11 +175,38 @@ class LinksPlusClient:
         if errors:
             field, message = next(iter(errors.items()))
             raise ValidationError(field, message)
-        key = idempotency_key or str(uuid.uuid4())
-        data = self._request(
-            "POST", "/external/links", json=params, headers={"Idempotency-Key": key}, retry=True
-        )
-        return Link.from_api(data)
+        body = orjson.dumps(params)
+        headers = {
+            "Idempotency-Key": idempotency_key or str(uuid.uuid4()),
+            "Content-Type": "application/json",
+        }
+        notify = on_check or _ignore
+        if made_since is not None:
+            found = self._check_created(params, made_since, notify)
+            if found is not None:
+                return found
+        since = made_since
+        attempt = 0
+        while True:
+            if since is None:
+                since = datetime.now(UTC)
+            try:
+                return Link.from_api(self._call("POST", "/external/links", None, body, headers))
+            except LinksPlusError as error:
+                unknown = _outcome_unknown(error)
+                if not (unknown or _safe_to_resend(error)):
+                    raise
+                delay = self._retry_delay(error, attempt)
+                if delay is not None:
+                    # Before a check too: a slow service may still be making the link.
+                    self._wait("POST", "/external/links", error, attempt, delay)
+                if unknown:
+                    found = self._check_created(params, since, notify)
+                    if found is not None:
+                        return found
+                if delay is None:
+                    raise
+                attempt += 1
 
     def get_link(self, link_id: int) -> Link:
         """One link by id."""
@@ -153,6 +220,19 @@ class LinksPlusClient:
         """Every link of every team the key can see (``GET /external/links``)."""
         return self._list("/external/links", Link, order)
 
+    def links_page(
+        self,
+        team_id: int,
+        *,
+        offset: int = 0,
+        limit: int = PAGE_SIZE,
+        order: str = "reverse_chronological",
+    ) -> Page:
+        """One page of a team's links, newest first unless `order` says otherwise, with
+        the list's envelope (total, from, to, location...)."""
+        path = f"/external/{_id(team_id, 'team_id')}/links"
+        return self._page(path, offset, order, Link.from_api, limit)
+
     # -- templates -----------------------------------------------------------------------
 
     def get_template(self, template_id: int) -> Template:
@@ -164,38 +244,64 @@ class LinksPlusClient:
         """Every template of a team, following the pages to the end."""
         return self._list(f"/external/{_id(team_id, 'team_id')}/templates", Template, order)
 
-    # -- plumbing ------------------------------------------------------------------------
+    # -- lists ---------------------------------------------------------------------------
 
     def iter_pages(
         self, path: str, *, order: str = "chronological", parse: Callable[[dict], Any] | None = None
     ) -> Iterator[list]:
-        """The pages of a list, in order, each item passed through `parse` when given.
+        """The items of each page of a list, in order, each passed through `parse` if given.
 
         Pages after the first are fetched, and parsed, by up to `max_concurrency` threads.
+        When the answer gives no `total`, pages are fetched until a short one.
         """
+        for page in self._pages(path, order, parse):
+            yield page.data
+
+    def _pages(self, path: str, order: str, parse: Callable[[dict], Any] | None) -> Iterator[Page]:
         if order not in ("chronological", "reverse_chronological"):
             raise ValueError("order must be chronological or reverse_chronological")
-
-        def page(offset: int) -> tuple[list, int]:
-            body = self._request(
-                "GET", path, params={"limit": PAGE_SIZE, "offset": offset, "order": order}
-            )
-            items = body.get("data") or []
-            return (
-                [parse(item) for item in items] if parse else items,
-                int(body.get("total") or 0),
-            )
-
-        items, total = page(0)
-        yield items
-        offsets = range(PAGE_SIZE, total, PAGE_SIZE)
-        if self.max_concurrency == 1 or len(offsets) <= 1:
-            for offset in offsets:
-                yield page(offset)[0]
+        first = self._page(path, 0, order, parse)
+        yield first
+        # The service's own page size, if it capped ours.
+        step = first.limit if first.limit and 0 < first.limit <= PAGE_SIZE else PAGE_SIZE
+        fetch = lambda offset: self._page(path, offset, order, parse, step)  # noqa: E731
+        if first.total is not None:
+            offsets = range(step, first.total, step)
+            if self.max_concurrency == 1 or len(offsets) <= 1:
+                yield from map(fetch, offsets)
+                return
+            with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="linksplus") as pool:
+                yield from pool.map(fetch, offsets)
             return
+        if len(first.data) < step:
+            return
+        # No total: keep `max_concurrency` pages ahead in flight until one comes back short.
+        offsets = count(step, step)
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="linksplus") as pool:
-            for items, _ in pool.map(page, offsets):
-                yield items
+            ahead: deque[Future[Page]] = deque(
+                pool.submit(fetch, next(offsets)) for _ in range(self.max_concurrency)
+            )
+            try:
+                while ahead:
+                    page = ahead.popleft().result()
+                    yield page
+                    if len(page.data) < step:
+                        return
+                    ahead.append(pool.submit(fetch, next(offsets)))
+            finally:
+                for future in ahead:
+                    future.cancel()
+
+    def _page(
+        self,
+        path: str,
+        offset: int,
+        order: str,
+        parse: Callable[[dict], Any] | None,
+        limit: int = PAGE_SIZE,
+    ) -> Page:
+        params = {"limit": limit, "offset": offset, "order": order}
+        return Page.from_api(self._request("GET", path, params=params), parse)
 
     def _list(self, path: str, model: type[T], order: str) -> list[T]:
         return [
@@ -204,109 +310,295 @@ class LinksPlusClient:
             for item in items
         ]
 
-    def _auth_header(self) -> str:
-        if self.auth == "bearer":
-            return f"Bearer {self._api_key}"
-        if self.auth == "raw":
-            return self._api_key
-        return "Basic " + base64.b64encode(f"{self._api_key}:".encode()).decode()
+    # -- the create check ----------------------------------------------------------------
+
+    def _check_created(
+        self, params: dict[str, Any], since: datetime, notify: Callable[[CreateCheck], None]
+    ) -> Link | None:
+        """The link `params` asked for if it was made at or after `since`, else None."""
+        notify(CreateCheck.CHECKING)
+        try:
+            found = self._find_created(params, since)
+        except LinksPlusError as exc:
+            raise CreateUnconfirmedError(
+                "Links+ did not answer, and it could not be checked whether your link was "
+                "made. Look for it on the Links page before creating it again.",
+                status=exc.status,
+            ) from exc
+        notify(CreateCheck.FOUND if found is not None else CreateCheck.NOT_FOUND)
+        if found is not None:
+            log.info("create without a clear answer: link %s was made; not sending again", found.id)
+        return found
+
+    def _find_created(self, params: dict[str, Any], since: datetime) -> Link | None:
+        """Search the team's newest links, page by page, back to `since`."""
+        team_id = params["team_id"]
+        wanted = _Wanted.of(params)
+        offset = 0
+        for _ in range(CHECK_PAGES):
+            page = self.links_page(team_id, offset=offset)
+            step = page.limit if page.limit and 0 < page.limit <= PAGE_SIZE else PAGE_SIZE
+            offset += step
+            start = self._server_time(since)
+            if wanted.currency is None:
+                wanted = wanted.with_template_currency(self)
+            for link in page.data:
+                if link.created_at is not None and link.created_at < start:
+                    return None  # newest first: everything further is older still
+                if wanted.matches(link):
+                    return link
+            if len(page.data) < step:
+                return None
+        raise LinksPlusError(f"More than {offset} links were made since the attempt began.")
+
+    def _server_time(self, local: datetime) -> datetime:
+        """The earliest time the service's clock may have shown at our `local` time."""
+        if self._clock_offset is None:
+            return local - CLOCK_ALLOWANCE
+        # Date headers and created_at are both whole seconds: one second of slack each.
+        return local + timedelta(seconds=self._clock_offset - 2)
+
+    # -- one request ---------------------------------------------------------------------
 
     def _request(
+        self, method: str, path: str, *, params: dict | None = None, json: Any = None
+    ) -> Any:
+        """Send one call, retrying GETs where it is safe; the decoded JSON, or a
+        LinksPlusError. (Creates retry in `create_link`, after making sure.)"""
+        body = None if json is None else orjson.dumps(json)
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        attempt = 0
+        while True:
+            try:
+                return self._call(method, path, params, body, headers)
+            except LinksPlusError as error:
+                delay = self._retry_delay(error, attempt) if method == "GET" else None
+                if delay is None:
+                    raise
+                self._wait(method, path, error, attempt, delay)
+                attempt += 1
+
+    def _call(
         self,
         method: str,
         path: str,
-        *,
-        params: dict | None = None,
-        json: dict | None = None,
-        headers: dict | None = None,
-        retry: bool | None = None,
+        params: dict | None,
+        body: bytes | None,
+        headers: dict | None,
     ) -> Any:
-        """Send one call, retrying where it is safe; the decoded JSON, or a LinksPlusError."""
-        retry = method == "GET" if retry is None else retry
-        url = self._url_prefix + path + ("?" + urlencode(params) if params else "")
-        all_headers = {**self._headers, **(headers or {})}
-        body = None
-        if json is not None:
-            body = orjson.dumps(json)
-            all_headers["Content-Type"] = "application/json"
-        attempt = 0
-        while True:
-            started = time.perf_counter()
-            try:
-                resp = self._http.urlopen(
-                    method,
-                    url,
-                    body=body,
-                    headers=all_headers,
-                    timeout=self._timeout,
-                    retries=False,
-                    redirect=False,
-                )
-            except urllib3.exceptions.HTTPError as exc:
-                error: LinksPlusError = APIConnectionError(
-                    f"Could not reach Links+ at {self.base_url} ({_reason(exc)}). Check the "
-                    "connection and try again."
-                )
-            else:
-                log.debug(
-                    "%s %s -> %s in %.0f ms",
-                    method,
-                    path,
-                    resp.status,
-                    (time.perf_counter() - started) * 1000,
-                )
-                try:
-                    data = orjson.loads(resp.data)
-                except orjson.JSONDecodeError:
-                    data = _UNREADABLE
-                if resp.status < 400 and data is not _UNREADABLE:
-                    return data
-                if resp.status < 400:
-                    error = ServerError(
-                        "Links+ sent an answer that could not be read. "
-                        "Please try again in a minute.",
-                        status=resp.status,
-                    )
-                else:
-                    error = error_from_response(resp.status, data)
-            retryable = isinstance(error, (ServerError, APIConnectionError))
-            if not (retry and retryable and attempt < self.max_retries):
-                raise error
-            delay = self.backoff * (2**attempt) * random.uniform(0.5, 1.5)
-            log.info(
-                "%s %s failed (%s); retry %d of %d in %.2f s",
+        """One request and its decoded answer, once."""
+        started = time.perf_counter()
+        resp = self._send(method, path, params, body, headers)
+        log.debug(
+            "%s %s -> %s in %.0f ms",
+            method,
+            path,
+            resp.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        self._note_clock(resp)
+        return _decode(resp)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict | None,
+        body: bytes | None,
+        headers: dict | None,
+    ) -> requests.Response:
+        """Put the request on the wire; `APIConnectionError` when no answer came."""
+        try:
+            return self._session.request(
                 method,
-                path,
-                error.code,
-                attempt + 1,
-                self.max_retries,
-                delay,
+                self.base_url + path,
+                params=params,
+                data=body,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
             )
-            time.sleep(delay)
-            attempt += 1
+        except requests.RequestException as exc:
+            raise APIConnectionError(
+                f"Could not reach Links+ at {self.base_url} ({_reason(exc)}). Check the "
+                "connection and try again.",
+                request_sent=_was_sent(exc),
+            ) from exc
+
+    def _note_clock(self, resp: requests.Response) -> None:
+        date = resp.headers.get("Date")
+        if not date:
+            return
+        try:
+            server = parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return
+        if server.tzinfo is None:
+            server = server.replace(tzinfo=UTC)
+        self._clock_offset = (server - datetime.now(UTC)).total_seconds()
+
+    def _retry_delay(self, error: LinksPlusError, attempt: int) -> float | None:
+        """Seconds to wait before sending again after `error`, or None: do not retry."""
+        if attempt >= self.max_retries:
+            return None
+        if isinstance(error, RateLimitError):
+            if error.retry_after is not None:
+                return error.retry_after if error.retry_after <= MAX_RETRY_AFTER else None
+        elif not isinstance(error, ServerError | APIConnectionError):
+            return None
+        return backoff_delay(self.backoff, attempt)
+
+    def _wait(
+        self, method: str, path: str, error: LinksPlusError, attempt: int, delay: float
+    ) -> None:
+        log.info(
+            "%s %s failed (%s); retry %d of %d in %.2f s",
+            method,
+            path,
+            error.code,
+            attempt + 1,
+            self.max_retries,
+            delay,
+        )
+        time.sleep(delay)
+
+
+def backoff_delay(base: float, attempt: int, jitter: Callable[[], float] | None = None) -> float:
+    """Exponential backoff: `base` doubled per attempt, times a random factor in
+    [0.5, 1.5) so that clients failing together do not retry together."""
+    return base * (2**attempt) * (jitter or _jitter)()
+
+
+def _jitter() -> float:
+    return random.uniform(0.5, 1.5)
+
+
+def _ignore(_: CreateCheck) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What a link made from a create request looks like in a list."""
+
+    team_id: int
+    template_id: int
+    name: str
+    amount: int
+    currency: str | None  # None: the template's, not known yet (or the template has none)
+    multiple_usage: bool
+    additional: str | None
+    template_checked: bool = False
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> _Wanted:
+        return cls(
+            params["team_id"],
+            params["template_id"],
+            params["name"],
+            params["amount"],
+            params.get("currency"),
+            bool(params.get("multiple_usage", False)),
+            params.get("additional") or None,
+        )
+
+    def with_template_currency(self, client: LinksPlusClient) -> _Wanted:
+        """The currency left out is the template's: learn it (once) to match exactly."""
+        if self.template_checked:
+            return self
+        try:
+            currency = client.get_template(self.template_id).currency
+        except LinksPlusError:
+            currency = None  # then any currency matches: a duplicate is the worse mistake
+        return _Wanted(**{**self.__dict__, "currency": currency, "template_checked": True})
+
+    def matches(self, link: Link) -> bool:
+        return (
+            link.template_id == self.template_id
+            and (link.team_id is None or link.team_id == self.team_id)
+            and str(link.name).strip() == self.name.strip()
+            and link.amount == self.amount
+            and (self.currency is None or link.currency == self.currency)
+            and link.multiple_usage == self.multiple_usage
+            and (link.additional or None) == self.additional
+        )
+
+
+class _KeyAuth(AuthBase):
+    """Puts the key in the Authorization header in the chosen style. Set as the session's
+    auth, it also keeps requests from replacing the header with a ~/.netrc entry."""
+
+    def __init__(self, api_key: str, style: str):
+        if style == "bearer":
+            self._header = f"Bearer {api_key}"
+        elif style == "raw":
+            self._header = api_key
+        else:
+            self._header = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
+        self._masked = mask_key(api_key)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return f"_KeyAuth(key={self._masked!r})"
+
+
+def _pooled_session(size: int) -> requests.Session:
+    """A session keeping up to `size` connections per host alive; retries are the
+    client's own (they depend on what was asked), so the adapter makes none."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 _UNREADABLE = object()
 
 
-def _connection_pool(base_url: str, size: int) -> tuple[Any, str]:
-    """Keep-alive connections for `base_url`, and the prefix to put before a request path.
+def _decode(resp: requests.Response) -> Any:
+    """The JSON of a success, or the LinksPlusError an answer stands for."""
+    try:
+        data = orjson.loads(resp.content)
+    except orjson.JSONDecodeError:
+        data = _UNREADABLE
+    if resp.status_code < 400:
+        if data is not _UNREADABLE and resp.status_code < 300:
+            return data
+        raise ServerError(
+            "Links+ sent an answer that could not be read. Please try again in a minute.",
+            status=resp.status_code,
+        )
+    raise error_from_response(resp.status_code, None if data is _UNREADABLE else data, resp.headers)
 
-    Honours the proxy (with NO_PROXY) and CA-bundle variables. The client speaks urllib3
-    (requests' own engine) directly, and without a proxy to the host's own connection pool:
-    paging is bound by the client's cost per request, and this halves it.
-    """
-    ca_bundle = (
-        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+
+def _outcome_unknown(error: LinksPlusError) -> bool:
+    """Whether a create that failed this way may still have made the link."""
+    if isinstance(error, APIConnectionError):
+        return error.request_sent
+    return isinstance(error, ServerError)
+
+
+def _safe_to_resend(error: LinksPlusError) -> bool:
+    """Whether a create that failed this way certainly made nothing, and may be retried."""
+    return isinstance(error, RateLimitError) or (
+        isinstance(error, APIConnectionError) and not error.request_sent
     )
-    options = {"maxsize": size, "block": False, "cert_reqs": "CERT_REQUIRED", "ca_certs": ca_bundle}
-    proxies = get_environ_proxies(base_url)
-    parts = urlsplit(base_url)
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if proxy:
-        return urllib3.ProxyManager(proxy, **options), base_url
-    pool = urllib3.PoolManager(**options).connection_from_url(base_url)
-    return pool, parts.path.rstrip("/")
+
+
+def _was_sent(exc: requests.RequestException) -> bool:
+    """False when the connection could not even be opened: the request never left."""
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.ProxyError):
+        return False
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False  # the handshake comes before the request
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return not isinstance(
+        reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )
 
 
 def _id(value: Any, name: str) -> int:
@@ -318,7 +610,7 @@ def _id(value: Any, name: str) -> int:
     return value
 
 
-def _reason(exc: urllib3.exceptions.HTTPError) -> str:
-    if isinstance(exc, urllib3.exceptions.TimeoutError):
+def _reason(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
         return "timed out"
     return "connection failed"

@@ -25,6 +25,17 @@ from linksplus.simulate import simulate_payment
 from linksplus.webhooks.signing import generate_secret
 
 APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def app_file() -> Path | None:
+    """The app's entrypoint: beside the package in a checkout, else in the current folder
+    (an installed package, `pip install .`, is run from the project folder)."""
+    for candidate in (APP_FILE, Path.cwd() / "app.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 LIVE_INTERVAL_SECONDS = 4.0
 
 
@@ -93,6 +104,13 @@ def run_demo(
             "--webhook-port."
         )
         return 1
+    app_path = app_file()
+    if app_path is None:
+        _say(
+            "Cannot start the demo: app.py was not found. Run `linksplus demo` from the "
+            "Links+ Console folder (the one with app.py and pages/)."
+        )
+        return 1
     # SIGTERM (a service manager, `timeout`, a test) stops the demo like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     data = Path(data_dir).resolve()
@@ -150,7 +168,7 @@ def run_demo(
             "-m",
             "streamlit",
             "run",
-            str(APP_FILE),
+            str(app_path),
             "--server.address",
             host,
             "--server.port",

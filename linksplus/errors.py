@@ -6,6 +6,9 @@ wrong and what to do next. No message, repr or log line ever contains the API ke
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 
@@ -14,15 +17,27 @@ class LinksPlusError(Exception):
 
     `status` is the HTTP status (None when no response arrived), `code` the Omise error
     code (``bad_request``, ``authentication_failure``, ...), `message` the readable sentence.
+    `server_message` is the service's own wording and `location` the error object's
+    ``location`` (Omise's link to its documentation), both None when the answer had none.
     """
 
     default_code = "error"
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        server_message: str | None = None,
+        location: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code or self.default_code
+        self.server_message = server_message
+        self.location = location
 
     def __str__(self) -> str:
         return self.message
@@ -62,6 +77,17 @@ class NotFoundError(LinksPlusError):
     default_code = "not_found"
 
 
+class RateLimitError(LinksPlusError):
+    """429: too many requests; `retry_after` is the wait in seconds the service asked for
+    (None when it named none). Nothing was done, so the same request may be sent again."""
+
+    default_code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 class ServerError(LinksPlusError):
     """5xx: Links+ failed; the request may be retried later."""
 
@@ -69,43 +95,93 @@ class ServerError(LinksPlusError):
 
 
 class APIConnectionError(LinksPlusError):
-    """No answer: network failure, refused connection or timeout."""
+    """No answer: network failure, refused connection or timeout.
+
+    `request_sent` is False only when the request certainly never reached the service
+    (the connection could not be opened), so a create can be sent again without a check.
+    """
 
     default_code = "connection_error"
 
+    def __init__(self, message: str, *, request_sent: bool = True, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.request_sent = request_sent
 
-def error_from_response(status: int, body: Any) -> LinksPlusError:
-    """Build the error for an HTTP error answer, using the Omise error object if present."""
+
+class CreateUnconfirmedError(LinksPlusError):
+    """A create got no clear answer and the check for the link failed too: the link may
+    exist. Look for it before creating it again."""
+
+    default_code = "create_unconfirmed"
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds (a number of seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def error_from_response(
+    status: int, body: Any, headers: Mapping[str, str] | None = None
+) -> LinksPlusError:
+    """Build the error for an HTTP error answer, using the Omise error object if present.
+
+    The service's own message and the error's ``location`` are kept on the error; a 429's
+    ``Retry-After`` header becomes `RateLimitError.retry_after`.
+    """
     detail = ""
-    code = None
+    code = location = None
     if isinstance(body, dict):
         detail = str(body.get("message") or "").strip()
-        code = body.get("code")
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        location = body.get("location") if isinstance(body.get("location"), str) else None
+    kept = {"status": status, "code": code, "server_message": detail or None, "location": location}
     if status == 400:
         text = detail or "a parameter is missing or invalid"
-        return BadRequestError(
-            f"Links+ refused the request: {text}.".replace("..", "."), status=status, code=code
-        )
+        return BadRequestError(f"Links+ refused the request: {text}.".replace("..", "."), **kept)
     if status == 401:
         return AuthenticationError(
-            "Links+ did not accept the API key. Ask an admin to check the key in Settings.",
-            status=status,
-            code=code,
+            "Links+ did not accept the API key. Ask an admin to check the key in Settings.", **kept
         )
     if status == 404:
         return NotFoundError(
             "That link or template was not found. It may have been removed or belong to "
             "another team.",
-            status=status,
-            code=code,
+            **kept,
+        )
+    if status == 429:
+        wait = retry_after_seconds((headers or {}).get("Retry-After"))
+        seconds = round(wait) if wait is not None else None
+        when = (
+            "in a minute"
+            if seconds is None
+            else f"in {seconds} second{'' if seconds == 1 else 's'}"
+        )
+        return RateLimitError(
+            f"Links+ is receiving too many requests right now. Please try again {when}.",
+            retry_after=wait,
+            **kept,
         )
     if status >= 500:
         return ServerError(
             f"Links+ is having trouble right now (error {status}). Please try again in a minute.",
-            status=status,
-            code=code,
+            **kept,
         )
     text = detail or "unexpected answer"
     return LinksPlusError(
-        f"Links+ answered with error {status}: {text}.".replace("..", "."), status=status, code=code
+        f"Links+ answered with error {status}: {text}.".replace("..", "."), **kept
     )

@@ -1,10 +1,54 @@
-"""Typed Links+ objects. Unknown fields are kept in `extra`, never dropped or refused."""
+"""Typed Links+ objects. Unknown fields are kept in `extra`, never dropped or refused.
+
+Read defensively: ids, amounts and booleans may arrive as strings (``"12300"``,
+``"true"``) and are coerced; the payer's URL may be called ``payment_url`` or
+``transaction_url``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
+
+_TRUE = frozenset({"true", "1", "yes", "on", "t", "y"})
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from an int, an integral float or a decimal string (``"12300"``); None
+    for anything else (booleans included: they are no numbers)."""
+    if value.__class__ is int:
+        return value
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if digits.isascii() and digits.isdecimal():
+            return int(text)
+    return None
+
+
+def as_bool(value: Any) -> bool:
+    """A boolean from a bool, a number or a string (``"true"``/``"false"``, ``"1"``/``"0"``);
+    anything unrecognised is False, the API's default for its flags."""
+    if value.__class__ is bool:
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    if isinstance(value, int | float):
+        return value != 0
+    return False
+
+
+def _int(value: Any) -> int | None:
+    # Inlined fast path: almost every id is already an int.
+    return value if value.__class__ is int else as_int(value)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -65,14 +109,15 @@ class Link:
     def from_api(cls, data: dict[str, Any]) -> Link:
         """A link from the API's JSON object."""
         get = data.get
+        multiple = get("multiple_usage")
         return cls(
-            get("id"),
-            get("team_id"),
-            get("template_id"),
+            _int(get("id")),
+            _int(get("team_id")),
+            _int(get("template_id")),
             get("name") or "",
-            get("amount") or 0,
-            (get("currency") or "").lower(),
-            bool(get("multiple_usage")),
+            _int(get("amount")) or 0,
+            str(get("currency") or "").lower(),
+            multiple if multiple.__class__ is bool else as_bool(multiple),
             get("additional"),
             get("custom_webhook"),
             # The brief calls the payer's URL payment_url; client code in the wild reads
@@ -112,15 +157,15 @@ class Template:
         get = data.get
         currency = get("currency")
         return cls(
-            get("id"),
-            get("team_id"),
-            get("created_by"),
+            _int(get("id")),
+            _int(get("team_id")),
+            _int(get("created_by")),
             get("name") or "",
             get("language"),
             get("status") or "",
             list(get("features") or []),
             currency.lower() if isinstance(currency, str) else None,
-            get("amount"),
+            _int(get("amount")),
             parse_timestamp(get("created_at")),
             parse_timestamp(get("updated_at")),
             {} if _TEMPLATE_FIELDS.issuperset(data) else _extra(data, _TEMPLATE_FIELDS),
@@ -129,6 +174,55 @@ class Template:
     def to_dict(self) -> dict[str, Any]:
         """The template as the API's JSON shape again, unknown fields included."""
         return _to_dict(self)
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of an Omise list: its items and the list's envelope.
+
+    `total` is None when the answer did not say (then only a short page tells the end);
+    `from_` and `to` are the list's time window as the service wrote it; `location` is the
+    list's path. Unknown envelope fields are kept in `extra`.
+    """
+
+    data: list[Any]
+    total: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+    order: str | None = None
+    from_: str | None = None
+    to: str | None = None
+    location: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, body: Any, parse: Callable[[dict], Any] | None = None) -> Page:
+        """A page from the API's list JSON; each item passed through `parse` when given."""
+        if not isinstance(body, dict):
+            body = {}
+        items = body.get("data")
+        items = items if isinstance(items, list) else []
+        order, location = body.get("order"), body.get("location")
+        return cls(
+            [parse(item) for item in items] if parse else items,
+            as_int(body.get("total")),
+            as_int(body.get("limit")),
+            as_int(body.get("offset")),
+            order if isinstance(order, str) else None,
+            _text(body.get("from")),
+            _text(body.get("to")),
+            location if isinstance(location, str) else None,
+            {k: v for k, v in body.items() if k not in _PAGE_FIELDS},
+        )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+_PAGE_FIELDS = frozenset(
+    {"object", "data", "total", "limit", "offset", "order", "from", "to", "location"}
+)
 
 
 def _field_names(cls: type) -> frozenset[str]:

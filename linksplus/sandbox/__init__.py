@@ -4,5 +4,7 @@
 what ``linksplus sandbox`` calls). The modules each do one job: `state` keeps teams,
 templates, links and payments in memory; `api` answers the real API's paths; `controls`
 the test-only ``/_sandbox/*`` paths; `delivery` sends signed webhooks; `demo_data` seeds
-the demo; `payer` is the tiny page behind each link's payment URL.
+the demo; `payer` is the tiny page behind each link's payment URL; `faults` and `drop`
+inject latency, 500s, 429s and dropped connections. ``--idempotency off`` makes creates
+ignore Idempotency-Key, as the documented Links+ service may.
 """

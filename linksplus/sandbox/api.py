@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from linksplus.sandbox.auth import is_authorized
 from linksplus.sandbox.context import get_sandbox
 from linksplus.sandbox.create import create_link
+from linksplus.sandbox.drop import mark_dropped
 from linksplus.sandbox.errors import ApiError, bad_request
 from linksplus.sandbox.faults import Fault
 from linksplus.sandbox.paging import PageParams, page_params, page_response
@@ -112,7 +113,7 @@ def _ok(example: dict[str, Any], description: str = "Success") -> dict[int, Any]
     }
 
 
-def _list_of(example: dict[str, Any]) -> dict[int, Any]:
+def _list_of(example: dict[str, Any], location: str) -> dict[int, Any]:
     return _ok(
         {
             "object": "list",
@@ -121,8 +122,9 @@ def _list_of(example: dict[str, Any]) -> dict[int, Any]:
             "limit": 20,
             "offset": 0,
             "order": "chronological",
-            "from": None,
-            "to": None,
+            "from": "1970-01-01T00:00:00Z",
+            "to": "2026-02-14T10:35:00Z",
+            "location": location,
         },
         "One page of the list",
     )
@@ -135,9 +137,16 @@ async def gate(request: Request) -> None:
     fault = sandbox.faults.draw(is_create=is_create)
     if sandbox.faults.latency_ms > 0:
         await asyncio.sleep(sandbox.faults.latency_ms / 1000)
+    if fault is Fault.RATE_LIMIT:
+        wait = sandbox.faults.retry_after
+        raise ApiError(
+            429,
+            f"Too many requests (injected fault); retry after {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
     if fault is Fault.BEFORE:
         raise ApiError(500, "Links+ failed (injected fault); please retry later.")
-    request.state.fail_after_create = fault is Fault.AFTER
+    request.state.fault_after_create = fault
     if not is_authorized(request.headers.get("authorization"), sandbox.api_key):
         raise ApiError(
             401,
@@ -161,7 +170,7 @@ def _page(request: Request, page: PageParams, items: Callable[[Store], list]) ->
     `items` may raise the 404 of an unknown team."""
     store = get_sandbox(request).store
     with store.lock:
-        return page_response(items(store), page)
+        return page_response(items(store), page, request.url.path)
 
 
 def _json(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -192,7 +201,8 @@ async def create(
     """Create a link from a template of the team. `amount` is in minor units; `currency`
     defaults to the template's; `custom_webhook` must be HTTPS. With an Idempotency-Key,
     a repeat of the same request answers the first result, and the same key with other
-    parameters is refused."""
+    parameters is refused, unless the sandbox runs with idempotency off (as Links+ is
+    documented: no Idempotency-Key), when every request makes a new link."""
     sandbox = get_sandbox(request)
     raw = await request.body()
     try:
@@ -203,6 +213,8 @@ async def create(
     store = sandbox.store
     replayed = False
     # One lock around look-up and create: concurrent duplicates make one link.
+    if not sandbox.idempotency:
+        idempotency_key = None
     with store.lock:
         prior = store.idempotency.get(idempotency_key) if idempotency_key else None
         if prior is not None:
@@ -217,10 +229,12 @@ async def create(
             status, text = 200, link.json
             if idempotency_key:
                 store.remember(idempotency_key, fingerprint, status, text)
-    if request.state.fail_after_create:
+    if request.state.fault_after_create is Fault.AFTER:
         raise ApiError(
             500, "Links+ failed (injected fault, after the link was created); please retry later."
         )
+    if request.state.fault_after_create is Fault.DROP:
+        mark_dropped(request)
     return _json(text, status, {"Idempotent-Replayed": "true"} if replayed else None)
 
 
@@ -228,7 +242,7 @@ async def create(
     "/links",
     tags=["Links"],
     summary="List the links of every team",
-    responses=_list_of(LINK_EXAMPLE),
+    responses=_list_of(LINK_EXAMPLE, "/external/links"),
 )
 async def list_all_links(request: Request, page: Page) -> Response:
     """Every link the key can see, across teams, one page at a time."""
@@ -250,7 +264,7 @@ async def get_link(request: Request, link_id: LinkId) -> Response:
     "/templates",
     tags=["Templates"],
     summary="List the templates of every team",
-    responses=_list_of(TEMPLATE_EXAMPLE),
+    responses=_list_of(TEMPLATE_EXAMPLE, "/external/templates"),
 )
 async def list_all_templates(request: Request, page: Page) -> Response:
     """Every template the key can see (a sandbox convenience mirroring ``/external/links``)."""
@@ -272,7 +286,7 @@ async def get_template(request: Request, template_id: TemplateId) -> Response:
     "/{team_id}/links",
     tags=["Links"],
     summary="List all payment links of a team",
-    responses=_list_of(LINK_EXAMPLE),
+    responses=_list_of(LINK_EXAMPLE, "/external/101/links"),
 )
 async def list_team_links(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's links, oldest first unless `order=reverse_chronological`."""
@@ -283,7 +297,7 @@ async def list_team_links(request: Request, team_id: TeamId, page: Page) -> Resp
     "/{team_id}/templates",
     tags=["Templates"],
     summary="List all templates of a team",
-    responses=_list_of(TEMPLATE_EXAMPLE),
+    responses=_list_of(TEMPLATE_EXAMPLE, "/external/101/templates"),
 )
 async def list_team_templates(request: Request, team_id: TeamId, page: Page) -> Response:
     """The team's templates."""

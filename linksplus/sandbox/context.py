@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -19,12 +19,21 @@ DATA_SETS = ("empty", "demo")
 
 @dataclass
 class Sandbox:
-    """One sandbox: its key, its memory, its injected faults and its webhook sender."""
+    """One sandbox: its key, its memory, its injected faults and its webhook sender.
+
+    `idempotency` says whether creates honour Idempotency-Key (Links+ documents none, so
+    tests run both ways); a reset puts back the value the sandbox was started with.
+    """
 
     api_key: str
     store: Store
     faults: Faults
     deliverer: Deliverer
+    idempotency_default: bool = True
+    idempotency: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.idempotency = self.idempotency_default
 
     def reset(self, data: str = "empty") -> None:
         """Forget every object, fault and delivery, then seed `data` (empty or demo)."""
@@ -32,6 +41,7 @@ class Sandbox:
             raise bad_request('"data" must be empty or demo')
         self.deliverer.cancel_all()
         self.faults.clear()
+        self.idempotency = self.idempotency_default
         with self.store.lock:
             self.store.clear()
             if data == "demo":

@@ -53,6 +53,24 @@ class FaultsBody(BaseModel):
     fail_after_create: bool = Field(
         False, description="A fail_next fault on a create strikes after the link is made."
     )
+    drop_after_create: bool = Field(
+        False,
+        description="With fail_after_create: close the connection without any answer "
+        "instead of answering 500.",
+    )
+    rate_limit_next: int = Field(
+        0, ge=0, description="The next K requests answer 429 (before any other fault)."
+    )
+    retry_after: int = Field(
+        1, ge=0, le=3600, description="The Retry-After seconds of those 429 answers."
+    )
+
+
+class IdempotencyBody(BaseModel):
+    idempotency: Literal["on", "off"] = Field(
+        description="on: a repeated Idempotency-Key answers the first link; off: the header "
+        "is ignored, as Links+ documents no idempotency."
+    )
 
 
 class PaymentBody(BaseModel):
@@ -139,7 +157,7 @@ async def get_faults(request: Request) -> dict[str, Any]:
     return get_sandbox(request).faults.settings()
 
 
-@router.post("/faults", summary="Inject latency and 500s into /external")
+@router.post("/faults", summary="Inject latency, 500s, dropped answers and 429s into /external")
 async def set_faults(request: Request, body: FaultsBody) -> dict[str, Any]:
     """Replaces the settings: every field not sent goes back to no fault."""
     faults = get_sandbox(request).faults
@@ -152,6 +170,20 @@ async def clear_faults(request: Request) -> dict[str, Any]:
     faults = get_sandbox(request).faults
     faults.clear()
     return faults.settings()
+
+
+@router.get("/idempotency", summary="Whether creates honour Idempotency-Key")
+async def get_idempotency(request: Request) -> dict[str, str]:
+    return {"idempotency": "on" if get_sandbox(request).idempotency else "off"}
+
+
+@router.post("/idempotency", summary="Honour Idempotency-Key on creates, or ignore it")
+async def set_idempotency(request: Request, body: IdempotencyBody) -> dict[str, str]:
+    """Until the next reset, which goes back to the setting the sandbox started with
+    (``linksplus sandbox --idempotency on|off``)."""
+    sandbox = get_sandbox(request)
+    sandbox.idempotency = body.idempotency == "on"
+    return {"idempotency": body.idempotency}
 
 
 @router.post("/links/{link_id}/payments", summary="Simulate a payer paying a link", status_code=201)

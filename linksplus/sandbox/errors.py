@@ -3,7 +3,8 @@
 Every refusal, from the real API's paths and from the test controls alike, answers
 ``{"object": "error", "code": ..., "message": ...}`` with one of the codes Links+ uses:
 ``bad_request`` (400), ``authentication_failure`` (401), ``not_found`` (404) and
-``internal_error`` (500). FastAPI's own 422 validation answer is replaced by a 400.
+``too_many_requests`` (429, injected by the fault controls) and ``internal_error`` (500).
+FastAPI's own 422 validation answer is replaced by a 400.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("linksplus.sandbox")
 
-CODES = {400: "bad_request", 401: "authentication_failure", 404: "not_found", 500: "internal_error"}
+CODES = {
+    400: "bad_request",
+    401: "authentication_failure",
+    404: "not_found",
+    429: "too_many_requests",
+    500: "internal_error",
+}
 
 
 class ApiError(Exception):

@@ -2,7 +2,8 @@
 
 ``limit`` (default 20, capped at 100), ``offset`` (default 0), ``order``
 (``chronological`` or ``reverse_chronological``) and optional ``from``/``to`` times. The
-envelope is written by joining each object's cached JSON text, without a model or a second
+envelope carries Omise's list keys (``object, data, total, limit, offset, order, from, to,
+location``) and is written by joining each object's cached JSON text, without a model or a second
 serialisation: listing 10,000 links 100 at a time is the hot path of the sandbox.
 """
 
@@ -17,11 +18,12 @@ from fastapi.responses import Response
 
 from linksplus.models import format_timestamp, parse_timestamp
 from linksplus.sandbox.errors import bad_request
-from linksplus.sandbox.state import Collection
+from linksplus.sandbox.state import Collection, now_stamp
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 ORDERS = ("chronological", "reverse_chronological")
+EPOCH = "1970-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ async def page_params(
     return PageParams(min(limit, MAX_LIMIT), offset, order, _stamp(from_, "from"), _stamp(to, "to"))
 
 
-def page_response(collection: Collection, page: PageParams) -> Response:
-    """The list envelope for one page of `collection`, as a ready JSON answer."""
+def page_response(collection: Collection, page: PageParams, location: str) -> Response:
+    """The list envelope for one page of `collection`, as a ready JSON answer; `location`
+    is the list's path, as Omise's list objects carry it."""
     items = collection.window(page.start, page.end)
     total = len(items)
     if page.order == "chronological":
@@ -90,8 +93,10 @@ def page_response(collection: Collection, page: PageParams) -> Response:
             "limit": page.limit,
             "offset": page.offset,
             "order": page.order,
-            "from": page.start,
-            "to": page.end,
+            # Omise's lists always say their window: from the epoch to now by default.
+            "from": page.start or EPOCH,
+            "to": page.end or now_stamp(),
+            "location": location,
         },
         separators=(",", ":"),
     )

@@ -16,6 +16,7 @@ from linksplus.config import mask_key
 from linksplus.sandbox import api, controls, payer
 from linksplus.sandbox.context import Sandbox
 from linksplus.sandbox.delivery import RETRY_DELAYS, Deliverer
+from linksplus.sandbox.drop import DropMarkedConnections
 from linksplus.sandbox.errors import install_error_handlers
 from linksplus.sandbox.faults import Faults
 from linksplus.sandbox.state import Store
@@ -61,10 +62,12 @@ def create_app(
     webhook_secret: str | None = None,
     webhook_ca_file: str | None = None,
     retry_delays: Sequence[float] = RETRY_DELAYS,
+    idempotency: bool = True,
 ) -> FastAPI:
     """The sandbox's FastAPI app, seeded with `data` (``empty`` or ``demo``).
 
-    `base_url` is where the app is reached: links' payment URLs point there.
+    `base_url` is where the app is reached: links' payment URLs point there. With
+    `idempotency` off, creates ignore Idempotency-Key, as the documented service may.
     """
     if webhook_secret:
         decode_secret(webhook_secret)  # ValueError now rather than at the first payment
@@ -77,7 +80,13 @@ def create_app(
         ca_file=webhook_ca_file,
         retry_delays=retry_delays,
     )
-    sandbox = Sandbox(api_key=api_key, store=store, faults=Faults(), deliverer=deliverer)
+    sandbox = Sandbox(
+        api_key=api_key,
+        store=store,
+        faults=Faults(),
+        deliverer=deliverer,
+        idempotency_default=idempotency,
+    )
     sandbox.reset(data)
 
     @asynccontextmanager
@@ -129,6 +138,7 @@ def serve(
     dashboard_webhook_url: str | None = None,
     webhook_secret: str | None = None,
     webhook_ca_file: str | None = None,
+    idempotency: bool = True,
 ) -> None:
     """Run the sandbox until interrupted, printing its key and URL first."""
     import uvicorn
@@ -148,6 +158,7 @@ def serve(
             dashboard_webhook_url=dashboard_webhook_url,
             webhook_secret=webhook_secret,
             webhook_ca_file=webhook_ca_file,
+            idempotency=idempotency,
         )
     except ValueError as exc:
         raise SystemExit(f"linksplus sandbox: {exc}") from None
@@ -158,4 +169,11 @@ def serve(
         print(f"Webhook signing secret: {webhook_secret}", flush=True)
     # httpx logs every webhook POST at INFO; a replay would bury the sandbox's own lines.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    print(
+        "Idempotency-Key on creates: "
+        + ("honoured" if idempotency else "ignored (as Links+ documents no idempotency)"),
+        flush=True,
+    )
+    uvicorn.run(
+        DropMarkedConnections(app), host=host, port=port, log_level="info", access_log=False
+    )

@@ -1,19 +1,24 @@
-"""The Create link page: one form, errors beside their fields, exactly one link per click.
+"""The Create link page: one form, errors beside their fields, exactly one link per form.
 
-The Idempotency-Key of the form lives in session state and is renewed only after a link
-was made: a double click, or a retry after a network error, sends the same key, and
-Links+ answers with the same link instead of making a second one.
+A create that gets no clear answer is checked by the client (is the link among the team's
+newest?) before it is sent again; the page says so while it checks. The form's first
+attempt time lives in session state until a link is made, so pressing Create link again
+after an error looks for the link first too. The form's Idempotency-Key is kept the same
+way (harmless where Links+ ignores it), and a second click right after a success does
+nothing.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 
 import streamlit as st
 
+from linksplus.client import CreateCheck
 from linksplus.console.qr import qr_png
-from linksplus.errors import LinksPlusError, ValidationError
+from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationError
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
@@ -22,6 +27,8 @@ from linksplus.ui.widgets import field_error, md_escape, money_hint, parse_money
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 
 DOUBLE_CLICK_SECONDS = 2.0
+CHECKING = "Links+ did not answer; checking whether your link was made…"
+FOUND = "Links+ did not answer at first, so the Console checked: your link was made, once."
 
 
 def idempotency_key() -> str:
@@ -81,19 +88,34 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
         s["cl_errors"] = errors
         return
     s["cl_errors"] = {}
+    s.pop("cl_checked", None)
+    started = datetime.now(UTC)
+
+    def on_check(step: CreateCheck) -> None:
+        if step is CreateCheck.CHECKING:
+            st.toast(CHECKING, icon=":material/sync:")
+        s["cl_checked"] = step
+
     try:
-        link = data.client(ctx.settings).create_link(**params, idempotency_key=idempotency_key())
+        link = data.client(ctx.settings).create_link(
+            **params,
+            idempotency_key=idempotency_key(),
+            # An earlier press of this form ended in an error: its link may exist.
+            made_since=s.get("cl_tried_at"),
+            on_check=on_check,
+        )
     except ValidationError as exc:
         s["cl_errors"] = {exc.field: exc.message}
         return
     except LinksPlusError as exc:
-        # The key is kept: trying again cannot make a second link.
         s["cl_api_error"] = exc
+        s.setdefault("cl_tried_at", started)  # pressing again looks for the link first
         return
     s["cl_created"] = link.to_dict()
     s["cl_last_success"] = time.monotonic()
     s["cl_toast"] = True
-    del s["cl_idem"]  # the next link gets a new key
+    for key in ("cl_idem", "cl_tried_at"):  # the next link starts afresh
+        s.pop(key, None)
     for key in ("cl_name", "cl_additional", "cl_webhook"):
         s[key] = ""
     data.clear_api_cache()
@@ -201,7 +223,13 @@ def render(ctx: PageContext) -> None:
         if errors:
             st.error("Please correct the fields marked in red.", icon=":material/error:")
         api_error = st.session_state.get("cl_api_error")
-        if api_error is not None:
+        if isinstance(api_error, CreateUnconfirmedError):
+            show_error(api_error)
+            st.caption(
+                "Pressing Create link again is safe: it looks for the link first and "
+                "makes it only if it is not there."
+            )
+        elif api_error is not None:
             show_error(api_error, what="The link was not created.")
             st.caption("You can press Create link again: it will not make a second link.")
     with help_col:
@@ -228,6 +256,8 @@ def _success(created: dict) -> None:
             f"{format_amount(link.amount, link.currency, code=True)}.",
             icon=":material/check_circle:",
         )
+        if st.session_state.get("cl_checked") is CreateCheck.FOUND:
+            st.caption(FOUND)
         left, right = st.columns([1, 3])
         if link.payment_url:
             left.image(qr_png(link.payment_url), caption="Scan to pay", width=180)

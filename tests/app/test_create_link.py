@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from app_helpers import no_exception, texts
 
+from linksplus.ui.create_view import CHECKING, FOUND
 from linksplus.ui.widgets import md_escape
+
+
+@pytest.fixture(params=["on", "off"], ids=["idempotency-on", "idempotency-off"])
+def idempotency(request, sandbox):
+    """Run with the sandbox honouring Idempotency-Key, and ignoring it as Links+ may."""
+    sandbox.control("POST", "/idempotency", json={"idempotency": request.param})
+    return request.param
 
 
 def _template(sandbox, team=101):
@@ -47,15 +56,17 @@ def test_errors_appear_beside_their_fields(make_app, sandbox):
     assert len(sandbox.client().list_links(101)) == before
 
 
-def test_one_click_makes_one_link_even_when_retried(make_app, sandbox):
+def test_one_form_makes_one_link_even_when_retried(make_app, sandbox, idempotency):
     _template(sandbox)
     before = {ln.id for ln in sandbox.client().list_links(101)}
     at = make_app("sales").run().switch_page("pages/create_link.py").run()
     at.selectbox(key="cl_currency").set_value("thb")
     key = at.session_state["cl_idem"]
-    sandbox.faults(error_rate=1.0)
+    # Everything fails, the check included: the link may or may not have been made.
+    sandbox.faults(error_rate=1.0, seed=5)
     _submit(_fill(at))
-    assert "was not created" in texts(at)
+    assert "could not be checked whether your link was made" in texts(at)
+    assert "Pressing Create link again is safe" in texts(at)
     assert at.session_state["cl_idem"] == key  # a retry reuses the key
     sandbox.faults(0, 0)
     _submit(at)
@@ -69,3 +80,21 @@ def test_one_click_makes_one_link_even_when_retried(make_app, sandbox):
     # A second click right after (a double click) makes nothing more.
     _submit(at)
     assert len([ln for ln in sandbox.client().list_links(101) if ln.id not in before]) == 1
+
+
+def test_a_lost_answer_is_checked_and_the_one_link_shown(make_app, sandbox, idempotency):
+    _template(sandbox)
+    before = {ln.id for ln in sandbox.client().list_links(101)}
+    at = make_app("sales").run().switch_page("pages/create_link.py").run()
+    at.selectbox(key="cl_currency").set_value("thb")
+    # The link is made, then the connection drops before the answer.
+    sandbox.faults(fail_next=1, fail_after_create=True, drop_after_create=True)
+    _submit(_fill(at, name="Lost answer 7"))
+    no_exception(at)
+    assert CHECKING in [t.value for t in at.toast]
+    new = [ln for ln in sandbox.client().list_links(101) if ln.id not in before]
+    assert [ln.name for ln in new] == ["Lost answer 7"]
+    page = texts(at)
+    assert f"Link #{new[0].id}" in page and "is ready" in page
+    assert FOUND in page
+    assert new[0].payment_url in [c.value for c in at.code]

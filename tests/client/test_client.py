@@ -10,6 +10,7 @@ from linksplus import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
+    CreateUnconfirmedError,
     LinksPlusClient,
     NotFoundError,
     ServerError,
@@ -186,10 +187,11 @@ def test_same_idempotency_key_gives_the_same_link(sandbox, team):
     assert len(client.list_links(team[0])) == 1
 
 
-def test_creates_are_not_retried_without_success(sandbox, team):
+def test_a_create_that_cannot_be_checked_is_not_sent_again(sandbox, team):
     sandbox.faults(fail_next=10)
-    with pytest.raises(ServerError):
+    with pytest.raises(CreateUnconfirmedError) as info:
         make_link(sandbox.client(max_retries=2), team)
+    assert "could not be checked" in str(info.value)
     sandbox.faults(0, 0)
     assert len(sandbox.client().list_links(team[0])) <= 1
 

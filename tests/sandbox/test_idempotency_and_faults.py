@@ -146,3 +146,44 @@ def test_bad_fault_settings_are_400(sandbox):
     resp = requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_rate": 1.5}, timeout=10)
     assert resp.status_code == 400 and resp.json()["code"] == "bad_request"
     assert "error_rate" in resp.json()["message"]
+
+
+def set_idempotency(sandbox, value: str) -> None:
+    sandbox.control("POST", "/idempotency", json={"idempotency": value})
+
+
+def test_with_idempotency_off_a_repeated_key_makes_another_link(sandbox, team):
+    set_idempotency(sandbox, "off")
+    first = create(sandbox, team, "order-9")
+    again = create(sandbox, team, "order-9")
+    assert first.status_code == again.status_code == 200
+    assert first.json()["id"] != again.json()["id"]
+    assert "Idempotent-Replayed" not in again.headers
+    assert link_count(sandbox, team) == 2
+    sandbox.reset()  # a reset goes back to the setting the sandbox started with
+    assert sandbox.control("GET", "/idempotency").json() == {"idempotency": "on"}
+
+
+def test_a_bad_idempotency_setting_is_400(sandbox):
+    resp = requests.post(
+        f"{sandbox.url}/_sandbox/idempotency", json={"idempotency": "maybe"}, timeout=10
+    )
+    assert resp.status_code == 400 and resp.json()["code"] == "bad_request"
+
+
+def test_a_dropped_create_makes_the_link_and_answers_nothing(sandbox, team):
+    sandbox.faults(fail_next=1, fail_after_create=True, drop_after_create=True)
+    with pytest.raises(requests.ConnectionError):
+        create(sandbox, team, "dropped")
+    assert link_count(sandbox, team) == 1
+    assert create(sandbox, team, "next").status_code == 200  # the sandbox is fine after
+
+
+def test_an_injected_429_names_its_wait_and_does_nothing(sandbox, team):
+    sandbox.faults(rate_limit_next=2, retry_after=5)
+    for resp in (create(sandbox, team, "busy"), api(sandbox, "GET", f"/external/{team[0]}/links")):
+        assert resp.status_code == 429
+        assert resp.headers["Retry-After"] == "5"
+        assert resp.json()["object"] == "error" and resp.json()["code"] == "too_many_requests"
+    assert link_count(sandbox, team) == 0
+    assert sandbox.control("GET", "/faults").json()["rate_limit_next"] == 0

@@ -59,3 +59,30 @@ def test_a_given_key_is_used_but_not_printed_in_full(tmp_path):
         )
     finally:
         proc.stop()
+
+
+def test_idempotency_off_from_the_command_line_survives_a_reset(tmp_path):
+    key = "skey_test_strict_sandbox_key"
+    proc, url, output = start(
+        tmp_path, "--api-key", key, "--idempotency", "off", env={"LINKSPLUS_WEBHOOK_SECRET": ""}
+    )
+    try:
+        assert "Idempotency-Key on creates: ignored" in output
+        requests.post(f"{url}/_sandbox/reset", json={"data": "empty"}, timeout=10)
+        assert requests.get(f"{url}/_sandbox/idempotency", timeout=10).json() == {
+            "idempotency": "off"
+        }
+        seeded = requests.post(
+            f"{url}/_sandbox/teams/5/links/seed", json={"count": 0}, timeout=10
+        ).json()
+        body = {"template_id": seeded["template_id"], "team_id": 5, "name": "x", "amount": 50000}
+        headers = {"Authorization": key, "Idempotency-Key": "same"}
+        ids = {
+            requests.post(f"{url}/external/links", json=body, headers=headers, timeout=10).json()[
+                "id"
+            ]
+            for _ in range(2)
+        }
+        assert len(ids) == 2
+    finally:
+        proc.stop()

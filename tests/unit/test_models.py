@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from linksplus.models import Link, Template
+from linksplus.models import Link, Page, Template, as_bool, as_int
 
 
 def test_link_parses_types_and_keeps_unknown_fields():
@@ -57,3 +57,52 @@ def test_template_keeps_features_and_unknown_fields():
     )
     assert tpl.features == ["qr"] and tpl.language == "th"
     assert tpl.extra == {"theme": {"color": "blue"}}
+
+
+def test_ids_amounts_and_flags_given_as_strings_are_coerced():
+    link = Link.from_api(
+        {
+            "id": "1001",
+            "team_id": "101",
+            "template_id": " 3650 ",
+            "amount": "12300",
+            "multiple_usage": "true",
+            "currency": "thb",
+        }
+    )
+    assert (link.id, link.team_id, link.template_id, link.amount) == (1001, 101, 3650, 12300)
+    assert link.multiple_usage is True
+    assert Link.from_api({"id": 1, "multiple_usage": "false"}).multiple_usage is False
+    assert Link.from_api({"id": 1, "multiple_usage": "0"}).multiple_usage is False
+    assert Link.from_api({"id": 1, "multiple_usage": 1}).multiple_usage is True
+    assert Template.from_api({"id": "3655", "amount": "50000"}).amount == 50000
+
+
+def test_values_that_are_no_numbers_do_not_become_numbers():
+    assert as_int("12.5") is None and as_int("abc") is None and as_int(True) is None
+    assert as_int(12300.0) == 12300 and as_int("-5") == -5
+    assert as_bool("no") is False and as_bool(None) is False and as_bool("TRUE") is True
+    assert Link.from_api({"id": 1, "amount": "a lot"}).amount == 0
+
+
+def test_a_page_keeps_the_omise_list_envelope_and_unknown_keys():
+    page = Page.from_api(
+        {
+            "object": "list",
+            "data": [{"id": "1"}],
+            "total": "1",
+            "limit": 20,
+            "offset": 0,
+            "order": "chronological",
+            "from": "1970-01-01T00:00:00Z",
+            "to": "2026-02-14T10:35:00Z",
+            "location": "/external/101/links",
+            "cursor": "abc",
+        },
+        Link.from_api,
+    )
+    assert page.data[0].id == 1 and page.total == 1 and page.limit == 20
+    assert (page.from_, page.to) == ("1970-01-01T00:00:00Z", "2026-02-14T10:35:00Z")
+    assert page.location == "/external/101/links" and page.order == "chronological"
+    assert page.extra == {"cursor": "abc"}
+    assert Page.from_api({"object": "list", "data": []}).total is None
