@@ -188,7 +188,7 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     # Payments before: the THB tile's headline numbers.
     open_page(page, "Payments", "Payments")
     tile = page.locator(".st-key-tile_thb")
-    expect(tile.get_by_role("heading", level=4)).to_have_text("THB · Thai baht")
+    expect(tile.get_by_role("heading", level=4)).to_have_text("THB · Thai Baht")
     expect(metric_value(tile, "Successful payments")).to_have_text(re.compile(r"^[\d,]+$"))
     wait_idle(page)
     before = metrics(tile)
