@@ -214,8 +214,7 @@ def parse_amount(text: str, currency: str) -> int:
     (``"10.505"`` THB is an error, not rounded).
     """
     cur = get_currency(currency)
-    raw = str(text).strip()
-    s = _strip_marks(raw.replace("\u00a0", " ").strip(), cur).replace(" ", "")
+    s = _strip_marks(str(text).replace("\u00a0", " ").strip(), cur).replace(" ", "")
     if not s:
         raise AmountError(
             "Enter an amount, for example 1,250.50."
@@ -224,15 +223,17 @@ def parse_amount(text: str, currency: str) -> int:
         )
     if s.startswith("-"):
         raise AmountError("The amount cannot be negative.")
+    # The message does not repeat what was typed: forms show it as Markdown.
+    not_an_amount = (
+        "That is not an amount. Type digits, with an optional decimal point, for example "
+        + ("1,250.50." if cur.exponent else "1,250.")
+    )
     if not _NUMBER.match(s) or s in {".", ""}:
-        raise AmountError(
-            f"“{raw}” is not an amount. Type digits, with an optional decimal "
-            "point, for example 1,250.50."
-        )
+        raise AmountError(not_an_amount)
     try:
         value = Decimal(s.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern above already refuses these
-        raise AmountError(f"“{raw}” is not an amount.") from None
+        raise AmountError(not_an_amount) from None
     decimals = len(s.partition(".")[2])
     if decimals > cur.exponent:
         # Refused even when the extra digits are zeros: "1.000" is a thousand where a dot

@@ -137,6 +137,13 @@ def test_parse_amount_refuses_with_a_reason(text, currency, message):
         parse_amount(text, currency)
 
 
+def test_the_refusal_does_not_repeat_what_was_typed():
+    # Forms show the message as Markdown: typed text must not become a link or markup.
+    with pytest.raises(AmountError) as info:
+        parse_amount("[pay here](https://evil.example)", "thb")
+    assert "evil" not in str(info.value) and "[" not in str(info.value)
+
+
 def test_too_many_decimals_is_an_error_not_a_rounding():
     with pytest.raises(AmountError):
         parse_amount("0.001", "usd")
