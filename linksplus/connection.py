@@ -86,8 +86,8 @@ class ConnectionReport:
             )
         if tried:
             return (
-                f"Links+ refused the key sent as {tried}; trying {last.auth}, {last.error} "
-                "The check could not tell which style Links+ accepts: try again later."
+                f"Links+ refused the key sent as {tried}. Sent as {last.auth}: {last.error} "
+                "So the check could not tell which style Links+ accepts; try again later."
             )
         return str(last.error)
 

@@ -88,8 +88,8 @@ def settings_page(ctx: PageContext) -> None:
     s = ctx.settings
     st.title("Settings")
     st.caption("Read-only: values come from .streamlit/secrets.toml or LINKSPLUS_* variables.")
-    # Words, not emoji: without a colour-emoji font the emoji were empty boxes.
     account = get_account_country(s.account_country)
+    # Words, not emoji: without a colour-emoji font the emoji were empty boxes.
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Environment", ENVIRONMENTS[s.environment], help=ENVIRONMENT_HELP[s.environment])
     c2.metric("API key", mask_key(s.api_key))
@@ -110,30 +110,29 @@ def settings_page(ctx: PageContext) -> None:
         "other styles once each and says which one to set."
     )
     team = next(iter(ctx.teams), None)
+    # With no team known, the key's own links: the call Omise's Links+ page shows.
+    path, what = (
+        (f"/external/{int(team)}/templates", f"templates on the first page of team {team}")
+        if team is not None
+        else ("/external/links", "links on the first page")
+    )
     if st.button("Check the connection", type="primary", icon=":material/network_check:"):
-        if team is None:
-            st.warning("No team is known, so there is nothing to ask Links+ for.")
+        with st.spinner("Asking Links+…"):
+            report = check_connection(
+                s.api_key, base_url=s.api_base_url, auth=s.api_auth, path=path
+            )
+        answer = report.answer
+        if report.ok and answer is not None:
+            st.success(
+                f"Links+ answered in {answer.ms:.0f} ms ({answer.items} {what}). {report.advice}",
+                icon=":material/check_circle:",
+            )
+        elif answer is not None:
+            st.warning(report.advice, icon=":material/key:")
+        elif len(report.attempts) == 1:  # no answer, or a server error: not the key
+            show_error(report.attempts[-1].error, what="The connection check failed.")
         else:
-            with st.spinner("Asking Links+…"):
-                report = check_connection(
-                    s.api_key,
-                    base_url=s.api_base_url,
-                    auth=s.api_auth,
-                    path=f"/external/{int(team)}/templates",
-                )
-            answer = report.answer
-            if report.ok and answer is not None:
-                st.success(
-                    f"Links+ answered in {answer.ms:.0f} ms ({answer.items} templates on the "
-                    f"first page of team {team}). {report.advice}",
-                    icon=":material/check_circle:",
-                )
-            elif answer is not None:
-                st.warning(report.advice, icon=":material/key:")
-            elif len(report.attempts) == 1:  # no answer, or a server error: not the key
-                show_error(report.attempts[-1].error, what="The connection check failed.")
-            else:
-                st.error(report.advice, icon=":material/key_off:")
+            st.error(report.advice, icon=":material/key_off:")
 
     st.subheader("Event log")
     try:

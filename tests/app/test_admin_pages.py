@@ -78,3 +78,10 @@ def test_settings_check_names_a_wrong_key_and_the_environment_only_where_known(m
     at.switch_page("pages/settings.py").run()
     no_exception(at)
     assert "Environment: Not known" in texts(at)
+
+
+def test_settings_check_works_before_any_team_exists(make_app, sandbox):
+    # An empty service: the check reads the key's own links, as Omise's Links+ page does.
+    at = make_app("admin").run().switch_page("pages/settings.py").run()
+    page = _check(at)
+    assert "Links+ answered in" in page and "(0 links on the first page)" in page

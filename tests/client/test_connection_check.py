@@ -6,9 +6,9 @@ import pytest
 from auth_proxy import AuthProxy
 
 from linksplus.config import AUTH_STYLES
-from linksplus.connection import TRY_ORDER, check_connection
+from linksplus.connection import TRY_ORDER, Attempt, ConnectionReport, check_connection
 from linksplus.devserver import free_port
-from linksplus.errors import APIConnectionError
+from linksplus.errors import APIConnectionError, AuthenticationError, ServerError
 
 TEAM = 4401
 PATH = f"/external/{TEAM}/templates"
@@ -68,3 +68,12 @@ def test_no_answer_is_not_blamed_on_the_auth_style():
     assert len(report.attempts) == 1  # no other style is tried: it could not help
     assert isinstance(report.attempts[0].error, APIConnectionError)
     assert report.accepted is None and "api_auth" not in report.advice
+
+
+def test_a_failure_after_a_refusal_says_the_style_is_not_known_yet():
+    refused = AuthenticationError("Links+ did not accept the API key.", status=401)
+    failed = ServerError("Links+ is having trouble right now (error 503).", status=503)
+    report = ConnectionReport("raw", (Attempt("raw", 5, refused), Attempt("basic", 5, failed)))
+    assert report.accepted is None and report.answer is None
+    assert report.advice.startswith("Links+ refused the key sent as raw. Sent as basic:")
+    assert "could not tell which style" in report.advice and "api_auth" not in report.advice
