@@ -1,22 +1,29 @@
 """Where the product's settings come from: one mapping (Streamlit secrets or the environment).
 
 Keys, each also readable as an environment variable with the ``LINKSPLUS_`` prefix:
-``api_base_url``, ``api_key``, ``api_auth`` (basic | bearer | raw), ``eventlog_url``,
-``sandbox_url`` (the sandbox's test controls, when the API is the sandbox), ``users_file``
-(the console's YAML users file) and ``cookie_key`` (signs the console's login cookie; a secret).
+``api_base_url``, ``api_key``, ``api_auth`` (raw | basic | bearer), ``account_country``
+(where the Omise account is registered: th, jp, sg or my), ``eventlog_url``, ``sandbox_url``
+(the sandbox's test controls, when the API is the sandbox), ``users_file`` (the console's
+YAML users file) and ``cookie_key`` (signs the console's login cookie; a secret).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from linksplus.money import DEFAULT_ACCOUNT_COUNTRY, get_account_country
+
 LIVE_BASE_URL = "https://linksplus-api.omise.co"
 DEFAULT_EVENTLOG_URL = "sqlite:///.linksplus/events.db"
 AUTH_STYLES = ("basic", "bearer", "raw")
+# Omise's Links+ page (docs.omise.co/payment-links-apis) sends the Links+ dashboard's key
+# bare, `Authorization: {key}`; the product brief's Basic and Bearer stay selectable.
+DEFAULT_AUTH = "raw"
 
 
 def mask_key(key: str | None) -> str:
@@ -36,7 +43,8 @@ class Settings:
 
     api_base_url: str = LIVE_BASE_URL
     api_key: str = field(default="", repr=False)
-    api_auth: str = "basic"
+    api_auth: str = DEFAULT_AUTH
+    account_country: str = DEFAULT_ACCOUNT_COUNTRY
     eventlog_url: str = DEFAULT_EVENTLOG_URL
     sandbox_url: str | None = None
     users_file: str | None = None
@@ -45,16 +53,23 @@ class Settings:
     def __repr__(self) -> str:
         return (
             f"Settings(api_base_url={self.api_base_url!r}, api_key={mask_key(self.api_key)!r}, "
-            f"api_auth={self.api_auth!r}, eventlog_url={self.eventlog_url!r})"
+            f"api_auth={self.api_auth!r}, account_country={self.account_country!r}, "
+            f"eventlog_url={self.eventlog_url!r})"
         )
 
     @property
-    def environment(self) -> str:
-        """``live``, ``test`` (Omise with a test key) or ``sandbox`` (anything local)."""
+    def environment(self) -> str | None:
+        """``live``, ``sandbox``, or None when the settings do not say.
+
+        Omise's own address is ``live``: a Links+ dashboard key carries no test or live
+        prefix, so nothing here can tell a test key, and it is live unless the base URL
+        says otherwise. Another address with sandbox controls set is the ``sandbox``.
+        Another address without them (a proxy, say) is not known either way.
+        """
         host = (urlsplit(self.api_base_url).hostname or "").lower()
-        if host.endswith("omise.co"):
-            return "test" if self.api_key.startswith("skey_test_") else "live"
-        return "sandbox"
+        if host == "omise.co" or host.endswith(".omise.co"):
+            return "live"
+        return "sandbox" if self.sandbox_url else None
 
     def problems(self) -> list[str]:
         """What an admin must set before the product can work, as sentences."""
@@ -65,7 +80,14 @@ class Settings:
                 ".streamlit/secrets.toml, or set LINKSPLUS_API_KEY."
             )
         if self.api_auth not in AUTH_STYLES:
-            out.append(f"`api_auth` is {self.api_auth!r}; it must be one of basic, bearer, raw.")
+            out.append(
+                f"`api_auth` is {self.api_auth!r}; it must be one of raw, basic, bearer "
+                "(Settings' connection check tells which one Links+ accepts)."
+            )
+        try:
+            get_account_country(self.account_country)
+        except ValueError as exc:
+            out.append(f"{exc} Set `account_country` or LINKSPLUS_ACCOUNT_COUNTRY.")
         if urlsplit(self.api_base_url).scheme not in ("http", "https"):
             out.append(f"`api_base_url` ({self.api_base_url}) must start with https://.")
         return out
@@ -86,7 +108,12 @@ class Settings:
                 values[name] = env
         values = {k: str(v) for k, v in values.items() if v not in (None, "")}
         if "api_auth" in values:
-            values["api_auth"] = values["api_auth"].lower()
+            values["api_auth"] = values["api_auth"].strip().lower()
+        if "account_country" in values:
+            # A name (Thailand) or any case (TH) is the code (th); anything else is kept as
+            # typed, for problems() to name.
+            with contextlib.suppress(ValueError):
+                values["account_country"] = get_account_country(values["account_country"]).code
         return cls(**values)
 
 
@@ -94,6 +121,7 @@ _FIELDS = (
     "api_base_url",
     "api_key",
     "api_auth",
+    "account_country",
     "eventlog_url",
     "sandbox_url",
     "users_file",

@@ -156,7 +156,7 @@ def run_demo(
     app_env = {
         "LINKSPLUS_API_BASE_URL": api_url,
         "LINKSPLUS_API_KEY": api_key,
-        "LINKSPLUS_API_AUTH": "basic",
+        "LINKSPLUS_API_AUTH": "raw",
         "LINKSPLUS_EVENTLOG_URL": eventlog_url,
         "LINKSPLUS_SANDBOX_URL": api_url,
         "LINKSPLUS_USERS_FILE": str(users_file),

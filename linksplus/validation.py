@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from linksplus.money import AmountError, check_amount, get_currency
+from linksplus.money import MIN_AMOUNT, AmountError, check_amount, get_currency
 
 NAME_MAX = 45
 ADDITIONAL_MAX = 255
@@ -30,11 +30,15 @@ def webhook_url_problem(url: str) -> str | None:
     return None
 
 
-def link_param_errors(params: dict[str, Any]) -> dict[str, str]:
+def link_param_errors(
+    params: dict[str, Any], *, account_country: str | None = None
+) -> dict[str, str]:
     """Every problem with new-link parameters, as ``{field: sentence}``; empty when valid.
 
     `params` uses the API's names: template_id, team_id, name, amount (minor units),
-    currency, multiple_usage, additional, custom_webhook.
+    currency, multiple_usage, additional, custom_webhook. The amount must meet Links+'s
+    documented minimum; with the `account_country` (the console's setting) also the charge
+    limits Omise documents for that country (`linksplus.money.check_amount`).
     """
     errors: dict[str, str] = {}
     for key in ("template_id", "team_id"):
@@ -61,11 +65,15 @@ def link_param_errors(params: dict[str, Any]) -> dict[str, str]:
     if amount is None:
         errors["amount"] = "Enter an amount."
     elif currency is not None:
-        problem = check_amount(amount, currency)
+        problem = check_amount(amount, currency, account_country)
         if problem:
             errors["amount"] = problem
-    elif isinstance(amount, bool) or not isinstance(amount, int) or amount < 100:
-        errors["amount"] = "The amount must be a whole number of at least 100 minor units."
+    elif isinstance(amount, bool) or not isinstance(amount, int) or amount < MIN_AMOUNT:
+        # No currency (the template's applies): only Links+'s own minimum can be checked.
+        errors["amount"] = (
+            f"The amount must be a whole number of at least {MIN_AMOUNT} in the currency's "
+            "smallest unit (Links+'s minimum)."
+        )
 
     if "multiple_usage" in params and not isinstance(params["multiple_usage"], bool):
         errors["multiple_usage"] = '"multiple_usage" must be true or false.'

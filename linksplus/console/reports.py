@@ -30,7 +30,7 @@ class CurrencyTile:
 
     @property
     def title(self) -> str:
-        """The tile's heading: the currency, named ("THB · Thai baht")."""
+        """The tile's heading: the currency, named ("THB · Thai Baht")."""
         try:
             return f"{self.currency.upper()} · {get_currency(self.currency).name}"
         except AmountError:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from linksplus.config import mask_key
+from linksplus.connection import STYLE_WORDS, check_connection
 from linksplus.console.csv_export import frame_csv
-from linksplus.errors import LinksPlusError
 from linksplus.eventlog import OUTCOMES
+from linksplus.money import get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import show_error
@@ -81,38 +82,66 @@ def _deliveries(ctx: PageContext) -> None:
     )
 
 
+ENVIRONMENTS = {"live": "Live", "sandbox": "Sandbox", None: "Not known"}
+ENVIRONMENT_HELP = {
+    "live": "Omise's own address. A Links+ key does not say test or live, so it is "
+    "treated as live.",
+    "sandbox": "Not Omise's address, and sandbox controls are set: the local sandbox.",
+    None: "Not Omise's address, and no sandbox controls are set, so whether this is the "
+    "real service (through a proxy, say) or a sandbox is not known.",
+}
+
+
 def settings_page(ctx: PageContext) -> None:
     """What is configured, and whether it works: API connection, event log, login setup."""
     s = ctx.settings
     st.title("Settings")
     st.caption("Read-only: values come from .streamlit/secrets.toml or LINKSPLUS_* variables.")
+    account = get_account_country(s.account_country)
     # Words, not emoji: without a colour-emoji font the emoji were empty boxes.
-    env_label = {"live": "Live", "test": "Test", "sandbox": "Sandbox"}[s.environment]
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Environment", env_label)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Environment", ENVIRONMENTS[s.environment], help=ENVIRONMENT_HELP[s.environment])
     c2.metric("API key", mask_key(s.api_key))
-    c3.metric("Auth style", s.api_auth)
+    c3.metric("Auth style", s.api_auth, help=STYLE_WORDS.get(s.api_auth))
+    c4.metric(
+        "Account country",
+        account.name,
+        help="Where the Omise account is registered; its charge limits apply to amounts "
+        f"in {account.currency.upper()} (`account_country`, LINKSPLUS_ACCOUNT_COUNTRY).",
+    )
     st.markdown(f"**API base URL:** `{s.api_base_url}`")
     if s.sandbox_url:
         st.markdown(f"**Sandbox controls:** `{s.sandbox_url}`")
 
     st.subheader("Connection")
+    st.caption(
+        "Checks the key with the configured auth style; if Links+ refuses it, tries the "
+        "other styles once each and says which one to set."
+    )
     team = next(iter(ctx.teams), None)
+    # With no team known, the key's own links: the call Omise's Links+ page shows.
+    path, what = (
+        (f"/external/{int(team)}/templates", f"templates on the first page of team {team}")
+        if team is not None
+        else ("/external/links", "links on the first page")
+    )
     if st.button("Check the connection", type="primary", icon=":material/network_check:"):
-        if team is None:
-            st.warning("No team is known, so there is nothing to ask Links+ for.")
+        with st.spinner("Asking Links+…"):
+            report = check_connection(
+                s.api_key, base_url=s.api_base_url, auth=s.api_auth, path=path
+            )
+        answer = report.answer
+        if report.ok and answer is not None:
+            st.success(
+                f"Links+ answered in {answer.ms:.0f} ms ({answer.items} {what}). {report.advice}",
+                icon=":material/check_circle:",
+            )
+        elif answer is not None:
+            st.warning(report.advice, icon=":material/key:")
+        elif len(report.attempts) == 1:  # no answer, or a server error: not the key
+            show_error(report.attempts[-1].error, what="The connection check failed.")
         else:
-            try:
-                path = f"/external/{int(team)}/templates"
-                page, ms = data.timed(lambda: next(data.client(s).iter_pages(path)))
-            except LinksPlusError as exc:
-                show_error(exc, what="The connection check failed.")
-            else:
-                st.success(
-                    f"Links+ answered in {ms:.0f} ms ({len(page)} templates on the "
-                    f"first page of team {team}).",
-                    icon=":material/check_circle:",
-                )
+            st.error(report.advice, icon=":material/key_off:")
 
     st.subheader("Event log")
     try:

@@ -20,7 +20,7 @@ from linksplus.client import CreateCheck
 from linksplus.console.qr import qr_png
 from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationError
 from linksplus.models import Link, Template
-from linksplus.money import CURRENCIES, format_amount
+from linksplus.money import CURRENCIES, format_amount, get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import field_error, md_escape, money_hint, parse_money, show_error
@@ -82,7 +82,8 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     }
     if template_id is None:
         errors["template_id"] = "Choose a template."
-    for field, message in link_param_errors(params).items():
+    account_country = ctx.settings.account_country
+    for field, message in link_param_errors(params, account_country=account_country).items():
         errors.setdefault(field, message)
     if errors:
         s["cl_errors"] = errors
@@ -152,7 +153,8 @@ def render(ctx: PageContext) -> None:
     if st.session_state.get("cl_template") not in templates:
         st.session_state["cl_template"] = next(iter(templates))
         _apply_template(templates[st.session_state["cl_template"]])
-    st.session_state.setdefault("cl_currency", "thb")
+    account = get_account_country(ctx.settings.account_country)
+    st.session_state.setdefault("cl_currency", account.currency)
     st.session_state.setdefault("cl_amount", "")
     idempotency_key()
 
@@ -187,7 +189,17 @@ def render(ctx: PageContext) -> None:
             a.text_input(
                 "Amount", key="cl_amount", placeholder="1,250.50", help=money_hint(currency)
             )
-            c.selectbox("Currency", list(CURRENCIES), key="cl_currency", format_func=str.upper)
+            c.selectbox(
+                "Currency",
+                list(CURRENCIES),  # every currency Omise lists (linksplus.money)
+                key="cl_currency",
+                format_func=str.upper,
+                help=f"Every currency Omise takes. For accounts in {account.name}, Omise "
+                f"takes {format_amount(account.min_amount, account.currency, code=True)} to "
+                f"{format_amount(account.max_amount, account.currency, code=True)} per charge "
+                f"in {account.currency.upper()}; any currency needs at least 100 of its "
+                "smallest unit.",
+            )
             with a:
                 field_error(errors.get("amount"))
             with c:
@@ -241,8 +253,8 @@ def render(ctx: PageContext) -> None:
                 st.markdown(f"Default amount: {default}")
             st.caption(
                 "Type amounts the way you write them: 1,250.50 or 1250.5. "
-                "They are checked against the currency's limits before anything is "
-                "sent."
+                "They are checked against Links+'s minimum and your account's charge "
+                "limits before anything is sent."
             )
 
 

@@ -39,6 +39,7 @@ def secrets(sandbox, users_file, tmp_path, monkeypatch) -> dict:
         "API_BASE_URL",
         "API_KEY",
         "API_AUTH",
+        "ACCOUNT_COUNTRY",
         "EVENTLOG_URL",
         "SANDBOX_URL",
         "USERS_FILE",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app_helpers import no_exception, texts
+from auth_proxy import AuthProxy
 
 from linksplus.eventlog import EventLog
 
@@ -35,6 +36,52 @@ def test_settings_checks_the_connection_and_masks_the_key(make_app, sandbox):
     page = texts(at)
     assert sandbox.api_key not in page and "••••" in page
     assert "Sandbox" in page
-    next(b for b in at.button if b.label == "Check the connection").click().run()
+    assert "Environment: Sandbox" in page
+    assert "Auth style: raw" in page  # the documented style is the default
+    assert "Account country: Thailand" in page
+    _check(at)
     assert "Links+ answered in" in texts(at)
+    assert "Links+ accepts the key sent as raw" in texts(at)
     assert "Healthy" in texts(at)
+
+
+def _check(at):
+    next(b for b in at.button if b.label == "Check the connection").click().run()
+    no_exception(at)
+    return texts(at)
+
+
+def test_settings_check_says_which_auth_style_links_plus_accepts(make_app, sandbox):
+    sandbox.seed_links(101, 1)
+    # A service that, unlike the sandbox, takes only Bearer (the sandbox's own controls
+    # still name the teams).
+    with AuthProxy(sandbox.url, "bearer") as proxy:
+        at = make_app("admin", overrides={"api_base_url": proxy.url}).run()
+        at.switch_page("pages/settings.py").run()
+        before = len(proxy.seen)
+        page = _check(at)
+        assert proxy.seen[before:] == ["raw", "basic", "bearer"]  # one call per style
+    assert "refused the key sent as raw but accepts it sent as bearer" in page
+    assert '`api_auth = "bearer"`' in page and "LINKSPLUS_API_AUTH=bearer" in page
+    assert sandbox.api_key not in page
+
+
+def test_settings_check_names_a_wrong_key_and_the_environment_only_where_known(make_app, sandbox):
+    sandbox.seed_links(101, 1)
+    at = make_app("admin", overrides={"api_key": "lpk_wrong_key_000000000"}).run()
+    at.switch_page("pages/settings.py").run()
+    page = _check(at)
+    assert "refused the key in every style (raw, basic, bearer)" in page
+    assert "lpk_wrong_key_000000000" not in page
+    # Not Omise's address and no sandbox controls: the page does not guess.
+    at = make_app("admin", overrides={"sandbox_url": ""}).run()
+    at.switch_page("pages/settings.py").run()
+    no_exception(at)
+    assert "Environment: Not known" in texts(at)
+
+
+def test_settings_check_works_before_any_team_exists(make_app, sandbox):
+    # An empty service: the check reads the key's own links, as Omise's Links+ page does.
+    at = make_app("admin").run().switch_page("pages/settings.py").run()
+    page = _check(at)
+    assert "Links+ answered in" in page and "(0 links on the first page)" in page

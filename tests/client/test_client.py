@@ -138,7 +138,7 @@ def test_invalid_params_are_refused_before_sending(sandbox, team):
         make_link(client, team, custom_webhook="http://insecure.example.com/h")
     assert info.value.field == "custom_webhook"
     with pytest.raises(ValidationError) as info:
-        make_link(client, team, amount=1999)
+        make_link(client, team, amount=99)
     assert info.value.field == "amount"
     with pytest.raises(ValidationError):
         client.get_link("abc")

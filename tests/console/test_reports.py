@@ -47,10 +47,10 @@ def test_tiles_per_currency():
     assert [t.currency for t in tiles] == ["thb", "jpy"]
     thb = tiles[0]
     # The heading names the currency; the volume fits its tile without the code.
-    assert thb.title == "THB · Thai baht"
+    assert thb.title == "THB · Thai Baht"
     assert thb.volume == 125050 and thb.volume_text == "1,250.50"
     assert (thb.successful, thb.failed, thb.payments, thb.rate_text) == (3, 1, 4, "75%")
-    assert tiles[1].volume_text == "3,000" and tiles[1].title == "JPY · Japanese yen"
+    assert tiles[1].volume_text == "3,000" and tiles[1].title == "JPY · Japanese Yen"
     assert r.currency_tiles(TOTALS.iloc[0:0]) == []
 
 

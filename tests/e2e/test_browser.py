@@ -188,7 +188,7 @@ def sales_flow(page: Page, demo, name: str, shots: Path) -> None:
     # Payments before: the THB tile's headline numbers.
     open_page(page, "Payments", "Payments")
     tile = page.locator(".st-key-tile_thb")
-    expect(tile.get_by_role("heading", level=4)).to_have_text("THB · Thai baht")
+    expect(tile.get_by_role("heading", level=4)).to_have_text("THB · Thai Baht")
     expect(metric_value(tile, "Successful payments")).to_have_text(re.compile(r"^[\d,]+$"))
     wait_idle(page)
     before = metrics(tile)
@@ -311,7 +311,7 @@ def admin_flow(page: Page, demo, shots: Path) -> None:
     values = metrics(main(page))
     assert "Sandbox" in values["Environment"], values
     assert re.fullmatch(r"skey_test_•+[0-9a-f]{4}", values["API key"]), values
-    assert values["Auth style"] == "basic", values
+    assert values["Auth style"] == "raw", values  # the documented style, by default
     expect(main(page)).to_contain_text(f"API base URL: {demo.api_url}")
     expect(main(page).get_by_text(re.compile(r"^Healthy: backend sqlite"))).to_be_visible()
     page.get_by_role("button", name="Check the connection").click()

@@ -49,7 +49,7 @@ def test_teams_and_templates_can_be_made_for_a_test(sandbox):
 
 def test_bad_templates_are_refused(sandbox):
     assert (
-        post(sandbox, "/teams/556/templates", json={"name": "X", "currency": "eur"}).status_code
+        post(sandbox, "/teams/556/templates", json={"name": "X", "currency": "xyz"}).status_code
         == 400
     )
     resp = post(
