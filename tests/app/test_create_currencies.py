@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from app_helpers import no_exception, texts
 
+from linksplus.ui.widgets import md_escape
+
 OMISE_LISTS = {"AUD", "CAD", "CHF", "CNY", "DKK", "EUR", "GBP", "HKD", "IDR", "JPY", "MYR"}
 OMISE_LISTS |= {"SGD", "THB", "USD"}  # docs.omise.co/en/multi-currency: 14 in all
 
@@ -40,7 +42,7 @@ def test_every_omise_currency_is_offered_and_a_euro_link_is_made(make_app, sandb
 def test_the_account_countrys_limits_are_checked_and_explained(make_app, sandbox):
     # Thailand (the default): Omise takes at least 20.00 THB, though Links+ takes 1.00.
     page = _create(_form(make_app, sandbox), "thb", "19.99")
-    assert "Omise accepts at least 20.00 THB per charge for accounts in Thailand" in page
+    assert md_escape("Omise accepts at least 20.00 THB per charge for accounts in Thailand") in page
     assert _new_links(sandbox) == []
     # In another currency only Links+'s minimum applies: 19.99 EUR is made.
     page = _create(_form(make_app, sandbox), "eur", "19.99")
@@ -51,7 +53,10 @@ def test_the_account_countrys_limits_are_checked_and_explained(make_app, sandbox
 def test_another_account_country_has_its_own_limits(make_app, sandbox):
     # A Singapore account: THB is a foreign currency there, SGD has Singapore's limits.
     page = _create(_form(make_app, sandbox, account_country="sg"), "sgd", "20,000.01")
-    assert "Omise accepts at most 20,000.00 SGD per charge for accounts in Singapore" in page
+    assert (
+        md_escape("Omise accepts at most 20,000.00 SGD per charge for accounts in Singapore")
+        in page
+    )
     assert _new_links(sandbox) == []
     page = _create(_form(make_app, sandbox, account_country="sg"), "thb", "19.99")
     assert "is ready: 19.99 THB" in page

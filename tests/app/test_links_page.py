@@ -179,5 +179,6 @@ def test_url_parameters_are_echoed_as_text(make_app, sandbox):
 
     at = make_app("sales", query={"cur": "thb", "min": evil}).run()
     no_exception(at)
-    assert any(md_escape(evil) in i.value for i in at.info)
+    # The amount's message says why it was ignored without repeating what was typed.
+    assert any("Amount filter ignored" in i.value for i in at.info)
     assert "](https" not in texts(at)
