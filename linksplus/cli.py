@@ -38,6 +38,9 @@ def _webhooks(args: argparse.Namespace) -> int:
         secret=args.secret,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
     )
     return 0
 
@@ -86,6 +89,29 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _receiver_limits(p: argparse.ArgumentParser) -> None:
+    from linksplus.webhooks import limits
+
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        default=limits.HEADER_TIMEOUT,
+        help="seconds a request's headers may take (default %(default)s)",
+    )
+    p.add_argument(
+        "--body-timeout",
+        type=float,
+        default=limits.BODY_TIMEOUT,
+        help="seconds a body may take after its headers (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=limits.MAX_CONNECTIONS,
+        help="open connections at most; more get 503 (default %(default)s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linksplus", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
@@ -130,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ssl-certfile")
     p.add_argument("--ssl-keyfile")
+    _receiver_limits(p)
     p.set_defaults(func=_webhooks)
 
     p = sub.add_parser("simulate-payment", help="make the sandbox take a payment on a link")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -68,3 +69,42 @@ def make_engine(url: str) -> Engine:
         pool_pre_ping=True,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
     )
+
+
+class SqliteFileCheck:
+    """Notices an SQLite event log's file deleted or replaced while a process holds it.
+
+    A connection keeps writing to the file it opened, even once that file is deleted or
+    another is put in its place; what it then commits no later reader sees. So the first
+    check remembers the file's device and inode, and each later one compares them with
+    the path's. Once they differ the answer stays no: a receiver must be restarted to
+    take another file. For PostgreSQL there is no file, and the check always passes.
+    """
+
+    def __init__(self, url: str):
+        database = make_url(url).database if backend_name(url) == "sqlite" else None
+        self._path = Path(database).expanduser().resolve() if database else None
+        self._identity: tuple[int, int] | None = None
+        self._problem: str | None = None
+
+    def problem(self) -> str | None:
+        """None while the file is the one first seen (or not made yet); else why not."""
+        if self._path is None or self._problem is not None:
+            return self._problem
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            if self._identity is None:
+                return None  # not created yet: the first write makes it
+            self._problem = f"the SQLite file {self._path} was deleted"
+        else:
+            if self._identity is None:
+                self._identity = (st.st_dev, st.st_ino)
+            elif self._identity != (st.st_dev, st.st_ino):
+                self._problem = f"the SQLite file {self._path} was replaced by another file"
+        if self._problem is not None:
+            self._problem += (
+                " while the receiver had it open; it refuses deliveries (503) until it is "
+                "restarted, so that nothing is acknowledged that no reader would see"
+            )
+        return self._problem

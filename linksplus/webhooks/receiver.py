@@ -31,8 +31,11 @@ from starlette.routing import Route
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import EventLog
-from linksplus.eventlog.ingest import rejected_write
-from linksplus.webhooks.delivery import Delivery, Rejection
+from linksplus.eventlog.ingest import WriteCheck, rejected_write
+from linksplus.webhooks import limits
+from linksplus.webhooks.delivery import Delivery, Rejection, WorkerError
+from linksplus.webhooks.limits import BODY_TIMEOUT
+from linksplus.webhooks.openapi import OPENAPI, OPENAPI_PATH
 from linksplus.webhooks.payload import MAX_BODY_BYTES
 from linksplus.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, decode_secret
 from linksplus.webhooks.worker import WebhookWorker
@@ -51,7 +54,10 @@ def rejection_response(rejection: Rejection) -> JSONResponse:
     content: dict[str, Any] = {"status": "rejected", "reason": rejection.reason}
     if rejection.field:
         content["field"] = rejection.field
-    return JSONResponse(content, status_code=rejection.status)
+    # A body refused before it was read in full (too large, too slow) ends the connection:
+    # what is left of it would otherwise be read as the next request.
+    headers = {"Connection": "close"} if rejection.status in (408, 413) else None
+    return JSONResponse(content, status_code=rejection.status, headers=headers)
 
 
 def parse_secrets(secret: str | None) -> list[str]:
@@ -89,9 +95,14 @@ def _headers(scope: dict) -> tuple[str | None, str | None, str | None]:
 
 
 async def read_body(
-    request: Request, limit: int = MAX_BODY_BYTES, *, declared: str | None = None
+    request: Request,
+    limit: int = MAX_BODY_BYTES,
+    *,
+    declared: str | None = None,
+    timeout: float = BODY_TIMEOUT,
 ) -> bytes:
-    """The request body, refused (413) as soon as it is known to exceed `limit` bytes.
+    """The request body, refused (413) as soon as it is known to exceed `limit` bytes, and
+    (408) when it has not all come `timeout` seconds after the headers.
 
     Content-Length is checked first (`declared`, else read from the request), then the
     bytes actually streamed, since a sender may use chunked encoding or announce less than
@@ -108,16 +119,20 @@ async def read_body(
             raise Rejection(413, f"body larger than {limit} bytes")
     # ASGI messages read directly: Request.stream() adds an async generator per request.
     chunks, size, more = [], 0, True
-    while more:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise Rejection(413, f"body larger than {limit} bytes")
-        chunks.append(chunk)
-        more = message.get("more_body", False)
+    try:
+        async with asyncio.timeout(timeout):
+            while more:
+                message = await request.receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise Rejection(413, f"body larger than {limit} bytes")
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+    except TimeoutError:
+        raise Rejection(408, f"the body did not arrive within {timeout:g} s") from None
     return b"".join(chunks)
 
 
@@ -126,14 +141,51 @@ def _warn_if_unlogged(written: asyncio.Future) -> None:
         log.warning("could not write to the delivery log: %s", written.exception())
 
 
+# /healthz checks at most this often, however often it is asked.
+HEALTH_CACHE_SECONDS = 1.0
+HEALTH_TIMEOUT = 5.0
+
+
+class HealthCheck:
+    """What /healthz says: the event log read from this process, and a write through the
+    worker, the path deliveries take (`WriteCheck`: not read-only, locked, full, or an
+    SQLite file deleted or replaced). Both must work for "ok"."""
+
+    def __init__(self, event_log: EventLog, worker: WebhookWorker):
+        self._event_log, self._worker = event_log, worker
+        self._lock = asyncio.Lock()
+        self._report: dict[str, Any] | None = None
+        self._at = 0.0
+
+    async def report(self) -> dict[str, Any]:
+        """The latest report, made afresh when older than HEALTH_CACHE_SECONDS."""
+        async with self._lock:  # callers meanwhile wait for this check, not their own
+            if self._report is None or time.monotonic() - self._at >= HEALTH_CACHE_SECONDS:
+                self._report = await self._check()
+                self._at = time.monotonic()
+            return self._report
+
+    async def _check(self) -> dict[str, Any]:
+        report = await run_in_threadpool(self._event_log.health)
+        try:
+            await asyncio.wait_for(self._worker.submit(WriteCheck()), HEALTH_TIMEOUT)
+        except (WorkerError, RuntimeError, TimeoutError) as exc:
+            report = {**report, "ok": False, "error": f"writes fail: {exc}"[:300]}
+        return report
+
+
 def create_app(
-    eventlog_or_url: EventLog | str | None = None, secret: str | None = None
+    eventlog_or_url: EventLog | str | None = None,
+    secret: str | None = None,
+    *,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> Starlette:
     """The receiver as an ASGI app, recording into an EventLog or the log at a URL.
 
     An EventLog made here from a URL is closed when the app shuts down; one passed in is
     left to its owner. `secret`: base64, several comma-separated during a rotation; None
-    accepts unsigned events (a warning is logged).
+    accepts unsigned events (a warning is logged). `body_timeout`: seconds a body may
+    take to arrive after its headers (408 after that).
     """
     owns_log = not isinstance(eventlog_or_url, EventLog)
     event_log = EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log else eventlog_or_url
@@ -154,7 +206,7 @@ def create_app(
         received_at = time.time()
         try:
             length, ts, sig = _headers(scope)
-            body = await read_body(request, declared=length)
+            body = await read_body(request, declared=length, timeout=body_timeout)
         except Rejection as rejection:  # too large: refused before it is read in full
             with contextlib.suppress(RuntimeError):  # the worker is closing: shutting down
                 # Logged without waiting: a refusal need not wait for a commit.
@@ -177,12 +229,17 @@ def create_app(
             )
         return _ACCEPTED if new else _DUPLICATE
 
-    def healthz(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        health = event_log.health()
+    health = HealthCheck(event_log, worker)
+
+    async def healthz(request: Request) -> Response:
+        report = await health.report()
         return JSONResponse(
-            {"status": "ok" if health["ok"] else "unavailable", "database": health},
-            status_code=200 if health["ok"] else 503,
+            {"status": "ok" if report["ok"] else "unavailable", "database": report},
+            status_code=200 if report["ok"] else 503,
         )
+
+    def openapi(request: Request) -> Response:
+        return JSONResponse(OPENAPI)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -206,6 +263,7 @@ def create_app(
         routes=[
             Route(WEBHOOK_PATH, receive, methods=["POST"]),
             Route(HEALTH_PATH, healthz, methods=["GET"]),
+            Route(OPENAPI_PATH, openapi, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
@@ -215,12 +273,21 @@ def create_app(
 
 
 def run(
-    app: Any, host: str, port: int, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+    app: Any,
+    host: str,
+    port: int,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+    *,
+    header_timeout: float = limits.HEADER_TIMEOUT,
+    max_connections: int = limits.MAX_CONNECTIONS,
 ) -> None:
     """Serve an ASGI app with the receiver's uvicorn settings (the bench's no-op uses it too).
 
     No access log: the delivery log records every attempt, and a line per request would
-    cost a large share of the receiver's time.
+    cost a large share of the receiver's time. The HTTP protocol is uvicorn's httptools
+    one with the limits of `limits` (header size and time, connections); kept-alive idle
+    connections close after KEEP_ALIVE_TIMEOUT seconds.
     """
     uvicorn.run(
         app,
@@ -231,6 +298,11 @@ def run(
         access_log=False,
         log_level="info",
         timeout_graceful_shutdown=10,
+        http=limits.limited_protocol(
+            header_timeout=header_timeout,
+            max_connections=limits.connection_limit(max_connections),
+        ),
+        timeout_keep_alive=limits.KEEP_ALIVE_TIMEOUT,
     )
 
 
@@ -241,11 +313,15 @@ def serve(
     secret: str | None = None,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    *,
+    header_timeout: float = limits.HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
+    max_connections: int = limits.MAX_CONNECTIONS,
 ) -> None:
     """Run the receiver until interrupted (``linksplus webhooks``)."""
     url = db_url or DEFAULT_EVENTLOG_URL
     try:
-        app = create_app(url, secret)
+        app = create_app(url, secret, body_timeout=body_timeout)
     except ValueError as exc:  # a secret that is not base64, or an unsupported URL
         raise SystemExit(f"linksplus webhooks: {exc}") from None
     scheme = "https" if ssl_certfile else "http"
@@ -260,4 +336,12 @@ def serve(
     # every full collection, which deliveries waiting for their commit make frequent.
     gc.collect()
     gc.freeze()
-    run(app, host, port, ssl_certfile, ssl_keyfile)
+    run(
+        app,
+        host,
+        port,
+        ssl_certfile,
+        ssl_keyfile,
+        header_timeout=header_timeout,
+        max_connections=max_connections,
+    )
