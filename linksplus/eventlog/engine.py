@@ -26,7 +26,13 @@ def _sqlite_engine(url: str) -> Engine:
     synchronous = parsed.query.get("synchronous", "normal").upper()
     if synchronous not in ("NORMAL", "FULL"):
         raise ValueError("?synchronous= must be normal or full")
-    parsed = parsed.difference_update_query(["synchronous"])
+    # And ?busy_timeout=MS: how long a write waits for another process's lock before it
+    # fails (the receiver then answers 503 and the sender retries).
+    try:
+        busy_ms = int(parsed.query.get("busy_timeout", BUSY_TIMEOUT_MS))
+    except ValueError:
+        raise ValueError("?busy_timeout= must be a whole number of milliseconds") from None
+    parsed = parsed.difference_update_query(["synchronous", "busy_timeout"])
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         # Each pooled connection to :memory: would be a different, empty database.
@@ -36,7 +42,7 @@ def _sqlite_engine(url: str) -> Engine:
         parsed,
         pool_size=5,
         max_overflow=10,
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
     )
 
     @event.listens_for(engine, "connect")
@@ -44,7 +50,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur = dbapi_conn.cursor()
         # WAL: readers (the app) never block the writer (the receiver), and the reverse.
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         # NORMAL, in WAL mode: a commit is in the WAL file when it returns, so it survives
         # the process being killed (SIGKILL, OOM); only an OS crash or power cut could
         # undo the last commits since the previous checkpoint, never corrupt the file.

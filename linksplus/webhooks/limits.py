@@ -21,8 +21,6 @@ from __future__ import annotations
 import asyncio
 import resource
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
 MAX_HEADER_BYTES = 16 * 1024  # Omise's headers are well under 2 KiB; h11's default limit
 HEADER_TIMEOUT = 10.0
 BODY_TIMEOUT = 10.0
@@ -69,6 +67,8 @@ def limited_protocol(
     max_connections: int = MAX_CONNECTIONS,
 ) -> type[asyncio.Protocol]:
     """uvicorn's httptools protocol with these limits (pass it as uvicorn's ``http``)."""
+    # Imported here: the CLI reads this module's defaults without loading uvicorn.
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class LimitedHttpToolsProtocol(HttpToolsProtocol):
         _header_bytes = 0
