@@ -150,7 +150,7 @@ def exact_sum(amount, name: str) -> tuple[ColumnElement, ColumnElement]:
     """sum(`amount`) as two columns that cannot overflow, for `merge_sums` to add up."""
     half = literal(_HALF, BigInteger)
     return (
-        func.sum(amount / half).label(name + HIGH),  # integer division: both are integers
+        func.sum(amount // half).label(name + HIGH),  # floor division: // in SQLAlchemy
         func.sum(amount % half).label(name + LOW),
     )
 
