@@ -10,7 +10,16 @@ import sys
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    from linksplus.sandbox.delivery import RETRY_DELAYS, parse_delays
     from linksplus.sandbox.server import serve
+
+    try:
+        delays = (
+            parse_delays(args.webhook_retry_delays) if args.webhook_retry_delays else RETRY_DELAYS
+        )
+    except ValueError as exc:
+        print(f"--webhook-retry-delays: {exc}", file=sys.stderr)
+        return 2
 
     serve(
         host=args.host,
@@ -21,6 +30,8 @@ def _sandbox(args: argparse.Namespace) -> int:
         dashboard_webhook_url=args.dashboard_webhook_url,
         webhook_secret=args.webhook_secret,
         webhook_ca_file=args.webhook_ca_file,
+        retry_delays=delays,
+        retry_time_scale=args.webhook_time_scale,
     )
     return 0
 
@@ -89,6 +100,20 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _delivery_schedule(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--webhook-retry-delays",
+        metavar="SECONDS,...",
+        help="pauses between webhook attempts (default: 1, 5 and 15 min, 1, 3, 6, 12, 24 h)",
+    )
+    p.add_argument(
+        "--webhook-time-scale",
+        type=float,
+        default=1.0,
+        help="multiplies every pause, e.g. 0.001 for tests (default 1)",
+    )
+
+
 def _receiver_limits(p: argparse.ArgumentParser) -> None:
     from linksplus.webhooks import limits
 
@@ -139,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="base64 secret used to sign webhooks",
     )
     p.add_argument("--webhook-ca-file", help="CA bundle to trust for https webhooks")
+    _delivery_schedule(p)
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("webhooks", help="serve the webhook receiver that records payments")

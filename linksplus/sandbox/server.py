@@ -61,6 +61,7 @@ def create_app(
     webhook_secret: str | None = None,
     webhook_ca_file: str | None = None,
     retry_delays: Sequence[float] = RETRY_DELAYS,
+    retry_time_scale: float = 1.0,
 ) -> FastAPI:
     """The sandbox's FastAPI app, seeded with `data` (``empty`` or ``demo``).
 
@@ -76,6 +77,7 @@ def create_app(
         secret=webhook_secret,
         ca_file=webhook_ca_file,
         retry_delays=retry_delays,
+        time_scale=retry_time_scale,
     )
     sandbox = Sandbox(api_key=api_key, store=store, faults=Faults(), deliverer=deliverer)
     sandbox.reset(data)
@@ -129,6 +131,8 @@ def serve(
     dashboard_webhook_url: str | None = None,
     webhook_secret: str | None = None,
     webhook_ca_file: str | None = None,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    retry_time_scale: float = 1.0,
 ) -> None:
     """Run the sandbox until interrupted, printing its key and URL first."""
     import uvicorn
@@ -148,6 +152,8 @@ def serve(
             dashboard_webhook_url=dashboard_webhook_url,
             webhook_secret=webhook_secret,
             webhook_ca_file=webhook_ca_file,
+            retry_delays=retry_delays,
+            retry_time_scale=retry_time_scale,
         )
     except ValueError as exc:
         raise SystemExit(f"linksplus sandbox: {exc}") from None

@@ -20,7 +20,7 @@ def webhook_log(ctx: PageContext) -> None:
         "times (system, dashboard and custom webhooks); it is counted once, the rest "
         "are marked duplicate. Every well-formed delivery is kept; one that is not surely "
         "a payment (another event, an unknown currency, a zero amount, a date in the "
-        "future) is marked \"stored, not counted\" with the reason, and reports leave it out."
+        'future) is marked "stored, not counted" with the reason, and reports leave it out.'
     )
     _deliveries(ctx)
 
