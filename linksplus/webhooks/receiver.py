@@ -5,10 +5,12 @@ delivery to the receiver's worker process, which checks its signature (when a se
 set) and payload and commits the deliveries of each loop turn together; the answer comes
 only once the row is committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already
 stored: the same payment comes from the system, dashboard and custom webhooks, and from
-retries). Rejections answer 400 (malformed or invalid; the JSON names the field), 401
-(signature), 413 (over 64 KiB), and 503 when the database cannot take the event (the sender
-retries later). Every attempt goes to the delivery log. ``GET /healthz`` reports the
-database.
+retries). Rejections answer 400 (malformed, invalid, or a value no database can store;
+the JSON names the field), 401 (signature), 408 (a body too slow), 413 (over 64 KiB), and
+503 when the database cannot take the event (the sender retries later; the worker lives
+on). Every attempt goes to the delivery log. ``GET /healthz`` reports whether a write
+through the worker commits; ``GET /openapi.json`` describes all of it. The HTTP server's
+own limits (header size and time, connections) are in `limits`.
 """
 
 from __future__ import annotations
