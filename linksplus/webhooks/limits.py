@@ -11,9 +11,8 @@ the same protocol refuse, per connection:
 - headers not complete `header_timeout` seconds after the connection opened or its
   previous request ended: 408, and closed (the keep-alive wait between requests is
   uvicorn's ``timeout_keep_alive``);
+- a body not complete `body_timeout` seconds after its headers: 408, and closed;
 - connections beyond `max_connections`: 503 at once, and closed.
-
-The body has its own deadline in the receiver app (`receiver.read_body`).
 """
 
 from __future__ import annotations
@@ -64,6 +63,7 @@ def limited_protocol(
     *,
     max_header_bytes: int = MAX_HEADER_BYTES,
     header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
     max_connections: int = MAX_CONNECTIONS,
 ) -> type[asyncio.Protocol]:
     """uvicorn's httptools protocol with these limits (pass it as uvicorn's ``http``)."""
@@ -71,9 +71,12 @@ def limited_protocol(
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class LimitedHttpToolsProtocol(HttpToolsProtocol):
+        # Timers start only when a read leaves headers or body incomplete: a request that
+        # comes in one read, as deliveries do, costs no timer at all.
         _header_bytes = 0
         _headers_done = False
-        _header_timer: asyncio.TimerHandle | None = None
+        _body_done = True
+        _timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -81,63 +84,73 @@ def limited_protocol(
                 self._refuse(503, "Service Unavailable", "Too many connections; retry later.")
                 return
             # From the connection's start: one that sends nothing is closed as well.
-            self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
+            self._timer = self.loop.call_later(header_timeout, self._too_slow)
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._stop_header_timer()
+            self._stop_timer()
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
             if not self._headers_done:
                 self._header_bytes += len(data)
-                if self._header_timer is None:  # a next request on a kept-alive connection
-                    self._header_timer = self.loop.call_later(
-                        header_timeout, self._headers_too_slow
-                    )
             super().data_received(data)
-            if (
-                not self._headers_done
-                and self._header_bytes > max_header_bytes
-                and not self.transport.is_closing()
-            ):
-                self._refuse(
-                    431,
-                    "Request Header Fields Too Large",
-                    f"The request's headers exceed {max_header_bytes} bytes.",
-                )
+            if self.transport.is_closing():
+                return
+            if not self._headers_done:
+                if self._header_bytes > max_header_bytes:
+                    self._refuse(
+                        431,
+                        "Request Header Fields Too Large",
+                        f"The request's headers exceed {max_header_bytes} bytes.",
+                    )
+                elif self._timer is None and self._header_bytes:
+                    self._timer = self.loop.call_later(header_timeout, self._too_slow)
+            elif not self._body_done and self._timer is None:
+                self._timer = self.loop.call_later(body_timeout, self._too_slow)
 
         def on_headers_complete(self) -> None:
-            self._headers_done = True
-            self._header_bytes = 0
-            self._stop_header_timer()
+            self._headers_done, self._body_done, self._header_bytes = True, False, 0
+            self._stop_timer()
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
-            # The next request's headers are counted, and timed from their first byte;
-            # until then the connection is idle, which uvicorn's keep-alive limit bounds.
-            self._headers_done = False
-            self._header_bytes = 0
+            self._stop_timer()
+            # The next request's headers are counted from their first byte; until then
+            # the connection is idle, which uvicorn's keep-alive limit bounds.
+            self._headers_done, self._body_done = False, True
 
-        def _stop_header_timer(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
+        def _stop_timer(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
 
-        def _headers_too_slow(self) -> None:
-            self._header_timer = None
-            if self._headers_done or self.transport.is_closing():
+        def _too_slow(self) -> None:
+            self._timer = None
+            if self.transport.is_closing():
                 return
-            if self.cycle is not None and not self.cycle.response_complete:
-                return  # still answering the previous request (pipelined bytes came early)
-            if self._header_bytes:  # a request begun and not finished; idle ones just close
+            if not self._headers_done:
+                if self.cycle is not None and not self.cycle.response_complete:
+                    return  # still answering the previous request (pipelined bytes came early)
+                if self._header_bytes:  # begun and not finished; an idle one just closes
+                    self.transport.write(
+                        _response(408, "Request Timeout", "The request's headers came too slowly.")
+                    )
+            elif not self._body_done:
+                # The app is still waiting for the body: it sees the client go.
                 self.transport.write(
-                    _response(408, "Request Timeout", "The request's headers came too slowly.")
+                    _response(
+                        408,
+                        "Request Timeout",
+                        f"The body did not arrive within {body_timeout:g} s.",
+                    )
                 )
+            else:
+                return
             self.transport.close()
 
         def _refuse(self, status: int, reason: str, text: str) -> None:
-            self._stop_header_timer()
+            self._stop_timer()
             self._headers_done = True  # nothing more is parsed or counted
             self.transport.write(_response(status, reason, text))
             self.transport.pause_reading()

@@ -93,7 +93,7 @@ OPENAPI = {
                     "200": _answer("Stored, or already stored.", ["accepted", "duplicate"]),
                     "400": _REFUSED,
                     "401": _REFUSED,
-                    "408": _REFUSED,
+                    "408": {"description": "Headers or body came too slowly (plain text)."},
                     "413": _REFUSED,
                     "503": _answer("The event log cannot take it now; retry later.", ["error"]),
                 },

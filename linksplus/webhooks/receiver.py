@@ -6,11 +6,11 @@ set) and payload and commits the deliveries of each loop turn together; the answ
 only once the row is committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already
 stored: the same payment comes from the system, dashboard and custom webhooks, and from
 retries). Rejections answer 400 (malformed, invalid, or a value no database can store;
-the JSON names the field), 401 (signature), 408 (a body too slow), 413 (over 64 KiB), and
-503 when the database cannot take the event (the sender retries later; the worker lives
-on). Every attempt goes to the delivery log. ``GET /healthz`` reports whether a write
-through the worker commits; ``GET /openapi.json`` describes all of it. The HTTP server's
-own limits (header size and time, connections) are in `limits`.
+the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database
+cannot take the event (the sender retries later; the worker lives on). Every attempt goes
+to the delivery log. ``GET /healthz`` reports whether a write through the worker commits;
+``GET /openapi.json`` describes all of it. The HTTP server's own limits (431, 408: header
+size, header and body time; connections) are in `limits`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from linksplus.eventlog import EventLog
 from linksplus.eventlog.ingest import WriteCheck, rejected_write
 from linksplus.webhooks import limits
 from linksplus.webhooks.delivery import Delivery, Rejection, WorkerError
-from linksplus.webhooks.limits import BODY_TIMEOUT
 from linksplus.webhooks.openapi import OPENAPI, OPENAPI_PATH
 from linksplus.webhooks.payload import MAX_BODY_BYTES
 from linksplus.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, decode_secret
@@ -56,9 +55,9 @@ def rejection_response(rejection: Rejection) -> JSONResponse:
     content: dict[str, Any] = {"status": "rejected", "reason": rejection.reason}
     if rejection.field:
         content["field"] = rejection.field
-    # A body refused before it was read in full (too large, too slow) ends the connection:
-    # what is left of it would otherwise be read as the next request.
-    headers = {"Connection": "close"} if rejection.status in (408, 413) else None
+    # A body refused before it was read in full ends the connection: what is left of it
+    # would otherwise be read as the next request.
+    headers = {"Connection": "close"} if rejection.status == 413 else None
     return JSONResponse(content, status_code=rejection.status, headers=headers)
 
 
@@ -97,18 +96,13 @@ def _headers(scope: dict) -> tuple[str | None, str | None, str | None]:
 
 
 async def read_body(
-    request: Request,
-    limit: int = MAX_BODY_BYTES,
-    *,
-    declared: str | None = None,
-    timeout: float = BODY_TIMEOUT,
+    request: Request, limit: int = MAX_BODY_BYTES, *, declared: str | None = None
 ) -> bytes:
-    """The request body, refused (413) as soon as it is known to exceed `limit` bytes, and
-    (408) when it has not all come `timeout` seconds after the headers.
+    """The request body, refused (413) as soon as it is known to exceed `limit` bytes.
 
     Content-Length is checked first (`declared`, else read from the request), then the
     bytes actually streamed, since a sender may use chunked encoding or announce less than
-    it sends.
+    it sends. A body that does not come is the server's to end (`limits`: 408).
     """
     if declared is None:
         declared = request.headers.get("content-length")
@@ -121,20 +115,16 @@ async def read_body(
             raise Rejection(413, f"body larger than {limit} bytes")
     # ASGI messages read directly: Request.stream() adds an async generator per request.
     chunks, size, more = [], 0, True
-    try:
-        async with asyncio.timeout(timeout):
-            while more:
-                message = await request.receive()
-                if message["type"] == "http.disconnect":
-                    raise ClientDisconnect()
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    raise Rejection(413, f"body larger than {limit} bytes")
-                chunks.append(chunk)
-                more = message.get("more_body", False)
-    except TimeoutError:
-        raise Rejection(408, f"the body did not arrive within {timeout:g} s") from None
+    while more:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise Rejection(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
     return b"".join(chunks)
 
 
@@ -177,17 +167,13 @@ class HealthCheck:
 
 
 def create_app(
-    eventlog_or_url: EventLog | str | None = None,
-    secret: str | None = None,
-    *,
-    body_timeout: float = BODY_TIMEOUT,
+    eventlog_or_url: EventLog | str | None = None, secret: str | None = None
 ) -> Starlette:
     """The receiver as an ASGI app, recording into an EventLog or the log at a URL.
 
     An EventLog made here from a URL is closed when the app shuts down; one passed in is
     left to its owner. `secret`: base64, several comma-separated during a rotation; None
-    accepts unsigned events (a warning is logged). `body_timeout`: seconds a body may
-    take to arrive after its headers (408 after that).
+    accepts unsigned events (a warning is logged).
     """
     owns_log = not isinstance(eventlog_or_url, EventLog)
     event_log = EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log else eventlog_or_url
@@ -208,7 +194,7 @@ def create_app(
         received_at = time.time()
         try:
             length, ts, sig = _headers(scope)
-            body = await read_body(request, declared=length, timeout=body_timeout)
+            body = await read_body(request, declared=length)
         except Rejection as rejection:  # too large: refused before it is read in full
             with contextlib.suppress(RuntimeError):  # the worker is closing: shutting down
                 # Logged without waiting: a refusal need not wait for a commit.
@@ -282,13 +268,14 @@ def run(
     ssl_keyfile: str | None = None,
     *,
     header_timeout: float = limits.HEADER_TIMEOUT,
+    body_timeout: float = limits.BODY_TIMEOUT,
     max_connections: int = limits.MAX_CONNECTIONS,
 ) -> None:
     """Serve an ASGI app with the receiver's uvicorn settings (the bench's no-op uses it too).
 
     No access log: the delivery log records every attempt, and a line per request would
     cost a large share of the receiver's time. The HTTP protocol is uvicorn's httptools
-    one with the limits of `limits` (header size and time, connections); kept-alive idle
+    one with the limits of `limits` (header size, header and body time, connections); idle
     connections close after KEEP_ALIVE_TIMEOUT seconds.
     """
     uvicorn.run(
@@ -302,6 +289,7 @@ def run(
         timeout_graceful_shutdown=10,
         http=limits.limited_protocol(
             header_timeout=header_timeout,
+            body_timeout=body_timeout,
             max_connections=limits.connection_limit(max_connections),
         ),
         timeout_keep_alive=limits.KEEP_ALIVE_TIMEOUT,
@@ -317,13 +305,13 @@ def serve(
     ssl_keyfile: str | None = None,
     *,
     header_timeout: float = limits.HEADER_TIMEOUT,
-    body_timeout: float = BODY_TIMEOUT,
+    body_timeout: float = limits.BODY_TIMEOUT,
     max_connections: int = limits.MAX_CONNECTIONS,
 ) -> None:
     """Run the receiver until interrupted (``linksplus webhooks``)."""
     url = db_url or DEFAULT_EVENTLOG_URL
     try:
-        app = create_app(url, secret, body_timeout=body_timeout)
+        app = create_app(url, secret)
     except ValueError as exc:  # a secret that is not base64, or an unsupported URL
         raise SystemExit(f"linksplus webhooks: {exc}") from None
     scheme = "https" if ssl_certfile else "http"
@@ -345,5 +333,6 @@ def serve(
         ssl_certfile,
         ssl_keyfile,
         header_timeout=header_timeout,
+        body_timeout=body_timeout,
         max_connections=max_connections,
     )
