@@ -79,7 +79,7 @@ class GroupCommitWriter:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._conn: Any = None  # the pool's wrapper around the driver's connection
-        self._connection_errors = database_errors(engine)
+        self._database_errors = database_errors(engine)
 
     def submit_many(self, items: list) -> Future:
         """Queue `items`; the future holds one entry per item once the transaction is
@@ -158,7 +158,7 @@ class GroupCommitWriter:
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 conn.rollback()
-            if isinstance(exc, self._connection_errors):
+            if isinstance(exc, self._database_errors):
                 conn.invalidate()
                 self._conn = None
             raise
@@ -175,7 +175,7 @@ class GroupCommitWriter:
             if self._prepare is not None:
                 self._prepare()
             results: list[Any] = self._transaction(flat)
-        except self._connection_errors as exc:
+        except self._database_errors as exc:
             # The database is unreachable, locked, full or too new: every item would fail.
             log.error(
                 "the event log could not store a batch of %d: %s", len(flat), describe_error(exc)
