@@ -75,6 +75,18 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+class ServerStopped(RuntimeError):
+    """One of the demo's servers stopped after the demo had started."""
+
+    def __init__(self, name: str, server: ServerProcess):
+        self.name, self.server = name, server
+        tail = "\n".join(f"    {line}" for line in server.log_tail())
+        super().__init__(
+            f"The demo stopped: the {name} {server.exit_reason()}.\n"
+            f"  The last lines of its log ({server.log_path}):\n{tail or '    (empty)'}"
+        )
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -187,25 +199,29 @@ def run_demo(
         timeout=60,
     )
 
-    started: list[ServerProcess] = []
+    started: dict[str, ServerProcess] = {}
     try:
         for name, proc in (("webhook receiver", receiver), ("sandbox", sandbox)):
             _say(f"Starting the {name}…")
-            started.append(proc.start())
+            started[name] = proc.start()
         _say("Sending 90 days of demo payments to the receiver…")
         replay = requests.post(f"{api_url}/_sandbox/webhooks/replay", timeout=300).json()
         _say(f"  {replay.get('sent', 0)} payment events delivered.")
         _say("Starting the app…")
-        started.append(app.start())
+        started["app"] = app.start()
         _banner(app_port, api_url, receiver_url, host, password, logs, live)
         _keep_running(started, LinksPlusClient(api_key, base_url=api_url), api_url, live)
     except KeyboardInterrupt:
         _say("\nStopping…")
+    except ServerStopped as exc:
+        _say(str(exc))
+        _say("Stopping the rest of the demo…")
+        return 1
     except RuntimeError as exc:
         _say(f"The demo could not start: {exc}")
         return 1
     finally:
-        for proc in reversed(started):
+        for proc in reversed(started.values()):
             proc.stop()
     return 0
 
@@ -230,21 +246,21 @@ Press Ctrl-C to stop.""")
 
 
 def _keep_running(
-    processes: list[ServerProcess], client: LinksPlusClient, api_url: str, live: bool
+    servers: dict[str, ServerProcess], client: LinksPlusClient, api_url: str, live: bool
 ) -> None:
-    """Wait for Ctrl-C; with `live`, simulate a payment every few seconds meanwhile."""
+    """Wait for Ctrl-C; with `live`, simulate a payment every few seconds meanwhile.
+    ServerStopped when one of the `servers` (by name) stops."""
     rng = random.Random()
     active: list = []
+    next_payment = time.monotonic() + LIVE_INTERVAL_SECONDS
     while True:
-        time.sleep(LIVE_INTERVAL_SECONDS if live else 1.0)
-        for proc in processes:
-            if proc.proc is not None and proc.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{' '.join(proc.command[:4])}… stopped unexpectedly; "
-                    f"see its log in {proc.log_path}"
-                )
-        if not live:
+        time.sleep(1.0)
+        for name, server in servers.items():
+            if server.exit_reason() is not None:
+                raise ServerStopped(name, server)
+        if not live or time.monotonic() < next_payment:
             continue
+        next_payment += LIVE_INTERVAL_SECONDS
         try:
             if not active:  # refreshed only when used up: single-use links leave it as paid
                 active = [link for link in client.list_all_links() if link.status == "active"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, summary, validate
+from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
 EVENT_FIELDS = (
     "event",
@@ -80,6 +80,15 @@ class DeliveryWrite:
         return DeliveryWrite, (self.values,)
 
 
+class WriteCheck:
+    """A write that stores nothing: it rewrites the schema_version row in the batch's
+    transaction, so it succeeds only when the database takes writes and commits them
+    (not read-only, locked, full or gone). The receiver's health check."""
+
+    def __reduce__(self) -> tuple:
+        return WriteCheck, ()
+
+
 OUTCOMES = ("accepted", "duplicate", "rejected")
 # The outcomes with rows of their own in ``deliveries``; an accepted one is its event row.
 LOGGED_OUTCOMES = ("duplicate", "rejected")
@@ -90,7 +99,7 @@ _REMOTE_MAX = 100
 def _clip(value: Any, size: int) -> str | None:
     if value is None:
         return None
-    return str(value).replace("\x00", "")[:size]
+    return storable(str(value))[:size]
 
 
 def payload_text(payload: dict, raw: bytes | str | None) -> str:
@@ -305,7 +314,7 @@ class BulkWriter:
 
     def apply(self, dbapi_conn: Any, items: list) -> list[Any]:
         """Write `items` on the driver's connection, in its open transaction (the caller
-        commits); per item True/False (event new/duplicate) or None (delivery)."""
+        commits); per item True/False (event new/duplicate) or None (delivery, check)."""
         cursor = dbapi_conn.cursor()
         try:
             if self._sqlite and not dbapi_conn.in_transaction:
@@ -326,6 +335,9 @@ class BulkWriter:
                         deliveries.append(
                             (text, "duplicate", None, event, payment_id, link_id, remote)
                         )
+                elif isinstance(item, WriteCheck):
+                    results.append(None)
+                    cursor.execute("UPDATE schema_version SET version = version")
                 else:
                     results.append(None)
                     received_at, *rest = item.values

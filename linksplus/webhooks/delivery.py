@@ -43,6 +43,16 @@ class Rejection(Exception):
         return Rejection, (self.status, self.reason, self.field)
 
 
+class WorkerError(RuntimeError):
+    """A delivery the worker could not store: the database's error, as text, or the
+    worker's exit. The receiver answers 503, so the sender retries.
+
+    Defined here, not in the worker's module: the worker runs that module as
+    ``__main__``, and an exception class defined there cannot be unpickled by the
+    receiver, which then lost the worker on every database error.
+    """
+
+
 def best_effort_json(body: bytes) -> Any:
     """The JSON object in `body`, or None: for the delivery log's summary of a refused
     body (`summary` reads nothing from anything but an object)."""

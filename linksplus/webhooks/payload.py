@@ -31,6 +31,10 @@ MAX_EVENT_LEN = 100
 MAX_PAYMENT_ID_LEN = 255
 MAX_STATUS_LEN = 50
 MAX_BIGINT = 2**63 - 1
+# The largest payment.amount taken, in minor units: 10^15 is ten trillion baht (or yen, a
+# hundred billion dollars), far above any real charge, so it refuses only nonsense, and a
+# report can add up thousands of ceiling amounts before a 64-bit total would overflow.
+MAX_AMOUNT = 10**15
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
@@ -101,16 +105,27 @@ def _text(data: dict, key: str, field: str, max_len: int) -> str:
     if "\x00" in value:
         # PostgreSQL text cannot hold NUL; refuse it the same way on every backend.
         raise PayloadError(f"{field} contains a NUL character", field)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # JSON's "\ud800" escape reads as a lone surrogate, which no database can
+            # store: refused here, before it reaches one.
+            raise PayloadError(
+                f"{field} contains an escaped lone surrogate (\\ud800-\\udfff), "
+                "which is not a character",
+                field,
+            ) from None
     return value
 
 
-def _integer(data: dict, key: str, field: str) -> int:
+def _integer(data: dict, key: str, field: str, maximum: int = MAX_BIGINT) -> int:
     value = data.get(key)
     # bool is an int subclass in Python, but true/false is not a number in JSON terms.
     if not isinstance(value, int) or isinstance(value, bool):
         raise PayloadError(f"{field} must be an integer", field)
-    if not 0 <= value <= MAX_BIGINT:
-        raise PayloadError(f"{field} must be between 0 and {MAX_BIGINT}", field)
+    if not 0 <= value <= maximum:
+        raise PayloadError(f"{field} must be between 0 and {maximum}", field)
     return value
 
 
@@ -120,7 +135,7 @@ def parse_timestamp(value: Any, field: str = "timestamp") -> datetime:
         raise PayloadError(f"{field} must be an ISO 8601 string", field)
     try:
         return models.parse_timestamp(value.strip())
-    except ValueError:
+    except (ValueError, OverflowError):  # overflow: 9999-12-31T23:59-01:00 is past year 9999
         raise PayloadError(
             f"{field} is not an ISO 8601 date and time: {value[:40]!r}", field
         ) from None
@@ -136,7 +151,7 @@ def validate(data: Any) -> PaymentEvent:
     if not isinstance(payment, dict):
         raise PayloadError("payment must be an object", "payment")
     payment_id = _text(payment, "id", "payment.id", MAX_PAYMENT_ID_LEN)
-    amount = _integer(payment, "amount", "payment.amount")
+    amount = _integer(payment, "amount", "payment.amount", MAX_AMOUNT)
     currency = payment.get("currency")
     if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
         raise PayloadError(
@@ -172,4 +187,10 @@ def summary(data: Any) -> dict[str, Any]:
     payment = data.get("payment")
     if isinstance(payment, dict) and isinstance(payment.get("id"), str):
         out["payment_id"] = payment["id"][:MAX_PAYMENT_ID_LEN]
-    return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in out.items()}
+    return {k: storable(v) if isinstance(v, str) else v for k, v in out.items()}
+
+
+def storable(text: str) -> str:
+    """`text` as every database can store it: NULs dropped, lone surrogates as "?"."""
+    text = text.replace("\x00", "")
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")

@@ -42,6 +42,9 @@ def webhook_sandbox(tmp_path_factory):
             f"{plain.url}/dashboard",
             "--webhook-ca-file",
             str(ca_file),
+            # The real schedule (minutes to hours), a thousand times faster.
+            "--webhook-time-scale",
+            "0.001",
         ],
         env={"LINKSPLUS_SANDBOX_API_KEY": WEBHOOK_KEY, "LINKSPLUS_WEBHOOK_SECRET": secret},
         health_url=f"{url}/_sandbox/health",
