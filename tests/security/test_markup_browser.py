@@ -248,7 +248,8 @@ def _every_page(page, stack: MarkupStack, shots: Path, outside: list[str]) -> No
     _open(page, stack, {"team": "101", "cur": "thb", "min": EVIL_URL})
     expect(main.get_by_text("Amount filter ignored")).to_be_visible()
     check("url-min")
-    assert f"“{EVIL_URL}” is not an amount" in shown(main)
+    # The amount's message says why without repeating what the address carried.
+    assert "evil.example/login" not in shown(main)
 
 
 def _open(page, stack: MarkupStack, query: dict[str, str]) -> None:
