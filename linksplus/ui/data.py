@@ -18,7 +18,8 @@ import streamlit as st
 
 from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
-from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links, zone
+from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links
+from linksplus.console.timezones import zone
 from linksplus.eventlog import EventLog
 from linksplus.models import Template
 from linksplus.ui.settings import current_settings, key_fingerprint

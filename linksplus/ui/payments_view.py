@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from linksplus.console import reports
-from linksplus.console.links_table import day_bounds
+from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.ui import data
 from linksplus.ui.context import PageContext

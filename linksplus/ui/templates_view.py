@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from linksplus.console.csv_export import frame_csv
+from linksplus.console.templates_table import (
+    TemplateFilters,
+    choices,
+    filter_templates,
+    templates_frame,
+)
 from linksplus.errors import LinksPlusError
-from linksplus.models import Template
-from linksplus.money import CURRENCIES, display_amount, format_amount
+from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, refresh_button, show_error
-
-
-def templates_frame(templates: list[Template], links: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per template with its default amount and how many links use it."""
-    counts = {} if links is None or links.empty else links.groupby("template_id").size().to_dict()
-    rows = []
-    for t in templates:
-        cur = (t.currency or "").lower()
-        rows.append(
-            {
-                "id": t.id,
-                "name": t.name,
-                "status": t.status or "",
-                "language": t.language or "",
-                "currency": cur.upper(),
-                "default_amount": (display_amount(t.amount, cur) if t.amount is not None else ""),
-                "links": int(counts.get(t.id, 0)),
-                "created": (pd.Timestamp(t.created_at) if t.created_at else pd.NaT),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "name",
-            "status",
-            "language",
-            "currency",
-            "default_amount",
-            "links",
-            "created",
-        ],
-    )
 
 
 def _use_template(template_id: int) -> None:
@@ -77,17 +48,13 @@ def render(ctx: PageContext) -> None:
     frame = templates_frame(templates, links)
     c1, c2, c3 = st.columns([3, 2, 2])
     text = c1.text_input("Name contains", key="tf_text", icon=":material/search:")
-    statuses = sorted(s for s in frame["status"].unique() if s)
-    status = c2.multiselect("Status", statuses, key="tf_status", placeholder="Any status")
-    currencies = sorted(c for c in frame["currency"].unique() if c)
-    cur = c3.multiselect("Currency", currencies, key="tf_currency", placeholder="Any currency")
-    view = frame
-    if text:
-        view = view[view["name"].str.contains(text, case=False, regex=False)]
-    if status:
-        view = view[view["status"].isin(status)]
-    if cur:
-        view = view[view["currency"].isin(cur)]
+    status = c2.multiselect(
+        "Status", choices(frame, "status"), key="tf_status", placeholder="Any status"
+    )
+    cur = c3.multiselect(
+        "Currency", choices(frame, "currency"), key="tf_currency", placeholder="Any currency"
+    )
+    view = filter_templates(frame, TemplateFilters(text, tuple(status), tuple(cur)))
     count, download = st.columns([5, 1], vertical_alignment="center")
     count.markdown(f"**{len(view)}** of {len(frame)} templates")
     download.download_button(

@@ -103,7 +103,7 @@ def test_a_link_of_another_team_is_not_shown(make_app, sandbox):
 def test_created_between_is_one_range_in_the_url(make_app, sandbox):
     sandbox.seed_links(101, 40)
     links = _links(sandbox)
-    from linksplus.console.links_table import zone
+    from linksplus.console.timezones import zone
 
     bangkok = zone(None)
     days = sorted({pd.Timestamp(ln.created_at).tz_convert(bangkok).date() for ln in links})
