@@ -22,11 +22,13 @@ from linksplus.simulate import simulate_payment
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
+    eventlog_problem,
     field_error,
     md_escape,
     money_hint,
     parse_money,
     refresh_button,
+    selected_id,
     show_error,
 )
 
@@ -234,13 +236,7 @@ def render(ctx: PageContext) -> None:
             icon=":material/filter_alt_off:",
         )
 
-    rows = event.selection.rows if event is not None else []
-    selected: int | None = int(shown.column("id")[rows[0]].as_py()) if rows else None
-    if selected is None:
-        try:
-            selected = int(st.query_params.get("link", ""))
-        except ValueError:
-            selected = None
+    selected = selected_id(event, lambda i: shown.column("id")[i].as_py(), "link")
     _sync_url(ctx, filters, selected)
     if selected is None:
         st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
@@ -327,11 +323,8 @@ def _link_payments(ctx: PageContext, row: dict) -> None:
     st.markdown("##### Payments")
     try:
         mine = data.link_payments(int(row["id"]))
-    except data.EventLogUnavailable as exc:
-        st.caption(f":material/info: {exc}")
-        return
     except Exception as exc:
-        st.caption(f"Payments are not available right now ({type(exc).__name__}).")
+        eventlog_problem(exc, what="Payments")
         return
     if mine.empty:
         st.caption("No payment yet.")

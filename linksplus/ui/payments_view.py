@@ -13,7 +13,7 @@ from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape, show_error
+from linksplus.ui.widgets import eventlog_problem, md_escape, show_error
 
 REFRESH_SECONDS = 5
 
@@ -63,15 +63,8 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
     try:
         # Each figure is one SQL aggregate over the team's links (cached a few seconds).
         report = data.team_report(ctx.team_id, start, end, ctx.tz)
-    except data.EventLogUnavailable as exc:
-        st.info(str(exc), icon=":material/info:")
-        return
     except Exception as exc:
-        st.warning(
-            f"Payments cannot be read right now ({type(exc).__name__}). This page "
-            "tries again by itself.",
-            icon=":material/cloud_off:",
-        )
+        eventlog_problem(exc, what="Payments", retrying=True)
         return
     st.caption(
         f":material/autorenew: Updates every {REFRESH_SECONDS} s · "

@@ -15,7 +15,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape, refresh_button, show_error
+from linksplus.ui.widgets import md_escape, refresh_button, selected_id, show_error
 
 
 def _use_template(template_id: int) -> None:
@@ -83,13 +83,7 @@ def render(ctx: PageContext) -> None:
             "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY"),
         },
     )
-    rows = event.selection.rows if event is not None else []
-    selected = int(view.iloc[rows[0]]["id"]) if rows else None
-    if selected is None:
-        try:
-            selected = int(st.query_params.get("template", ""))
-        except ValueError:
-            selected = None
+    selected = selected_id(event, lambda i: view.iloc[i]["id"], "template")
     by_id = {t.id: t for t in templates}
     if selected is None:
         st.caption(":material/touch_app: Select a template to see it and make a link from it.")

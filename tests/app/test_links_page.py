@@ -181,3 +181,21 @@ def test_url_parameters_are_echoed_as_text(make_app, sandbox):
     no_exception(at)
     assert any(md_escape(evil) in i.value for i in at.info)
     assert "](https" not in texts(at)
+
+
+def test_the_selected_row_opens_its_detail_and_goes_to_the_url(make_app, sandbox):
+    sandbox.seed_links(101, 5)
+    other = _links(sandbox)[-1]
+    at = make_app("sales", query={"link": str(other.id)}).run()
+    assert other.payment_url in [c.value for c in at.code]
+    table = at.dataframe(key="links_table").value
+    row = 2
+    chosen = int(table["id"].iloc[row])
+    assert chosen != other.id
+    at.session_state["links_table"] = {"selection": {"rows": [row], "columns": []}}
+    at.run()
+    no_exception(at)
+    # The row picked wins over the link the URL named, and the URL follows it.
+    url = next(ln.payment_url for ln in _links(sandbox) if ln.id == chosen)
+    assert url in [c.value for c in at.code] and other.payment_url not in [c.value for c in at.code]
+    assert at.query_params["link"] == str(chosen)

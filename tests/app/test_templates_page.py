@@ -48,3 +48,19 @@ def test_a_hostile_template_name_is_shown_as_text(make_app, sandbox):
     no_exception(at)
     assert f"**{md_escape(name)}**" in texts(at)  # Create link's template box
     assert "](http" not in texts(at) and ":red[team]" not in texts(at)
+
+
+def test_the_selected_row_opens_its_detail(make_app, sandbox):
+    sandbox.seed_links(101, 5)
+    names = {t.id: t.name for t in sandbox.client().list_templates(101)}
+    at = make_app("sales", query={"template": "not-a-number"})
+    at.run().switch_page("pages/templates.py").run()
+    no_exception(at)
+    assert not at.subheader  # nothing selected, and the URL names no template
+    table = at.dataframe(key="templates_table").value
+    chosen = int(table["id"].iloc[-1])
+    at.session_state["templates_table"] = {"selection": {"rows": [len(table) - 1], "columns": []}}
+    at.run()
+    no_exception(at)
+    assert at.subheader[0].value == md_escape(names[chosen])
+    assert at.query_params["template"] == str(chosen)
