@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -169,12 +170,8 @@ def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> No
 
 
 def render(ctx: PageContext) -> None:
-    """The whole Links page for `ctx.team_id`."""
-    head, button = st.columns([5, 1], vertical_alignment="bottom")
-    head.title("Links")
-    head.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
-    with button:
-        refresh_button(data.clear_api_cache, key="links_refresh")
+    """The whole Links page for `ctx.team_id`: header, filters, toolbar, table, detail."""
+    _header(ctx)
     try:
         # The cached loaders show their own spinner, only while they really load.
         links, problem = data.prepared_links(ctx.team_id, ctx.tz)
@@ -192,13 +189,43 @@ def render(ctx: PageContext) -> None:
     filters = filter_widgets(links)
     # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
     mask = links.mask(filters)
-    shown = links.shown(mask)
-    total = len(links.frame)
-    count = total if mask is None else int(mask.sum())
+    count = len(links.frame) if mask is None else int(mask.sum())
+    _toolbar(ctx, links, mask, count, filters)
+    selected = _table(links, mask, count)
+    _sync_url(ctx, filters, selected)
+    if selected is None:
+        st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
+        return
+    row = link_row(links.frame, selected)
+    if row is None:
+        st.warning(
+            f"Link {selected} is not one of {md_escape(ctx.team_name)}'s links.",
+            icon=":material/link_off:",
+        )
+        return
+    detail(ctx, row)
 
+
+def _header(ctx: PageContext) -> None:
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Links")
+    head.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
+    with button:
+        refresh_button(data.clear_api_cache, key="links_refresh")
+
+
+def _toolbar(
+    ctx: PageContext,
+    links: PreparedLinks,
+    mask: np.ndarray | None,
+    count: int,
+    filters: LinkFilters,
+) -> None:
+    """How many links match, the CSV of exactly those, and Clear filters."""
     info, b1, b2 = st.columns([4, 1, 1], vertical_alignment="center")
     info.markdown(
-        f"**{count:,}** of {total:,} links" + (" match the filters." if filters.active else ".")
+        f"**{count:,}** of {len(links.frame):,} links"
+        + (" match the filters." if filters.active else ".")
     )
     tz = ctx.tz
     make_csv = lambda: links_csv(links.rows(mask), tz)  # noqa: E731 - built only when clicked
@@ -221,6 +248,10 @@ def render(ctx: PageContext) -> None:
         width="stretch",
     )
 
+
+def _table(links: PreparedLinks, mask: np.ndarray | None, count: int) -> int | None:
+    """The links passing `mask`; answers the id of the row selected, else the URL's link."""
+    shown = links.shown(mask)
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -235,20 +266,7 @@ def render(ctx: PageContext) -> None:
             "No link matches these filters. Loosen them or clear them.",
             icon=":material/filter_alt_off:",
         )
-
-    selected = selected_id(event, lambda i: shown.column("id")[i].as_py(), "link")
-    _sync_url(ctx, filters, selected)
-    if selected is None:
-        st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
-        return
-    row = link_row(links.frame, selected)
-    if row is None:
-        st.warning(
-            f"Link {selected} is not one of {md_escape(ctx.team_name)}'s links.",
-            icon=":material/link_off:",
-        )
-        return
-    detail(ctx, row)
+    return selected_id(event, lambda i: shown.column("id")[i].as_py(), "link")
 
 
 TABLE_COLUMNS = {

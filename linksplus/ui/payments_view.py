@@ -77,6 +77,14 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
             icon=":material/hourglass_empty:",
         )
         return
+    currency_tiles(tiles)
+    volume_and_status_charts(report)
+    top_charts(report["by_link"], links)
+    payments_list(ctx, report["payments"], links, first, last)
+
+
+def currency_tiles(tiles: list[reports.CurrencyTile]) -> None:
+    """One bordered tile of headline numbers per currency."""
     for tile in tiles:
         with st.container(border=True, key=f"tile_{tile.currency}"):
             # The currency is the tile's heading, so the amounts fit without their code.
@@ -87,7 +95,9 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
             c3.metric("Failed", f"{tile.failed:,}")
             c4.metric("Success rate", tile.rate_text)
 
-    by_link = report["by_link"]
+
+def volume_and_status_charts(report: dict[str, pd.DataFrame]) -> None:
+    """Volume per day (a chart per currency) beside the mix of payment statuses."""
     left, right = st.columns(2)
     with left:
         st.markdown("##### Volume per day")
@@ -101,6 +111,10 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
         st.altair_chart(
             reports.status_mix_chart(reports.status_mix_frame(report["by_status"])), width="stretch"
         )
+
+
+def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
+    """The best-paid links and templates side by side, a chart per currency."""
     for column, (title, frame, label, none) in zip(
         st.columns(2),
         (
@@ -126,8 +140,12 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
             for _, part in reports.by_currency(frame):
                 st.altair_chart(reports.top_chart(part, label), width="stretch")
 
+
+def payments_list(
+    ctx: PageContext, payments: pd.DataFrame, links: pd.DataFrame, first: date, last: date
+) -> None:
+    """Every payment of the period as a table, and as a CSV download."""
     st.markdown("##### All payments")
-    payments = report["payments"]
     table = reports.payments_table(payments, links, ctx.tz)
     tz = ctx.tz
     st.download_button(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from linksplus.console.csv_export import frame_csv
@@ -12,6 +13,7 @@ from linksplus.console.templates_table import (
     templates_frame,
 )
 from linksplus.errors import LinksPlusError
+from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
@@ -23,15 +25,8 @@ def _use_template(template_id: int) -> None:
 
 
 def render(ctx: PageContext) -> None:
-    """The whole Templates page."""
-    head, button = st.columns([5, 1], vertical_alignment="bottom")
-    head.title("Templates")
-    head.caption(
-        f"Link templates of **{md_escape(ctx.team_name)}**: each sets a page design and "
-        "default amount."
-    )
-    with button:
-        refresh_button(data.clear_api_cache, key="templates_refresh")
+    """The whole Templates page: header, filters, table, and the selected template."""
+    _header(ctx)
     try:
         with st.spinner("Loading templates…"):
             templates = data.templates(ctx.team_id)
@@ -46,6 +41,34 @@ def render(ctx: PageContext) -> None:
         )
         return
     frame = templates_frame(templates, links)
+    view = filter_templates(frame, filter_bar(frame))
+    _count_and_download(ctx, frame, view)
+    selected = _table(view)
+    if selected is None:
+        st.caption(":material/touch_app: Select a template to see it and make a link from it.")
+        return
+    template = next((t for t in templates if t.id == selected), None)
+    if template is None:
+        st.warning(f"Template {selected} is not one of {md_escape(ctx.team_name)}'s templates.")
+        return
+    st.query_params["template"] = str(selected)
+    detail(template, links)
+
+
+def _header(ctx: PageContext) -> None:
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Templates")
+    head.caption(
+        f"Link templates of **{md_escape(ctx.team_name)}**: each sets a page design and "
+        "default amount."
+    )
+    with button:
+        refresh_button(data.clear_api_cache, key="templates_refresh")
+
+
+def filter_bar(frame: pd.DataFrame) -> TemplateFilters:
+    """The filter widgets, offering the statuses and currencies in `frame`; answers the
+    filters they show."""
     c1, c2, c3 = st.columns([3, 2, 2])
     text = c1.text_input("Name contains", key="tf_text", icon=":material/search:")
     status = c2.multiselect(
@@ -54,7 +77,10 @@ def render(ctx: PageContext) -> None:
     cur = c3.multiselect(
         "Currency", choices(frame, "currency"), key="tf_currency", placeholder="Any currency"
     )
-    view = filter_templates(frame, TemplateFilters(text, tuple(status), tuple(cur)))
+    return TemplateFilters(text, tuple(status), tuple(cur))
+
+
+def _count_and_download(ctx: PageContext, frame: pd.DataFrame, view: pd.DataFrame) -> None:
     count, download = st.columns([5, 1], vertical_alignment="center")
     count.markdown(f"**{len(view)}** of {len(frame)} templates")
     download.download_button(
@@ -66,33 +92,35 @@ def render(ctx: PageContext) -> None:
         icon=":material/download:",
         width="stretch",
     )
+
+
+TABLE_COLUMNS = {
+    "id": st.column_config.NumberColumn("Template", format="%d", width="small"),
+    "name": "Name",
+    "status": "Status",
+    "language": "Language",
+    "currency": "Currency",
+    "default_amount": "Default amount",
+    "links": st.column_config.NumberColumn("Links", format="%d"),
+    "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY"),
+}
+
+
+def _table(view: pd.DataFrame) -> int | None:
+    """The templates table; answers the id of the row selected, else the URL's template."""
     event = st.dataframe(
         view,
         hide_index=True,
         key="templates_table",
         on_select="rerun",
         selection_mode="single-row",
-        column_config={
-            "id": st.column_config.NumberColumn("Template", format="%d", width="small"),
-            "name": "Name",
-            "status": "Status",
-            "language": "Language",
-            "currency": "Currency",
-            "default_amount": "Default amount",
-            "links": st.column_config.NumberColumn("Links", format="%d"),
-            "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY"),
-        },
+        column_config=TABLE_COLUMNS,
     )
-    selected = selected_id(event, lambda i: view.iloc[i]["id"], "template")
-    by_id = {t.id: t for t in templates}
-    if selected is None:
-        st.caption(":material/touch_app: Select a template to see it and make a link from it.")
-        return
-    template = by_id.get(selected)
-    if template is None:
-        st.warning(f"Template {selected} is not one of {md_escape(ctx.team_name)}'s templates.")
-        return
-    st.query_params["template"] = str(selected)
+    return selected_id(event, lambda i: view.iloc[i]["id"], "template")
+
+
+def detail(template: Template, links: pd.DataFrame) -> None:
+    """One template: default amount, links made from it, facts, and a way to use it."""
     with st.container(border=True, key="template_detail"):
         st.subheader(md_escape(template.name or f"Template {template.id}"))
         m1, m2, m3 = st.columns(3)
