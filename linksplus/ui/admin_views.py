@@ -62,10 +62,10 @@ def _deliveries(ctx: PageContext) -> None:
         mime="text/csv",
         icon=":material/download:",
     )
-    st.dataframe(
+    # A display-only table has no key of its own in Streamlit: its container names it.
+    st.container(key="deliveries_table").dataframe(
         view,
         hide_index=True,
-        key="deliveries_table",
         column_config={
             "received_at": st.column_config.DatetimeColumn("Received", format="D MMM, HH:mm:ss"),
             "outcome": "Outcome",

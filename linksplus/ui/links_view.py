@@ -228,11 +228,9 @@ def _toolbar(
         + (" match the filters." if filters.active else ".")
     )
     tz = ctx.tz
-    make_csv = lambda: links_csv(links.rows(mask), tz)  # noqa: E731 - built only when clicked
-    st.session_state["_links_csv"] = make_csv  # the exact bytes the button serves (tests)
     b1.download_button(
         "Download CSV",
-        data=make_csv,
+        data=lambda: links_csv(links.rows(mask), tz),  # built only when clicked
         on_click="ignore",
         file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
         mime="text/csv",
@@ -347,7 +345,8 @@ def _link_payments(ctx: PageContext, row: dict) -> None:
     if mine.empty:
         st.caption("No payment yet.")
         return
-    st.dataframe(
+    # A display-only table has no key of its own in Streamlit: its container names it.
+    st.container(key="link_payments_table").dataframe(
         reports.payments_table(mine, None, ctx.tz),
         hide_index=True,
         column_order=["occurred", "payment_id", "status", "amount_text", "currency"],

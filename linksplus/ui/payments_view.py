@@ -156,10 +156,10 @@ def payments_list(
         mime="text/csv",
         icon=":material/download:",
     )
-    st.dataframe(
+    # A display-only table has no key of its own in Streamlit: its container names it.
+    st.container(key="payments_table").dataframe(
         table,
         hide_index=True,
-        key="payments_table",
         column_config={
             "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
             "link_id": st.column_config.NumberColumn("Link", format="%d"),

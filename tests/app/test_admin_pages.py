@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_helpers import no_exception, texts
+from app_helpers import no_exception, table_rows, texts
 
 from linksplus.eventlog import EventLog
 
@@ -23,7 +23,7 @@ def test_webhook_log_counts_outcomes(make_app, sandbox, secrets):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Accepted"] == "1" and metrics["Duplicate"] == "1"
     assert metrics["Rejected"] == "1" and metrics["Deliveries"] == "3"
-    table = at.dataframe[0].value
+    table = table_rows(at, "deliveries_table")
     assert "bad signature" in list(table["reason"])
     assert set(table.loc[table["outcome"] != "rejected", "reason"]) == {""}  # blank, not None
 
