@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from linksplus.console import reports
+from linksplus.console import payments_report
 from linksplus.console.links_table import (
     STATUSES,
     LinkFilters,
@@ -347,7 +347,7 @@ def _link_payments(ctx: PageContext, row: dict) -> None:
         return
     # A display-only table has no key of its own in Streamlit: its container names it.
     st.container(key="link_payments_table").dataframe(
-        reports.payments_table(mine, None, ctx.tz),
+        payments_report.payments_table(mine, None, ctx.tz),
         hide_index=True,
         column_order=["occurred", "payment_id", "status", "amount_text", "currency"],
         column_config={

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from linksplus.console import reports
+from linksplus.console import payments_report
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.ui import data
@@ -70,7 +70,7 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
         f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
         f"{first:%d %b %Y} – {last:%d %b %Y}"
     )
-    tiles = reports.currency_tiles(report["by_currency"])
+    tiles = payments_report.currency_tiles(report["by_currency"])
     if not tiles:
         st.info(
             "No payment in this period yet. Payments appear here within seconds of being made.",
@@ -83,7 +83,7 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
     payments_list(ctx, report["payments"], links, first, last)
 
 
-def currency_tiles(tiles: list[reports.CurrencyTile]) -> None:
+def currency_tiles(tiles: list[payments_report.CurrencyTile]) -> None:
     """One bordered tile of headline numbers per currency."""
     for tile in tiles:
         with st.container(border=True, key=f"tile_{tile.currency}"):
@@ -101,15 +101,16 @@ def volume_and_status_charts(report: dict[str, pd.DataFrame]) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("##### Volume per day")
-        daily = reports.daily_volume_frame(report["daily"])
+        daily = payments_report.daily_volume_frame(report["daily"])
         if daily.empty:
             st.caption("No successful payment yet.")
-        for _, part in reports.by_currency(daily):
-            st.altair_chart(reports.daily_volume_chart(part), width="stretch")
+        for _, part in payments_report.by_currency(daily):
+            st.altair_chart(payments_report.daily_volume_chart(part), width="stretch")
     with right:
         st.markdown("##### Status mix")
         st.altair_chart(
-            reports.status_mix_chart(reports.status_mix_frame(report["by_status"])), width="stretch"
+            payments_report.status_mix_chart(payments_report.status_mix_frame(report["by_status"])),
+            width="stretch",
         )
 
 
@@ -120,13 +121,13 @@ def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
         (
             (
                 "Top links",
-                reports.top_links_frame(by_link, links, n=5),
+                payments_report.top_links_frame(by_link, links, n=5),
                 "Link",
                 "No paid link yet.",
             ),
             (
                 "Top templates",
-                reports.top_templates_frame(by_link, links, n=5),
+                payments_report.top_templates_frame(by_link, links, n=5),
                 "Template",
                 "No paid template yet.",
             ),
@@ -137,8 +138,8 @@ def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
             st.markdown(f"##### {title}")
             if frame.empty:
                 st.caption(none)
-            for _, part in reports.by_currency(frame):
-                st.altair_chart(reports.top_chart(part, label), width="stretch")
+            for _, part in payments_report.by_currency(frame):
+                st.altair_chart(payments_report.top_chart(part, label), width="stretch")
 
 
 def payments_list(
@@ -146,11 +147,11 @@ def payments_list(
 ) -> None:
     """Every payment of the period as a table, and as a CSV download."""
     st.markdown("##### All payments")
-    table = reports.payments_table(payments, links, ctx.tz)
+    table = payments_report.payments_table(payments, links, ctx.tz)
     tz = ctx.tz
     st.download_button(
         "Download CSV",
-        data=lambda: reports.payments_csv(payments, tz),
+        data=lambda: payments_report.payments_csv(payments, tz),
         on_click="ignore",
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",
