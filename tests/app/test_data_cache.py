@@ -15,19 +15,22 @@ TZ = "Asia/Bangkok"
 @pytest.fixture
 def current(sandbox, tmp_path, monkeypatch) -> Settings:
     """The settings of this run (read from the environment): the empty test sandbox."""
-    values = {
-        "API_BASE_URL": sandbox.url,
-        "API_KEY": sandbox.api_key,
-        "EVENTLOG_URL": f"sqlite:///{tmp_path}/events.db",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(f"LINKSPLUS_{name}", value)
+    settings = Settings(
+        api_base_url=sandbox.url,
+        api_key=sandbox.api_key,
+        eventlog_url=f"sqlite:///{tmp_path}/events.db",
+    )
+    for name in ("api_base_url", "api_key", "eventlog_url"):
+        monkeypatch.setenv(f"LINKSPLUS_{name.upper()}", getattr(settings, name))
+    monkeypatch.delenv("LINKSPLUS_API_AUTH", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
-    settings = Settings(
-        api_base_url=sandbox.url, api_key=sandbox.api_key, eventlog_url=values["EVENTLOG_URL"]
+    now = data.current_settings()
+    assert (now.api_base_url, now.api_key, now.eventlog_url) == (
+        sandbox.url,
+        sandbox.api_key,
+        settings.eventlog_url,
     )
-    assert data.current_settings() == settings
     return settings
 
 
