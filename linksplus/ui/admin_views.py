@@ -11,7 +11,7 @@ from linksplus.eventlog import NOT_COUNTED, OUTCOMES
 from linksplus.money import get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import show_error
+from linksplus.ui.widgets import eventlog_problem, show_error
 
 
 def webhook_log(ctx: PageContext) -> None:
@@ -36,11 +36,8 @@ def _deliveries(ctx: PageContext) -> None:
     try:
         counts = data.delivery_counts()  # over the whole log, counted in SQL
         frame = data.deliveries(SHOWN)
-    except data.EventLogUnavailable as exc:
-        st.info(str(exc))
-        return
     except Exception as exc:
-        st.warning(f"The webhook log cannot be read right now ({type(exc).__name__}).")
+        eventlog_problem(exc, what="The webhook log", retrying=True)
         return
     total = sum(counts.values())
     cols = st.columns(len(OUTCOMES) + 1)
@@ -83,10 +80,10 @@ def _deliveries(ctx: PageContext) -> None:
         mime="text/csv",
         icon=":material/download:",
     )
-    st.dataframe(
+    # A display-only table has no key of its own in Streamlit: its container names it.
+    st.container(key="deliveries_table").dataframe(
         view,
         hide_index=True,
-        key="deliveries_table",
         column_config={
             "received_at": st.column_config.DatetimeColumn("Received", format="D MMM, HH:mm:ss"),
             "outcome": "Outcome",
@@ -163,10 +160,8 @@ def settings_page(ctx: PageContext) -> None:
     st.subheader("Event log")
     try:
         health, ms = data.timed(lambda: data.eventlog().health())
-    except data.EventLogUnavailable as exc:
-        st.info(str(exc))
     except Exception as exc:
-        st.error(f"The event log does not answer ({type(exc).__name__}).")
+        eventlog_problem(exc, what="The event log")
     else:
         ok = health.get("ok")
         (st.success if ok else st.error)(

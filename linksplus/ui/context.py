@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from linksplus.config import Settings
-from linksplus.console.links_table import DEFAULT_TZ, zone
+from linksplus.console.timezones import DEFAULT_TZ, zone
 from linksplus.console.users import (
     UserRecord,
     allowed_team,

@@ -1,5 +1,5 @@
-"""Shared widgets: error boxes, the setup page, money input, refresh button, and
-`md_escape` for showing what people typed inside Markdown."""
+"""Shared widgets: error boxes, the setup page, money input, refresh button, the selected
+table row, and `md_escape` for showing what people typed inside Markdown."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import streamlit as st
 from PIL import Image, ImageDraw
@@ -19,6 +20,7 @@ from linksplus.errors import (
     ServerError,
 )
 from linksplus.money import CURRENCIES, AmountError, parse_amount
+from linksplus.ui.data import EventLogUnavailable
 
 # Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and between
 # them they start every Markdown construct and Streamlit directive (links, images, emphasis,
@@ -137,3 +139,29 @@ def refresh_button(clear: Callable[[], None], *, key: str = "refresh") -> None:
     ):
         clear()
         st.toast("Reloaded from Links+.", icon=":material/refresh:")
+
+
+def eventlog_problem(exc: BaseException, *, what: str, retrying: bool = False) -> None:
+    """Why something read from the event log is missing: the log's own sentence when it
+    cannot be opened (`data.EventLogUnavailable`), else that `what` ("Payments") cannot be
+    read right now; `retrying` for the parts that reload by themselves."""
+    if isinstance(exc, EventLogUnavailable):
+        st.info(str(exc), icon=":material/info:")
+        return
+    again = " This page tries again by itself." if retrying else ""
+    st.warning(
+        f"{what} cannot be read right now ({type(exc).__name__}).{again}",
+        icon=":material/cloud_off:",
+    )
+
+
+def selected_id(event: Any, id_at: Callable[[int], object], param: str) -> int | None:
+    """The id of the table row the user selected (`event` is what `st.dataframe` answered,
+    `id_at(i)` the id on row i), else the number in the URL's `param`; None when neither."""
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        return int(id_at(rows[0]))
+    try:
+        return int(st.query_params.get(param, ""))
+    except ValueError:
+        return None
