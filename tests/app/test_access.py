@@ -100,6 +100,13 @@ def test_missing_cookie_key_shows_the_setup_page(make_app):
     assert "cookie_key" in texts(at) and "LINKSPLUS_COOKIE_KEY" in texts(at)
 
 
+def test_a_cookie_lifetime_that_is_not_a_number_shows_the_setup_page(make_app):
+    at = make_app("sales", overrides={"cookie_expiry_days": "a week"}).run()
+    no_exception(at)
+    assert "needs setting up" in texts(at)
+    assert "`cookie_expiry_days` is 'a week'" in texts(at)
+
+
 def test_a_rejected_key_says_what_to_do(make_app, sandbox):
     at = make_app("sales", overrides={"api_key": "skey_test_wrong_key_1234"}).run()
     no_exception(at)
