@@ -67,13 +67,13 @@ class Settings:
             )
         if self.api_auth not in AUTH_STYLES:
             out.append(f"`api_auth` is {self.api_auth!r}; it must be one of basic, bearer, raw.")
+        if urlsplit(self.api_base_url).scheme not in ("http", "https"):
+            out.append(f"`api_base_url` ({self.api_base_url}) must start with https://.")
         if not _days(self.cookie_expiry_days):
             out.append(
                 f"`cookie_expiry_days` is {self.cookie_expiry_days!r}; it must be a number of "
                 "days (for example 1, or 0.5 for twelve hours; 0 turns the login cookie off)."
             )
-        if urlsplit(self.api_base_url).scheme not in ("http", "https"):
-            out.append(f"`api_base_url` ({self.api_base_url}) must start with https://.")
         return out
 
     @classmethod
