@@ -52,6 +52,7 @@ _PENDING = "_login_cookie_pending"  # "set" or "delete" until the browser has do
 _TOKEN = "_login_cookie_token"
 _SET_KEY, _DELETE_KEY = "login_cookie_set", "login_cookie_delete"  # component keys
 _MESSAGE = "_login_message"
+_COOKIES_SEEN = "init"  # the library's cookie manager's key: its value once it has reported
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
 
@@ -151,8 +152,17 @@ def require_login(settings: Settings) -> UserRecord:
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
-    if not st.session_state.get("authentication_status"):
-        _cookie_login(authenticator)
+    if (
+        not st.session_state.get("authentication_status")
+        and _cookie_login(authenticator)
+        and not st.session_state.get(_COOKIES_SEEN)
+        and (user := current_user(settings)) is not None
+    ):
+        # The cookie manager reports the browser's cookies once it is on the page, and
+        # that report reruns the script: resolve the page now but draw it in that run, so
+        # that the page's first run is not cut short or repeated.
+        st.navigation(nav.pages_for_user(user))
+        st.stop()
     _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
@@ -193,7 +203,8 @@ def run_app_instead() -> None:
     runpy.run_path(str(APP_FILE), run_name="__main__")
 
 
-def _cookie_login(authenticator: stauth.Authenticate) -> None:
+def _cookie_login(authenticator: stauth.Authenticate) -> bool:
+    """Log in from the signed cookie the browser sent, if any; answers whether it did."""
     # The library reads its signed cookie from the page request (st.context.cookies): no
     # component round trip, and none of the library's pre-login sleep. After a logout in
     # this session it reads nothing.
@@ -202,13 +213,14 @@ def _cookie_login(authenticator: stauth.Authenticate) -> None:
     except Exception:  # no browser connection (bare mode)
         sent = None
     if not isinstance(sent, str):  # no cookie (AppTest has none either)
-        return
+        return False
     token = authenticator.cookie_controller.get_cookie()
     if token:
         try:
             authenticator.authentication_controller.login(token=token)
         except stauth.LoginError:  # a cookie for a user no longer in the users file
             st.session_state[_PENDING] = "delete"
+    return bool(st.session_state.get("authentication_status"))
 
 
 def _sync_cookie(authenticator: stauth.Authenticate, settings: Settings) -> None:
