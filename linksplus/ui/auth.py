@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import math
 import runpy
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -49,6 +50,7 @@ from linksplus.ui.widgets import only_page
 
 COOKIE_NAME = "linksplus_console"
 _PENDING = "_login_cookie_pending"  # "set" or "delete" until the browser has done it
+_PENDING_SINCE = "_login_cookie_pending_since"
 _TOKEN = "_login_cookie_token"
 _SET_KEY, _DELETE_KEY = "login_cookie_set", "login_cookie_delete"  # component keys
 _MESSAGE = "_login_message"
@@ -166,6 +168,10 @@ def require_login(settings: Settings) -> UserRecord:
     _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
+        if user is not None and _cookie_being_set():
+            # Likewise after the form: the cookie component's report follows at once.
+            st.navigation(nav.pages_for_user(user))
+            st.stop()
         if user is not None:
             return user
 
@@ -263,6 +269,18 @@ def _sync_cookie(authenticator: stauth.Authenticate, settings: Settings) -> None
             st.session_state.pop(_PENDING, None)
 
 
+def _cookie_being_set() -> bool:
+    """Whether the browser is writing the login cookie right now: until the cookie
+    component reports it written, which reruns the script (for a few seconds at most, so
+    that a browser that never reports cannot hold the page back for longer)."""
+    since = st.session_state.get(_PENDING_SINCE)
+    pending = st.session_state.get(_PENDING) == "set"
+    if pending and since is not None and time.monotonic() - since < 3.0:
+        return True
+    st.session_state.pop(_PENDING_SINCE, None)
+    return False
+
+
 def _safe_url() -> str | None:
     try:
         url = st.context.url
@@ -330,8 +348,10 @@ def _submit(settings: Settings) -> None:
     if ok:
         throttle(settings).success(username, client_address())
         st.session_state["login_password"] = ""
-        st.session_state[_PENDING] = "set"
         st.session_state.pop(_TOKEN, None)
+        if cookie_days(settings) > 0:
+            st.session_state[_PENDING] = "set"
+            st.session_state[_PENDING_SINCE] = time.monotonic()
         return
     st.session_state["authentication_status"] = None
     message = "That username and password do not match. Check them and try again."
