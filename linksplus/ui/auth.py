@@ -16,10 +16,15 @@ Three things make this work under `st.navigation` (the library's issues #184 and
   lost. A callback has already run when the interruption comes.
 - The cookie is written by the same component in the browser, so it must stay on the
   page until the browser says it has written it; a set followed at once by `st.rerun()`
-  (as before) removed it before it ran. Logging out deletes it the same way.
+  (as before) removed it before it ran. Logging out deletes it the same way. The app's
+  page is drawn once that report (or, after a cookie login, the cookie manager's first
+  report) has come, since the report reruns the script and would cut the page's first
+  run short. (Should a browser never report, the next click after 3 s draws it anyway.)
 - A page opened by URL while logged out is answered by the login form at that page's own
   URL path: the login page and the real page then share their page identity, so after
-  the login Streamlit's next run opens the page that was asked for, with its query.
+  the login Streamlit's next run opens the page that was asked for, with its query. In
+  the first session after a start Streamlit runs such a page by itself, without app.py;
+  the page then runs app.py (`run_app_instead`), which logs in first.
 """
 
 from __future__ import annotations
@@ -271,8 +276,8 @@ def _sync_cookie(authenticator: stauth.Authenticate, settings: Settings) -> None
 
 def _cookie_being_set() -> bool:
     """Whether the browser is writing the login cookie right now: until the cookie
-    component reports it written, which reruns the script (for a few seconds at most, so
-    that a browser that never reports cannot hold the page back for longer)."""
+    component reports it written, which reruns the script (for 3 s at most, so that a
+    browser that never reports holds the page back only until its next click)."""
     since = st.session_state.get(_PENDING_SINCE)
     pending = st.session_state.get(_PENDING) == "set"
     if pending and since is not None and time.monotonic() - since < 3.0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from app_helpers import PASSWORD, no_exception, texts
 
 SALES_PAGES = ["pages/links.py", "pages/templates.py", "pages/create_link.py", "pages/payments.py"]
@@ -91,6 +92,22 @@ def test_repeated_failures_are_slowed_down(make_app):
     at.button[0].click().run()
     assert "Too many failed attempts" in texts(at)
     assert not at.session_state["authentication_status"]
+
+
+def test_failed_logins_are_counted_in_the_shared_database(make_app):
+    at = make_app(None).run()
+    at.text_input(key="login_username").set_value("manager")
+    for _ in range(4):
+        at.text_input(key="login_password").set_value("nope")
+        at.button[0].click().run()
+    # Another app process: nothing kept in memory, the same event-log database.
+    st.cache_resource.clear()
+    other = make_app(None).run()
+    other.text_input(key="login_username").set_value("manager")
+    other.text_input(key="login_password").set_value(PASSWORD)
+    other.button[0].click().run()
+    assert "Too many failed attempts" in texts(other)
+    assert not other.session_state["authentication_status"]
 
 
 def test_missing_cookie_key_shows_the_setup_page(make_app):
