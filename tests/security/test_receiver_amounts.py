@@ -20,7 +20,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's TestClient hint about httpx
     from starlette.testclient import TestClient
 
-from linksplus.console.reports import currency_tiles
+from linksplus.console.payments_report import currency_tiles
 from linksplus.eventlog import NOT_COUNTED, EventLog
 from linksplus.eventlog.counting import counted
 from linksplus.eventlog.ingest import EventWrite
