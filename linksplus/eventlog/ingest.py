@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, storable, summary, validate
+from linksplus.events import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
 EVENT_FIELDS = (
     "event",
