@@ -23,7 +23,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from linksplus import __version__
+from linksplus._version import __version__
 from linksplus.config import AUTH_STYLES, LIVE_BASE_URL, mask_key
 from linksplus.errors import (
     APIConnectionError,
