@@ -32,8 +32,11 @@ from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
-from linksplus.eventlog.ingest import DeliveryWrite, rejected_write
-from linksplus.eventlog.writer import describe_error
+from linksplus.devserver import die_with_parent
+from linksplus.eventlog.engine import SqliteFileCheck, backend_name, make_engine
+from linksplus.eventlog.ingest import BulkWriter, DeliveryWrite, rejected_write
+from linksplus.eventlog.schema import SchemaOnce
+from linksplus.eventlog.writer import GroupCommitWriter, describe_error
 from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection, WorkerError
 
 log = logging.getLogger(__name__)
@@ -171,8 +174,6 @@ class WebhookWorker:
             self._queued.append(frame)
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        from linksplus.devserver import die_with_parent
-
         parent, child = socket.socketpair()
         try:
             self._proc = subprocess.Popen(
@@ -326,11 +327,6 @@ def serve(fd: int) -> None:
     arrives during a commit is the next transaction: group commit, with no hand-over
     between threads.
     """
-    from linksplus.eventlog.engine import SqliteFileCheck, backend_name, make_engine
-    from linksplus.eventlog.ingest import BulkWriter
-    from linksplus.eventlog.schema import SchemaOnce
-    from linksplus.eventlog.writer import GroupCommitWriter
-
     sock = socket.socket(fileno=fd)
     frames = _Frames()
     messages: list = []
