@@ -16,11 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
 from linksplus.client import LinksPlusClient
 from linksplus.devserver import ServerProcess, port_in_use
 from linksplus.errors import LinksPlusError
+from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.simulate import simulate_payment
 from linksplus.webhooks.signing import generate_secret
 
@@ -161,7 +160,7 @@ def run_demo(
             "--webhook-url",
             f"{receiver_url}/webhooks/linksplus",
         ],
-        health_url=f"{api_url}/_sandbox/health",
+        health_url=SandboxControls(api_url).health_url,
         env=secret_env,
         log_path=logs / "sandbox.log",
     )
@@ -205,8 +204,8 @@ def run_demo(
             _say(f"Starting the {name}…")
             started[name] = proc.start()
         _say("Sending 90 days of demo payments to the receiver…")
-        replay = requests.post(f"{api_url}/_sandbox/webhooks/replay", timeout=300).json()
-        _say(f"  {replay.get('sent', 0)} payment events delivered.")
+        sent = SandboxControls(api_url, timeout=300).replay_webhooks()
+        _say(f"  {sent} payment events delivered.")
         _say("Starting the app…")
         started["app"] = app.start()
         _banner(app_port, api_url, receiver_url, host, password, logs, live)
