@@ -17,6 +17,7 @@ from linksplus.money import CURRENCIES, AmountError, parse_amount
 from linksplus.ui.data import EventLogUnavailable
 from linksplus.ui.markdown import md_escape
 from linksplus.ui.messages import error_notice
+from linksplus.ui.nav import PAGE_FILES
 
 
 def show_error(exc: BaseException, *, what: str = "") -> None:
@@ -41,6 +42,13 @@ def app_icon() -> str:
     png = io.BytesIO()
     img.save(png, format="PNG")
     return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
+
+
+def nav_page(key: str) -> st.Page:
+    """The navigation's page `key` (``users.CREATE``...), for `st.switch_page` and
+    `st.page_link`: page files are named only in `nav.PAGE_FILES`."""
+    file, title, icon = PAGE_FILES[key]
+    return st.Page(file, title=title, icon=icon)
 
 
 def only_page(render: Callable[[], None], title: str, url_path: str) -> None:
