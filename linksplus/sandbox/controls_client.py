@@ -27,21 +27,22 @@ class SandboxControls:
     @property
     def health_url(self) -> str:
         """The address that answers 200 once the sandbox is up."""
-        return f"{self.url}{CONTROLS_PATH}/health"
+        return self._address("/health")
+
+    def _address(self, path: str) -> str:
+        return f"{self.url}{CONTROLS_PATH}{path}"
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A request to ``/_sandbox{path}``; raises requests' errors, for a failed status too."""
         kwargs.setdefault("timeout", self.timeout)
-        resp = requests.request(method, f"{self.url}{CONTROLS_PATH}{path}", **kwargs)
+        resp = requests.request(method, self._address(path), **kwargs)
         resp.raise_for_status()
         return resp
 
     def _answer(self, method: str, path: str, **kwargs: Any) -> Any:
         """The JSON the control answers, or the `LinksPlusError` its failure stands for."""
         try:
-            resp = requests.request(
-                method, f"{self.url}{CONTROLS_PATH}{path}", timeout=self.timeout, **kwargs
-            )
+            resp = requests.request(method, self._address(path), timeout=self.timeout, **kwargs)
         except requests.RequestException:
             raise APIConnectionError(
                 f"Could not reach the sandbox at {self.url}. Is it running?"
