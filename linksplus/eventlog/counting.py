@@ -21,8 +21,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from linksplus.eventlog.schema import UTCDateTime, events
+from linksplus.events import MAX_AMOUNT
 from linksplus.money import CURRENCIES
-from linksplus.webhooks.payload import MAX_AMOUNT
 
 PAYMENT_EVENT = "payment.completed"
 FUTURE_SLACK = timedelta(days=1)

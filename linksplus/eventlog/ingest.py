@@ -1,27 +1,7 @@
 """The write path: event and delivery-log rows applied in bulk, in SQL written per backend.
 
-Why the driver's cursor and not Core statements here: measured in the receiver, one Core
-``execute`` costs about 90 µs a row, more than parsing, checking and answering the request
-together; the driver's own cursor costs a few µs. The schema, the reads and the reports stay
-in Core.
-
-Rows go in multi-row INSERTs, one statement per table and batch: each statement is a
-round of the driver (and, in the writer thread, of Python's GIL), so a batch costs a few
-statements however many rows it holds. An accepted event is one row: its delivery-log
-entry is the event row itself. How new events are told from duplicates:
-
-- SQLite: the transaction starts with BEGIN IMMEDIATE (the write lock, so no other process
-  can insert meanwhile), then one ``INSERT ... ON CONFLICT DO NOTHING``. Its row count says
-  how many rows were new: all of them (the usual case) or none need nothing more. Only for a
-  mix does one SELECT of the batch's keys and ids tell which: under the write lock SQLite
-  numbers new rows max(rowid) + 1 onwards, so the new ones are the last `rowcount` ids up to
-  ``lastrowid``. Should that count not add up, the batch fails and the writer applies each
-  item alone, where one row is unambiguous.
-- PostgreSQL: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING event, payment_id``; the keys
-  that come back are the new ones. Concurrent receivers are settled by the unique index.
-
-Two deliveries of one event in the same batch are told apart in Python first: the first is
-written (or found a duplicate), the second is a duplicate.
+Why the driver's cursor, and how new events are told from duplicates on each backend:
+docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -31,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, storable, summary, validate
+from linksplus.events import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
 EVENT_FIELDS = (
     "event",

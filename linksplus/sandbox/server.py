@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from linksplus import __version__
+from linksplus._version import __version__
 from linksplus.config import mask_key
 from linksplus.sandbox import api, controls, payer
 from linksplus.sandbox.context import Sandbox

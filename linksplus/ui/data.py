@@ -13,15 +13,16 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import pandas as pd
-import requests
 import streamlit as st
 
 from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
 from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links
 from linksplus.console.timezones import zone
+from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
 from linksplus.models import Template
+from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.settings import current_settings, key_fingerprint
 
 API_TTL = 120
@@ -112,10 +113,8 @@ def clear_api_cache() -> None:
 @st.cache_data(ttl=API_TTL, show_spinner=False)
 def _sandbox_teams(sandbox_url: str) -> dict[int, str]:
     try:
-        resp = requests.get(f"{sandbox_url.rstrip('/')}/_sandbox/teams", timeout=5)
-        resp.raise_for_status()
-        return {int(t["id"]): str(t.get("name") or f"Team {t['id']}") for t in resp.json()}
-    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return SandboxControls(sandbox_url, timeout=5).team_names()
+    except LinksPlusError:  # the names are a nicety: the teams are listed by id without them
         return {}
 
 

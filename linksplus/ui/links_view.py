@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from linksplus.console import payments_report
+from linksplus.console import users as u
 from linksplus.console.links_table import (
     STATUSES,
     LinkFilters,
@@ -27,6 +28,7 @@ from linksplus.ui.widgets import (
     field_error,
     md_escape,
     money_hint,
+    nav_page,
     parse_money,
     refresh_button,
     selected_id,
@@ -180,9 +182,7 @@ def render(ctx: PageContext) -> None:
         st.stop()
     if links.frame.empty:
         st.info("This team has no payment links yet.", icon=":material/link_off:")
-        st.page_link(
-            "pages/create_link.py", label="Create the first link", icon=":material/add_link:"
-        )
+        st.page_link(nav_page(u.CREATE), label="Create the first link", icon=":material/add_link:")
         return
     if problem:
         st.caption(f":material/info: {problem}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from linksplus.console import users as u
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.templates_table import (
     TemplateFilters,
@@ -17,7 +18,7 @@ from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape, refresh_button, selected_id, show_error
+from linksplus.ui.widgets import md_escape, nav_page, refresh_button, selected_id, show_error
 
 
 def _use_template(template_id: int) -> None:
@@ -146,4 +147,4 @@ def detail(template: Template, links: pd.DataFrame) -> None:
             on_click=_use_template,
             args=(template.id,),
         ):
-            st.switch_page("pages/create_link.py")
+            st.switch_page(nav_page(u.CREATE))

@@ -1,11 +1,11 @@
 """Shared widgets: error boxes, the setup page, money input, refresh button, the selected
-table row, and `md_escape` for showing what people typed inside Markdown."""
+table row (`md_escape`, for showing what people typed inside Markdown, is re-exported
+from `markdown`)."""
 
 from __future__ import annotations
 
 import base64
 import io
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -13,53 +13,19 @@ from typing import Any
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from linksplus.errors import (
-    APIConnectionError,
-    AuthenticationError,
-    LinksPlusError,
-    ServerError,
-)
 from linksplus.money import CURRENCIES, AmountError, parse_amount
 from linksplus.ui.data import EventLogUnavailable
-
-# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and between
-# them they start every Markdown construct and Streamlit directive (links, images, emphasis,
-# code, HTML, :color[...], $math$, tables, headings, lists, entities like &#58;).
-_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-# Streamlit turns some plain text into links or icons AFTER Markdown resolved the escapes
-# (GFM's bare "https://…", "www.…" and "a@b.c" autolinks, ":material/…:", ":streamlit:",
-# emoji ":name:"), so a backslash cannot stop those: an invisible word joiner does.
-_TEXT_LINKS = re.compile(r"(?<=:)(?=//)|(?i:(?<=www)(?=\.))|(?<=@)|(?<=:)(?=[\w+/-]+:)")
-_WORD_JOINER = "\u2060"
-
-
-def md_escape(text: object) -> str:
-    """`text` (anything a person or a URL supplied) made safe to put inside Markdown for
-    Streamlit: shown literally, on one line, never as a link, image, icon or format."""
-    one_line = re.sub(r"\s+", " ", str(text)).strip()
-    return _MD_PUNCTUATION.sub(r"\\\1", _TEXT_LINKS.sub(_WORD_JOINER, one_line))
+from linksplus.ui.markdown import md_escape
+from linksplus.ui.messages import error_notice
+from linksplus.ui.nav import PAGE_FILES
 
 
 def show_error(exc: BaseException, *, what: str = "") -> None:
-    """An error as a sentence with the next step; never a traceback, never the key. The
-    exception's text is escaped: an API error can echo what was typed."""
-    prefix = f"{what} " if what else ""
-    if isinstance(exc, AuthenticationError):
-        st.error(
-            f"{prefix}{md_escape(exc)} An admin sets the key in .streamlit/secrets.toml "
-            "(`api_key`) or LINKSPLUS_API_KEY.",
-            icon=":material/key_off:",
-        )
-    elif isinstance(exc, (APIConnectionError, ServerError)):
-        st.warning(f"{prefix}{md_escape(exc)}", icon=":material/cloud_off:")
-    elif isinstance(exc, LinksPlusError):
-        st.error(f"{prefix}{md_escape(exc)}", icon=":material/error:")
-    else:
-        st.error(
-            f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if "
-            "it keeps happening, tell an admin.",
-            icon=":material/error:",
-        )
+    """An error as a sentence with the next step (written by `messages.error_notice`);
+    never a traceback, never the key."""
+    notice = error_notice(exc, what=what)
+    box = st.warning if notice.level == "warning" else st.error
+    box(notice.text, icon=notice.icon)
 
 
 @cache
@@ -76,6 +42,13 @@ def app_icon() -> str:
     png = io.BytesIO()
     img.save(png, format="PNG")
     return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
+
+
+def nav_page(key: str) -> st.Page:
+    """The navigation's page `key` (``users.CREATE``...), for `st.switch_page` and
+    `st.page_link`: page files are named only in `nav.PAGE_FILES`."""
+    file, title, icon = PAGE_FILES[key]
+    return st.Page(file, title=title, icon=icon)
 
 
 def only_page(render: Callable[[], None], title: str, url_path: str) -> None:

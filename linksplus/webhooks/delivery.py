@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from linksplus.eventlog.ingest import DeliveryWrite, EventWrite, event_write, rejected_write
-from linksplus.webhooks.payload import PayloadError, parse_body, validate
+from linksplus.events import PayloadError, validate
+from linksplus.webhooks.payload import parse_body
 from linksplus.webhooks.signing import SignatureChecker, SignatureError
 
 

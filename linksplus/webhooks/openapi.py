@@ -3,7 +3,7 @@ schemathesis, which checks the running receiver against it)."""
 
 from __future__ import annotations
 
-from linksplus.webhooks.payload import (
+from linksplus.events import (
     MAX_AMOUNT,
     MAX_BIGINT,
     MAX_EVENT_LEN,

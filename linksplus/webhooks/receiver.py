@@ -20,8 +20,8 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -177,14 +177,35 @@ def create_app(
     """
     owns_log = not isinstance(eventlog_or_url, EventLog)
     event_log = EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log else eventlog_or_url
+    # Checks and writes happen in the worker process; this process reads and answers.
+    worker = WebhookWorker(event_log.url, _checked_secrets(secret))
+    app = Starlette(
+        routes=[
+            Route(WEBHOOK_PATH, _delivery_endpoint(worker), methods=["POST"]),
+            Route(HEALTH_PATH, _health_endpoint(HealthCheck(event_log, worker)), methods=["GET"]),
+            Route(OPENAPI_PATH, _openapi, methods=["GET"]),
+        ],
+        lifespan=_lifespan(event_log, worker, owns_log),
+    )
+    app.state.eventlog = event_log
+    app.state.worker = worker
+    return app
+
+
+def _checked_secrets(secret: str | None) -> list[str]:
+    """The signing secrets; without any, a warning that unsigned events are accepted."""
     secrets = parse_secrets(secret)
     if not secrets:
         log.warning(
             "No webhook secret is set: UNSIGNED events are accepted. Set "
             "--secret (or LINKSPLUS_WEBHOOK_SECRET) to check Omise-Signature."
         )
-    # Checks and writes happen in the worker process; this process reads and answers.
-    worker = WebhookWorker(event_log.url, secrets)
+    return secrets
+
+
+def _delivery_endpoint(worker: WebhookWorker) -> Callable[[Request], Awaitable[Response]]:
+    """``POST /webhooks/linksplus``: read the delivery, have the worker check and commit it,
+    answer what became of it."""
 
     async def receive(request: Request) -> Response:
         scope = request.scope
@@ -217,7 +238,11 @@ def create_app(
             )
         return _ACCEPTED if new else _DUPLICATE
 
-    health = HealthCheck(event_log, worker)
+    return receive
+
+
+def _health_endpoint(health: HealthCheck) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /healthz``: 200 when a write through the worker commits, else 503."""
 
     async def healthz(request: Request) -> Response:
         report = await health.report()
@@ -226,8 +251,18 @@ def create_app(
             status_code=200 if report["ok"] else 503,
         )
 
-    def openapi(request: Request) -> Response:
-        return JSONResponse(OPENAPI)
+    return healthz
+
+
+def _openapi(request: Request) -> Response:
+    return JSONResponse(OPENAPI)
+
+
+def _lifespan(
+    event_log: EventLog, worker: WebhookWorker, owns_log: bool
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Start: make the schema (warning when the database is down) and the worker. Stop:
+    wait for what the worker holds, then close the log if the app made it."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -247,17 +282,7 @@ def create_app(
             if owns_log:
                 await run_in_threadpool(event_log.close)
 
-    app = Starlette(
-        routes=[
-            Route(WEBHOOK_PATH, receive, methods=["POST"]),
-            Route(HEALTH_PATH, healthz, methods=["GET"]),
-            Route(OPENAPI_PATH, openapi, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
-    app.state.eventlog = event_log
-    app.state.worker = worker
-    return app
+    return lifespan
 
 
 def run(

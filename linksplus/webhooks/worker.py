@@ -1,19 +1,6 @@
-"""The receiver's worker process: checks deliveries and stores them, beside the server.
-
-Why a process: the server's event loop and a thread writing SQLite compete for Python's
-GIL, and the checks (signature, JSON, fields) and the writes together cost more than
-answering the request does. The receiver's HTTP side reads each delivery and hands it over;
-the worker, on another core, checks it, writes it and says what became of it. The loop only
-pickles each loop turn's deliveries onto a socket and reads the outcomes back, with no
-thread of its own.
-
-The worker is a `GroupCommitWriter` served over a socket pair: batches that arrive while a
-commit runs go into the next transaction, and a batch's outcomes are sent only after its
-commit, so "accepted" still means durable. When the worker dies, every batch in flight
-fails (the receiver answers 503 and the sender retries) and the next batch starts a new
-one. Closing the parent's end makes the worker finish what it was sent and exit; a parent
-killed outright takes the worker with it (PDEATHSIG).
-"""
+"""The receiver's worker process: checks deliveries and commits them in batches, on another
+core than the HTTP server, and sends back what became of each. Why a process, and how
+batches and failures go: docs/architecture.md."""
 
 from __future__ import annotations
 
@@ -32,8 +19,11 @@ from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
-from linksplus.eventlog.ingest import DeliveryWrite, rejected_write
-from linksplus.eventlog.writer import describe_error
+from linksplus.devserver import die_with_parent
+from linksplus.eventlog.engine import SqliteFileCheck, backend_name, make_engine
+from linksplus.eventlog.ingest import BulkWriter, DeliveryWrite, rejected_write
+from linksplus.eventlog.schema import SchemaOnce
+from linksplus.eventlog.writer import GroupCommitWriter, describe_error
 from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection, WorkerError
 
 log = logging.getLogger(__name__)
@@ -171,8 +161,6 @@ class WebhookWorker:
             self._queued.append(frame)
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        from linksplus.devserver import die_with_parent
-
         parent, child = socket.socketpair()
         try:
             self._proc = subprocess.Popen(
@@ -326,11 +314,6 @@ def serve(fd: int) -> None:
     arrives during a commit is the next transaction: group commit, with no hand-over
     between threads.
     """
-    from linksplus.eventlog.engine import SqliteFileCheck, backend_name, make_engine
-    from linksplus.eventlog.ingest import BulkWriter
-    from linksplus.eventlog.schema import SchemaOnce
-    from linksplus.eventlog.writer import GroupCommitWriter
-
     sock = socket.socket(fileno=fd)
     frames = _Frames()
     messages: list = []

@@ -9,6 +9,7 @@ import pytest
 from sandbox_helpers import WebhookSandbox, start_receiver
 
 from linksplus.devserver import ServerProcess, free_port
+from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.webhooks.signing import generate_secret
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -47,7 +48,7 @@ def webhook_sandbox(tmp_path_factory):
             "0.001",
         ],
         env={"LINKSPLUS_SANDBOX_API_KEY": WEBHOOK_KEY, "LINKSPLUS_WEBHOOK_SECRET": secret},
-        health_url=f"{url}/_sandbox/health",
+        health_url=SandboxControls(url).health_url,
         log_path=ARTIFACTS / "logs" / f"webhook-sandbox-{port}.log",
     ).start()
     try:
