@@ -1,21 +1,7 @@
 """The failed-login back-off, counted in the shared database so every app process sees it.
 
-Two counters slow down password guessing:
-
-- per (username, client address): `free_attempts` attempts in a row, then each further
-  attempt must wait `base_delay` seconds, doubling per attempt up to `max_delay`; a success
-  clears it. Someone guessing from one address slows down without locking the account's owner,
-  who logs in from another address, out.
-- per client address (all usernames together): the same back-off after
-  `address_free_attempts` attempts (a success takes its own off again), so that one
-  address cannot try a few passwords on every username instead.
-
-An attempt is counted *before* the password is checked, by one atomic
-``INSERT ... ON CONFLICT DO UPDATE ... WHERE not locked ... RETURNING`` per counter, so
-parallel attempts cannot all slip through: exactly the allowed number get checked, in one
-process or several sharing the database. Counters forget failures after `window` seconds
-without one. The table lives in the event log's database (SQLite or PostgreSQL) and is
-created on first use.
+Per (username, address) and per address, counted atomically before the password is
+checked; see docs/architecture.md, "The login throttle".
 """
 
 from __future__ import annotations

@@ -1,30 +1,9 @@
 """Login with streamlit-authenticator: the form, the back-off, the re-login cookie, and the
 current user.
 
-The form is ours (so an attempt can be counted per username and address before the
-password is checked); the password check, the session state it sets and the signed
-re-login cookie are streamlit-authenticator's.
-
-Three things make this work under `st.navigation` (the library's issues #184 and #179):
-
-- The password is checked in the form's submit *callback*, which runs before the script.
-  The library's cookie manager is an iframe component that sends the browser's cookies
-  back whenever it is mounted anew, and each such message starts a new run that interrupts
-  the current one. In a freshly started app it is mounted anew on the first submit (the
-  entrypoint's widgets change identity once Streamlit stops treating pages/ as an
-  old-style pages folder), so a check done in the script body was cut short and the click
-  lost. A callback has already run when the interruption comes.
-- The cookie is written by the same component in the browser, so it must stay on the
-  page until the browser says it has written it; a set followed at once by `st.rerun()`
-  (as before) removed it before it ran. Logging out deletes it the same way. The app's
-  page is drawn once that report (or, after a cookie login, the cookie manager's first
-  report) has come, since the report reruns the script and would cut the page's first
-  run short. (Should a browser never report, the next click after 3 s draws it anyway.)
-- A page opened by URL while logged out is answered by the login form at that page's own
-  URL path: the login page and the real page then share their page identity, so after
-  the login Streamlit's next run opens the page that was asked for, with its query. In
-  the first session after a start Streamlit runs such a page by itself, without app.py;
-  the page then runs app.py (`run_app_instead`), which logs in first.
+The form is ours; the password check, the session state it sets and the signed re-login
+cookie are streamlit-authenticator's. Why it is built this way under `st.navigation`
+(the library's issues #184 and #179): docs/architecture.md, "Login".
 """
 
 from __future__ import annotations
