@@ -22,6 +22,12 @@ entry is the event row itself. How new events are told from duplicates:
 
 Two deliveries of one event in the same batch are told apart in Python first: the first is
 written (or found a duplicate), the second is a duplicate.
+
+The reports' shape (schema version 3) follows in the same transaction, in two statements
+per batch that read the batch's new events back (by id: a range on SQLite, the returned
+ids on PostgreSQL) and upsert ``payments`` (the newer event wins) and ``link_changes``.
+SQL rather than rows built in Python: the counting rule is then the one `counting.counted`
+states, and the migration runs the very same statements over the whole log.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
+
+from linksplus.eventlog.counting import counted
 from linksplus.webhooks.payload import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
 EVENT_FIELDS = (
@@ -202,6 +211,37 @@ def _sqlite_time(value: datetime) -> str:
     )
 
 
+_PAYMENT_FIELDS = "payment_id, link_id, occurred_at, status, amount, currency"
+
+
+def _counted_sql(backend: str) -> str:
+    dialect = sqlite.dialect() if backend == "sqlite" else postgresql.dialect()
+    return str(counted().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def derived_rows_sql(backend: str, new_events: str) -> list[str]:
+    """The statements that bring ``payments`` and ``link_changes`` up to date with the
+    events matching the SQL condition `new_events` (a batch's, or every one)."""
+    where = f"WHERE ({new_events}) AND {_counted_sql(backend)}"
+    # PostgreSQL refuses to update one row twice in a statement: one event per payment
+    # first (there is one today: only payment.completed counts, stored once per payment).
+    distinct = "DISTINCT ON (payment_id) " if backend == "postgresql" else ""
+    order = " ORDER BY payment_id, occurred_at DESC, id DESC" if distinct else ""
+    newer = "(excluded.occurred_at, excluded.event_id) > (payments.occurred_at, payments.event_id)"
+    return [
+        f"INSERT INTO payments ({_PAYMENT_FIELDS}, event_id) "
+        f"SELECT {distinct}{_PAYMENT_FIELDS}, id FROM events {where}{order} "
+        "ON CONFLICT (payment_id) DO UPDATE SET link_id = excluded.link_id, "
+        "occurred_at = excluded.occurred_at, status = excluded.status, "
+        "amount = excluded.amount, currency = excluded.currency, "
+        f"event_id = excluded.event_id WHERE {newer}",
+        # Ordered by link: two PostgreSQL writers lock the rows in one order, no deadlock.
+        "INSERT INTO link_changes (link_id, changes) "
+        f"SELECT link_id, COUNT(*) FROM events {where} GROUP BY link_id ORDER BY link_id "
+        "ON CONFLICT (link_id) DO UPDATE SET changes = link_changes.changes + excluded.changes",
+    ]
+
+
 def _chunks(rows: list[tuple]) -> list[list[tuple]]:
     return [
         rows[i : i + MAX_ROWS_PER_STATEMENT] for i in range(0, len(rows), MAX_ROWS_PER_STATEMENT)
@@ -225,6 +265,9 @@ class BulkWriter:
             f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}"
         )
         self._deliveries_written = 0
+        self._derived = derived_rows_sql(
+            backend, "events.id > ?" if self._sqlite else "events.id = ANY(%s::bigint[])"
+        )
         # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
         self._formatted: dict[int, str] = {}
 
@@ -250,7 +293,7 @@ class BulkWriter:
             if kind == "events":
                 sql += " ON CONFLICT (event, payment_id) DO NOTHING"
                 if not self._sqlite:
-                    sql += " RETURNING event, payment_id"
+                    sql += " RETURNING event, payment_id, id"
         if len(self._sql) < 256:
             self._sql[(kind, rows)] = sql
         return sql
@@ -269,6 +312,8 @@ class BulkWriter:
             self._formatted[id(values[7])] = received_at  # a duplicate's row reuses it
             rows.append((*values[:6], self._time(values[6]), received_at, *values[8:]))
         new: set[int] = set()
+        since: int | None = None  # SQLite: every id above it is this batch's
+        new_ids: list[int] = []  # PostgreSQL: the new events' ids
         for chunk in _chunks(rows):
             if self._sqlite:
                 cursor.execute(
@@ -279,11 +324,18 @@ class BulkWriter:
                     new.update(first[(row[0], row[2])] for row in chunk)
                 elif inserted:
                     new.update(first[key] for key in self._new_keys(cursor, chunk, inserted))
+                if inserted and since is None:
+                    since = cursor.lastrowid - inserted
             else:
                 cursor.execute(
                     self._statement("events", len(chunk)), [v for row in chunk for v in row]
                 )
-                new.update(first[tuple(key)] for key in cursor.fetchall())
+                for event, payment_id, row_id in cursor.fetchall():
+                    new.add(first[(event, payment_id)])
+                    new_ids.append(row_id)
+        if since is not None or new_ids:
+            for sql in self._derived:
+                cursor.execute(sql, (since,) if self._sqlite else (new_ids,))
         return [i in new for i in range(len(events))]
 
     def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:
