@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from sqlalchemy import text, update
 
+from linksplus.console.payments_report import payments_csv, payments_csv_chunks
 from linksplus.eventlog import SCHEMA_VERSION, EventLog
 from linksplus.eventlog.counting import not_counted
-from linksplus.eventlog.ingest import EventWrite
+from linksplus.eventlog.ingest import EventWrite, derived_rows_sql
 from linksplus.eventlog.schema import schema_version
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -169,9 +170,13 @@ def test_the_csv_rows_come_in_chunks_and_add_up_to_the_window(db_url):
         write(log, generated_events(seed=6, payments=500))
         chunks = list(log.iter_payments(link_ids=TEAM, chunk_rows=25))
         assert len(chunks) > 2 and all(len(c) <= 25 for c in chunks)
-        pd.testing.assert_frame_equal(
-            pd.concat(chunks, ignore_index=True), log.payments(link_ids=TEAM)
-        )
+        whole = log.payments(link_ids=TEAM)
+        pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+        # Written chunk by chunk, the CSV is the one file the whole frame makes.
+        pieces = list(payments_csv_chunks(iter(chunks), "Asia/Bangkok"))
+        assert len(pieces) == len(chunks)
+        assert b"".join(pieces) == payments_csv(whole, "Asia/Bangkok")
+        assert b"".join(payments_csv_chunks(iter([]), "UTC")) == payments_csv(None, "UTC")
 
 
 def test_the_change_marker_moves_only_for_the_teams_own_counted_payments(db_url):
@@ -219,3 +224,15 @@ def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
                 )
                 assert "USING COVERING INDEX ix_payments_link_time (link_id=?" in plan, plan
                 assert "SCAN payments" not in plan, plan
+
+
+def test_each_write_reads_back_only_its_own_batch(sqlite_url):
+    # The upkeep of payments runs in every write transaction: it must read the batch's
+    # rows by id, not every payment.completed event (which made ingest slower per event
+    # as the log grew).
+    with EventLog(sqlite_url) as log:
+        write(log, generated_events(seed=8, payments=100))
+        with log.engine.connect() as conn:
+            for sql in derived_rows_sql("sqlite", "events.id > ?"):
+                plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (5,))]
+                assert plan[0] == "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)", plan
