@@ -187,6 +187,32 @@ class EventLog:
         ]
         return frames.to_frame(rows, frames.CURRENCY_COLUMNS)
 
+    def _link_status(self, start, end, link_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """`totals_by_status` and `totals_by_link`, from one query (sums as Python ints:
+        exact however large)."""
+        status: dict[tuple, list[int]] = {}
+        links: dict[tuple, list[int]] = {}
+        for link_id, currency, state, count, amount in self._rows(
+            queries.by_link_status(start, end, link_ids)
+        ):
+            count, amount = int(count), int(amount)
+            total = status.setdefault((currency, state), [0, 0])
+            total[0] += count
+            total[1] += amount
+            link = links.setdefault((link_id, currency), [0, 0, 0])
+            if state == queries.SUCCESSFUL:
+                link[0], link[1] = link[0] + count, link[1] + amount
+            elif state == queries.FAILED:
+                link[2] += count
+        return (
+            frames.to_frame(
+                [(*key, *value) for key, value in sorted(status.items())], frames.STATUS_COLUMNS
+            ),
+            frames.to_frame(
+                [(*key, *value) for key, value in sorted(links.items())], frames.LINK_COLUMNS
+            ),
+        )
+
     def totals_by_status(
         self,
         start: datetime | None = None,
@@ -194,9 +220,7 @@ class EventLog:
         link_ids: Iterable[int] | None = None,
     ) -> pd.DataFrame:
         """Per currency and status: how many payments and their total amount."""
-        return frames.to_frame(
-            self._rows(queries.by_status(start, end, link_ids)), frames.STATUS_COLUMNS
-        )
+        return self._link_status(start, end, link_ids)[0]
 
     def daily_totals(
         self,
@@ -218,9 +242,25 @@ class EventLog:
         link_ids: Iterable[int] | None = None,
     ) -> pd.DataFrame:
         """Per link and currency: paid count and amount (successful), failed count."""
-        return frames.to_frame(
-            self._rows(queries.by_link(start, end, link_ids)), frames.LINK_COLUMNS
-        )
+        return self._link_status(start, end, link_ids)[1]
+
+    def report(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        utc_offset_minutes: int = 0,
+        link_ids: Iterable[int] | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The Payments page's figures in two passes over the window's payments:
+        ``by_status``, ``by_currency``, ``by_link`` and ``daily`` (as the methods of those
+        names give them)."""
+        by_status, by_link = self._link_status(start, end, link_ids)
+        return {
+            "by_status": by_status,
+            "by_currency": self.totals_by_currency(by_status=by_status),
+            "by_link": by_link,
+            "daily": self.daily_totals(start, end, utc_offset_minutes, link_ids),
+        }
 
     def delivery_counts(self) -> pd.DataFrame:
         """How many deliveries had each outcome (outcomes never seen are left out)."""

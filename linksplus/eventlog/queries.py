@@ -24,7 +24,6 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     Select,
-    case,
     cast,
     func,
     literal,
@@ -194,10 +193,6 @@ def changes(link_ids: Iterable[int] | None) -> Select:
     return only_links(query, link_changes.c.link_id, link_ids)
 
 
-def _count_if(condition) -> ColumnElement:
-    return cast(func.sum(case((condition, 1), else_=0)), BigInteger)
-
-
 _HALF = 2**32
 HIGH, LOW = "__high", "__low"
 
@@ -209,10 +204,6 @@ def exact_sum(amount, name: str) -> tuple[ColumnElement, ColumnElement]:
         func.sum(amount // half).label(name + HIGH),  # floor division: // in SQLAlchemy
         func.sum(amount % half).label(name + LOW),
     )
-
-
-def _sum_if(condition, amount, name: str) -> tuple[ColumnElement, ColumnElement]:
-    return exact_sum(case((condition, amount), else_=0), name)
 
 
 def merge_sums(keys: list[str], rows: Iterable[tuple]) -> list[tuple]:
@@ -230,14 +221,16 @@ def merge_sums(keys: list[str], rows: Iterable[tuple]) -> list[tuple]:
     return out
 
 
-def by_status(
+def by_link_status(
     start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
 ) -> Select:
+    """Per link, currency and status: how many payments and their amount. Every total
+    but the daily one is a sum of these rows: one pass over the window serves them all."""
     p = payments(start, end, link_ids)
     return (
-        select(p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "amount"))
-        .group_by(p.c.currency, p.c.status)
-        .order_by(p.c.currency, p.c.status)
+        select(p.c.link_id, p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "a"))
+        .group_by(p.c.link_id, p.c.currency, p.c.status)
+        .order_by(p.c.link_id, p.c.currency, p.c.status)
     )
 
 
@@ -280,20 +273,4 @@ def daily(
         .where(p.c.status == SUCCESSFUL)
         .group_by(day, p.c.currency)
         .order_by(day, p.c.currency)
-    )
-
-
-def by_link(start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None) -> Select:
-    p = payments(start, end, link_ids)
-    ok = p.c.status == SUCCESSFUL
-    return (
-        select(
-            p.c.link_id,
-            p.c.currency,
-            _count_if(ok),
-            *_sum_if(ok, p.c.amount, "paid_amount"),
-            _count_if(p.c.status == FAILED),
-        )
-        .group_by(p.c.link_id, p.c.currency)
-        .order_by(p.c.link_id, p.c.currency)
     )

@@ -214,14 +214,7 @@ def _team_report(
     _client: LinksPlusClient,
 ) -> dict[str, pd.DataFrame]:
     ids = _team_link_ids(source, team_id, _client)
-    log = _open_eventlog(url)
-    by_status = log.totals_by_status(start, end, link_ids=ids)
-    return {
-        "by_currency": log.totals_by_currency(by_status=by_status),
-        "by_status": by_status,
-        "daily": log.daily_totals(start, end, utc_offset_minutes=offset, link_ids=ids),
-        "by_link": log.totals_by_link(start, end, link_ids=ids),
-    }
+    return _open_eventlog(url).report(start, end, offset, link_ids=ids)
 
 
 def team_report(
