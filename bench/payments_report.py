@@ -158,11 +158,9 @@ def measure(sandbox_url: str, db: str, users: Path, teams: dict[int, list[int]])
             ids = teams[team]
 
             def report(ids=ids, start=start, end=end):
-                by_status = log.totals_by_status(start, end, ids)
-                log.totals_by_currency(by_status=by_status)
-                log.daily_totals(start, end, 0, ids)
-                log.totals_by_link(start, end, ids)
-                return log.payments(start, end, ids, limit=50), int(by_status["count"].sum())
+                figures = log.report(start, end, 0, ids)
+                page = log.payments(start, end, ids, limit=50)
+                return page, int(figures["by_status"]["count"].sum())
 
             (_, count), cold = _timed(report)
             _, warm = _timed(report)
