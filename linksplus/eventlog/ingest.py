@@ -23,9 +23,10 @@ entry is the event row itself. How new events are told from duplicates:
 Two deliveries of one event in the same batch are told apart in Python first: the first is
 written (or found a duplicate), the second is a duplicate.
 
-The reports' shape (schema version 3) follows in the same transaction, in two statements
-per batch that read the batch's new events back (by id: a range on SQLite, the returned
-ids on PostgreSQL) and upsert ``payments`` (the newer event wins) and ``link_changes``.
+The reports' shape (schema version 3) follows in the same transaction: two statements that
+upsert ``payments`` (the newer event wins) and ``link_changes`` from the batch's new events
+(on SQLite read back by rowid range; on PostgreSQL the insert's own returned rows, all in
+the insert's statement, so a batch is still one round trip).
 SQL rather than rows built in Python: the counting rule is then the one `counting.counted`
 states, and the migration runs the very same statements over the whole log.
 """
@@ -219,13 +220,15 @@ def _counted_sql(backend: str) -> str:
     return str(counted().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def derived_rows_sql(backend: str, new_events: str) -> list[str]:
+def derived_rows_sql(backend: str, new_events: str, source: str | None = None) -> list[str]:
     """The statements that bring ``payments`` and ``link_changes`` up to date with the
-    events matching the SQL condition `new_events` (a batch's, or every one)."""
+    events of `source` (the ``events`` table unless given, read as ``events``) matching
+    the SQL condition `new_events` (a batch's, or every one)."""
     where = f"WHERE ({new_events}) AND {_counted_sql(backend)}"
-    # SQLite, left to itself, reads every payment.completed event through the unique
-    # (event, payment_id) index instead of the batch's few rows by rowid.
-    source = "events NOT INDEXED" if backend == "sqlite" else "events"
+    if source is None:
+        # SQLite, left to itself, reads every payment.completed event through the unique
+        # (event, payment_id) index instead of the batch's few rows by rowid.
+        source = "events NOT INDEXED" if backend == "sqlite" else "events"
     # PostgreSQL refuses to update one row twice in a statement: one event per payment
     # first (there is one today: only payment.completed counts, stored once per payment).
     distinct = "DISTINCT ON (payment_id) " if backend == "postgresql" else ""
@@ -243,6 +246,17 @@ def derived_rows_sql(backend: str, new_events: str) -> list[str]:
         f"SELECT link_id, COUNT(*) FROM {source} {where} GROUP BY link_id ORDER BY link_id "
         "ON CONFLICT (link_id) DO UPDATE SET changes = link_changes.changes + excluded.changes",
     ]
+
+
+def _with_derived_rows(insert_events: str) -> str:
+    """PostgreSQL: `insert_events` and the upkeep of its new rows as ONE statement (one
+    round trip per batch, as before the upkeep), answering the new events' keys."""
+    payments_sql, changes_sql = derived_rows_sql("postgresql", "TRUE", "new AS events")
+    return (
+        f"WITH new AS ({insert_events} RETURNING *), "
+        f"new_payments AS ({payments_sql}), new_changes AS ({changes_sql}) "
+        "SELECT event, payment_id FROM new"
+    )
 
 
 def _chunks(rows: list[tuple]) -> list[list[tuple]]:
@@ -268,9 +282,7 @@ class BulkWriter:
             f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}"
         )
         self._deliveries_written = 0
-        self._derived = derived_rows_sql(
-            backend, "events.id > ?" if self._sqlite else "events.id = ANY(%s::bigint[])"
-        )
+        self._derived = derived_rows_sql(backend, "events.id > ?") if self._sqlite else []
         # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
         self._formatted: dict[int, str] = {}
 
@@ -296,7 +308,7 @@ class BulkWriter:
             if kind == "events":
                 sql += " ON CONFLICT (event, payment_id) DO NOTHING"
                 if not self._sqlite:
-                    sql += " RETURNING event, payment_id, id"
+                    sql = _with_derived_rows(sql)
         if len(self._sql) < 256:
             self._sql[(kind, rows)] = sql
         return sql
@@ -316,7 +328,6 @@ class BulkWriter:
             rows.append((*values[:6], self._time(values[6]), received_at, *values[8:]))
         new: set[int] = set()
         since: int | None = None  # SQLite: every id above it is this batch's
-        new_ids: list[int] = []  # PostgreSQL: the new events' ids
         for chunk in _chunks(rows):
             if self._sqlite:
                 cursor.execute(
@@ -333,12 +344,10 @@ class BulkWriter:
                 cursor.execute(
                     self._statement("events", len(chunk)), [v for row in chunk for v in row]
                 )
-                for event, payment_id, row_id in cursor.fetchall():
-                    new.add(first[(event, payment_id)])
-                    new_ids.append(row_id)
-        if since is not None or new_ids:
+                new.update(first[tuple(key)] for key in cursor.fetchall())
+        if since is not None:
             for sql in self._derived:
-                cursor.execute(sql, (since,) if self._sqlite else (new_ids,))
+                cursor.execute(sql, (since,))
         return [i in new for i in range(len(events))]
 
     def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:
