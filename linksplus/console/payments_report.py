@@ -7,6 +7,7 @@ integers of minor units until they become text (`format_amount`) or a chart valu
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import altair as alt
@@ -185,15 +186,15 @@ def payments_table(
     ).reset_index(drop=True)
 
 
-def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
-    """The payments as CSV, amounts as exact decimals of their currency; payment ids and
-    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`)."""
-    cols = ["occurred_at", "link_id", "payment_id", "status", "currency", "amount"]
+_CSV_COLUMNS = ["occurred_at", "link_id", "payment_id", "status", "currency", "amount"]
+
+
+def _csv_frame(events: pd.DataFrame, tz: str | None) -> pd.DataFrame:
     if events is None or events.empty:
-        return frame_csv(pd.DataFrame(columns=cols))
-    df = events.sort_values("occurred_at", ascending=False)
+        return pd.DataFrame(columns=_CSV_COLUMNS)
+    df = events.sort_values("occurred_at", ascending=False, kind="stable")
     cur = df["currency"].astype(str).str.lower()
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "occurred_at": pd.to_datetime(df["occurred_at"], utc=True)
             .dt.tz_convert(zone(tz))
@@ -204,9 +205,28 @@ def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
             "currency": cur.str.upper(),
             "amount": [decimal_amount(a, c) for a, c in zip(df["amount"], cur, strict=True)],
         },
-        columns=cols,
+        columns=_CSV_COLUMNS,
     )
-    return frame_csv(out)
+
+
+def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
+    """The payments as CSV, amounts as exact decimals of their currency; payment ids and
+    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`)."""
+    return frame_csv(_csv_frame(events, tz))
+
+
+def payments_csv_chunks(chunks: Iterable[pd.DataFrame], tz: str | None = None) -> Iterator[bytes]:
+    """The same CSV as `payments_csv` of all `chunks` together (each newest first, in
+    order), one piece per chunk: the header once, then each chunk's rows."""
+    header = True
+    for chunk in chunks:
+        if chunk.empty:
+            continue
+        text = payments_csv(chunk, tz)
+        yield text if header else text.split(b"\r\n", 1)[1]
+        header = False
+    if header:
+        yield payments_csv(None, tz)
 
 
 # -- charts ---------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
+
+from linksplus.eventlog.counting import counted
 from linksplus.events import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
 EVENT_FIELDS = (
@@ -182,6 +185,53 @@ def _sqlite_time(value: datetime) -> str:
     )
 
 
+_PAYMENT_FIELDS = "payment_id, link_id, occurred_at, status, amount, currency"
+
+
+def _counted_sql(backend: str) -> str:
+    dialect = sqlite.dialect() if backend == "sqlite" else postgresql.dialect()
+    return str(counted().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def derived_rows_sql(backend: str, new_events: str, source: str | None = None) -> list[str]:
+    """The statements that bring ``payments`` and ``link_changes`` up to date with the
+    events of `source` (the ``events`` table unless given, read as ``events``) matching
+    the SQL condition `new_events` (a batch's, or every one)."""
+    where = f"WHERE ({new_events}) AND {_counted_sql(backend)}"
+    if source is None:
+        # SQLite, left to itself, reads every payment.completed event through the unique
+        # (event, payment_id) index instead of the batch's few rows by rowid.
+        source = "events NOT INDEXED" if backend == "sqlite" else "events"
+    # PostgreSQL refuses to update one row twice in a statement: one event per payment
+    # first (there is one today: only payment.completed counts, stored once per payment).
+    distinct = "DISTINCT ON (payment_id) " if backend == "postgresql" else ""
+    order = " ORDER BY payment_id, occurred_at DESC, id DESC" if distinct else ""
+    newer = "(excluded.occurred_at, excluded.event_id) > (payments.occurred_at, payments.event_id)"
+    return [
+        f"INSERT INTO payments ({_PAYMENT_FIELDS}, event_id) "
+        f"SELECT {distinct}{_PAYMENT_FIELDS}, id FROM {source} {where}{order} "
+        "ON CONFLICT (payment_id) DO UPDATE SET link_id = excluded.link_id, "
+        "occurred_at = excluded.occurred_at, status = excluded.status, "
+        "amount = excluded.amount, currency = excluded.currency, "
+        f"event_id = excluded.event_id WHERE {newer}",
+        # Ordered by link: two PostgreSQL writers lock the rows in one order, no deadlock.
+        "INSERT INTO link_changes (link_id, changes) "
+        f"SELECT link_id, COUNT(*) FROM {source} {where} GROUP BY link_id ORDER BY link_id "
+        "ON CONFLICT (link_id) DO UPDATE SET changes = link_changes.changes + excluded.changes",
+    ]
+
+
+def _with_derived_rows(insert_events: str) -> str:
+    """PostgreSQL: `insert_events` and the upkeep of its new rows as ONE statement (one
+    round trip per batch, as before the upkeep), answering the new events' keys."""
+    payments_sql, changes_sql = derived_rows_sql("postgresql", "TRUE", "new AS events")
+    return (
+        f"WITH new AS ({insert_events} RETURNING *), "
+        f"new_payments AS ({payments_sql}), new_changes AS ({changes_sql}) "
+        "SELECT event, payment_id FROM new"
+    )
+
+
 def _chunks(rows: list[tuple]) -> list[list[tuple]]:
     return [
         rows[i : i + MAX_ROWS_PER_STATEMENT] for i in range(0, len(rows), MAX_ROWS_PER_STATEMENT)
@@ -205,6 +255,7 @@ class BulkWriter:
             f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}"
         )
         self._deliveries_written = 0
+        self._derived = derived_rows_sql(backend, "events.id > ?") if self._sqlite else []
         # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
         self._formatted: dict[int, str] = {}
 
@@ -230,7 +281,7 @@ class BulkWriter:
             if kind == "events":
                 sql += " ON CONFLICT (event, payment_id) DO NOTHING"
                 if not self._sqlite:
-                    sql += " RETURNING event, payment_id"
+                    sql = _with_derived_rows(sql)
         if len(self._sql) < 256:
             self._sql[(kind, rows)] = sql
         return sql
@@ -249,6 +300,7 @@ class BulkWriter:
             self._formatted[id(values[7])] = received_at  # a duplicate's row reuses it
             rows.append((*values[:6], self._time(values[6]), received_at, *values[8:]))
         new: set[int] = set()
+        since: int | None = None  # SQLite: every id above it is this batch's
         for chunk in _chunks(rows):
             if self._sqlite:
                 cursor.execute(
@@ -259,11 +311,16 @@ class BulkWriter:
                     new.update(first[(row[0], row[2])] for row in chunk)
                 elif inserted:
                     new.update(first[key] for key in self._new_keys(cursor, chunk, inserted))
+                if inserted and since is None:
+                    since = cursor.lastrowid - inserted
             else:
                 cursor.execute(
                     self._statement("events", len(chunk)), [v for row in chunk for v in row]
                 )
                 new.update(first[tuple(key)] for key in cursor.fetchall())
+        if since is not None:
+            for sql in self._derived:
+                cursor.execute(sql, (since,))
         return [i in new for i in range(len(events))]
 
     def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import func, not_, select
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
-from linksplus.eventlog import counting, frames, reports
+from linksplus.eventlog import counting, frames, queries
 from linksplus.eventlog.engine import backend_name, make_engine
 from linksplus.eventlog.ingest import BulkWriter, delivery_write, event_write
 from linksplus.eventlog.schema import SchemaOnce, deliveries, events
@@ -87,7 +87,7 @@ class EventLog:
         self._ready()
         with self.engine.connect() as conn:
             result = conn.execute(query)
-            return reports.merge_sums(list(result.keys()), result.all())
+            return queries.merge_sums(list(result.keys()), result.all())
 
     def count(self) -> int:
         """How many distinct events are stored."""
@@ -95,8 +95,8 @@ class EventLog:
 
     def _event_query(self, columns: dict, start, end, link_ids):
         query = select(*(events.c[name] for name in columns))
-        query = reports.time_range(query, events.c.occurred_at, start, end)
-        query = reports.only_links(query, events.c.link_id, link_ids)
+        query = queries.time_range(query, events.c.occurred_at, start, end)
+        query = queries.only_links(query, events.c.link_id, link_ids)
         return query.order_by(events.c.occurred_at, events.c.id)
 
     # Every read takes `link_ids`: only the events of those links (say, one team's, or one
@@ -127,25 +127,91 @@ class EventLog:
         start: datetime | None = None,
         end: datetime | None = None,
         link_ids: Iterable[int] | None = None,
+        *,
+        limit: int | None = None,
+        before: tuple[datetime, str] | None = None,
     ) -> pd.DataFrame:
-        """One row per payment, newest first: its latest event in the range, the row every
-        total below counts (a payment reported pending, then successful, is one row)."""
-        return frames.to_frame(
-            self._rows(reports.latest_payments(start, end, link_ids)), frames.PAYMENT_COLUMNS
+        """One row per payment, newest first: its latest counted event, the row every total
+        below counts (a payment reported pending, then successful, is one row). With
+        `limit`, one page: at most `limit` rows older than `before`, the (occurred_at,
+        payment_id) of the last row of the previous page."""
+        query = queries.latest_payments(
+            start, end, link_ids, limit=limit, before=before, backend=self.backend
         )
+        return frames.to_frame(self._rows(query), frames.PAYMENT_COLUMNS)
+
+    def iter_payments(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        link_ids: Iterable[int] | None = None,
+        chunk_rows: int = 10_000,
+    ) -> Iterator[pd.DataFrame]:
+        """The same rows as `payments`, as frames of at most `chunk_rows`, streamed from one
+        query (a server-side cursor on PostgreSQL): never the whole window in memory."""
+        self._ready()
+        query = queries.latest_payments(start, end, link_ids)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=chunk_rows).execute(query)
+            for part in result.partitions():
+                yield frames.to_frame(part, frames.PAYMENT_COLUMNS)
+
+    def changes(self, link_ids: Iterable[int] | None = None) -> int:
+        """A number that moves whenever a payment of `link_ids` is stored or changes (a few
+        primary-key reads): compare it with the last one seen before reading anything."""
+        return int(self._rows(queries.changes(link_ids))[0][0])
 
     def totals_by_currency(
         self,
         start: datetime | None = None,
         end: datetime | None = None,
         link_ids: Iterable[int] | None = None,
+        *,
+        by_status: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        """Per currency: successful amount and count, failed count, payments, success rate."""
+        """Per currency: successful amount and count, failed count, payments, success rate
+        (worked out from `totals_by_status`, or from its frame `by_status` when given)."""
+        if by_status is None:
+            by_status = self.totals_by_status(start, end, link_ids)
+        totals: dict[str, list[int]] = {}
+        for currency, status, count, amount in by_status.itertuples(index=False):
+            row = totals.setdefault(currency, [0, 0, 0, 0])
+            if status == queries.SUCCESSFUL:
+                row[0], row[1] = int(amount), int(count)
+            elif status == queries.FAILED:
+                row[2] = int(count)
+            row[3] += int(count)
         rows = [
-            (*row, row[2] / row[4] if row[4] else 0.0)
-            for row in self._rows(reports.by_currency(start, end, link_ids))
+            (currency, *row, row[1] / row[3] if row[3] else 0.0)
+            for currency, row in sorted(totals.items())
         ]
         return frames.to_frame(rows, frames.CURRENCY_COLUMNS)
+
+    def _link_status(self, start, end, link_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """`totals_by_status` and `totals_by_link`, from one query (sums as Python ints:
+        exact however large)."""
+        status: dict[tuple, list[int]] = {}
+        links: dict[tuple, list[int]] = {}
+        for link_id, currency, state, count, amount in self._rows(
+            queries.by_link_status(start, end, link_ids)
+        ):
+            count, amount = int(count), int(amount)
+            total = status.setdefault((currency, state), [0, 0])
+            total[0] += count
+            total[1] += amount
+            link = links.setdefault((link_id, currency), [0, 0, 0])
+            if state == queries.SUCCESSFUL:
+                link[0], link[1] = link[0] + count, link[1] + amount
+            elif state == queries.FAILED:
+                link[2] += count
+        return (
+            frames.to_frame(
+                [(*key, *value) for key, value in sorted(status.items())], frames.STATUS_COLUMNS
+            ),
+            frames.to_frame(
+                [(*key, *value) for key, value in sorted(links.items())], frames.LINK_COLUMNS
+            ),
+        )
 
     def totals_by_status(
         self,
@@ -154,9 +220,7 @@ class EventLog:
         link_ids: Iterable[int] | None = None,
     ) -> pd.DataFrame:
         """Per currency and status: how many payments and their total amount."""
-        return frames.to_frame(
-            self._rows(reports.by_status(start, end, link_ids)), frames.STATUS_COLUMNS
-        )
+        return self._link_status(start, end, link_ids)[0]
 
     def daily_totals(
         self,
@@ -167,7 +231,7 @@ class EventLog:
     ) -> pd.DataFrame:
         """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
         return frames.to_frame(
-            self._rows(reports.daily(start, end, utc_offset_minutes, link_ids)),
+            self._rows(queries.daily(start, end, utc_offset_minutes, link_ids)),
             frames.DAILY_COLUMNS,
         )
 
@@ -178,9 +242,25 @@ class EventLog:
         link_ids: Iterable[int] | None = None,
     ) -> pd.DataFrame:
         """Per link and currency: paid count and amount (successful), failed count."""
-        return frames.to_frame(
-            self._rows(reports.by_link(start, end, link_ids)), frames.LINK_COLUMNS
-        )
+        return self._link_status(start, end, link_ids)[1]
+
+    def report(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        utc_offset_minutes: int = 0,
+        link_ids: Iterable[int] | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The Payments page's figures in two passes over the window's payments:
+        ``by_status``, ``by_currency``, ``by_link`` and ``daily`` (as the methods of those
+        names give them)."""
+        by_status, by_link = self._link_status(start, end, link_ids)
+        return {
+            "by_status": by_status,
+            "by_currency": self.totals_by_currency(by_status=by_status),
+            "by_link": by_link,
+            "daily": self.daily_totals(start, end, utc_offset_minutes, link_ids),
+        }
 
     def delivery_counts(self) -> pd.DataFrame:
         """How many deliveries had each outcome (outcomes never seen are left out)."""

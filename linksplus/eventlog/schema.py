@@ -5,9 +5,16 @@ is stored once. The delivery log, for the admin page, is those rows (each one an
 delivery) together with ``deliveries``: the attempts that stored nothing, duplicates and
 rejections. ``schema_version`` holds one row, the layout version, so releases can migrate.
 
-Version 2 (this one) stopped writing a ``deliveries`` row for each accepted event as well:
-that second row cost the receiver as much again per event as the event itself. The
-sender's address moved to ``events.remote``.
+Version 2 stopped writing a ``deliveries`` row for each accepted event as well: that
+second row cost the receiver as much again per event as the event itself. The sender's
+address moved to ``events.remote``.
+
+Version 3 (this one) adds the shape the reports read, kept in the same transaction as each
+write (see `ingest`): ``payments``, one row per counted payment (`counting`) with its
+latest status and amount, indexed by link and time so that a team's report reads its own
+links' rows only; and ``link_changes``, a counter per link that moves whenever one of its
+payments does: the Payments page's cheap "anything new?" question. Opening a version-2
+log builds both from ``events`` once.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Any constant: serialises schema creation between processes sharing one PostgreSQL.
 _PG_LOCK_KEY = 0x4C494E4B53
 
@@ -82,9 +89,48 @@ events = Table(
     Column("payload", Text, nullable=False),
     Column("remote", String(100)),  # the sender's address, when it came as a webhook
     UniqueConstraint("event", "payment_id", name="uq_events_event_payment"),
-    # Every read filters on occurred_at. No more indexes: each one is written on every
-    # insert, and the reports' per-payment window sorts the filtered rows anyway.
+    # The event reads filter on occurred_at (reports read ``payments``). No more indexes:
+    # each one is written on every insert.
     Index("ix_events_occurred_at", "occurred_at"),
+)
+
+# One row per payment that reports count: its latest counted event (by occurred_at, then
+# id). Written only by the write path's upsert (`ingest`) and the version-3 migration.
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", String(255), primary_key=True),
+    Column("link_id", BigInteger, nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("status", String(50), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("event_id", BigInteger, nullable=False),  # the events row it comes from
+    # A team is a set of links: every report filters on link_id and a time range, and the
+    # index holds every column they read, so a report never touches the table itself or
+    # another team's rows. Newest first per link, payment id breaking ties, for pages.
+    Index(
+        "ix_payments_link_time",
+        "link_id",
+        "occurred_at",
+        "payment_id",
+        "status",
+        "amount",
+        "currency",
+    ),
+    # SQLite: the table is its primary key's B-tree (no rowid tree besides): one B-tree
+    # less to write per payment.
+    sqlite_with_rowid=False,
+)
+
+# Per link, how many times its payments changed: the sum over a team's links is the
+# team's change marker, read every few seconds by each open Payments page.
+link_changes = Table(
+    "link_changes",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("changes", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 deliveries = Table(
@@ -131,6 +177,8 @@ def _create(conn: Connection) -> None:
         )
     if version < 2:
         _accepted_deliveries_become_events(conn)
+    if version < 3:
+        _payments_from_events(conn)
     if version < SCHEMA_VERSION:
         conn.execute(schema_version.delete())
         conn.execute(
@@ -157,6 +205,15 @@ def _accepted_deliveries_become_events(conn: Connection) -> None:
         )
     )
     conn.execute(text("DELETE FROM deliveries WHERE outcome = 'accepted'"))
+
+
+def _payments_from_events(conn: Connection) -> None:
+    """Version 2 to 3: ``payments`` and ``link_changes`` built from the stored events, in
+    the statements the write path uses for each batch (here over every event)."""
+    from linksplus.eventlog.ingest import derived_rows_sql  # ingest imports this module
+
+    for sql in derived_rows_sql(conn.dialect.name, new_events="TRUE"):
+        conn.execute(text(sql))
 
 
 def ensure_schema(engine: Engine) -> None:

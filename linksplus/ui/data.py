@@ -1,8 +1,10 @@
 """Cached reads from Links+ and the event log.
 
 API reads are cached per base URL and team (with a one-way fingerprint of the key, never the
-key) for a couple of minutes; the Refresh button clears them. Event-log reads are cached a
-few seconds only: webhooks keep arriving.
+key) for a couple of minutes; the Refresh button clears them. The reports of the event log
+are cached under the team's change marker (`team_changes`, a few primary-key reads): the
+same figures are computed once for every viewer of a team, and again only once a payment
+of the team's links was stored or changed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import streamlit as st
 
 from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
+from linksplus.console import payments_report
 from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links
 from linksplus.console.timezones import zone
 from linksplus.errors import LinksPlusError
@@ -27,6 +30,11 @@ from linksplus.ui.settings import current_settings, key_fingerprint
 
 API_TTL = 120
 EVENTS_TTL = 5
+# Reads keyed by a change marker stay right however long they are kept: this only frees
+# the memory of windows nobody looks at any more.
+REPORT_TTL = 600
+# The newest payments a link's detail shows.
+LINK_PAYMENTS_SHOWN = 100
 
 
 class ApiSource(NamedTuple):
@@ -183,7 +191,17 @@ def utc_offset_minutes(tz: str) -> int:
     return int(offset.total_seconds() // 60) if offset else 0
 
 
-@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
+def team_changes(team_id: int) -> int:
+    """The team's change marker: it moves whenever a payment of one of its links is stored
+    or changes. Not cached: it costs a few primary-key reads, and is what says whether
+    anything cached is still current."""
+    settings = current_settings()
+    source, api_client = _api(settings)
+    ids = _team_link_ids(source, int(team_id), api_client)
+    return _open_eventlog(settings.eventlog_url).changes(ids)
+
+
+@st.cache_data(ttl=REPORT_TTL, show_spinner=False, max_entries=64)
 def _team_report(
     url: str,
     source: ApiSource,
@@ -191,23 +209,19 @@ def _team_report(
     start: datetime,
     end: datetime,
     offset: int,
+    marker: int,
     _client: LinksPlusClient,
 ) -> dict[str, pd.DataFrame]:
     ids = _team_link_ids(source, team_id, _client)
-    log = _open_eventlog(url)
-    return {
-        "by_currency": log.totals_by_currency(start, end, link_ids=ids),
-        "by_status": log.totals_by_status(start, end, link_ids=ids),
-        "daily": log.daily_totals(start, end, utc_offset_minutes=offset, link_ids=ids),
-        "by_link": log.totals_by_link(start, end, link_ids=ids),
-        "payments": log.payments(start, end, link_ids=ids),
-    }
+    return _open_eventlog(url).report(start, end, offset, link_ids=ids)
 
 
-def team_report(team_id: int, start: datetime, end: datetime, tz: str) -> dict[str, pd.DataFrame]:
-    """The Payments page's reads for `team_id`'s links in ``[start, end)``, each one SQL
-    query (cached for a few seconds): ``by_currency``, ``by_status``, ``daily`` (days in
-    `tz`), ``by_link`` and ``payments`` (one row per payment, newest first)."""
+def team_report(
+    team_id: int, start: datetime, end: datetime, tz: str, marker: int
+) -> dict[str, pd.DataFrame]:
+    """The Payments page's figures for `team_id`'s links in ``[start, end)``, one SQL
+    aggregate each: ``by_currency``, ``by_status``, ``daily`` (days in `tz`) and
+    ``by_link``; computed once per (team, window, `marker` from `team_changes`)."""
     settings = current_settings()
     source, api_client = _api(settings)
     return _team_report(
@@ -217,30 +231,85 @@ def team_report(team_id: int, start: datetime, end: datetime, tz: str) -> dict[s
         start,
         end,
         utc_offset_minutes(tz),
+        marker,
         api_client,
     )
 
 
+@st.cache_data(ttl=REPORT_TTL, show_spinner=False, max_entries=256)
+def _payments_page(
+    url: str,
+    source: ApiSource,
+    team_id: int,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    before: tuple[datetime, str] | None,
+    marker: int,
+    _client: LinksPlusClient,
+) -> pd.DataFrame:
+    ids = _team_link_ids(source, team_id, _client)
+    return _open_eventlog(url).payments(start, end, ids, limit=limit, before=before)
+
+
+def payments_page(
+    team_id: int,
+    start: datetime,
+    end: datetime,
+    marker: int,
+    limit: int,
+    before: tuple[datetime, str] | None = None,
+) -> pd.DataFrame:
+    """At most `limit` of the team's payments in ``[start, end)``, newest first, older than
+    `before` (the (occurred_at, payment_id) of the previous page's last row)."""
+    settings = current_settings()
+    source, api_client = _api(settings)
+    return _payments_page(
+        settings.eventlog_url,
+        source,
+        int(team_id),
+        start,
+        end,
+        int(limit),
+        before,
+        marker,
+        api_client,
+    )
+
+
+def payments_csv(team_id: int, start: datetime, end: datetime, tz: str) -> bytes:
+    """Every payment of the team in ``[start, end)`` as CSV, newest first: read from SQL
+    in chunks and written chunk by chunk, never as one frame (not cached: it runs when the
+    download is asked for)."""
+    settings = current_settings()
+    source, api_client = _api(settings)
+    ids = _team_link_ids(source, int(team_id), api_client)
+    chunks = _open_eventlog(settings.eventlog_url).iter_payments(start, end, ids)
+    return b"".join(payments_report.payments_csv_chunks(chunks, tz))
+
+
 # A resource (no copy per rerun), with a fingerprint of its content: the Links page
 # rebuilds its prepared frame only when the paid totals really changed.
-@st.cache_resource(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
+@st.cache_resource(ttl=REPORT_TTL, show_spinner=False, max_entries=64)
 def _paid_by_link(
-    url: str, source: ApiSource, team_id: int, _client: LinksPlusClient
+    url: str, source: ApiSource, team_id: int, marker: int, _client: LinksPlusClient
 ) -> tuple[pd.DataFrame, int]:
     ids = _team_link_ids(source, team_id, _client)
     frame = _open_eventlog(url).totals_by_link(link_ids=ids)
     return frame, _fingerprint(frame)
 
 
-@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
-def _link_payments(url: str, link_id: int) -> pd.DataFrame:
-    return _open_eventlog(url).payments(link_ids=[link_id])
+@st.cache_data(ttl=REPORT_TTL, show_spinner=False, max_entries=64)
+def _link_payments(url: str, link_id: int, marker: int) -> pd.DataFrame:
+    return _open_eventlog(url).payments(link_ids=[link_id], limit=LINK_PAYMENTS_SHOWN)
 
 
 def link_payments(link_id: int) -> pd.DataFrame:
-    """One link's payments, newest first (cached for a few seconds). The caller checks that
-    the link is one of the user's team's."""
-    return _link_payments(current_settings().eventlog_url, int(link_id))
+    """One link's newest LINK_PAYMENTS_SHOWN payments, newest first (recomputed only once
+    one of them changed). The caller checks that the link is one of the user's team's."""
+    url = current_settings().eventlog_url
+    marker = _open_eventlog(url).changes([int(link_id)])
+    return _link_payments(url, int(link_id), marker)
 
 
 # A resource: built once per (links load, payment totals, timezone) and shared read-only, so
@@ -270,7 +339,10 @@ def prepared_links(
     load = _links_load(source, team_id, api_client)
     paid, paid_key, problem = None, -1, None
     try:
-        paid, paid_key = _paid_by_link(settings.eventlog_url, source, team_id, api_client)
+        marker = _open_eventlog(settings.eventlog_url).changes(
+            _team_link_ids(source, team_id, api_client)
+        )
+        paid, paid_key = _paid_by_link(settings.eventlog_url, source, team_id, marker, api_client)
     except EventLogUnavailable as exc:
         problem = str(exc)
     except Exception as exc:  # the table is still useful without payment counts
@@ -302,6 +374,7 @@ def delivery_counts() -> dict[str, int]:
 
 def clear_event_cache() -> None:
     _team_report.clear()
+    _payments_page.clear()
     _paid_by_link.clear()
     _link_payments.clear()
     _deliveries.clear()

@@ -1,5 +1,7 @@
-"""The Payments page: per-currency tiles, charts and the payments table, refreshing itself
-while webhooks arrive (only the fragment reruns, not the page)."""
+"""The Payments page: per-currency tiles, charts and a page of the payments, refreshed as
+webhooks arrive. Every few seconds a small fragment asks the event log for the team's
+change marker (a few primary-key reads) and reruns the page only when it moved; the
+figures are cached under that marker, so viewers of one team share one computation."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import eventlog_problem, md_escape, show_error
 
 REFRESH_SECONDS = 5
+PAGE_ROWS = 50
 
 
 def _date_range(ctx: PageContext) -> tuple[date, date]:
@@ -53,23 +56,19 @@ def render(ctx: PageContext) -> None:
         show_error(exc, what="The team's links could not be loaded.")
         st.stop()
     first, last = _date_range(ctx)
-    live(ctx, links, first, last)
-
-
-@st.fragment(run_every=REFRESH_SECONDS)
-def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None:
-    """Everything that changes as payments arrive; reruns on its own every few seconds."""
     start, end = day_bounds(first, last, ctx.tz)
     try:
-        # Each figure is one SQL aggregate over the team's links (cached a few seconds).
-        report = data.team_report(ctx.team_id, start, end, ctx.tz)
+        marker = data.team_changes(ctx.team_id)
+        # Each figure is one SQL aggregate over the team's links, cached under the marker.
+        report = data.team_report(ctx.team_id, start, end, ctx.tz, marker)
     except Exception as exc:
-        eventlog_problem(exc, what="Payments", retrying=True)
+        marker, report = None, None
+        problem = exc
+    st.session_state["pay_watch_armed"] = False
+    watch(ctx.team_id, marker, first, last)
+    if report is None:
+        eventlog_problem(problem, what="Payments", retrying=True)
         return
-    st.caption(
-        f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
-        f"{first:%d %b %Y} – {last:%d %b %Y}"
-    )
     tiles = payments_report.currency_tiles(report["by_currency"])
     if not tiles:
         st.info(
@@ -80,7 +79,29 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
     currency_tiles(tiles)
     volume_and_status_charts(report)
     top_charts(report["by_link"], links)
-    payments_list(ctx, report["payments"], links, first, last)
+    count = int(report["by_status"]["count"].sum())
+    payments_list(ctx, links, (first, last), (start, end), marker, count)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def watch(team_id: int, shown: int | None, first: date, last: date) -> None:
+    """Reruns the page once the team's change marker moved from `shown`, the one the page
+    was drawn with (None: the event log could not be read then); else costs one read."""
+    st.caption(
+        f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
+        f"{first:%d %b %Y} – {last:%d %b %Y}"
+    )
+    if not st.session_state.get("pay_watch_armed"):
+        # Drawn with the page: its marker was just read. Compare from the next tick on,
+        # else a busy team's page would rerun itself without end.
+        st.session_state["pay_watch_armed"] = True
+        return
+    try:
+        now = data.team_changes(team_id)
+    except Exception:
+        now = None  # still down: the page says so already
+    if now != shown:
+        st.rerun()
 
 
 def currency_tiles(tiles: list[payments_report.CurrencyTile]) -> None:
@@ -142,16 +163,37 @@ def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
                 st.altair_chart(payments_report.top_chart(part, label), width="stretch")
 
 
+def _page_cursor(key: str) -> list:
+    """The keyset cursors of the pages before the one shown (one list per period)."""
+    if st.session_state.get("pay_page_key") != key:
+        st.session_state["pay_page_key"] = key
+        st.session_state["pay_cursors"] = []
+    return st.session_state["pay_cursors"]
+
+
 def payments_list(
-    ctx: PageContext, payments: pd.DataFrame, links: pd.DataFrame, first: date, last: date
+    ctx: PageContext,
+    links: pd.DataFrame,
+    days: tuple[date, date],
+    bounds: tuple,
+    marker: int,
+    count: int,
 ) -> None:
-    """Every payment of the period as a table, and as a CSV download."""
+    """A page of the period's payments, newest first, with paging; the whole period as a
+    CSV download, written only when asked for."""
+    (first, last), (start, end) = days, bounds
     st.markdown("##### All payments")
-    table = payments_report.payments_table(payments, links, ctx.tz)
-    tz = ctx.tz
+    cursors = _page_cursor(f"{ctx.team_id}/{start.isoformat()}/{end.isoformat()}")
+    before = cursors[-1] if cursors else None
+    try:
+        page = data.payments_page(ctx.team_id, start, end, marker, PAGE_ROWS, before)
+    except Exception as exc:
+        eventlog_problem(exc, what="Payments", retrying=True)
+        return
+    team, tz = ctx.team_id, ctx.tz
     st.download_button(
         "Download CSV",
-        data=lambda: payments_report.payments_csv(payments, tz),
+        data=lambda: data.payments_csv(team, start, end, tz),
         on_click="ignore",
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",
@@ -159,7 +201,7 @@ def payments_list(
     )
     # A display-only table has no key of its own in Streamlit: its container names it.
     st.container(key="payments_table").dataframe(
-        table,
+        payments_report.payments_table(page, links, ctx.tz),
         hide_index=True,
         column_config={
             "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
@@ -171,3 +213,14 @@ def payments_list(
             "currency": "Cur.",
         },
     )
+    shown_from = len(cursors) * PAGE_ROWS + 1
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
+    c1.caption(f"Payments {shown_from:,}–{shown_from + len(page) - 1:,} of {count:,}, newest first")
+    if c2.button("Newer", key="pay_newer", disabled=not cursors, icon=":material/chevron_left:"):
+        cursors.pop()
+        st.rerun()
+    older = len(page) == PAGE_ROWS and shown_from + len(page) - 1 < count
+    if c3.button("Older", key="pay_older", disabled=not older, icon=":material/chevron_right:"):
+        last_row = page.iloc[-1]
+        cursors.append((last_row.occurred_at.to_pydatetime(), str(last_row.payment_id)))
+        st.rerun()

@@ -83,3 +83,75 @@ def test_a_hostile_team_name_is_shown_as_text(make_app, sandbox, secrets):
     captions = [c.value for c in at.caption]
     assert any(f"**{md_escape(team)}**" in c for c in captions)
     assert not any("](http" in c for c in captions)
+
+
+def _many(log, links, count):
+    """`count` payments over `links`, one a minute back from now (newest: index 0)."""
+    from datetime import timedelta
+
+    from linksplus.eventlog.ingest import event_write
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    writes = []
+    for i in range(count):
+        link = links[i % len(links)]
+        when = (now - timedelta(minutes=i + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        payment = {"id": f"chrg_{i:04d}", "amount": link.amount, "currency": link.currency}
+        writes.append(
+            event_write(
+                {
+                    "event": "payment.completed",
+                    "link_id": link.id,
+                    "payment": {**payment, "status": "successful"},
+                    "timestamp": when,
+                }
+            )
+        )
+    log._writer.submit_many(writes).result()
+
+
+def test_the_payments_table_is_a_page_newest_first_with_older_and_newer(make_app, sandbox, secrets):
+    sandbox.seed_links(101, 4)
+    log = EventLog(secrets["eventlog_url"])
+    _many(log, sandbox.client().list_links(101), 120)
+    at = make_app("sales").run().switch_page("pages/payments.py").run()
+    no_exception(at)
+    first = list(table_rows(at, "payments_table")["payment_id"])
+    assert first == [f"chrg_{i:04d}" for i in range(50)]  # a page, not all 120
+    assert any("Payments 1–50 of 120, newest first" in c.value for c in at.caption)
+    at.button(key="pay_older").click().run()
+    assert list(table_rows(at, "payments_table")["payment_id"]) == [
+        f"chrg_{i:04d}" for i in range(50, 100)
+    ]
+    at.button(key="pay_older").click().run()
+    assert list(table_rows(at, "payments_table")["payment_id"]) == [
+        f"chrg_{i:04d}" for i in range(100, 120)
+    ]
+    assert at.button(key="pay_older").disabled
+    at.button(key="pay_newer").click().run()
+    assert table_rows(at, "payments_table")["payment_id"].iloc[0] == "chrg_0050"
+
+
+def test_a_new_payment_shows_at_once_and_nothing_is_recomputed_without_one(
+    make_app, sandbox, secrets, monkeypatch
+):
+    sandbox.seed_links(101, 2)
+    link = sandbox.client().list_links(101)[0]
+    log = EventLog(secrets["eventlog_url"])
+    _pay(log, link, "chrg_a")
+    at = make_app("sales").run().switch_page("pages/payments.py").run()
+    assert _tiles(at)["Successful payments"] == ["1"]
+    computed = []
+    original = EventLog.report
+    monkeypatch.setattr(
+        EventLog,
+        "report",
+        lambda self, *a, **k: computed.append(1) or original(self, *a, **k),
+    )
+    at.run()  # nothing new: the figures come from the cache
+    assert computed == []
+    _pay(log, link, "chrg_b")
+    at.run()  # within the old 5-second cache: the new payment is there all the same
+    no_exception(at)
+    assert _tiles(at)["Successful payments"] == ["2"]
+    assert computed == [1]

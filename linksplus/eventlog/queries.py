@@ -1,11 +1,12 @@
-"""The report queries: every aggregate is a GROUP BY in SQL, always per currency.
+"""The report queries over ``payments``: every aggregate is a GROUP BY in SQL, per currency.
 
-Reports count payments, not deliveries or events: only the events `counting.counted`
-accepts (a ``payment.completed`` in a known currency, for a positive amount, not dated in
-the future). When several events concern one payment (say ``pending`` and later
-``successful``), the latest one in the time range (by ``occurred_at``, then arrival) gives
-the payment's status and amount, so nothing is counted twice. Amounts stay integer minor
-units; two currencies are never added together.
+Reports count payments, not deliveries or events: the ``payments`` table holds one row per
+payment that `counting.counted` accepts (a ``payment.completed`` in a known currency, for a
+positive amount, not dated in the future), its latest counted event (by ``occurred_at``,
+then arrival), kept by the write path in the same transaction as the events (`ingest`).
+So nothing is counted twice and no query ranks events at read time. Every read of a team
+is a read of its links' rows, through the index on (link_id, occurred_at). Amounts stay
+integer minor units; two currencies are never added together.
 
 Sums never overflow: SQLite's sum() of integers fails past 2**63 (one absurd amount used
 to break a team's whole Payments page), and PostgreSQL's bigint cast would too. Each sum
@@ -19,15 +20,24 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Integer, Select, case, cast, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    cast,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Boolean, String, Text, TypeDecorator
+from sqlalchemy.types import NullType, String, Text, TypeDecorator
 
-from linksplus.eventlog.counting import counted
-from linksplus.eventlog.schema import events
+from linksplus.eventlog.schema import link_changes
+from linksplus.eventlog.schema import payments as payments_table
 
 SUCCESSFUL = "successful"
 FAILED = "failed"
@@ -76,7 +86,8 @@ class _IdList(TypeDecorator):
 class id_in(FunctionElement):  # lower case, like the SQL it stands for
     """``column`` is one of the ids in a list bound as one parameter."""
 
-    type = Boolean()
+    # Not Boolean: SQLite would get "... IN (...) = 1", which no index can serve.
+    type = NullType()
     inherit_cache = True
 
 
@@ -109,37 +120,77 @@ def only_links(query: Select, column, link_ids: Iterable[int] | None) -> Select:
 
 
 def payments(start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None):
-    """A subquery with one row per payment: its latest event in the range (on the links
-    `link_ids`, when given; a payment belongs to one link)."""
-    rank = func.row_number().over(
-        partition_by=events.c.payment_id, order_by=(events.c.occurred_at.desc(), events.c.id.desc())
-    )
-    ranked = select(
-        events.c.payment_id,
-        events.c.link_id,
-        events.c.amount,
-        events.c.currency,
-        events.c.status,
-        events.c.occurred_at,
-        rank.label("rank"),
-    )
-    ranked = time_range(ranked.where(counted()), events.c.occurred_at, start, end)
-    ranked = only_links(ranked, events.c.link_id, link_ids).subquery("ranked")
-    return select(ranked).where(ranked.c.rank == 1).subquery("payments")
+    """The payments with start <= occurred_at < end (on the links `link_ids`, when given),
+    as a subquery."""
+    query = time_range(select(payments_table), payments_table.c.occurred_at, start, end)
+    return only_links(query, payments_table.c.link_id, link_ids).subquery("payments")
+
+
+PAGE_COLUMNS = ("occurred_at", "link_id", "payment_id", "status", "amount", "currency")
+
+
+def _page_query(table, start, end, limit: int, before: tuple[datetime, str] | None) -> Select:
+    """`table`'s payments of the range older than `before`, newest `limit` first."""
+    c = table.c
+    query = time_range(select(*(c[name] for name in PAGE_COLUMNS)), c.occurred_at, start, end)
+    if before is not None:
+        when, payment_id = before
+        newer = (as_utc(when, "before"), str(payment_id))
+        query = query.where(tuple_(c.occurred_at, c.payment_id) < newer)
+    return query.order_by(c.occurred_at.desc(), c.payment_id.desc()).limit(limit)
 
 
 def latest_payments(
-    start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
+    start: datetime | None,
+    end: datetime | None,
+    link_ids: Iterable[int] | None = None,
+    *,
+    limit: int | None = None,
+    before: tuple[datetime, str] | None = None,
+    backend: str = "sqlite",
 ) -> Select:
-    """Each payment's latest event in the range, newest first (what the reports count)."""
-    p = payments(start, end, link_ids)
-    return select(
-        p.c.occurred_at, p.c.link_id, p.c.payment_id, p.c.status, p.c.amount, p.c.currency
-    ).order_by(p.c.occurred_at.desc(), p.c.payment_id.desc())
+    """The payments of the range, newest first (payment id breaking ties); with `limit`,
+    at most that many, older than `before` (the last (occurred_at, payment_id) shown).
+
+    With `limit` and links, each link's newest `limit` rows come from the index, then are
+    merged: a page costs at most links x limit index rows, however many the window holds
+    (sorting every payment of a busy team's year would cost the whole window).
+    """
+    if limit is None:
+        p = payments(start, end, link_ids)
+        query = select(*(p.c[name] for name in PAGE_COLUMNS))
+        return query.order_by(p.c.occurred_at.desc(), p.c.payment_id.desc())
+    limit = max(0, int(limit))
+    if link_ids is None:
+        return _page_query(payments_table, start, end, limit, before)
+    ids = literal(list(link_ids), _IdList())
+    if backend == "postgresql":
+        link = func.unnest(ids).table_valued("value").render_derived(name="l")
+        top = _page_query(payments_table, start, end, limit, before)
+        top = top.where(payments_table.c.link_id == link.c.value).lateral("p")
+        query = select(*(top.c[name] for name in PAGE_COLUMNS)).select_from(
+            link.join(top, literal(True))
+        )
+        order = (top.c.occurred_at.desc(), top.c.payment_id.desc())
+        return query.order_by(*order).limit(limit)
+    # SQLite has no LATERAL; a correlated IN (... LIMIT), evaluated per link, does it.
+    link = func.json_each(ids).table_valued("value").alias("l")
+    q = payments_table.alias("q")
+    top = _page_query(q, start, end, limit, before).with_only_columns(q.c.payment_id)
+    top = top.where(q.c.link_id == link.c.value)
+    p = payments_table.c
+    query = (
+        select(*(p[name] for name in PAGE_COLUMNS))
+        .select_from(link)
+        .join(payments_table, p.payment_id.in_(top))
+    )
+    return query.order_by(p.occurred_at.desc(), p.payment_id.desc()).limit(limit)
 
 
-def _count_if(condition) -> ColumnElement:
-    return cast(func.sum(case((condition, 1), else_=0)), BigInteger)
+def changes(link_ids: Iterable[int] | None) -> Select:
+    """How many times the payments of `link_ids` (None: every link) changed, ever."""
+    query = select(func.coalesce(func.sum(link_changes.c.changes), 0))
+    return only_links(query, link_changes.c.link_id, link_ids)
 
 
 _HALF = 2**32
@@ -153,10 +204,6 @@ def exact_sum(amount, name: str) -> tuple[ColumnElement, ColumnElement]:
         func.sum(amount // half).label(name + HIGH),  # floor division: // in SQLAlchemy
         func.sum(amount % half).label(name + LOW),
     )
-
-
-def _sum_if(condition, amount, name: str) -> tuple[ColumnElement, ColumnElement]:
-    return exact_sum(case((condition, amount), else_=0), name)
 
 
 def merge_sums(keys: list[str], rows: Iterable[tuple]) -> list[tuple]:
@@ -174,32 +221,16 @@ def merge_sums(keys: list[str], rows: Iterable[tuple]) -> list[tuple]:
     return out
 
 
-def by_currency(
+def by_link_status(
     start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
 ) -> Select:
-    p = payments(start, end, link_ids)
-    ok = p.c.status == SUCCESSFUL
-    return (
-        select(
-            p.c.currency,
-            *_sum_if(ok, p.c.amount, "successful_amount"),
-            _count_if(ok),
-            _count_if(p.c.status == FAILED),
-            func.count(),
-        )
-        .group_by(p.c.currency)
-        .order_by(p.c.currency)
-    )
-
-
-def by_status(
-    start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
-) -> Select:
+    """Per link, currency and status: how many payments and their amount. Every total
+    but the daily one is a sum of these rows: one pass over the window serves them all."""
     p = payments(start, end, link_ids)
     return (
-        select(p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "amount"))
-        .group_by(p.c.currency, p.c.status)
-        .order_by(p.c.currency, p.c.status)
+        select(p.c.link_id, p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "a"))
+        .group_by(p.c.link_id, p.c.currency, p.c.status)
+        .order_by(p.c.link_id, p.c.currency, p.c.status)
     )
 
 
@@ -242,20 +273,4 @@ def daily(
         .where(p.c.status == SUCCESSFUL)
         .group_by(day, p.c.currency)
         .order_by(day, p.c.currency)
-    )
-
-
-def by_link(start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None) -> Select:
-    p = payments(start, end, link_ids)
-    ok = p.c.status == SUCCESSFUL
-    return (
-        select(
-            p.c.link_id,
-            p.c.currency,
-            _count_if(ok),
-            *_sum_if(ok, p.c.amount, "paid_amount"),
-            _count_if(p.c.status == FAILED),
-        )
-        .group_by(p.c.link_id, p.c.currency)
-        .order_by(p.c.link_id, p.c.currency)
     )

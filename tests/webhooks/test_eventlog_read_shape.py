@@ -1,0 +1,241 @@
+"""Schema 3, the shape the reports read: one ``payments`` row per counted payment, kept in the
+write's own transaction, built once from ``events`` when a version-2 log is opened; pages
+of payments by keyset; the CSV's chunks; and the per-team change marker. SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import text, update
+
+from linksplus.console.payments_report import payments_csv, payments_csv_chunks
+from linksplus.eventlog import SCHEMA_VERSION, EventLog
+from linksplus.eventlog.counting import not_counted
+from linksplus.eventlog.ingest import EventWrite, derived_rows_sql
+from linksplus.eventlog.schema import schema_version
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+TEAM = [3, 5, 8, 13, 21]
+
+
+def generated_events(seed: int = 11, payments: int = 1200) -> list[EventWrite]:
+    """A seeded log: 30 links over 60 days, 10% failed, some payments announced pending
+    first, and a sprinkle of what is stored but not counted."""
+    rnd = random.Random(seed)
+    writes = []
+    for i in range(payments):
+        when = START + timedelta(minutes=rnd.randrange(60 * 24 * 60))
+        link = rnd.randrange(1, 31)
+        amount = rnd.randrange(100, 500_000)
+        currency = rnd.choice(["thb", "thb", "jpy", "usd"])
+        status = "failed" if rnd.random() < 0.1 else "successful"
+        received = when + timedelta(seconds=rnd.randrange(5))
+        kind = rnd.random()
+        if kind < 0.05:
+            currency = "xxx"  # not a currency Links+ takes
+        elif kind < 0.08:
+            when = received + timedelta(days=3)  # dated in the future
+        elif kind < 0.2:
+            pending = (
+                "payment.pending",
+                link,
+                f"chrg_{i:05d}",
+                amount,
+                currency,
+                "pending",
+                when - timedelta(minutes=3),
+                received - timedelta(minutes=3),
+                "{}",
+                None,
+            )
+            writes.append(EventWrite(pending))
+        row = ("payment.completed", link, f"chrg_{i:05d}", amount, currency, status)
+        writes.append(EventWrite((*row, when, received, "{}", "10.0.0.1")))
+    rnd.shuffle(writes)
+    return writes
+
+
+def write(log: EventLog, writes: list[EventWrite], batch: int = 97) -> None:
+    """Through the product's write path, in batches, each batch delivered twice over."""
+    for i in range(0, len(writes), batch):
+        part = writes[i : i + batch]
+        log._writer.submit_many(part + part[::3]).result()
+
+
+WINDOWS = [
+    (None, None),
+    (START + timedelta(days=10), START + timedelta(days=40)),
+    (START + timedelta(days=20, hours=7), START + timedelta(days=21, hours=7)),
+]
+
+
+def reports(log: EventLog) -> list[pd.DataFrame]:
+    out = []
+    for start, end in WINDOWS:
+        for ids in (None, TEAM, [404]):
+            out += [
+                log.totals_by_currency(start, end, ids),
+                log.totals_by_status(start, end, ids),
+                log.daily_totals(start, end, 420, ids),
+                log.daily_totals(start, end, -330, ids),
+                log.totals_by_link(start, end, ids),
+                log.payments(start, end, ids),
+            ]
+            report = log.report(start, end, 420, ids)  # the same figures, in two queries
+            expected = dict(zip(["by_currency", "by_status", "daily"], out[-6:-3], strict=True))
+            for name, frame in {**expected, "by_link": out[-2]}.items():
+                pd.testing.assert_frame_equal(report[name], frame)
+    return out
+
+
+def counted_payments(log: EventLog, start=None, end=None, ids=None) -> pd.DataFrame:
+    """What the reports must count, worked out in pandas from the exact record: each
+    payment's latest counted event."""
+    ev = log.events(start, end, ids)
+    keep = [
+        not_counted(r.event, r.amount, r.currency, r.occurred_at, r.received_at) is None
+        for r in ev.itertuples()
+    ]
+    ev = ev[keep].drop_duplicates("payment_id", keep="last")
+    ev = ev.sort_values(["occurred_at", "payment_id"], ascending=False)
+    return ev[["occurred_at", "link_id", "payment_id", "status", "amount", "currency"]]
+
+
+def test_a_version_2_log_is_upgraded_in_place_with_identical_reports(db_url):
+    with EventLog(db_url) as log:
+        write(log, generated_events())
+        before = reports(log)
+        # The incremental upkeep agrees with the exact record, window by window.
+        for start, end in WINDOWS:
+            expected = counted_payments(log, start, end, TEAM).reset_index(drop=True)
+            pd.testing.assert_frame_equal(log.payments(start, end, TEAM), expected)
+        marker = log.changes(TEAM)
+        # Back to version 2: the events alone, as the previous release left them.
+        with log.engine.begin() as conn:
+            conn.execute(text("DROP TABLE payments"))
+            conn.execute(text("DROP TABLE link_changes"))
+            conn.execute(update(schema_version).values(version=2))
+    for _ in range(2):  # the second opening finds version 3 and changes nothing
+        with EventLog(db_url) as log:
+            after = reports(log)
+            assert len(after) == len(before)
+            for old, new in zip(before, after, strict=True):
+                pd.testing.assert_frame_equal(old, new)
+            assert log.changes(TEAM) == marker
+            with log.engine.connect() as conn:
+                assert conn.execute(schema_version.select()).one().version == SCHEMA_VERSION
+    assert SCHEMA_VERSION == 3
+
+
+def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url):
+    with EventLog(db_url) as log:
+        tied = START + timedelta(days=20)  # 50 payments of one instant: pages cut through
+        ties = [
+            EventWrite(
+                (
+                    "payment.completed",
+                    3,
+                    f"tie_{i:02d}",
+                    100,
+                    "thb",
+                    "successful",
+                    tied,
+                    tied,
+                    "{}",
+                    None,
+                )
+            )
+            for i in range(50)
+        ]
+        write(log, generated_events(seed=5, payments=600) + ties)
+        start, end = WINDOWS[1]
+        assert len(log.payments(start, end, TEAM)) > 80
+        for ids in (TEAM, None, [7]):
+            whole = log.payments(start, end, ids)
+            pages, before = [], None
+            while True:
+                page = log.payments(start, end, ids, limit=37, before=before)
+                assert len(page) <= 37
+                if page.empty:
+                    break
+                pages.append(page)
+                last = page.iloc[-1]
+                before = (last.occurred_at.to_pydatetime(), last.payment_id)
+            assert len(pages) == -(-len(whole) // 37)
+            pd.testing.assert_frame_equal(pd.concat(pages, ignore_index=True), whole)
+        assert log.payments(start, end, [], limit=10).empty
+
+
+def test_the_csv_rows_come_in_chunks_and_add_up_to_the_window(db_url):
+    with EventLog(db_url) as log:
+        write(log, generated_events(seed=6, payments=500))
+        chunks = list(log.iter_payments(link_ids=TEAM, chunk_rows=25))
+        assert len(chunks) > 2 and all(len(c) <= 25 for c in chunks)
+        whole = log.payments(link_ids=TEAM)
+        pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+        # Written chunk by chunk, the CSV is the one file the whole frame makes.
+        pieces = list(payments_csv_chunks(iter(chunks), "Asia/Bangkok"))
+        assert len(pieces) == len(chunks)
+        assert b"".join(pieces) == payments_csv(whole, "Asia/Bangkok")
+        assert b"".join(payments_csv_chunks(iter([]), "UTC")) == payments_csv(None, "UTC")
+
+
+def test_the_change_marker_moves_only_for_the_teams_own_counted_payments(db_url):
+    when = datetime(2026, 2, 1, tzinfo=UTC)
+
+    def event(pid, link, name="payment.completed", status="successful"):
+        return EventWrite((name, link, pid, 100, "thb", status, when, when, "{}", None))
+
+    with EventLog(db_url) as log:
+        assert log.changes(TEAM) == 0
+        log._writer.submit_many([event("a", 3)]).result()
+        mark = log.changes(TEAM)
+        assert mark > 0
+        log._writer.submit_many([event("b", 4), event("a", 3)]).result()  # another team's
+        assert log.changes(TEAM) == mark
+        log._writer.submit_many([event("c", 5, "payment.pending", "pending")]).result()
+        assert log.changes(TEAM) == mark  # stored, not counted: the reports do not move
+        log._writer.submit_many([event("c", 5)]).result()
+        assert log.changes(TEAM) > mark
+
+
+def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
+    # SQLite: every report query searches the (link_id, occurred_at) index by the team's
+    # ids; none scans the payments of every team.
+    from sqlalchemy.dialects import sqlite
+
+    from linksplus.eventlog import queries
+
+    start, end = WINDOWS[1]
+    with EventLog(sqlite_url) as log:
+        write(log, generated_events(seed=7, payments=200))
+        statements = [
+            queries.by_link_status(start, end, TEAM),
+            queries.daily(start, end, 0, TEAM),
+            queries.latest_payments(start, end, TEAM, limit=50),
+        ]
+        with log.engine.connect() as conn:
+            for statement in statements:
+                compiled = statement.compile(
+                    dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
+                )
+                plan = " | ".join(
+                    row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+                )
+                assert "USING COVERING INDEX ix_payments_link_time (link_id=?" in plan, plan
+                assert "SCAN payments" not in plan, plan
+
+
+def test_each_write_reads_back_only_its_own_batch(sqlite_url):
+    # The upkeep of payments runs in every write transaction: it must read the batch's
+    # rows by id, not every payment.completed event (which made ingest slower per event
+    # as the log grew).
+    with EventLog(sqlite_url) as log:
+        write(log, generated_events(seed=8, payments=100))
+        with log.engine.connect() as conn:
+            for sql in derived_rows_sql("sqlite", "events.id > ?"):
+                plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (5,))]
+                assert plan[0] == "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)", plan
