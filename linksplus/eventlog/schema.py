@@ -1,20 +1,9 @@
-"""The event log's tables, and making them on first use.
+"""The event log's tables (schema version 3), and making or migrating them on first use.
 
-``events`` holds one row per (event, payment id): a payment announced by several webhooks
-is stored once. The delivery log, for the admin page, is those rows (each one an accepted
-delivery) together with ``deliveries``: the attempts that stored nothing, duplicates and
-rejections. ``schema_version`` holds one row, the layout version, so releases can migrate.
-
-Version 2 stopped writing a ``deliveries`` row for each accepted event as well: that
-second row cost the receiver as much again per event as the event itself. The sender's
-address moved to ``events.remote``.
-
-Version 3 (this one) adds the shape the reports read, kept in the same transaction as each
-write (see `ingest`): ``payments``, one row per counted payment (`counting`) with its
-latest status and amount, indexed by link and time so that a team's report reads its own
-links' rows only; and ``link_changes``, a counter per link that moves whenever one of its
-payments does: the Payments page's cheap "anything new?" question. Opening a version-2
-log builds both from ``events`` once.
+``events`` is the exact record (one row per event and payment id), ``deliveries`` the
+attempts that stored nothing, ``payments`` and ``link_changes`` the shape the reports read,
+kept in each write's transaction; ``schema_version`` the layout version. Versions 1 and 2
+are migrated in place. What each table is for and why: docs/architecture.md.
 """
 
 from __future__ import annotations
