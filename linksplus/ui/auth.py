@@ -7,13 +7,19 @@ re-login cookie are streamlit-authenticator's.
 
 Three things make this work under `st.navigation` (the library's issues #184 and #179):
 
-- The password is checked in the form's submit *callback*, which runs before the script.
-  The library's cookie manager is an iframe component that sends the browser's cookies
-  back whenever it is mounted anew, and each such message starts a new run that interrupts
-  the current one. In a freshly started app it is mounted anew on the first submit (the
-  entrypoint's widgets change identity once Streamlit stops treating pages/ as an
-  old-style pages folder), so a check done in the script body was cut short and the click
-  lost. A callback has already run when the interruption comes.
+- The password is checked in the form's submit *callback*, which runs before the script,
+  and again by the next run if that check was cut short. The library's cookie manager is
+  an iframe component that sends the browser's cookies back whenever it is mounted anew,
+  and each such message starts a new run that interrupts the current one. In a freshly
+  started app it is mounted anew on the first submit (the entrypoint's widgets change
+  identity once Streamlit stops treating pages/ as an old-style pages folder), so a check
+  done in the script body was cut short and the click lost. A callback is no shelter
+  either: Streamlit honours a pending rerun at every `st.session_state` access, callbacks
+  included, and the new run does not carry the click. On a busy machine the cookie
+  manager's first report can come while the password is being hashed, and the click was
+  lost. The form's values do survive: a submitted form sends them with every later run,
+  so a run that finds a submitted username and password that no check has finished with
+  checks them then (`_unchecked_submit`).
 - The cookie is written by the same component in the browser, so it must stay on the
   page until the browser says it has written it; a set followed at once by `st.rerun()`
   (as before) removed it before it ran. Logging out deletes it the same way. The app's
@@ -30,8 +36,11 @@ Three things make this work under `st.navigation` (the library's issues #184 and
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import math
 import runpy
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +68,8 @@ _PENDING_SINCE = "_login_cookie_pending_since"
 _TOKEN = "_login_cookie_token"
 _SET_KEY, _DELETE_KEY = "login_cookie_set", "login_cookie_delete"  # component keys
 _MESSAGE = "_login_message"
+_CHECKED = "_login_checked"  # a keyed digest of the last username and password checked
+_SALT = "_login_salt"
 _COOKIES_SEEN = "init"  # the library's cookie manager's key: its value once it has reported
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -159,6 +170,8 @@ def require_login(settings: Settings) -> UserRecord:
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
+    if not st.session_state.get("authentication_status") and _unchecked_submit():
+        _submit(settings)  # the click's own run was interrupted before its check finished
     if (
         not st.session_state.get("authentication_status")
         and _cookie_login(authenticator)
@@ -318,14 +331,40 @@ def _login_form(settings: Settings) -> None:
             (st.warning if kind == "empty" else st.error)(text, icon=icon)
 
 
-def _submit(settings: Settings) -> None:
-    """The form's callback: runs before the script, so a rerun that interrupts the script
-    (the cookie component's) cannot lose the click."""
+def _submitted() -> tuple[str, str]:
     username = (st.session_state.get("login_username") or "").strip().lower()
-    password = st.session_state.get("login_password") or ""
+    return username, st.session_state.get("login_password") or ""
+
+
+def _digest(username: str, password: str) -> str:
+    # Keyed with a random salt of this session's: the password itself is not kept.
+    salt = st.session_state.setdefault(_SALT, secrets.token_bytes(16))
+    return hmac.new(salt, f"{username}\0{password}".encode(), hashlib.sha256).hexdigest()
+
+
+def _unchecked_submit() -> bool:
+    """Whether the form holds a username and password that were submitted but that no check
+    has finished with: the run of the click was interrupted (see the module docstring). A
+    form sends its values only once submitted, so this is never a form being typed in."""
+    username, password = _submitted()
+    return bool(username and password) and st.session_state.get(_CHECKED) != _digest(
+        username, password
+    )
+
+
+def _submit(settings: Settings) -> None:
+    """The form's callback (which runs before the script), and the retry of a check that a
+    rerun cut short: checks the submitted username and password and logs in."""
+    username, password = _submitted()
     if not username or not password:
         st.session_state[_MESSAGE] = ("empty", "Enter your username and password.")
         return
+    _check(settings, username, password)
+    # Only a check that got this far is done with: one cut short is retried by the next run.
+    st.session_state[_CHECKED] = _digest(username, password)
+
+
+def _check(settings: Settings, username: str, password: str) -> None:
     authenticator = st.session_state.get("_authenticator")
     try:
         verdict = throttle(settings).attempt(username, client_address())
