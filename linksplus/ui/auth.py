@@ -183,7 +183,11 @@ def require_login(settings: Settings) -> UserRecord:
         # that the page's first run is not cut short or repeated.
         st.navigation(nav.pages_for_user(user))
         st.stop()
-    _sync_cookie(authenticator, settings)
+    # One place for the cookie component, kept (empty) once it has gone: the page's elements
+    # keep their positions, so the run after it does not draw the page below the previous
+    # run's copy (a second heading until that run ends).
+    with st.empty():
+        _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
         if user is not None and _cookie_being_set():
