@@ -9,8 +9,11 @@ cookie are streamlit-authenticator's. Why it is built this way under `st.navigat
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import math
 import runpy
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +41,8 @@ _PENDING_SINCE = "_login_cookie_pending_since"
 _TOKEN = "_login_cookie_token"
 _SET_KEY, _DELETE_KEY = "login_cookie_set", "login_cookie_delete"  # component keys
 _MESSAGE = "_login_message"
+_CHECKED = "_login_checked"  # a keyed digest of the last username and password checked
+_SALT = "_login_salt"
 _COOKIES_SEEN = "init"  # the library's cookie manager's key: its value once it has reported
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -138,6 +143,8 @@ def require_login(settings: Settings) -> UserRecord:
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
+    if not st.session_state.get("authentication_status") and _unchecked_submit():
+        _submit(settings)  # the click's own run was interrupted before its check finished
     if (
         not st.session_state.get("authentication_status")
         and _cookie_login(authenticator)
@@ -149,7 +156,11 @@ def require_login(settings: Settings) -> UserRecord:
         # that the page's first run is not cut short or repeated.
         st.navigation(nav.pages_for_user(user))
         st.stop()
-    _sync_cookie(authenticator, settings)
+    # One place for the cookie component, kept (empty) once it has gone: the page's elements
+    # keep their positions, so the run after it does not draw the page below the previous
+    # run's copy (a second heading until that run ends).
+    with st.empty():
+        _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
         if user is not None and _cookie_being_set():
@@ -297,14 +308,40 @@ def _login_form(settings: Settings) -> None:
             (st.warning if kind == "empty" else st.error)(text, icon=icon)
 
 
-def _submit(settings: Settings) -> None:
-    """The form's callback: runs before the script, so a rerun that interrupts the script
-    (the cookie component's) cannot lose the click."""
+def _submitted() -> tuple[str, str]:
     username = (st.session_state.get("login_username") or "").strip().lower()
-    password = st.session_state.get("login_password") or ""
+    return username, st.session_state.get("login_password") or ""
+
+
+def _digest(username: str, password: str) -> str:
+    # Keyed with a random salt of this session's: the password itself is not kept.
+    salt = st.session_state.setdefault(_SALT, secrets.token_bytes(16))
+    return hmac.new(salt, f"{username}\0{password}".encode(), hashlib.sha256).hexdigest()
+
+
+def _unchecked_submit() -> bool:
+    """Whether the form holds a username and password that were submitted but that no check
+    has finished with: the run of the click was interrupted (see the module docstring). A
+    form sends its values only once submitted, so this is never a form being typed in."""
+    username, password = _submitted()
+    return bool(username and password) and st.session_state.get(_CHECKED) != _digest(
+        username, password
+    )
+
+
+def _submit(settings: Settings) -> None:
+    """The form's callback (which runs before the script), and the retry of a check that a
+    rerun cut short: checks the submitted username and password and logs in."""
+    username, password = _submitted()
     if not username or not password:
         st.session_state[_MESSAGE] = ("empty", "Enter your username and password.")
         return
+    _check(settings, username, password)
+    # Only a check that got this far is done with: one cut short is retried by the next run.
+    st.session_state[_CHECKED] = _digest(username, password)
+
+
+def _check(settings: Settings, username: str, password: str) -> None:
     authenticator = st.session_state.get("_authenticator")
     try:
         verdict = throttle(settings).attempt(username, client_address())

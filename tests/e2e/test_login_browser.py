@@ -18,7 +18,15 @@ from pathlib import Path
 import jwt
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from test_browser import TIMEOUT_MS, assert_page_healthy, main, new_page, shoot, wait_idle
+from test_browser import (
+    TIMEOUT_MS,
+    assert_page_healthy,
+    main,
+    new_page,
+    shoot,
+    submit_login,
+    wait_idle,
+)
 
 from linksplus.console.users import UserRecord, hash_password, save_users
 from linksplus.devserver import ServerProcess, free_port
@@ -29,7 +37,6 @@ REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "e2e-login-password-7"
 COOKIE_KEY = "e2e-login-cookie-key-0123456789abcdef"
 COOKIE_DAYS = 2
-LANDS_WITHIN_MS = 8_000  # one submit logs in; the old first submit did nothing for 30 s+
 
 
 @pytest.fixture(scope="module")
@@ -84,15 +91,6 @@ def login_form_shown(page: Page) -> None:
     expect(page.locator("[data-testid='stSidebarNavLink']")).to_have_count(0)
 
 
-def submit_once(page: Page, username: str) -> None:
-    """Fill the form and click once: the app's navigation must show within a few seconds."""
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.locator("[data-testid='stSidebarNav']").wait_for(timeout=LANDS_WITHIN_MS)
-    wait_idle(page)
-
-
 def heading(page: Page, name: str) -> None:
     expect(main(page).get_by_role("heading", name=name, exact=True)).to_be_visible()
     wait_idle(page)
@@ -119,7 +117,7 @@ def test_shared_link_login_cookie_reload_new_tab_and_logout(
         # A shared Links URL with filters, as the first page the app ever serves.
         page.goto(f"{fresh_app}/links?q=zebra&status=active")
         login_form_shown(page)
-        submit_once(page, "sales")
+        submit_login(page, "sales", PASSWORD)
         heading(page, "Links")
         expect(main(page).get_by_role("textbox", name="Name contains")).to_have_value("zebra")
         assert "q=zebra" in page.url and "status=active" in page.url, page.url
@@ -176,7 +174,7 @@ def test_shared_link_login_cookie_reload_new_tab_and_logout(
         # Logged out, a link to another page and team: after the login, that page and team.
         tab.goto(f"{fresh_app}/payments?team=102")
         login_form_shown(tab)
-        submit_once(tab, "manager")
+        submit_login(tab, "manager", PASSWORD)
         heading(tab, "Payments")
         assert re.search(r"[?&]team=102\b", tab.url), tab.url
         assert_page_healthy(tab)

@@ -264,5 +264,7 @@ def _open(page, stack: MarkupStack, query: dict[str, str]) -> None:
     user_box.fill("admin")  # one submit logs in (streamlit-authenticator's #184 is fixed)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    nav.wait_for(timeout=10_000)
+    # Under 2 s on a busy 2-core machine; a lost submit never lands (see LOGIN_WITHIN_MS in
+    # tests/e2e/test_browser.py).
+    nav.wait_for(timeout=15_000)
     page.wait_for_selector(IDLE)
