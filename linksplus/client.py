@@ -26,6 +26,7 @@ from requests.auth import AuthBase
 from linksplus._version import __version__
 from linksplus.config import AUTH_STYLES, LIVE_BASE_URL, mask_key
 from linksplus.errors import (
+    UNREADABLE_ANSWER,
     APIConnectionError,
     CreateUnconfirmedError,
     LinksPlusError,
@@ -33,6 +34,7 @@ from linksplus.errors import (
     ServerError,
     ValidationError,
     error_from_response,
+    factual_message,
     request_id_from,
 )
 from linksplus.models import Link, Page, Template
@@ -322,8 +324,7 @@ class LinksPlusClient:
             found = self._find_created(params, since)
         except LinksPlusError as exc:
             raise CreateUnconfirmedError(
-                "Links+ did not answer, and it could not be checked whether your link was "
-                "made. Look for it on the Links page before creating it again.",
+                f"The create got no clear answer and the check for the link failed: {exc}",
                 status=exc.status,
             ) from exc
         notify(CreateCheck.FOUND if found is not None else CreateCheck.NOT_FOUND)
@@ -420,10 +421,12 @@ class LinksPlusClient:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
+            reason = _reason(exc)
             raise APIConnectionError(
-                f"Could not reach Links+ at {self.base_url} ({_reason(exc)}). Check the "
-                "connection and try again.",
+                f"No answer from {self.base_url}: {reason}.",
                 request_sent=_was_sent(exc),
+                url=self.base_url,
+                reason=reason,
             ) from exc
 
     def _note_clock(self, resp: requests.Response) -> None:
@@ -569,7 +572,8 @@ def _decode(resp: requests.Response) -> Any:
         if data is not _UNREADABLE and resp.status_code < 300:
             return data
         raise ServerError(
-            "Links+ sent an answer that could not be read. Please try again in a minute.",
+            factual_message(resp.status_code, UNREADABLE_ANSWER),
+            code=UNREADABLE_ANSWER,
             status=resp.status_code,
             request_id=request_id_from(resp.headers),
         )

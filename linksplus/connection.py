@@ -2,8 +2,9 @@
 
 Omise's Links+ page sends the key bare (``raw``); the product brief shows HTTP Basic and
 Bearer. Which one the service accepts is known only by trying, so `check_connection` tries
-the configured style first and, only when Links+ answers 401, each other style once, and
-says which one to configure. Plain Python, used by the Settings page.
+the configured style first and, only when Links+ answers 401, each other style once; the
+report says which one answered (`linksplus.ui.messages.connection_advice` words it for the
+Settings page). Plain Python.
 """
 
 from __future__ import annotations
@@ -61,36 +62,6 @@ class ConnectionReport:
     def answer(self) -> Attempt | None:
         """The attempt Links+ answered, if any."""
         return self.attempts[-1] if self.accepted else None
-
-    @property
-    def advice(self) -> str:
-        """A sentence saying which style Links+ accepts and, when that is not the configured
-        one, how to set it; or why the check could not tell."""
-        tried = ", ".join(a.auth for a in self.attempts if a.refused)
-        if self.ok:
-            return f"Links+ accepts the key sent as {STYLE_WORDS[self.configured]}."
-        if self.accepted:
-            return (
-                f"Links+ refused the key sent as {self.configured} but accepts it sent as "
-                f"{STYLE_WORDS[self.accepted]}. To use that style, put "
-                f'`api_auth = "{self.accepted}"` under `[linksplus]` in '
-                f".streamlit/secrets.toml, or set LINKSPLUS_API_AUTH={self.accepted}, and "
-                "restart the app."
-            )
-        last = self.attempts[-1]
-        if all(a.refused for a in self.attempts):
-            return (
-                f"Links+ refused the key in every style ({tried}), so the key itself is "
-                "wrong or revoked. Copy it again from the Links+ dashboard (Settings > API "
-                "Keys) into `api_key` or LINKSPLUS_API_KEY."
-            )
-        if tried:
-            return (
-                f"Links+ refused the key sent as {tried}. Sent as {last.auth}: "
-                f"{last.error.message} So the check could not tell which style Links+ "
-                "accepts; try again later."
-            )
-        return last.error.message
 
 
 def check_connection(

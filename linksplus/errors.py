@@ -1,9 +1,11 @@
 """The errors the Links+ client raises, with the facts of each failure.
 
 Every error keeps what happened: the HTTP status, Omise's error code, the service's own
-message, the field to blame and the request id, when known. Its ``message`` is a plain
-English sentence for library users, logs and the command line; the app decides what a
-person reads in `linksplus.ui.messages`. No message, repr or log line contains the API key.
+message, the field to blame and the request id, when known. Its ``message`` states the
+failure in plain facts (``401 authentication_failure: <the service's message>.``, "no
+answer: timed out") for library users, logs and the command line; it never tells a person
+what to do. The sentence a person reads is written in `linksplus.ui.messages`. No message,
+repr or log line contains the API key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ class LinksPlusError(Exception):
     """Base of every error raised by `linksplus`.
 
     `status` is the HTTP status (None when no response arrived), `code` the Omise error
-    code (``bad_request``, ``authentication_failure``, ...), `message` a readable sentence.
+    code (``bad_request``, ``authentication_failure``, ...), `message` the facts in a line.
     `server_message` is the service's own wording, `field` the parameter to blame,
     `request_id` the id the service gave the request (its ``X-Request-Id`` header) and
     `location` the error object's ``location`` (Omise's link to its documentation); each
@@ -97,9 +99,14 @@ class RateLimitError(LinksPlusError):
 
 
 class ServerError(LinksPlusError):
-    """5xx: Links+ failed; the request may be retried later."""
+    """5xx, or an answer that could not be read (`code` `UNREADABLE_ANSWER`): the request
+    may be retried later."""
 
     default_code = "internal_error"
+
+
+# The code of a ServerError for an answer that was not the JSON it should have been.
+UNREADABLE_ANSWER = "unreadable_answer"
 
 
 class APIConnectionError(LinksPlusError):
@@ -107,13 +114,25 @@ class APIConnectionError(LinksPlusError):
 
     `request_sent` is False only when the request certainly never reached the service
     (the connection could not be opened), so a create can be sent again without a check.
+    `url` is the address that did not answer and `reason` what failed ("timed out",
+    "connection failed"), when known.
     """
 
     default_code = "connection_error"
 
-    def __init__(self, message: str, *, request_sent: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_sent: bool = True,
+        url: str | None = None,
+        reason: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(message, **kwargs)
         self.request_sent = request_sent
+        self.url = url
+        self.reason = reason
 
 
 class CreateUnconfirmedError(LinksPlusError):
@@ -178,38 +197,25 @@ def error_from_response(
         "request_id": request_id_from(headers),
         "location": location,
     }
+    cls: type[LinksPlusError] = LinksPlusError
     if status == 400:
-        text = detail or "a parameter is missing or invalid"
-        return BadRequestError(f"Links+ refused the request: {text}.".replace("..", "."), **kept)
-    if status == 401:
-        return AuthenticationError(
-            "Links+ did not accept the API key. Ask an admin to check the key in Settings.", **kept
-        )
-    if status == 404:
-        return NotFoundError(
-            "That link or template was not found. It may have been removed or belong to "
-            "another team.",
-            **kept,
-        )
-    if status == 429:
+        cls = BadRequestError
+    elif status == 401:
+        cls = AuthenticationError
+    elif status == 404:
+        cls = NotFoundError
+    elif status >= 500:
+        cls = ServerError
+    elif status == 429:
         wait = retry_after_seconds((headers or {}).get("Retry-After"))
-        seconds = round(wait) if wait is not None else None
-        when = (
-            "in a minute"
-            if seconds is None
-            else f"in {seconds} second{'' if seconds == 1 else 's'}"
-        )
-        return RateLimitError(
-            f"Links+ is receiving too many requests right now. Please try again {when}.",
-            retry_after=wait,
-            **kept,
-        )
-    if status >= 500:
-        return ServerError(
-            f"Links+ is having trouble right now (error {status}). Please try again in a minute.",
-            **kept,
-        )
-    text = detail or "unexpected answer"
-    return LinksPlusError(
-        f"Links+ answered with error {status}: {text}.".replace("..", "."), **kept
-    )
+        after = "" if wait is None else f" (Retry-After: {wait:g} s)"
+        message = factual_message(status, code or RateLimitError.default_code, detail, after)
+        return RateLimitError(message, retry_after=wait, **kept)
+    return cls(factual_message(status, code or cls.default_code, detail), **kept)
+
+
+def factual_message(status: int | None, code: str, detail: str = "", after: str = "") -> str:
+    """An error's message: ``<status> <code><after>: <detail>.`` (the parts that are known)."""
+    head = f"{status} {code}{after}" if status is not None else f"{code}{after}"
+    text = f"{head}: {detail}" if detail else head
+    return text if text.endswith((".", "!", "?")) else f"{text}."

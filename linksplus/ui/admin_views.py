@@ -11,6 +11,7 @@ from linksplus.eventlog import NOT_COUNTED, OUTCOMES
 from linksplus.money import get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
+from linksplus.ui.messages import connection_advice
 from linksplus.ui.widgets import eventlog_problem, show_error
 
 
@@ -144,18 +145,18 @@ def settings_page(ctx: PageContext) -> None:
             report = check_connection(
                 s.api_key, base_url=s.api_base_url, auth=s.api_auth, path=path
             )
-        answer = report.answer
+        answer, advice = report.answer, connection_advice(report)
         if report.ok and answer is not None:
             st.success(
-                f"Links+ answered in {answer.ms:.0f} ms ({answer.items} {what}). {report.advice}",
+                f"Links+ answered in {answer.ms:.0f} ms ({answer.items} {what}). {advice}",
                 icon=":material/check_circle:",
             )
         elif answer is not None:
-            st.warning(report.advice, icon=":material/key:")
+            st.warning(advice, icon=":material/key:")
         elif len(report.attempts) == 1:  # no answer, or a server error: not the key
             show_error(report.attempts[-1].error, what="The connection check failed.")
         else:
-            st.error(report.advice, icon=":material/key_off:")
+            st.error(advice, icon=":material/key_off:")
 
     st.subheader("Event log")
     try:

@@ -1,9 +1,9 @@
-"""The sentences the app shows for errors: one place that turns an exception into words a
-salesperson reads (and where a translation will hook in). No Streamlit import here.
+"""The sentences the app shows for errors: the one place that turns an error's facts into
+words a salesperson reads (and where a translation will hook in). No Streamlit import here.
 
 The errors carry facts (`LinksPlusError.status`, ``code``, ``server_message``, ``field``,
-``request_id``) and a plain English ``message``; which words and which box a person sees
-is decided here, never by the error's ``str()`` (that is for logs and library users).
+``request_id``, `RateLimitError.retry_after`, `APIConnectionError.url` and ``reason``) and a
+factual ``message`` for logs; which words and which box a person sees is decided here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from linksplus.errors import APIConnectionError, AuthenticationError, LinksPlusError, ServerError
+from linksplus.connection import STYLE_WORDS, ConnectionReport
+from linksplus.errors import (
+    UNREADABLE_ANSWER,
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    CreateUnconfirmedError,
+    LinksPlusError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
 from linksplus.ui.markdown import md_escape
 
 
@@ -36,15 +48,99 @@ def error_notice(exc: BaseException, *, what: str = "") -> Notice:
     prefix = f"{what} " if what else ""
     if isinstance(exc, AuthenticationError):
         return Notice(
-            "error", f"{prefix}{md_escape(exc.message)} {_KEY_HINT}", ":material/key_off:"
+            "error", f"{prefix}{md_escape(error_sentence(exc))} {_KEY_HINT}", ":material/key_off:"
         )
     if isinstance(exc, (APIConnectionError, ServerError)):
-        return Notice("warning", f"{prefix}{md_escape(exc.message)}", ":material/cloud_off:")
+        return Notice(
+            "warning", f"{prefix}{md_escape(error_sentence(exc))}", ":material/cloud_off:"
+        )
     if isinstance(exc, LinksPlusError):
-        return Notice("error", f"{prefix}{md_escape(exc.message)}", ":material/error:")
+        return Notice("error", f"{prefix}{md_escape(error_sentence(exc))}", ":material/error:")
     return Notice(
         "error",
         f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if it keeps "
         "happening, tell an admin.",
         ":material/error:",
     )
+
+
+def error_sentence(exc: LinksPlusError) -> str:
+    """The plain sentence (not Markdown) a person reads for `exc`, from its facts."""
+    if isinstance(exc, ValidationError):
+        return exc.message  # the create form's own sentence for the field
+    if isinstance(exc, BadRequestError):
+        reason = exc.server_message or "a parameter is missing or invalid"
+        return _sentence(f"Links+ refused the request: {reason}")
+    if isinstance(exc, AuthenticationError):
+        return "Links+ did not accept the API key. Ask an admin to check the key in Settings."
+    if isinstance(exc, NotFoundError):
+        return (
+            "That link or template was not found. It may have been removed or belong to "
+            "another team."
+        )
+    if isinstance(exc, RateLimitError):
+        return f"Links+ is receiving too many requests right now. Please try again {_when(exc)}."
+    if isinstance(exc, ServerError):
+        if exc.code == UNREADABLE_ANSWER:
+            return "Links+ sent an answer that could not be read. Please try again in a minute."
+        return (
+            f"Links+ is having trouble right now (error {exc.status}). Please try again in a "
+            "minute."
+        )
+    if isinstance(exc, APIConnectionError) and exc.url is not None:
+        return (
+            f"Could not reach Links+ at {exc.url} ({exc.reason or 'connection failed'}). Check "
+            "the connection and try again."
+        )
+    if isinstance(exc, CreateUnconfirmedError):
+        return (
+            "Links+ did not answer, and it could not be checked whether your link was made. "
+            "Look for it on the Links page before creating it again."
+        )
+    if exc.status is not None:
+        reason = exc.server_message or "unexpected answer"
+        return _sentence(f"Links+ answered with error {exc.status}: {reason}")
+    # Raised outside the client (the sandbox's test controls): their facts are the words.
+    return exc.message
+
+
+def connection_advice(report: ConnectionReport) -> str:
+    """Markdown: which style Links+ accepts the key in and, when that is not the configured
+    one, how to set it; or why the connection check could not tell."""
+    tried = ", ".join(a.auth for a in report.attempts if a.refused)
+    if report.ok:
+        return f"Links+ accepts the key sent as {STYLE_WORDS[report.configured]}."
+    if report.accepted:
+        return (
+            f"Links+ refused the key sent as {report.configured} but accepts it sent as "
+            f"{STYLE_WORDS[report.accepted]}. To use that style, put "
+            f'`api_auth = "{report.accepted}"` under `[linksplus]` in '
+            f".streamlit/secrets.toml, or set LINKSPLUS_API_AUTH={report.accepted}, and "
+            "restart the app."
+        )
+    last = report.attempts[-1]
+    said = md_escape(error_sentence(last.error)) if last.error is not None else ""
+    if all(a.refused for a in report.attempts):
+        return (
+            f"Links+ refused the key in every style ({tried}), so the key itself is "
+            "wrong or revoked. Copy it again from the Links+ dashboard (Settings > API "
+            "Keys) into `api_key` or LINKSPLUS_API_KEY."
+        )
+    if tried:
+        return (
+            f"Links+ refused the key sent as {tried}. Sent as {last.auth}: {said} So the "
+            "check could not tell which style Links+ accepts; try again later."
+        )
+    return said
+
+
+def _when(exc: RateLimitError) -> str:
+    if exc.retry_after is None:
+        return "in a minute"
+    seconds = round(exc.retry_after)
+    return f"in {seconds} second{'' if seconds == 1 else 's'}"
+
+
+def _sentence(text: str) -> str:
+    """`text` with one full stop at its end (the service's message may bring its own)."""
+    return f"{text}.".replace("..", ".")

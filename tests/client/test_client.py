@@ -18,6 +18,8 @@ from linksplus import (
 )
 from linksplus.devserver import free_port
 from linksplus.models import Link, Template
+from linksplus.ui.markdown import md_escape
+from linksplus.ui.messages import error_notice
 
 
 @pytest.fixture
@@ -109,7 +111,8 @@ def test_wrong_key_is_an_authentication_error_without_the_key(sandbox, auth):
         client.list_templates(1)
     assert info.value.status == 401
     assert secret not in str(info.value) and secret not in repr(info.value)
-    assert "Settings" in str(info.value)
+    assert info.value.code == "authentication_failure" and info.value.server_message
+    assert md_escape("Ask an admin to check the key in Settings.") in error_notice(info.value).text
 
 
 def test_unknown_link_and_template_are_not_found(sandbox):
@@ -149,8 +152,8 @@ def test_server_errors_beyond_the_retries_raise(sandbox, team):
     sandbox.faults(fail_next=5)
     with pytest.raises(ServerError) as info:
         sandbox.client(max_retries=2).get_template(team[1])
-    assert info.value.status == 500
-    assert "try again" in str(info.value)
+    assert (info.value.status, info.value.code) == (500, "internal_error")
+    assert md_escape("Please try again in a minute.") in error_notice(info.value).text
 
 
 def test_gets_retry_through_injected_500s(sandbox, team, caplog):
@@ -191,7 +194,7 @@ def test_a_create_that_cannot_be_checked_is_not_sent_again(sandbox, team):
     sandbox.faults(fail_next=10)
     with pytest.raises(CreateUnconfirmedError) as info:
         make_link(sandbox.client(max_retries=2), team)
-    assert "could not be checked" in str(info.value)
+    assert "could not be checked" in error_notice(info.value).text
     sandbox.faults(0, 0)
     assert len(sandbox.client().list_links(team[0])) <= 1
 
@@ -206,11 +209,16 @@ def test_unreachable_service_is_a_connection_error():
     )
     with pytest.raises(APIConnectionError) as info:
         client.get_link(1)
-    assert info.value.status is None
-    assert "Could not reach Links+" in str(info.value)
+    error = info.value
+    assert error.status is None and error.url == client.base_url
+    assert error.reason == "connection failed" and error.request_sent is False
+    assert error_notice(error).text.startswith(
+        md_escape(f"Could not reach Links+ at {client.base_url}")
+    )
 
 
 def test_slow_service_times_out_as_a_connection_error(sandbox, team):
     sandbox.faults(latency_ms=1500)
-    with pytest.raises(APIConnectionError, match="timed out"):
+    with pytest.raises(APIConnectionError, match="timed out") as info:
         sandbox.client(timeout=0.3, max_retries=0).get_template(team[1])
+    assert info.value.reason == "timed out" and info.value.request_sent

@@ -13,6 +13,8 @@ from requests.adapters import HTTPAdapter
 
 from linksplus import CreateUnconfirmedError, LinksPlusClient, ServerError
 from linksplus.client import CreateCheck
+from linksplus.ui.markdown import md_escape
+from linksplus.ui.messages import error_notice
 
 
 @pytest.fixture(params=["on", "off"], ids=["idempotency-on", "idempotency-off"])
@@ -97,7 +99,9 @@ def test_a_check_that_fails_says_so_and_the_next_submit_finds_the_link(strict, t
     client = strict.client(max_retries=2)
     with pytest.raises(CreateUnconfirmedError) as info:
         client.create_link(**form(team))
-    assert "Links page" in str(info.value)
+    # The cause is kept; the person is told where to look before pressing again.
+    assert isinstance(info.value.__cause__, ServerError) and info.value.status == 500
+    assert md_escape("Look for it on the Links page") in error_notice(info.value).text
     strict.faults(0, 0)
     # The user presses Create link again: the client looks before sending.
     heard: list[CreateCheck] = []

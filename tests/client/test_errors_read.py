@@ -9,6 +9,8 @@ import pytest
 
 from linksplus import LinksPlusError, RateLimitError
 from linksplus.errors import error_from_response, retry_after_seconds
+from linksplus.ui.markdown import md_escape
+from linksplus.ui.messages import error_notice
 
 
 def test_the_servers_message_and_location_are_kept():
@@ -33,9 +35,11 @@ def test_every_error_keeps_them(status):
 def test_a_429_is_a_rate_limit_error_with_its_wait():
     error = error_from_response(429, {"code": "too_many_requests"}, {"Retry-After": "12"})
     assert isinstance(error, RateLimitError) and isinstance(error, LinksPlusError)
-    assert error.retry_after == 12 and "12 seconds" in str(error)
-    assert error_from_response(429, None, {}).retry_after is None
-    assert "in a minute" in str(error_from_response(429, None))
+    assert (error.status, error.code, error.retry_after) == (429, "too_many_requests", 12)
+    assert md_escape("Please try again in 12 seconds.") in error_notice(error).text
+    unnamed = error_from_response(429, None, {})
+    assert unnamed.retry_after is None and unnamed.code == "too_many_requests"
+    assert md_escape("Please try again in a minute.") in error_notice(unnamed).text
 
 
 def test_retry_after_reads_seconds_and_http_dates():

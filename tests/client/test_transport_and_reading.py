@@ -11,7 +11,9 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from linksplus import LinksPlusClient, RateLimitError
+from linksplus import APIConnectionError, LinksPlusClient, RateLimitError
+from linksplus.ui.markdown import md_escape
+from linksplus.ui.messages import error_notice
 
 
 class RecordingAdapter(HTTPAdapter):
@@ -58,8 +60,9 @@ def test_proxy_settings_come_from_the_environment(sandbox, monkeypatch):
     sandbox.seed_links(7402, 1)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("NO_PROXY", "")
-    with pytest.raises(Exception, match="Could not reach Links"):
+    with pytest.raises(APIConnectionError) as info:
         sandbox.client(max_retries=0).list_links(7402)
+    assert info.value.reason == "connection failed" and not info.value.request_sent
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert len(sandbox.client(max_retries=0).list_links(7402)) == 1
 
@@ -132,5 +135,5 @@ def test_a_429_beyond_the_retries_is_a_rate_limit_error(sandbox):
         sandbox.client(max_retries=0).list_links(7408)
     error = info.value
     assert error.status == 429 and error.retry_after == 7
-    assert "7 seconds" in str(error)
+    assert md_escape("Please try again in 7 seconds.") in error_notice(error).text
     assert error.server_message and "Too many requests" in error.server_message

@@ -9,7 +9,8 @@ import requests
 from requests.adapters import BaseAdapter
 
 from linksplus import AuthenticationError, BadRequestError, LinksPlusClient, ServerError
-from linksplus.errors import APIConnectionError, error_from_response
+from linksplus.errors import UNREADABLE_ANSWER, APIConnectionError, error_from_response
+from linksplus.ui.markdown import md_escape
 from linksplus.ui.messages import error_notice
 
 KEY = "skey_test_error_facts_0123456789"
@@ -54,8 +55,9 @@ def test_an_answered_error_keeps_status_code_message_field_and_request_id():
         "amount",
         "req_7Hs2",
     )
-    # For logs and library users: the request id to quote, and never the key.
-    assert str(error) == "Request req_7Hs2: Links+ refused the request: amount is too small."
+    # For logs and library users: the request id to quote, the facts, and never the key.
+    assert str(error) == "Request req_7Hs2: 400 bad_request: amount is too small."
+    assert error_notice(error).text == md_escape("Links+ refused the request: amount is too small.")
     assert KEY not in str(error) and KEY not in repr(error) and "req_7Hs2" in repr(error)
 
 
@@ -68,12 +70,13 @@ def test_without_a_request_id_header_the_error_says_none():
         None,
         None,
     )
-    assert str(error) == error.message
+    assert str(error) == error.message == "503 internal_error."
 
 
 def test_an_unreadable_success_keeps_its_request_id():
     error = failing(200, b"not json", {"X-Request-Id": "req_unread"})
     assert isinstance(error, ServerError) and error.request_id == "req_unread"
+    assert (error.status, error.code) == (200, UNREADABLE_ANSWER)
 
 
 def test_the_person_reads_the_same_sentences_whatever_the_request_id():
@@ -87,9 +90,13 @@ def test_the_person_reads_the_same_sentences_whatever_the_request_id():
         "(`api_key`) or LINKSPLUS_API_KEY.",
         ":material/key_off:",
     )
-    down = error_notice(APIConnectionError("Could not reach Links+ (timed out)."))
+    gone = APIConnectionError("No answer: timed out.", url="https://x.example", reason="timed out")
+    down = error_notice(gone)
     assert (down.level, down.icon) == ("warning", ":material/cloud_off:")
-    assert down.text == "Could not reach Links\\+ \\(timed out\\)\\."
+    assert down.text == md_escape(
+        "Could not reach Links+ at https://x.example (timed out). Check the connection and "
+        "try again."
+    )
     other = error_notice(KeyError("x"))
     assert other.text == (
         "Something went wrong (KeyError). Please try again; if it keeps happening, tell an admin."
