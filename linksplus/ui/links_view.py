@@ -19,7 +19,7 @@ from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
-from linksplus.ui import data
+from linksplus.ui import data, my_links_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     field_error,
@@ -319,6 +319,7 @@ def detail(ctx: PageContext, row: dict) -> None:
             if row.get("additional"):
                 facts["Note"] = row["additional"]
             st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
+        my_links_view.detail_extras(ctx, row)
         _link_payments(ctx, row)
         _simulate(ctx, row)
 
