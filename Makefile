@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/client_list.py
 	$(BIN)/python bench/webhook_ingest.py
 	$(BIN)/python bench/app_links_page.py
+	$(BIN)/python bench/bulk_create.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
