@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -27,7 +28,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from linksplus.eventlog.schema import UTCDateTime
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Any constant other than the event log's: serialises migrations between processes.
 _PG_LOCK_KEY = 0x574B5350
 
@@ -44,6 +45,9 @@ link_owners = Table(
     Column("how", String(20), nullable=False),  # form, template, bulk, duplicate
     Column("upload_id", String(64)),
     Column("upload_row", Integer),
+    # Version 2: the latest follow-up reminder (Needs follow-up hides the link for a while).
+    Column("reminded_at", UTCDateTime),
+    Column("reminded_by", String(150)),
     Index("ix_ws_link_owners_team_by", "team_id", "made_by"),
 )
 
@@ -81,6 +85,21 @@ upload_rows = Table(
     Column("done_at", UTCDateTime),
 )
 
+# Version 2: per-team settings, and when each user last looked at their paid links.
+team_settings = Table(
+    "ws_team_settings",
+    metadata,
+    Column("team_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("follow_up_days", Integer, nullable=False),
+)
+
+seen = Table(
+    "ws_seen",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("paid_seen_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -88,8 +107,19 @@ schema_version = Table(
     Column("applied_at", UTCDateTime, nullable=False),
 )
 
-# Version n -> n+1; empty while there is one version (version 1 is create_all).
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+def _reminders_on_owners(conn: Connection) -> None:
+    """Version 1 to 2: the link owners table gets the latest reminder's time and author
+    (new tables of version 2 are made by create_all)."""
+    have = {c["name"] for c in inspect(conn).get_columns(link_owners.name)}
+    for name in ("reminded_at", "reminded_by"):
+        if name not in have:
+            kind = link_owners.c[name].type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {link_owners.name} ADD COLUMN {name} {kind}"))
+
+
+# Version n -> n+1, each run inside the migration's transaction.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _reminders_on_owners}
 
 
 class SchemaError(RuntimeError):

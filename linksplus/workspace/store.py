@@ -13,9 +13,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from linksplus.eventlog.engine import make_engine
-from linksplus.workspace.schema import ensure_schema, link_owners, upload_rows, uploads
+from linksplus.workspace.schema import (
+    ensure_schema,
+    link_owners,
+    seen,
+    team_settings,
+    upload_rows,
+    uploads,
+)
 
 HOW = ("form", "template", "bulk", "duplicate")
+# Needs follow-up: single-use links unpaid this many days, unless the team sets another.
+DEFAULT_FOLLOW_UP_DAYS = 3
+FOLLOW_UP_DAYS_RANGE = (1, 60)
 # What the Made by column says of a link the console has no record of.
 OUTSIDE = "made outside the console"
 # A row's states: waiting (never sent), sending (sent; outcome unknown until done or
@@ -34,6 +44,8 @@ class Ownership:
     how: str
     upload_id: str | None = None
     upload_row: int | None = None
+    reminded_at: datetime | None = None
+    reminded_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,15 +142,73 @@ class Workspace:
         return Ownership(**row._asdict()) if row else None
 
     def owners_frame(self, team_id: int) -> pd.DataFrame:
-        """The team's recorded links: link_id, made_by, made_at, how (one SQL query)."""
-        query = select(
-            link_owners.c.link_id, link_owners.c.made_by, link_owners.c.made_at, link_owners.c.how
-        ).where(link_owners.c.team_id == int(team_id))
+        """The team's recorded links (one SQL query): link_id, made_by, made_at, how and
+        the latest reminder's reminded_at and reminded_by."""
+        columns = ["link_id", "made_by", "made_at", "how", "reminded_at", "reminded_by"]
+        query = select(*(link_owners.c[c] for c in columns)).where(
+            link_owners.c.team_id == int(team_id)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        frame = pd.DataFrame(rows, columns=["link_id", "made_by", "made_at", "how"])
+        frame = pd.DataFrame(rows, columns=columns)
         frame["link_id"] = frame["link_id"].astype("int64")
+        for name in ("made_at", "reminded_at"):
+            frame[name] = pd.to_datetime(frame[name], utc=True)
         return frame
+
+    def link_ids_of(self, username: str) -> list[int]:
+        """Every link `username` made through the console, in any team."""
+        query = select(link_owners.c.link_id).where(link_owners.c.made_by == username.lower())
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.execute(query).scalars()]
+
+    def mark_reminded(self, link_id: int, username: str, at: datetime | None = None) -> None:
+        """`username` reminded the customer of `link_id` (at `at`, default now)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(link_owners)
+                .where(link_owners.c.link_id == int(link_id))
+                .values(reminded_at=at or datetime.now(UTC), reminded_by=username.lower())
+            )
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def follow_up_days(self, team_id: int) -> int:
+        """After how many unpaid days a team's single-use links need a follow-up."""
+        query = select(team_settings.c.follow_up_days).where(
+            team_settings.c.team_id == int(team_id)
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return int(found) if found is not None else DEFAULT_FOLLOW_UP_DAYS
+
+    def set_follow_up_days(self, team_id: int, days: int) -> None:
+        """Set the team's follow-up days (ValueError outside FOLLOW_UP_DAYS_RANGE)."""
+        low, high = FOLLOW_UP_DAYS_RANGE
+        if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+            raise ValueError(f"The follow-up days must be a whole number from {low} to {high}.")
+        with self.engine.begin() as conn:
+            where = team_settings.c.team_id == int(team_id)
+            if conn.execute(
+                update(team_settings).where(where).values(follow_up_days=days)
+            ).rowcount:
+                return
+            conn.execute(team_settings.insert().values(team_id=int(team_id), follow_up_days=days))
+
+    def paid_seen_at(self, username: str) -> datetime | None:
+        """When `username` last dismissed Paid since you last looked (None: never)."""
+        query = select(seen.c.paid_seen_at).where(seen.c.username == username.lower())
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def set_paid_seen(self, username: str, at: datetime | None = None) -> None:
+        """`username` has seen every payment up to `at` (default now)."""
+        at = at or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            where = seen.c.username == username.lower()
+            if conn.execute(update(seen).where(where).values(paid_seen_at=at)).rowcount:
+                return
+            conn.execute(seen.insert().values(username=username.lower(), paid_seen_at=at))
 
     # -- uploads ----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from linksplus.eventlog.engine import make_engine
 from linksplus.workspace import Workspace
 from linksplus.workspace.schema import SCHEMA_VERSION, SchemaError
 from linksplus.workspace.store import DONE, FAILED, SENDING, WAITING, RowParams, upload_id_for
@@ -100,3 +101,57 @@ def test_other_users_uploads_are_not_visible(db_url):
     assert [u.upload_id for u in ws.uploads_of("SALES")] == [uid]
     with pytest.raises(PermissionError):
         ws.start_upload(uid, username="manager", team_id=101, filename="a.csv", rows=_rows(1))
+
+
+def test_a_version_1_database_is_migrated_in_place_keeping_its_records(db_url):
+    engine = make_engine(db_url)  # makes an SQLite file's folder
+    ts = "TIMESTAMP WITH TIME ZONE" if db_url.startswith("postgresql") else "DATETIME"
+    with engine.begin() as conn:  # the layout release 1 made
+        conn.execute(
+            text(
+                "CREATE TABLE ws_link_owners (link_id BIGINT PRIMARY KEY, team_id BIGINT NOT "
+                f"NULL, made_by VARCHAR(150) NOT NULL, made_at {ts} NOT NULL, how VARCHAR(20) "
+                "NOT NULL, upload_id VARCHAR(64), upload_row INTEGER)"
+            )
+        )
+        conn.execute(
+            text(f"CREATE TABLE ws_schema_version (version INTEGER NOT NULL, applied_at {ts})")
+        )
+        conn.execute(text("INSERT INTO ws_schema_version VALUES (1, CURRENT_TIMESTAMP)"))
+        conn.execute(
+            text(
+                "INSERT INTO ws_link_owners VALUES (77, 101, 'sales', "
+                "'2026-01-02 03:04:05', 'form', NULL, NULL)"
+            )
+        )
+    engine.dispose()
+    ws = Workspace(db_url)
+    assert ws.owner(77).made_by == "sales" and ws.owner(77).reminded_at is None
+    ws.mark_reminded(77, "Sales")
+    assert ws.owner(77).reminded_by == "sales"
+    Workspace(db_url)  # opening again: already at the new version
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM ws_schema_version")).scalars().all()
+    engine.dispose()
+    assert versions == [SCHEMA_VERSION] == [2]
+
+
+def test_team_follow_up_days_and_when_a_user_last_looked(db_url):
+    ws = Workspace(db_url)
+    assert ws.follow_up_days(101) == 3
+    ws.set_follow_up_days(101, 5)
+    ws.set_follow_up_days(101, 7)
+    assert (ws.follow_up_days(101), ws.follow_up_days(102)) == (7, 3)
+    for bad in (0, 61, "3", True):
+        with pytest.raises(ValueError, match="from 1 to 60"):
+            ws.set_follow_up_days(101, bad)
+    assert ws.paid_seen_at("sales") is None
+    when = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    ws.set_paid_seen("Sales", when)
+    ws.set_paid_seen("sales", when + timedelta(hours=1))
+    assert ws.paid_seen_at("sales") == when + timedelta(hours=1)
+    ws.record_link(1, 101, "sales", "form")
+    ws.record_link(2, 102, "sales", "bulk")
+    ws.record_link(3, 101, "manager", "form")
+    assert sorted(ws.link_ids_of("sales")) == [1, 2]
