@@ -160,6 +160,7 @@ def _as_date(value) -> date | None:
 
 def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> None:
     wanted = {"team": str(ctx.team_id), **filters.to_query_params()}
+    wanted.update(my_links_view.query_params(ctx))
     if link_id is not None:
         wanted["link"] = str(link_id)
     if st.query_params.to_dict() != wanted:
@@ -189,8 +190,8 @@ def render(ctx: PageContext) -> None:
         st.caption(f":material/info: {problem}")
     filters = filter_widgets(links)
     # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
-    mask = links.mask(filters)
-    shown = links.shown(mask)
+    mask, makers = my_links_view.scope(ctx, links, links.mask(filters))
+    shown = my_links_view.with_made_by(links.shown(mask), makers, mask)
     total = len(links.frame)
     count = total if mask is None else int(mask.sum())
 

@@ -18,7 +18,7 @@ def _links(sandbox, team=101):
 def test_filters_narrow_the_table_and_go_to_the_url(make_app, sandbox):
     sandbox.seed_links(101, 40)
     links = _links(sandbox)
-    at = make_app("sales").run()
+    at = make_app("sales", query={"view": "team"}).run()  # sales open on My links
     no_exception(at)
     table = at.dataframe[0].value
     assert sorted(table["id"]) == sorted(ln.id for ln in links)
@@ -50,7 +50,7 @@ def test_amount_range_per_currency_typed_like_money(make_app, sandbox):
     low = amounts[len(amounts) // 2]
     from linksplus.money import format_amount
 
-    at = make_app("sales").run()
+    at = make_app("sales", query={"view": "team"}).run()  # sales open on My links
     currency = at.selectbox(key="lf_cur")
     assert currency.options[currency.index] == "Any currency"  # not "Choose an option"
     currency.set_value(cur).run()
@@ -79,7 +79,7 @@ def test_a_shared_url_opens_the_same_view_and_link(make_app, sandbox, secrets):
             "timestamp": "2026-02-14T10:35:00Z",
         }
     )
-    at = make_app("sales", query={"q": link.name, "link": str(link.id)}).run()
+    at = make_app("sales", query={"view": "team", "q": link.name, "link": str(link.id)}).run()
     no_exception(at)
     assert at.text_input(key="lf_text").value == link.name
     assert link.id in list(at.dataframe[0].value["id"])
@@ -108,7 +108,7 @@ def test_created_between_is_one_range_in_the_url(make_app, sandbox):
     bangkok = zone(None)
     days = sorted({pd.Timestamp(ln.created_at).tz_convert(bangkok).date() for ln in links})
     start, end = days[0], days[len(days) // 2]
-    at = make_app("sales").run()
+    at = make_app("sales", query={"view": "team"}).run()  # sales open on My links
     assert at.date_input(key="lf_created").value == ()  # no range: every link
     at.date_input(key="lf_created").set_value((start, end)).run()
     no_exception(at)
@@ -121,10 +121,10 @@ def test_created_between_is_one_range_in_the_url(make_app, sandbox):
     assert (at.query_params["from"], at.query_params["to"]) == (str(start), str(end))
 
     # The same range from a shared URL; a URL with only "to" is "up to that day".
-    at = make_app("sales", query={"from": str(start), "to": str(end)}).run()
+    at = make_app("sales", query={"view": "team", "from": str(start), "to": str(end)}).run()
     assert at.date_input(key="lf_created").value == (start, end)
     assert sorted(at.dataframe[0].value["id"]) == expected
-    at = make_app("sales", query={"to": str(end)}).run()
+    at = make_app("sales", query={"view": "team", "to": str(end)}).run()
     no_exception(at)
     assert sorted(at.dataframe[0].value["id"]) == sorted(
         ln.id for ln in links if pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end
