@@ -317,7 +317,8 @@ def _success(created: dict) -> None:
             if b2.button("Create another link", icon=":material/add:"):
                 st.session_state.pop("cl_created", None)
                 st.rerun()
-        if link.payment_url:
+    if link.payment_url:
+        with st.container(border=True, key="created_share"):
             share_panel(
                 link_id=link.id,
                 name=link.name,

@@ -320,9 +320,9 @@ def detail(ctx: PageContext, row: dict) -> None:
             if row.get("additional"):
                 facts["Note"] = row["additional"]
             st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
-        my_links_view.detail_extras(ctx, row)
         _link_payments(ctx, row)
         _simulate(ctx, row)
+    my_links_view.detail_extras(ctx, row)
 
 
 def _link_payments(ctx: PageContext, row: dict) -> None:

@@ -52,7 +52,12 @@ def made_by_text(ctx: PageContext, link_id: int) -> str:
 
 
 def detail_extras(ctx: PageContext, row: dict) -> None:
-    """In a link's detail: who made it, the Send it panel and Make another like this."""
+    """Under a link's detail: who made it, the Send it panel and Make another like this."""
+    with st.container(border=True, key="link_share"):
+        _detail_extras(ctx, row)
+
+
+def _detail_extras(ctx: PageContext, row: dict) -> None:
     st.caption(f":material/person: {md_escape(made_by_text(ctx, int(row['id'])))}")
     if row.get("payment_url"):
         share_panel(

@@ -1,5 +1,6 @@
-"""In Chromium: share buttons carry the message, and a bulk upload of 50 rows (3 bad)
-survives the app being killed mid-run: after Resume there are exactly 47 new links.
+"""In Chromium: share buttons carry the message, and a bulk upload of 50 rows (4 bad, one
+of them fixed in the preview table) survives the app being killed mid-run: after Resume
+there are exactly 47 new links.
 
 The app runs here as its own Streamlit process (so it can be killed with SIGKILL) against
 the suite's sandbox, set to the strict case: Idempotency-Key ignored, and slow enough
@@ -8,6 +9,7 @@ the suite's sandbox, set to the strict case: Idempotency-Key ignored, and slow e
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -27,12 +29,13 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "bulk-e2e-password"
 ROWS, BAD = 50, (11, 27, 40)  # spreadsheet rows (header = row 1) with a problem
+FIXED = 19  # a fourth bad row, fixed in the preview table
 
 
 def _csv() -> bytes:
     lines = ["name,amount,currency,template,multiple use,note"]
     for n in range(2, ROWS + 2):
-        amount = "10.505" if n in BAD else f"{100 + n}.00"
+        amount = "10.505" if n in BAD else "abc" if n == FIXED else f"{100 + n}.00"
         lines.append(f"E2E bulk {n},{amount},thb,Shop,no,row {n}")
     return ("\n".join(lines) + "\n").encode()
 
@@ -139,12 +142,28 @@ def test_share_buttons_and_a_bulk_upload_killed_midway_ends_with_47_links(
     page.locator("input[type='file']").set_input_files(
         files=[{"name": "e2e-bulk.csv", "mimeType": "text/csv", "buffer": _csv()}]
     )
-    expect(main(page).get_by_text("47", exact=True).first).to_be_visible()
-    expect(main(page).get_by_text("Row 11:", exact=False)).to_be_visible()
+    summary = main(page).get_by_text(re.compile(r"rows are ready; \d+ have problems"))
+    expect(summary).to_have_text(re.compile(r"^46 rows are ready; 4 have problems"))
+    expect(main(page).get_by_text(f"Row {FIXED}:", exact=False)).to_be_visible()
     wait_idle(page)
-    expect(main(page).locator("[data-testid='stDataFrameResizable']")).to_be_visible()
+    table = main(page).locator("[data-testid='stDataFrameResizable']")
+    expect(table).to_be_visible()
     page.wait_for_timeout(1000)  # the table draws its canvas after the run
     shoot(page, screenshots, "bulk-preview")
+    # Fix row 19's amount in place: select the first cell, walk to (row 19, amount), type.
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 20, box["y"] + 52)
+    for key in ["ArrowRight"] * 3 + ["ArrowDown"] * (FIXED - 2):
+        page.keyboard.press(key)
+    page.keyboard.type("119.00")
+    page.keyboard.press("Enter")
+    # The table sends its edits a moment after the cell closes; then the page reruns.
+    expect(summary).to_have_text(
+        re.compile(r"^47 rows are ready; 3 have problems"), timeout=TIMEOUT_MS
+    )
+    shoot(page, screenshots, "bulk-preview-fixed")
+    expect(main(page).get_by_text(f"Row {FIXED}:", exact=False)).to_have_count(0)
+    wait_idle(page)
     sandbox.faults(latency_ms=1500)
     page.get_by_role("button", name="Create 47 links").click()
     ws = Workspace(app.db)
