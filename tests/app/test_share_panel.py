@@ -89,3 +89,20 @@ def test_a_links_detail_says_who_made_it_shares_it_and_makes_another_like_it(
     assert copy.amount == mine.amount and copy.template_id == mine.template_id
     owner = Workspace(secrets["eventlog_url"]).owner(copy.id)
     assert (owner.made_by, owner.how) == ("manager", "duplicate")
+
+
+def test_a_link_made_from_a_templates_page_choice_is_recorded_as_from_a_template(
+    make_app, sandbox, secrets
+):
+    template = _template(sandbox)
+    at = make_app("sales", query={"template": str(template.id)}).run()
+    at.switch_page("pages/create_link.py")
+    at.query_params["template"] = str(template.id)
+    at = _create(at.run(), "From template 1")
+    link = next(ln for ln in sandbox.client().list_links(101) if ln.name == "From template 1")
+    assert Workspace(secrets["eventlog_url"]).owner(link.id).how == "template"
+    # The next link from the same form, with no template picked anew, is a form link.
+    next(b for b in at.button if b.label == "Create another link").click().run()
+    at = _create(at, "Plain form 1")
+    plain = next(ln for ln in sandbox.client().list_links(101) if ln.name == "Plain form 1")
+    assert Workspace(secrets["eventlog_url"]).owner(plain.id).how == "form"

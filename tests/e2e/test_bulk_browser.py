@@ -155,7 +155,10 @@ def test_share_buttons_and_a_bulk_upload_killed_midway_ends_with_47_links(
     page.mouse.click(box["x"] + 20, box["y"] + 52)
     for key in ["ArrowRight"] * 3 + ["ArrowDown"] * (FIXED - 2):
         page.keyboard.press(key)
-    page.keyboard.type("119.00")
+    page.keyboard.press("Enter")  # opens the cell's editor
+    editor = page.locator(".gdg-input")
+    expect(editor).to_have_value("abc")
+    editor.fill("119.00")
     page.keyboard.press("Enter")
     # The table sends its edits a moment after the cell closes; then the page reruns.
     expect(summary).to_have_text(
