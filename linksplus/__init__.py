@@ -1,8 +1,7 @@
 """Links+ Console's shared library: the Links+ API client, money, the webhook receiver and
 event log, and a local sandbox of the Links+ service. No Streamlit here."""
 
-__version__ = "0.1.0"
-
+from linksplus._version import __version__
 from linksplus.client import LinksPlusClient
 from linksplus.errors import (
     APIConnectionError,

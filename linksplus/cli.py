@@ -10,7 +10,16 @@ import sys
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    from linksplus.sandbox.delivery import RETRY_DELAYS, parse_delays
     from linksplus.sandbox.server import serve
+
+    try:
+        delays = (
+            parse_delays(args.webhook_retry_delays) if args.webhook_retry_delays else RETRY_DELAYS
+        )
+    except ValueError as exc:
+        print(f"--webhook-retry-delays: {exc}", file=sys.stderr)
+        return 2
 
     serve(
         host=args.host,
@@ -22,6 +31,8 @@ def _sandbox(args: argparse.Namespace) -> int:
         webhook_secret=args.webhook_secret,
         webhook_ca_file=args.webhook_ca_file,
         idempotency=args.idempotency == "on",
+        retry_delays=delays,
+        retry_time_scale=args.webhook_time_scale,
     )
     return 0
 
@@ -39,6 +50,9 @@ def _webhooks(args: argparse.Namespace) -> int:
         secret=args.secret,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
     )
     return 0
 
@@ -87,6 +101,43 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _delivery_schedule(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--webhook-retry-delays",
+        metavar="SECONDS,...",
+        help="pauses between webhook attempts (default: 1, 5 and 15 min, 1, 3, 6, 12, 24 h)",
+    )
+    p.add_argument(
+        "--webhook-time-scale",
+        type=float,
+        default=1.0,
+        help="multiplies every pause, e.g. 0.001 for tests (default 1)",
+    )
+
+
+def _receiver_limits(p: argparse.ArgumentParser) -> None:
+    from linksplus.webhooks import limits
+
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        default=limits.HEADER_TIMEOUT,
+        help="seconds a request's headers may take (default %(default)s)",
+    )
+    p.add_argument(
+        "--body-timeout",
+        type=float,
+        default=limits.BODY_TIMEOUT,
+        help="seconds a body may take after its headers (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=limits.MAX_CONNECTIONS,
+        help="open connections at most; more get 503 (default %(default)s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linksplus", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
@@ -121,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="honour Idempotency-Key on creates (on), or ignore it as Links+ documents "
         "no idempotency (off)",
     )
+    _delivery_schedule(p)
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("webhooks", help="serve the webhook receiver that records payments")
@@ -138,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ssl-certfile")
     p.add_argument("--ssl-keyfile")
+    _receiver_limits(p)
     p.set_defaults(func=_webhooks)
 
     p = sub.add_parser("simulate-payment", help="make the sandbox take a payment on a link")

@@ -23,7 +23,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from linksplus import __version__
+from linksplus._version import __version__
 from linksplus.config import AUTH_STYLES, LIVE_BASE_URL, mask_key
 from linksplus.errors import (
     APIConnectionError,
@@ -33,6 +33,7 @@ from linksplus.errors import (
     ServerError,
     ValidationError,
     error_from_response,
+    request_id_from,
 )
 from linksplus.models import Link, Page, Template
 from linksplus.validation import link_param_errors
@@ -570,6 +571,7 @@ def _decode(resp: requests.Response) -> Any:
         raise ServerError(
             "Links+ sent an answer that could not be read. Please try again in a minute.",
             status=resp.status_code,
+            request_id=request_id_from(resp.headers),
         )
     raise error_from_response(resp.status_code, None if data is _UNREADABLE else data, resp.headers)
 

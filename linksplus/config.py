@@ -49,6 +49,7 @@ class Settings:
     sandbox_url: str | None = None
     users_file: str | None = None
     cookie_key: str = field(default="", repr=False)
+    cookie_expiry_days: str = "1"  # days the login cookie keeps a browser logged in; 0: none
 
     def __repr__(self) -> str:
         return (
@@ -90,6 +91,11 @@ class Settings:
             out.append(f"{exc} Set `account_country` or LINKSPLUS_ACCOUNT_COUNTRY.")
         if urlsplit(self.api_base_url).scheme not in ("http", "https"):
             out.append(f"`api_base_url` ({self.api_base_url}) must start with https://.")
+        if not _days(self.cookie_expiry_days):
+            out.append(
+                f"`cookie_expiry_days` is {self.cookie_expiry_days!r}; it must be a number of "
+                "days (for example 1, or 0.5 for twelve hours; 0 turns the login cookie off)."
+            )
         return out
 
     @classmethod
@@ -117,6 +123,13 @@ class Settings:
         return cls(**values)
 
 
+def _days(value: Any) -> bool:
+    try:
+        return 0 <= float(value) < 10_000
+    except (TypeError, ValueError):
+        return False
+
+
 _FIELDS = (
     "api_base_url",
     "api_key",
@@ -126,4 +139,5 @@ _FIELDS = (
     "sandbox_url",
     "users_file",
     "cookie_key",
+    "cookie_expiry_days",
 )

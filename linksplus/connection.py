@@ -86,10 +86,11 @@ class ConnectionReport:
             )
         if tried:
             return (
-                f"Links+ refused the key sent as {tried}. Sent as {last.auth}: {last.error} "
-                "So the check could not tell which style Links+ accepts; try again later."
+                f"Links+ refused the key sent as {tried}. Sent as {last.auth}: "
+                f"{last.error.message} So the check could not tell which style Links+ "
+                "accepts; try again later."
             )
-        return str(last.error)
+        return last.error.message
 
 
 def check_connection(

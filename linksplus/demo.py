@@ -14,13 +14,14 @@ import secrets
 import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
 from linksplus.client import LinksPlusClient
+from linksplus.console.users import UserRecord, hash_password, save_users
 from linksplus.devserver import ServerProcess, port_in_use
 from linksplus.errors import LinksPlusError
+from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.simulate import simulate_payment
 from linksplus.webhooks.signing import generate_secret
 
@@ -41,8 +42,6 @@ LIVE_INTERVAL_SECONDS = 4.0
 
 def demo_users(password_hash: str) -> list:
     """The three demo users: one per role."""
-    from linksplus.console.users import UserRecord
-
     return [
         UserRecord(
             username="sales",
@@ -75,6 +74,18 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+class ServerStopped(RuntimeError):
+    """One of the demo's servers stopped after the demo had started."""
+
+    def __init__(self, name: str, server: ServerProcess):
+        self.name, self.server = name, server
+        tail = "\n".join(f"    {line}" for line in server.log_tail())
+        super().__init__(
+            f"The demo stopped: the {name} {server.exit_reason()}.\n"
+            f"  The last lines of its log ({server.log_path}):\n{tail or '    (empty)'}"
+        )
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -89,137 +100,201 @@ def run_demo(
     host: str = "127.0.0.1",
 ) -> int:
     """Run the demo until interrupted; the exit code."""
-    from linksplus.console.users import hash_password, save_users
+    problem = _cannot_start(host, app_port, api_port, webhook_port)
+    app_path = app_file()
+    if problem is None and app_path is None:
+        problem = (
+            "app.py was not found. Run `linksplus demo` from the Links+ Console folder (the "
+            "one with app.py and pages/)."
+        )
+    if problem is not None or app_path is None:
+        _say(f"Cannot start the demo: {problem}")
+        return 1
+    # SIGTERM (a service manager, `timeout`, a test) stops the demo like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    plan = DemoPlan(host, app_port, api_port, webhook_port, _fresh_data_folder(data_dir))
+    password = _write_users(plan.users_file)
+    servers = {
+        "webhook receiver": _receiver(plan),
+        "sandbox": _sandbox(plan),
+        "app": _app(plan, app_path),
+    }
+    return _run(plan, servers, password, live)
 
+
+def _cannot_start(host: str, app_port: int, api_port: int, webhook_port: int) -> str | None:
+    """Why the demo cannot listen where it was asked to (ports in use), or None."""
     busy = [
         f"{name} port {port}"
         for name, port in (("app", app_port), ("API", api_port), ("webhook", webhook_port))
         if port_in_use(port, host)
     ]
-    if busy:
-        verb = "is" if len(busy) == 1 else "are"
-        _say(
-            f"Cannot start the demo: the {' and '.join(busy)} {verb} already in use (another demo "
-            "running?). Stop it, or choose other ports with --app-port, --api-port and "
-            "--webhook-port."
-        )
-        return 1
-    app_path = app_file()
-    if app_path is None:
-        _say(
-            "Cannot start the demo: app.py was not found. Run `linksplus demo` from the "
-            "Links+ Console folder (the one with app.py and pages/)."
-        )
-        return 1
-    # SIGTERM (a service manager, `timeout`, a test) stops the demo like Ctrl-C does.
-    signal.signal(signal.SIGTERM, _interrupt)
+    if not busy:
+        return None
+    verb = "is" if len(busy) == 1 else "are"
+    return (
+        f"the {' and '.join(busy)} {verb} already in use (another demo running?). Stop it, or "
+        "choose other ports with --app-port, --api-port and --webhook-port."
+    )
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """Where the demo's three servers listen, the folder they keep their files in, and the
+    key and webhook secret they share (new for each run)."""
+
+    host: str
+    app_port: int
+    api_port: int
+    webhook_port: int
+    data: Path
+    api_key: str = field(default_factory=lambda: "skey_test_" + secrets.token_hex(12))
+    webhook_secret: str = field(default_factory=generate_secret)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def receiver_url(self) -> str:
+        return f"http://{self.host}:{self.webhook_port}"
+
+    @property
+    def eventlog_url(self) -> str:
+        return f"sqlite:///{self.data / 'events.db'}"
+
+    @property
+    def logs(self) -> Path:
+        return self.data / "logs"
+
+    @property
+    def users_file(self) -> Path:
+        return self.data / "users.yaml"
+
+    @property
+    def secret_env(self) -> dict[str, str]:
+        # Secrets travel in the environment, not on command lines other users can read.
+        return {
+            "LINKSPLUS_SANDBOX_API_KEY": self.api_key,
+            "LINKSPLUS_WEBHOOK_SECRET": self.webhook_secret,
+        }
+
+
+def _fresh_data_folder(data_dir: str | Path) -> Path:
+    """The data folder, made if missing, without a previous run's event log: the sandbox's
+    demo payments get new ids each start, so the log starts afresh with them instead of
+    counting a previous run's history twice."""
     data = Path(data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
-    # The sandbox's demo payments get new ids each start, so the event log starts afresh
-    # with them instead of counting a previous run's history twice.
     for leftover in data.glob("events.db*"):
         leftover.unlink()
-    logs = data / "logs"
-    api_key = "skey_test_" + secrets.token_hex(12)
-    webhook_secret = generate_secret()
-    password = os.environ.get("LINKSPLUS_DEMO_PASSWORD") or secrets.token_urlsafe(9)
-    users_file = data / "users.yaml"
-    save_users(users_file, demo_users(hash_password(password)))
+    return data
 
-    api_url = f"http://{host}:{api_port}"
-    receiver_url = f"http://{host}:{webhook_port}"
-    eventlog_url = f"sqlite:///{data / 'events.db'}"
-    # Secrets travel in the environment, not on command lines other users can read.
-    secret_env = {"LINKSPLUS_SANDBOX_API_KEY": api_key, "LINKSPLUS_WEBHOOK_SECRET": webhook_secret}
-    receiver = ServerProcess(
-        ["webhooks", "--host", host, "--port", str(webhook_port), "--db", eventlog_url],
-        health_url=f"{receiver_url}/healthz",
-        env=secret_env,
-        log_path=logs / "receiver.log",
+
+def _write_users(users_file: Path) -> str:
+    """Write the demo users file; their password (LINKSPLUS_DEMO_PASSWORD, else a new one)."""
+    password = os.environ.get("LINKSPLUS_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    save_users(users_file, demo_users(hash_password(password)))
+    return password
+
+
+def _receiver(plan: DemoPlan) -> ServerProcess:
+    """The webhook receiver, writing to the SQLite event log in the data folder."""
+    return ServerProcess(
+        [
+            "webhooks",
+            *("--host", plan.host, "--port", str(plan.webhook_port)),
+            *("--db", plan.eventlog_url),
+        ],
+        health_url=f"{plan.receiver_url}/healthz",
+        env=plan.secret_env,
+        log_path=plan.logs / "receiver.log",
     )
-    sandbox = ServerProcess(
+
+
+def _sandbox(plan: DemoPlan) -> ServerProcess:
+    """The sandbox with the demo data, signing its webhooks to the receiver."""
+    return ServerProcess(
         [
             "sandbox",
-            "--host",
-            host,
-            "--port",
-            str(api_port),
-            "--data",
-            "demo",
-            "--webhook-url",
-            f"{receiver_url}/webhooks/linksplus",
+            *("--host", plan.host, "--port", str(plan.api_port), "--data", "demo"),
+            *("--webhook-url", f"{plan.receiver_url}/webhooks/linksplus"),
         ],
-        health_url=f"{api_url}/_sandbox/health",
-        env=secret_env,
-        log_path=logs / "sandbox.log",
+        health_url=SandboxControls(plan.api_url).health_url,
+        env=plan.secret_env,
+        log_path=plan.logs / "sandbox.log",
     )
-    app_env = {
-        "LINKSPLUS_API_BASE_URL": api_url,
-        "LINKSPLUS_API_KEY": api_key,
+
+
+def _app(plan: DemoPlan, app_path: Path) -> ServerProcess:
+    """The Streamlit app, configured through its environment to use the sandbox."""
+    env = {
+        "LINKSPLUS_API_BASE_URL": plan.api_url,
+        "LINKSPLUS_API_KEY": plan.api_key,
         "LINKSPLUS_API_AUTH": "raw",
-        "LINKSPLUS_EVENTLOG_URL": eventlog_url,
-        "LINKSPLUS_SANDBOX_URL": api_url,
-        "LINKSPLUS_USERS_FILE": str(users_file),
+        "LINKSPLUS_EVENTLOG_URL": plan.eventlog_url,
+        "LINKSPLUS_SANDBOX_URL": plan.api_url,
+        "LINKSPLUS_USERS_FILE": str(plan.users_file),
         "LINKSPLUS_COOKIE_KEY": secrets.token_urlsafe(32),
     }
-    app = ServerProcess(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(app_path),
-            "--server.address",
-            host,
-            "--server.port",
-            str(app_port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
+    streamlit = [sys.executable, "-m", "streamlit", "run", str(app_path)]
+    options = {
+        "--server.address": plan.host,
+        "--server.port": str(plan.app_port),
+        "--server.headless": "true",
+        "--browser.gatherUsageStats": "false",
+        "--server.fileWatcherType": "none",
+    }
+    return ServerProcess(
+        streamlit + [part for option in options.items() for part in option],
         python_module=False,
-        health_url=f"http://{host}:{app_port}/_stcore/health",
-        env=app_env,
-        log_path=logs / "app.log",
+        health_url=f"http://{plan.host}:{plan.app_port}/_stcore/health",
+        env=env,
+        log_path=plan.logs / "app.log",
         timeout=60,
     )
 
-    started: list[ServerProcess] = []
+
+def _run(plan: DemoPlan, servers: dict[str, ServerProcess], password: str, live: bool) -> int:
+    """Start the receiver and the sandbox, fill the event log with the sandbox's payments,
+    start the app and wait for Ctrl-C; stop whatever started. The exit code."""
+    started: dict[str, ServerProcess] = {}
     try:
-        for name, proc in (("webhook receiver", receiver), ("sandbox", sandbox)):
+        for name in ("webhook receiver", "sandbox"):
             _say(f"Starting the {name}…")
-            started.append(proc.start())
+            started[name] = servers[name].start()
         _say("Sending 90 days of demo payments to the receiver…")
-        replay = requests.post(f"{api_url}/_sandbox/webhooks/replay", timeout=300).json()
-        _say(f"  {replay.get('sent', 0)} payment events delivered.")
+        sent = SandboxControls(plan.api_url, timeout=300).replay_webhooks()
+        _say(f"  {sent} payment events delivered.")
         _say("Starting the app…")
-        started.append(app.start())
-        _banner(app_port, api_url, receiver_url, host, password, logs, live)
-        _keep_running(started, LinksPlusClient(api_key, base_url=api_url), api_url, live)
+        started["app"] = servers["app"].start()
+        _banner(plan, password, live)
+        client = LinksPlusClient(plan.api_key, base_url=plan.api_url)
+        _keep_running(started, client, plan.api_url, live)
     except KeyboardInterrupt:
         _say("\nStopping…")
+    except ServerStopped as exc:
+        _say(str(exc))
+        _say("Stopping the rest of the demo…")
+        return 1
     except RuntimeError as exc:
         _say(f"The demo could not start: {exc}")
         return 1
     finally:
-        for proc in reversed(started):
+        for proc in reversed(started.values()):
             proc.stop()
     return 0
 
 
-def _banner(
-    app_port: int, api_url: str, receiver_url: str, host: str, password: str, logs: Path, live: bool
-) -> None:
+def _banner(plan: DemoPlan, password: str, live: bool) -> None:
+    host, api_url, receiver_url = plan.host, plan.api_url, plan.receiver_url
     _say(f"""
 Links+ Console demo is running.
 
-  App               http://{host}:{app_port}
+  App               http://{host}:{plan.app_port}
   Links+ sandbox    {api_url}   (API docs at {api_url}/docs)
   Webhook receiver  {receiver_url}/webhooks/linksplus
-  Logs              {logs}
+  Logs              {plan.logs}
 
   Sign in as one of these users, all with the password: {password}
     sales     Sales, team Bangkok Retail
@@ -230,21 +305,21 @@ Press Ctrl-C to stop.""")
 
 
 def _keep_running(
-    processes: list[ServerProcess], client: LinksPlusClient, api_url: str, live: bool
+    servers: dict[str, ServerProcess], client: LinksPlusClient, api_url: str, live: bool
 ) -> None:
-    """Wait for Ctrl-C; with `live`, simulate a payment every few seconds meanwhile."""
+    """Wait for Ctrl-C; with `live`, simulate a payment every few seconds meanwhile.
+    ServerStopped when one of the `servers` (by name) stops."""
     rng = random.Random()
     active: list = []
+    next_payment = time.monotonic() + LIVE_INTERVAL_SECONDS
     while True:
-        time.sleep(LIVE_INTERVAL_SECONDS if live else 1.0)
-        for proc in processes:
-            if proc.proc is not None and proc.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{' '.join(proc.command[:4])}… stopped unexpectedly; "
-                    f"see its log in {proc.log_path}"
-                )
-        if not live:
+        time.sleep(1.0)
+        for name, server in servers.items():
+            if server.exit_reason() is not None:
+                raise ServerStopped(name, server)
+        if not live or time.monotonic() < next_payment:
             continue
+        next_payment += LIVE_INTERVAL_SECONDS
         try:
             if not active:  # refreshed only when used up: single-use links leave it as paid
                 active = [link for link in client.list_all_links() if link.status == "active"]

@@ -114,6 +114,30 @@ class ServerProcess:
             raise RuntimeError(f"could not start {' '.join(self.command)}\n{detail}") from None
         return self
 
+    def exit_reason(self) -> str | None:
+        """None while it runs; else how it ended: its exit code, or the signal that
+        killed it."""
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        code = self.proc.returncode
+        if code < 0:
+            try:
+                return f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"was killed by signal {-code}"
+        return f"exited with code {code}"
+
+    def log_tail(self, lines: int = 10) -> list[str]:
+        """The last `lines` lines of its log (none without a log)."""
+        if self.log_path is None or not self.log_path.exists():
+            return []
+        if self._log is not None:
+            self._log.flush()
+        with open(self.log_path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 64 * 1024))  # a tail, not a whole log
+            text = f.read().decode("utf-8", "replace")
+        return text.splitlines()[-lines:]
+
     def kill(self) -> None:
         """SIGKILL, with no chance to clean up: for crash tests."""
         if self.proc and self.proc.poll() is None:

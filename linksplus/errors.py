@@ -1,7 +1,9 @@
-"""The errors the Links+ client raises.
+"""The errors the Links+ client raises, with the facts of each failure.
 
-Every message is a complete sentence a salesperson can read as it is: it says what went
-wrong and what to do next. No message, repr or log line ever contains the API key.
+Every error keeps what happened: the HTTP status, Omise's error code, the service's own
+message, the field to blame and the request id, when known. Its ``message`` is a plain
+English sentence for library users, logs and the command line; the app decides what a
+person reads in `linksplus.ui.messages`. No message, repr or log line contains the API key.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ class LinksPlusError(Exception):
     """Base of every error raised by `linksplus`.
 
     `status` is the HTTP status (None when no response arrived), `code` the Omise error
-    code (``bad_request``, ``authentication_failure``, ...), `message` the readable sentence.
-    `server_message` is the service's own wording and `location` the error object's
-    ``location`` (Omise's link to its documentation), both None when the answer had none.
+    code (``bad_request``, ``authentication_failure``, ...), `message` a readable sentence.
+    `server_message` is the service's own wording, `field` the parameter to blame,
+    `request_id` the id the service gave the request (its ``X-Request-Id`` header) and
+    `location` the error object's ``location`` (Omise's link to its documentation); each
+    is None when the answer had none. ``str()`` is the message, after the request id.
     """
 
     default_code = "error"
@@ -30,6 +34,8 @@ class LinksPlusError(Exception):
         status: int | None = None,
         code: str | None = None,
         server_message: str | None = None,
+        field: str | None = None,
+        request_id: str | None = None,
         location: str | None = None,
     ):
         super().__init__(message)
@@ -37,15 +43,18 @@ class LinksPlusError(Exception):
         self.status = status
         self.code = code or self.default_code
         self.server_message = server_message
+        self.field = field
+        self.request_id = request_id
         self.location = location
 
     def __str__(self) -> str:
-        return self.message
+        # As stripe-python does: the id to quote when asking the service about a failure.
+        return f"Request {self.request_id}: {self.message}" if self.request_id else self.message
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
-            f"message={self.message!r})"
+            f"field={self.field!r}, request_id={self.request_id!r}, message={self.message!r})"
         )
 
 
@@ -61,8 +70,7 @@ class ValidationError(BadRequestError):
     default_code = "invalid_parameter"
 
     def __init__(self, field: str, message: str):
-        super().__init__(message, status=None)
-        self.field = field
+        super().__init__(message, status=None, field=field)
 
 
 class AuthenticationError(LinksPlusError):
@@ -135,21 +143,41 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+def request_id_from(headers: Mapping[str, str] | None) -> str | None:
+    """The request id in a response's headers (``X-Request-Id``, in any case), or None."""
+    for name, value in (headers or {}).items():
+        if name.lower() == REQUEST_ID_HEADER.lower() and isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return None
+
+
 def error_from_response(
     status: int, body: Any, headers: Mapping[str, str] | None = None
 ) -> LinksPlusError:
     """Build the error for an HTTP error answer, using the Omise error object if present.
 
-    The service's own message and the error's ``location`` are kept on the error; a 429's
-    ``Retry-After`` header becomes `RateLimitError.retry_after`.
+    The service's own message, the field it names, the error's ``location`` and the
+    request id are kept on the error; a 429's ``Retry-After`` header becomes
+    `RateLimitError.retry_after`.
     """
     detail = ""
-    code = location = None
+    code = location = field = None
     if isinstance(body, dict):
         detail = str(body.get("message") or "").strip()
         code = body.get("code") if isinstance(body.get("code"), str) else None
         location = body.get("location") if isinstance(body.get("location"), str) else None
-    kept = {"status": status, "code": code, "server_message": detail or None, "location": location}
+        field = body.get("field") if isinstance(body.get("field"), str) else None
+    kept = {
+        "status": status,
+        "code": code,
+        "server_message": detail or None,
+        "field": field,
+        "request_id": request_id_from(headers),
+        "location": location,
+    }
     if status == 400:
         text = detail or "a parameter is missing or invalid"
         return BadRequestError(f"Links+ refused the request: {text}.".replace("..", "."), **kept)

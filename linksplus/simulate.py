@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
-from linksplus.errors import APIConnectionError, LinksPlusError, error_from_response
+from linksplus.sandbox.controls_client import SandboxControls
 
 
 def simulate_payment(
@@ -25,22 +23,4 @@ def simulate_payment(
     """
     if status not in ("successful", "failed"):
         raise ValueError("status must be successful or failed")
-    body: dict[str, Any] = {"status": status}
-    if amount is not None:
-        body["amount"] = int(amount)
-    url = f"{sandbox_url.rstrip('/')}/_sandbox/links/{int(link_id)}/payments"
-    try:
-        resp = requests.post(url, json=body, timeout=timeout)
-    except requests.RequestException:
-        raise APIConnectionError(
-            f"Could not reach the sandbox at {sandbox_url}. Is it running?"
-        ) from None
-    try:
-        data = resp.json()
-    except ValueError:
-        data = None
-    if resp.status_code >= 400:
-        raise error_from_response(resp.status_code, data)
-    if not isinstance(data, dict):
-        raise LinksPlusError("The sandbox sent an answer that could not be read.")
-    return data
+    return SandboxControls(sandbox_url, timeout=timeout).pay(link_id, status=status, amount=amount)

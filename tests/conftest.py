@@ -11,6 +11,7 @@ import requests
 
 from linksplus import LinksPlusClient
 from linksplus.devserver import ServerProcess, free_port
+from linksplus.sandbox.controls_client import SandboxControls
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -30,9 +31,7 @@ class Sandbox:
         return LinksPlusClient(self.api_key, base_url=self.url, **kwargs)
 
     def control(self, method: str, path: str, **kwargs) -> requests.Response:
-        resp = requests.request(method, f"{self.url}/_sandbox{path}", timeout=30, **kwargs)
-        resp.raise_for_status()
-        return resp
+        return SandboxControls(self.url).call(method, path, **kwargs)
 
     def reset(self, data: str = "empty") -> None:
         self.control("POST", "/reset", json={"data": data})
@@ -53,7 +52,7 @@ def start_sandbox(*extra_args: str, log_name: str = "sandbox") -> tuple[ServerPr
     url = f"http://127.0.0.1:{port}"
     proc = ServerProcess(
         ["sandbox", "--port", str(port), "--api-key", SANDBOX_KEY, *extra_args],
-        health_url=f"{url}/_sandbox/health",
+        health_url=SandboxControls(url).health_url,
         log_path=ARTIFACTS / "logs" / f"{log_name}-{port}.log",
     )
     return proc.start(), url

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from linksplus.console.csv_export import frame_csv
+from linksplus.console.timezones import day_bounds, zone
 from linksplus.models import Link, Template
 from linksplus.money import (
     CURRENCIES,
@@ -27,7 +27,6 @@ from linksplus.money import (
     to_decimal,
 )
 
-DEFAULT_TZ = "Asia/Bangkok"
 STATUSES = ("active", "used", "expired", "disabled")
 USAGES = ("any", "single", "multiple")
 
@@ -46,14 +45,6 @@ COLUMNS = [
     "additional",
 ]
 PAYMENT_COLUMNS = ["paid_count", "paid_amount", "paid_text", "failed_count"]
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The timezone called `name`, or Asia/Bangkok when it is empty or unknown."""
-    try:
-        return ZoneInfo(name or DEFAULT_TZ)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TZ)
 
 
 def links_frame(links: Iterable[Link], templates: Iterable[Template] = ()) -> pd.DataFrame:
@@ -207,20 +198,6 @@ class LinkFilters:
 
 def _split(value: str | None) -> list[str]:
     return [p.strip() for p in (value or "").split(",") if p.strip()]
-
-
-def day_bounds(
-    day_from: date | None, day_to: date | None, tz: str | None
-) -> tuple[datetime | None, datetime | None]:
-    """Inclusive local days as a UTC half-open interval ``[start, end)``."""
-    z = zone(tz)
-    start = datetime.combine(day_from, time.min, z).astimezone(UTC) if day_from else None
-    end = (
-        datetime.combine(day_to + timedelta(days=1), time.min, z).astimezone(UTC)
-        if day_to
-        else None
-    )
-    return start, end
 
 
 def filter_mask(

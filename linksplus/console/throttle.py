@@ -1,71 +1,204 @@
-"""A per-username back-off for failed logins, kept in the server process (not the session).
+"""The failed-login back-off, counted in the shared database so every app process sees it.
 
-After `free_attempts` failures in a row, each further attempt must wait `base_delay`
-seconds, doubling per failure up to `max_delay`. A success clears the username.
+Per (username, address) and per address, counted atomically before the password is
+checked; see docs/architecture.md, "The login throttle".
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, case, delete, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from linksplus.eventlog.engine import make_engine
+
+ADDRESS_ROW = ""  # the username of an address's own row: no login has an empty username
+MAX_USERNAME = 200  # longer names are cut in the key (the password check still sees all)
+_PRUNE_EVERY = 200  # attempts between deletions of long-forgotten rows
+
+metadata = MetaData()
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("username", String(MAX_USERNAME), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", Float, nullable=False),  # Unix time; 0 when not locked
+    Column("last_failure", Float, nullable=False),  # Unix time of the last counted attempt
+)
 
 
-@dataclass
-class _Entry:
-    failures: int = 0
-    locked_until: float = 0.0
+class Verdict(NamedTuple):
+    """The answer to an attempt: `allowed` to check the password now, else `wait` seconds
+    first. For an allowed attempt, `wait` is the wait that follows if it fails (0: none)."""
+
+    allowed: bool
+    wait: float
 
 
 class LoginThrottle:
-    """Counts failed logins per username, across every browser session of the process."""
+    """Counts login attempts per (username, address) and per address in one database."""
 
     def __init__(
         self,
+        url: str | Engine,
         *,
-        free_attempts: int = 3,
+        free_attempts: int = 4,
         base_delay: float = 5.0,
         max_delay: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
+        address_free_attempts: int = 20,
+        window: float = 900.0,
+        clock: Callable[[], float] = time.time,
     ):
+        self.engine = url if isinstance(url, Engine) else make_engine(url)
         self.free_attempts = free_attempts
+        self.address_free_attempts = address_free_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.window = window
         self._clock = clock
+        self._ready = False
         self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
+        self._attempts = itertools.count(1)
 
-    @staticmethod
-    def _key(username: str) -> str:
-        return (username or "").strip().lower()
+    # --- public -------------------------------------------------------------------------
 
-    def wait_seconds(self, username: str) -> float:
-        """How long `username` must wait before the next attempt; 0 when it may try now."""
+    def attempt(self, username: str, address: str | None) -> Verdict:
+        """Count one login attempt for `username` from `address` (None: unknown), unless a
+        wait is running; say whether the password may be checked now."""
+        self._ensure_table()
+        user, addr = _user_key(username), _address_key(address)
+        now = self._clock()
+        if next(self._attempts) % _PRUNE_EVERY == 0:
+            self._prune(now)
+        by_address = self._count(ADDRESS_ROW, addr, self.address_free_attempts, now)
+        if not by_address.allowed:
+            return by_address
+        by_user = self._count(user, addr, self.free_attempts, now)
+        if not by_user.allowed:
+            return by_user
+        return Verdict(True, max(by_user.wait, by_address.wait))
+
+    def success(self, username: str, address: str | None) -> None:
+        """A good login: forget this username's attempts from this address, and take the
+        attempt off the address's count (people behind one address must not add up)."""
+        self._ensure_table()
+        user, addr = _user_key(username), _address_key(address)
+        t = login_attempts
+        with self.engine.begin() as conn:
+            conn.execute(delete(t).where(t.c.username == user, t.c.address == addr))
+            conn.execute(
+                sql_update(t)
+                .where(t.c.username == ADDRESS_ROW, t.c.address == addr, t.c.failures > 0)
+                .values(failures=t.c.failures - 1)
+            )
+
+    def wait_seconds(self, username: str, address: str | None) -> float:
+        """How long `username` at `address` must wait before the next attempt (0: none)."""
+        self._ensure_table()
+        t = login_attempts
+        keys = [(_user_key(username), _address_key(address)), (ADDRESS_ROW, _address_key(address))]
+        with self.engine.connect() as conn:
+            until = [
+                conn.execute(
+                    select(t.c.locked_until).where(t.c.username == u, t.c.address == a)
+                ).scalar()
+                or 0.0
+                for u, a in keys
+            ]
+        return max(0.0, max(until) - self._clock())
+
+    def failures(self, username: str, address: str | None) -> int:
+        """Attempts counted for `username` at `address` since the last success."""
+        self._ensure_table()
+        t = login_attempts
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(t.c.failures).where(
+                    t.c.username == _user_key(username), t.c.address == _address_key(address)
+                )
+            ).scalar()
+        return int(value or 0)
+
+    # --- the counting -------------------------------------------------------------------
+
+    def _lock_expr(self, attempts, free: int, now: float):
+        """SQL for the `locked_until` after `attempts` attempts, `free` of them allowed in a
+        row: none before the `free`-th, then `base_delay` doubling per attempt, capped at
+        `max_delay`. Spelled out as a CASE: SQLite has no POWER() unless built with it."""
+        whens = []
+        extra, delay = 0, self.base_delay
+        while delay < self.max_delay:
+            whens.append((attempts - free == extra, now + delay))
+            extra, delay = extra + 1, delay * 2
+        return case((attempts < free, 0.0), *whens, else_=now + self.max_delay)
+
+    def _count(self, user: str, addr: str, free: int, now: float) -> Verdict:
+        t = login_attempts
+        insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
+        attempts = case(
+            (t.c.last_failure < now - self.window, 1),
+            else_=t.c.failures + 1,
+        )
+        stmt = insert(t).values(
+            username=user,
+            address=addr,
+            failures=1,
+            locked_until=0.0 if free > 1 else now + self.base_delay,
+            last_failure=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.username, t.c.address],
+            set_={
+                "failures": attempts,
+                "locked_until": self._lock_expr(attempts, free, now),
+                "last_failure": now,
+            },
+            # A running wait refuses the attempt: nothing is updated, no row comes back.
+            where=t.c.locked_until <= now,
+        ).returning(t.c.locked_until)
+        with self.engine.begin() as conn:
+            row = conn.execute(stmt).first()
+            if row is not None:
+                return Verdict(True, max(0.0, float(row.locked_until) - now))
+            until = conn.execute(
+                select(t.c.locked_until).where(t.c.username == user, t.c.address == addr)
+            ).scalar()
+        return Verdict(False, max(0.0, float(until or 0.0) - now))
+
+    def _prune(self, now: float) -> None:
+        t = login_attempts
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(t).where(t.c.last_failure < now - self.window, t.c.locked_until < now)
+            )
+
+    def _ensure_table(self) -> None:
+        if self._ready:
+            return
         with self._lock:
-            entry = self._entries.get(self._key(username))
-            if entry is None:
-                return 0.0
-            return max(0.0, entry.locked_until - self._clock())
+            if self._ready:
+                return
+            try:
+                metadata.create_all(self.engine, checkfirst=True)
+            except DBAPIError:
+                # Another process created it between our check and our CREATE.
+                metadata.create_all(self.engine, checkfirst=True)
+            self._ready = True
 
-    def failure(self, username: str) -> float:
-        """Record a failed attempt; answers the wait before the next one."""
-        with self._lock:
-            entry = self._entries.setdefault(self._key(username), _Entry())
-            entry.failures += 1
-            extra = entry.failures - self.free_attempts
-            if extra > 0:
-                delay = min(self.max_delay, self.base_delay * 2 ** (extra - 1))
-                entry.locked_until = self._clock() + delay
-                return delay
-            return 0.0
 
-    def success(self, username: str) -> None:
-        """Forget the failures of `username` after a good login."""
-        with self._lock:
-            self._entries.pop(self._key(username), None)
+def _user_key(username: str) -> str:
+    return (username or "").strip().lower()[:MAX_USERNAME]
 
-    def failures(self, username: str) -> int:
-        with self._lock:
-            entry = self._entries.get(self._key(username))
-            return entry.failures if entry else 0
+
+def _address_key(address: str | None) -> str:
+    # Streamlit gives no address for connections from this machine.
+    return (address or "local")[:64]

@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from linksplus.eventlog.ingest import OUTCOMES
-    from linksplus.eventlog.log import EventLog
+    from linksplus.eventlog.log import NOT_COUNTED, EventLog
     from linksplus.eventlog.schema import SCHEMA_VERSION, SchemaError
 
-__all__ = ["OUTCOMES", "SCHEMA_VERSION", "EventLog", "SchemaError"]
+__all__ = ["NOT_COUNTED", "OUTCOMES", "SCHEMA_VERSION", "EventLog", "SchemaError"]
 
 # Imported on first use: the webhook worker imports this package's write path only, and
 # should not wait for pandas, which the reads need.
 _HOMES = {
     "OUTCOMES": "ingest",
     "EventLog": "log",
+    "NOT_COUNTED": "log",
     "SCHEMA_VERSION": "schema",
     "SchemaError": "schema",
 }

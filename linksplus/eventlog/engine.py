@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -25,7 +26,13 @@ def _sqlite_engine(url: str) -> Engine:
     synchronous = parsed.query.get("synchronous", "normal").upper()
     if synchronous not in ("NORMAL", "FULL"):
         raise ValueError("?synchronous= must be normal or full")
-    parsed = parsed.difference_update_query(["synchronous"])
+    # And ?busy_timeout=MS: how long a write waits for another process's lock before it
+    # fails (the receiver then answers 503 and the sender retries).
+    try:
+        busy_ms = int(parsed.query.get("busy_timeout", BUSY_TIMEOUT_MS))
+    except ValueError:
+        raise ValueError("?busy_timeout= must be a whole number of milliseconds") from None
+    parsed = parsed.difference_update_query(["synchronous", "busy_timeout"])
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         # Each pooled connection to :memory: would be a different, empty database.
@@ -35,7 +42,7 @@ def _sqlite_engine(url: str) -> Engine:
         parsed,
         pool_size=5,
         max_overflow=10,
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
     )
 
     @event.listens_for(engine, "connect")
@@ -43,7 +50,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur = dbapi_conn.cursor()
         # WAL: readers (the app) never block the writer (the receiver), and the reverse.
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         # NORMAL, in WAL mode: a commit is in the WAL file when it returns, so it survives
         # the process being killed (SIGKILL, OOM); only an OS crash or power cut could
         # undo the last commits since the previous checkpoint, never corrupt the file.
@@ -68,3 +75,42 @@ def make_engine(url: str) -> Engine:
         pool_pre_ping=True,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
     )
+
+
+class SqliteFileCheck:
+    """Notices an SQLite event log's file deleted or replaced while a process holds it.
+
+    A connection keeps writing to the file it opened, even once that file is deleted or
+    another is put in its place; what it then commits no later reader sees. So the first
+    check remembers the file's device and inode, and each later one compares them with
+    the path's. Once they differ the answer stays no: a receiver must be restarted to
+    take another file. For PostgreSQL there is no file, and the check always passes.
+    """
+
+    def __init__(self, url: str):
+        database = make_url(url).database if backend_name(url) == "sqlite" else None
+        self._path = Path(database).expanduser().resolve() if database else None
+        self._identity: tuple[int, int] | None = None
+        self._problem: str | None = None
+
+    def problem(self) -> str | None:
+        """None while the file is the one first seen (or not made yet); else why not."""
+        if self._path is None or self._problem is not None:
+            return self._problem
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            if self._identity is None:
+                return None  # not created yet: the first write makes it
+            self._problem = f"the SQLite file {self._path} was deleted"
+        else:
+            if self._identity is None:
+                self._identity = (st.st_dev, st.st_ino)
+            elif self._identity != (st.st_dev, st.st_ino):
+                self._problem = f"the SQLite file {self._path} was replaced by another file"
+        if self._problem is not None:
+            self._problem += (
+                " while the receiver had it open; it refuses deliveries (503) until it is "
+                "restarted, so that nothing is acknowledged that no reader would see"
+            )
+        return self._problem

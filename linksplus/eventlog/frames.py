@@ -68,7 +68,11 @@ def _column(values: list, kind: str) -> pd.Series:
         return pd.Series(pd.to_datetime(values, utc=True), dtype="datetime64[us, UTC]")
     if kind == "int":
         # int(): PostgreSQL answers SUM() of bigint as Decimal.
-        return pd.Series([int(v) for v in values], dtype="int64")
+        ints = [int(v) for v in values]
+        try:
+            return pd.Series(ints, dtype="int64")
+        except OverflowError:  # a total past 2**63: Python ints, exact, in an object column
+            return pd.Series(ints, dtype="object")
     if kind == "Int64":
         return pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
     if kind == "float":

@@ -9,14 +9,22 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, literal, null, select
+from sqlalchemy import func, not_, select
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
-from linksplus.eventlog import frames, reports
+from linksplus.eventlog import counting, frames, reports
 from linksplus.eventlog.engine import backend_name, make_engine
 from linksplus.eventlog.ingest import BulkWriter, delivery_write, event_write
 from linksplus.eventlog.schema import SchemaOnce, deliveries, events
 from linksplus.eventlog.writer import GroupCommitWriter
+
+NOT_COUNTED = "stored, not counted: "
+
+
+def _not_counted(event, amount, currency, occurred_at, received_at) -> str | None:
+    """The Webhook log's reason for a stored event that reports do not count."""
+    why = counting.not_counted(event, amount, currency, occurred_at, received_at)
+    return None if why is None else NOT_COUNTED + why
 
 
 class EventLog:
@@ -78,7 +86,8 @@ class EventLog:
     def _rows(self, query) -> list:
         self._ready()
         with self.engine.connect() as conn:
-            return conn.execute(query).all()
+            result = conn.execute(query)
+            return reports.merge_sums(list(result.keys()), result.all())
 
     def count(self) -> int:
         """How many distinct events are stored."""
@@ -183,19 +192,22 @@ class EventLog:
 
     def deliveries(self, limit: int = 500) -> pd.DataFrame:
         """The latest `limit` delivery attempts, newest first: stored events (accepted)
-        and the attempts that stored nothing, merged by the time they arrived."""
+        and the attempts that stored nothing, merged by the time they arrived. An accepted
+        event that reports do not count has the reason as ``reason``, starting with
+        NOT_COUNTED."""
         cols = frames.DELIVERY_COLUMNS
         limit = max(0, int(limit))
         # Newest by id in each table (its primary key: no scan), then merged here.
         accepted = (
             select(
                 events.c.received_at,
-                literal("accepted"),
-                null(),
                 events.c.event,
                 events.c.payment_id,
                 events.c.link_id,
                 events.c.remote,
+                events.c.amount,
+                events.c.currency,
+                events.c.occurred_at,
             )
             .order_by(events.c.id.desc())
             .limit(limit)
@@ -205,10 +217,17 @@ class EventLog:
             .order_by(deliveries.c.id.desc())
             .limit(limit)
         )
-        rows = heapq.merge(
-            self._rows(accepted), self._rows(logged), key=lambda row: row[0], reverse=True
-        )
+        stored = []
+        for received, event, payment_id, link_id, remote, *money in self._rows(accepted):
+            why = _not_counted(event, *money, received)
+            stored.append((received, "accepted", why, event, payment_id, link_id, remote))
+        rows = heapq.merge(stored, self._rows(logged), key=lambda row: row[0], reverse=True)
         return frames.to_frame(itertools.islice(rows, limit), cols)
+
+    def not_counted(self) -> int:
+        """How many stored events reports do not count (see `counting`)."""
+        query = select(func.count()).select_from(events).where(not_(counting.counted()))
+        return int(self._rows(query)[0][0])
 
     def health(self) -> dict[str, Any]:
         """``{"ok", "backend", "events"}``; ok False with an ``error`` when unreachable."""

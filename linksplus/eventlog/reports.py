@@ -1,9 +1,16 @@
 """The report queries: every aggregate is a GROUP BY in SQL, always per currency.
 
-Reports count payments, not deliveries or events. When several events concern one payment
-(say ``pending`` and later ``successful``), the latest one in the time range (by
-``occurred_at``, then arrival) gives the payment's status and amount, so nothing is counted
-twice. Amounts stay integer minor units; two currencies are never added together.
+Reports count payments, not deliveries or events: only the events `counting.counted`
+accepts (a ``payment.completed`` in a known currency, for a positive amount, not dated in
+the future). When several events concern one payment (say ``pending`` and later
+``successful``), the latest one in the time range (by ``occurred_at``, then arrival) gives
+the payment's status and amount, so nothing is counted twice. Amounts stay integer minor
+units; two currencies are never added together.
+
+Sums never overflow: SQLite's sum() of integers fails past 2**63 (one absurd amount used
+to break a team's whole Payments page), and PostgreSQL's bigint cast would too. Each sum
+is taken as two, of the amounts' high and low 32 bits, which cannot overflow for
+billions of rows, and `merge_sums` adds them up exactly in Python.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Boolean, String, Text, TypeDecorator
 
+from linksplus.eventlog.counting import counted
 from linksplus.eventlog.schema import events
 
 SUCCESSFUL = "successful"
@@ -115,7 +123,7 @@ def payments(start: datetime | None, end: datetime | None, link_ids: Iterable[in
         events.c.occurred_at,
         rank.label("rank"),
     )
-    ranked = time_range(ranked, events.c.occurred_at, start, end)
+    ranked = time_range(ranked.where(counted()), events.c.occurred_at, start, end)
     ranked = only_links(ranked, events.c.link_id, link_ids).subquery("ranked")
     return select(ranked).where(ranked.c.rank == 1).subquery("payments")
 
@@ -134,8 +142,36 @@ def _count_if(condition) -> ColumnElement:
     return cast(func.sum(case((condition, 1), else_=0)), BigInteger)
 
 
-def _sum_if(condition, amount) -> ColumnElement:
-    return cast(func.sum(case((condition, amount), else_=0)), BigInteger)
+_HALF = 2**32
+HIGH, LOW = "__high", "__low"
+
+
+def exact_sum(amount, name: str) -> tuple[ColumnElement, ColumnElement]:
+    """sum(`amount`) as two columns that cannot overflow, for `merge_sums` to add up."""
+    half = literal(_HALF, BigInteger)
+    return (
+        func.sum(amount // half).label(name + HIGH),  # floor division: // in SQLAlchemy
+        func.sum(amount % half).label(name + LOW),
+    )
+
+
+def _sum_if(condition, amount, name: str) -> tuple[ColumnElement, ColumnElement]:
+    return exact_sum(case((condition, amount), else_=0), name)
+
+
+def merge_sums(keys: list[str], rows: Iterable[tuple]) -> list[tuple]:
+    """Rows with each `exact_sum` pair of columns (by their `keys`) made one exact int."""
+    pairs = [i for i, key in enumerate(keys) if key.endswith(HIGH)]
+    if not pairs:
+        return rows if isinstance(rows, list) else list(rows)
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in reversed(pairs):  # from the right, so earlier positions stay put
+            high, low = values[i], values[i + 1]
+            values[i : i + 2] = [None if high is None else int(high) * _HALF + int(low)]
+        out.append(tuple(values))
+    return out
 
 
 def by_currency(
@@ -146,7 +182,7 @@ def by_currency(
     return (
         select(
             p.c.currency,
-            _sum_if(ok, p.c.amount),
+            *_sum_if(ok, p.c.amount, "successful_amount"),
             _count_if(ok),
             _count_if(p.c.status == FAILED),
             func.count(),
@@ -161,7 +197,7 @@ def by_status(
 ) -> Select:
     p = payments(start, end, link_ids)
     return (
-        select(p.c.currency, p.c.status, func.count(), cast(func.sum(p.c.amount), BigInteger))
+        select(p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "amount"))
         .group_by(p.c.currency, p.c.status)
         .order_by(p.c.currency, p.c.status)
     )
@@ -202,7 +238,7 @@ def daily(
     p = payments(start, end, link_ids)
     day = local_day(p.c.occurred_at, cast(utc_offset_minutes, Integer)).label("day")
     return (
-        select(day, p.c.currency, cast(func.sum(p.c.amount), BigInteger), func.count())
+        select(day, p.c.currency, *exact_sum(p.c.amount, "amount"), func.count())
         .where(p.c.status == SUCCESSFUL)
         .group_by(day, p.c.currency)
         .order_by(day, p.c.currency)
@@ -217,7 +253,7 @@ def by_link(start: datetime | None, end: datetime | None, link_ids: Iterable[int
             p.c.link_id,
             p.c.currency,
             _count_if(ok),
-            _sum_if(ok, p.c.amount),
+            *_sum_if(ok, p.c.amount, "paid_amount"),
             _count_if(p.c.status == FAILED),
         )
         .group_by(p.c.link_id, p.c.currency)

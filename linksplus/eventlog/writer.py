@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from linksplus.eventlog.schema import SchemaError
 
@@ -28,6 +28,31 @@ log = logging.getLogger(__name__)
 # (the driver's connection, items) -> one result per item; the writer commits.
 Apply = Callable[[Any, list], list]
 _STOP = object()
+
+
+def database_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+    """The errors that say the database failed, not one item: unreachable, locked,
+    read-only, full, or a layout too new. A batch failing with one fails as a whole
+    (every item would), and its connection is replaced (a read-only session, say, would
+    stay read-only). Only DataError and IntegrityError, and errors raised in Python
+    before SQL (a value the driver cannot encode), concern single items."""
+    dbapi = engine.dialect.loaded_dbapi
+    return (
+        DBAPIError,  # what SQLAlchemy Core raises (the schema step), wrapping the driver's
+        dbapi.OperationalError,
+        dbapi.InterfaceError,
+        dbapi.InternalError,
+        dbapi.ProgrammingError,
+        dbapi.NotSupportedError,
+        SchemaError,
+    )
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error's type and the first line of its message, for logs and the sender: a
+    driver's later lines repeat the SQL and its parameters (payment ids, payloads)."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:300]}"
 
 
 class GroupCommitWriter:
@@ -54,10 +79,7 @@ class GroupCommitWriter:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._conn: Any = None  # the pool's wrapper around the driver's connection
-        dbapi = engine.dialect.loaded_dbapi
-        # Errors that leave the connection suspect (the server restarted, the file is
-        # locked or gone): that batch fails as a whole and the next one reconnects.
-        self._connection_errors = (OperationalError, dbapi.OperationalError, dbapi.InterfaceError)
+        self._database_errors = database_errors(engine)
 
     def submit_many(self, items: list) -> Future:
         """Queue `items`; the future holds one entry per item once the transaction is
@@ -136,7 +158,7 @@ class GroupCommitWriter:
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 conn.rollback()
-            if isinstance(exc, self._connection_errors):
+            if isinstance(exc, self._database_errors):
                 conn.invalidate()
                 self._conn = None
             raise
@@ -153,8 +175,11 @@ class GroupCommitWriter:
             if self._prepare is not None:
                 self._prepare()
             results: list[Any] = self._transaction(flat)
-        except (*self._connection_errors, SchemaError) as exc:
+        except self._database_errors as exc:
             # The database is unreachable, locked, full or too new: every item would fail.
+            log.error(
+                "the event log could not store a batch of %d: %s", len(flat), describe_error(exc)
+            )
             for _, future in batch:
                 future.set_exception(exc)
             return

@@ -5,6 +5,13 @@ A payment goes to up to three destinations, as the brief says: the system webhoo
 custom webhook (HTTPS only). Each delivery runs as a background task so the request that
 made the payment is not kept waiting. A connection error or a non-2xx answer is retried
 after growing pauses; every attempt is appended to the store's delivery log.
+
+The pauses (`RETRY_DELAYS`) are as long as a real sender's: a receiver that is down for
+minutes or hours still gets the payment once it is back. Our reference of Omise's API does
+not give its schedule; payment providers' webhooks commonly retry for one to three days, so
+the sandbox's default retries 8 times over about two days. Tests compress it with
+`time_scale` (``linksplus sandbox --webhook-time-scale 0.001``: the same schedule in three
+minutes) or give their own (``--webhook-retry-delays 0.5,1,2``).
 """
 
 from __future__ import annotations
@@ -23,10 +30,35 @@ from linksplus.webhooks.signing import sign_headers
 
 log = logging.getLogger("linksplus.sandbox.delivery")
 
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # pauses between the 5 attempts of a live delivery
-REPLAY_RETRY_DELAYS = (0.5, 1.0)
+_MINUTE, _HOUR = 60.0, 3600.0
+# Seconds between the 9 attempts of a live delivery: 1, 5 and 15 minutes, 1, 3, 6, 12 and
+# 24 hours (the last attempt 47 hours and 21 minutes after the first).
+RETRY_DELAYS = (
+    1 * _MINUTE,
+    5 * _MINUTE,
+    15 * _MINUTE,
+    1 * _HOUR,
+    3 * _HOUR,
+    6 * _HOUR,
+    12 * _HOUR,
+    24 * _HOUR,
+)
+REPLAY_RETRY_DELAYS = (0.5, 1.0)  # a replay is asked for by someone waiting for it
 REPLAY_CONCURRENCY = 16
 ATTEMPT_TIMEOUT = 5.0
+
+
+def parse_delays(text: str) -> tuple[float, ...]:
+    """``"0.5,1,2"`` as pauses in seconds; ValueError when one is not a number >= 0."""
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(
+            f"retry delays must be seconds separated by commas, not {text!r}"
+        ) from None
+    if any(not 0 <= delay < float("inf") for delay in delays):
+        raise ValueError("retry delays must be zero or more seconds")
+    return delays
 
 
 def payload_body(payment: dict[str, Any]) -> bytes:
@@ -57,14 +89,21 @@ class Deliverer:
         secret: str | None = None,
         ca_file: str | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        time_scale: float = 1.0,
         timeout: float = ATTEMPT_TIMEOUT,
     ):
+        """`retry_delays`: seconds between attempts of a live delivery (one more attempt
+        than pauses); `time_scale` multiplies every pause (0.001 makes minutes into tenths
+        of seconds, for tests)."""
+        if not 0 < time_scale < float("inf"):
+            raise ValueError("the time scale must be a positive number")
         self.store = store
         self.system_url = system_url
         self.dashboard_url = dashboard_url
         self.secret = secret
         self.ca_file = ca_file
         self.retry_delays = tuple(retry_delays)
+        self.time_scale = time_scale
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -152,7 +191,7 @@ class Deliverer:
                 error,
             )
             if attempt < attempts:
-                await asyncio.sleep(retry_delays[attempt - 1])
+                await asyncio.sleep(retry_delays[attempt - 1] * self.time_scale)
         return False
 
     async def _attempt(self, url: str, body: bytes) -> tuple[int | None, str | None]:

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from linksplus import __version__
+from linksplus._version import __version__
 from linksplus.config import mask_key
 from linksplus.sandbox import api, controls, payer
 from linksplus.sandbox.context import Sandbox
@@ -63,6 +63,7 @@ def create_app(
     webhook_ca_file: str | None = None,
     retry_delays: Sequence[float] = RETRY_DELAYS,
     idempotency: bool = True,
+    retry_time_scale: float = 1.0,
 ) -> FastAPI:
     """The sandbox's FastAPI app, seeded with `data` (``empty`` or ``demo``).
 
@@ -79,6 +80,7 @@ def create_app(
         secret=webhook_secret,
         ca_file=webhook_ca_file,
         retry_delays=retry_delays,
+        time_scale=retry_time_scale,
     )
     sandbox = Sandbox(
         api_key=api_key,
@@ -139,6 +141,8 @@ def serve(
     webhook_secret: str | None = None,
     webhook_ca_file: str | None = None,
     idempotency: bool = True,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    retry_time_scale: float = 1.0,
 ) -> None:
     """Run the sandbox until interrupted, printing its key and URL first."""
     import uvicorn
@@ -159,6 +163,8 @@ def serve(
             webhook_secret=webhook_secret,
             webhook_ca_file=webhook_ca_file,
             idempotency=idempotency,
+            retry_delays=retry_delays,
+            retry_time_scale=retry_time_scale,
         )
     except ValueError as exc:
         raise SystemExit(f"linksplus sandbox: {exc}") from None

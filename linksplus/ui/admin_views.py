@@ -7,11 +7,11 @@ import streamlit as st
 from linksplus.config import mask_key
 from linksplus.connection import STYLE_WORDS, check_connection
 from linksplus.console.csv_export import frame_csv
-from linksplus.eventlog import OUTCOMES
+from linksplus.eventlog import NOT_COUNTED, OUTCOMES
 from linksplus.money import get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import show_error
+from linksplus.ui.widgets import eventlog_problem, show_error
 
 
 def webhook_log(ctx: PageContext) -> None:
@@ -20,12 +20,15 @@ def webhook_log(ctx: PageContext) -> None:
     st.caption(
         "Each delivery Links+ made to our receiver. A payment reaches us up to three "
         "times (system, dashboard and custom webhooks); it is counted once, the rest "
-        "are marked duplicate."
+        "are marked duplicate. Every well-formed delivery is kept; one that is not surely "
+        "a payment (another event, an unknown currency, a zero amount, a date in the "
+        'future) is marked "stored, not counted" with the reason, and reports leave it out.'
     )
     _deliveries(ctx)
 
 
 SHOWN = 500
+NOT_COUNTED_LABEL = "Not counted"
 
 
 @st.fragment(run_every=5)
@@ -33,11 +36,8 @@ def _deliveries(ctx: PageContext) -> None:
     try:
         counts = data.delivery_counts()  # over the whole log, counted in SQL
         frame = data.deliveries(SHOWN)
-    except data.EventLogUnavailable as exc:
-        st.info(str(exc))
-        return
     except Exception as exc:
-        st.warning(f"The webhook log cannot be read right now ({type(exc).__name__}).")
+        eventlog_problem(exc, what="The webhook log", retrying=True)
         return
     total = sum(counts.values())
     cols = st.columns(len(OUTCOMES) + 1)
@@ -49,7 +49,10 @@ def _deliveries(ctx: PageContext) -> None:
         return
     pick = (
         st.segmented_control(
-            "Show", ["All", *[o.title() for o in OUTCOMES]], default="All", key="wh_outcome"
+            "Show",
+            ["All", *[o.title() for o in OUTCOMES], NOT_COUNTED_LABEL],
+            default="All",
+            key="wh_outcome",
         )
         or "All"
     )
@@ -57,7 +60,18 @@ def _deliveries(ctx: PageContext) -> None:
         st.caption(f"The table lists the latest {len(frame):,} of {total:,} deliveries.")
     # No reason (accepted, duplicate) is an empty cell, not "None".
     frame = frame.assign(reason=frame["reason"].fillna(""))
-    view = frame if pick == "All" else frame[frame["outcome"] == pick.lower()]
+    not_counted = (frame["outcome"] == "accepted") & frame["reason"].str.startswith(NOT_COUNTED)
+    if not_counted.any():
+        st.caption(
+            f"{int(not_counted.sum()):,} of the deliveries listed were stored, not counted: "
+            "the Payments page leaves them out."
+        )
+    if pick == "All":
+        view = frame
+    elif pick == NOT_COUNTED_LABEL:
+        view = frame[not_counted]
+    else:
+        view = frame[frame["outcome"] == pick.lower()]
     st.download_button(
         "Download CSV",
         data=lambda: frame_csv(view),  # payment ids, events and reasons came from outside
@@ -66,10 +80,10 @@ def _deliveries(ctx: PageContext) -> None:
         mime="text/csv",
         icon=":material/download:",
     )
-    st.dataframe(
+    # A display-only table has no key of its own in Streamlit: its container names it.
+    st.container(key="deliveries_table").dataframe(
         view,
         hide_index=True,
-        key="deliveries_table",
         column_config={
             "received_at": st.column_config.DatetimeColumn("Received", format="D MMM, HH:mm:ss"),
             "outcome": "Outcome",
@@ -146,10 +160,8 @@ def settings_page(ctx: PageContext) -> None:
     st.subheader("Event log")
     try:
         health, ms = data.timed(lambda: data.eventlog().health())
-    except data.EventLogUnavailable as exc:
-        st.info(str(exc))
     except Exception as exc:
-        st.error(f"The event log does not answer ({type(exc).__name__}).")
+        eventlog_problem(exc, what="The event log")
     else:
         ok = health.get("ok")
         (st.success if ok else st.error)(

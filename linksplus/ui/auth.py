@@ -1,16 +1,24 @@
-"""Login with streamlit-authenticator, the per-username back-off, and the current user.
+"""Login with streamlit-authenticator: the form, the back-off, the re-login cookie, and the
+current user.
 
-The login form is ours (so a failed attempt can be counted per username); the password
-check, the session state it sets and the re-login cookie are streamlit-authenticator's.
+The form is ours; the password check, the session state it sets and the signed re-login
+cookie are streamlit-authenticator's. Why it is built this way under `st.navigation`
+(the library's issues #184 and #179): docs/architecture.md, "Login".
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import runpy
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from sqlalchemy.exc import SQLAlchemyError
 
 from linksplus.config import Settings
 from linksplus.console.throttle import LoginThrottle
@@ -21,10 +29,17 @@ from linksplus.console.users import (
     hash_password,
     load_users,
 )
+from linksplus.ui import nav
 from linksplus.ui.widgets import only_page
 
 COOKIE_NAME = "linksplus_console"
-COOKIE_DAYS = 7
+_PENDING = "_login_cookie_pending"  # "set" or "delete" until the browser has done it
+_PENDING_SINCE = "_login_cookie_pending_since"
+_TOKEN = "_login_cookie_token"
+_SET_KEY, _DELETE_KEY = "login_cookie_set", "login_cookie_delete"  # component keys
+_MESSAGE = "_login_message"
+_COOKIES_SEEN = "init"  # the library's cookie manager's key: its value once it has reported
+APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def _mtime(path: str) -> float:
@@ -53,15 +68,39 @@ def _credentials(path: str, mtime: float) -> dict:
 
 
 @st.cache_resource(show_spinner=False)
-def throttle() -> LoginThrottle:
-    """The process-wide failed-login back-off (outside any session, so a new tab does not
-    reset it)."""
-    return LoginThrottle()
+def _throttle(url: str) -> LoginThrottle:
+    return LoginThrottle(url)
+
+
+def throttle(settings: Settings) -> LoginThrottle:
+    """The failed-login back-off, kept in the event log's database (shared by every app
+    process and every browser session)."""
+    return _throttle(settings.eventlog_url)
 
 
 @st.cache_resource(show_spinner=False)
 def _dummy_hash() -> str:
     return hash_password("not a real password")
+
+
+def cookie_days(settings: Settings) -> float:
+    """The login cookie's lifetime in days (0: no cookie); `cookie_expiry_days`, 1 unless
+    set. The setup page reports a value that is not a number."""
+    try:
+        return max(0.0, float(settings.cookie_expiry_days))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def client_address() -> str | None:
+    """The browser's address as Streamlit's server saw it (None from this machine). Behind
+    a reverse proxy, uvicorn takes it from X-Forwarded-For only when the proxy's address is
+    in FORWARDED_ALLOW_IPS (loopback by default)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no browser connection (bare mode)
+        return None
+    return address if isinstance(address, str) else None  # AppTest has no address
 
 
 def _authenticator(settings: Settings) -> stauth.Authenticate:
@@ -70,9 +109,8 @@ def _authenticator(settings: Settings) -> stauth.Authenticate:
         _credentials(path, _mtime(path)),
         COOKIE_NAME,
         settings.cookie_key,
-        COOKIE_DAYS,
+        cookie_days(settings),
         auto_hash=False,
-        login_sleep_time=0.5,
     )
 
 
@@ -88,7 +126,8 @@ def current_user(settings: Settings) -> UserRecord | None:
 
 
 def require_login(settings: Settings) -> UserRecord:
-    """The logged-in user; otherwise renders the login page and stops the run."""
+    """The logged-in user (by the form or the re-login cookie); otherwise renders the login
+    page and stops the run."""
     try:
         users(settings)
     except UsersFileError as exc:
@@ -99,80 +138,220 @@ def require_login(settings: Settings) -> UserRecord:
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
-    if not st.session_state.get("authentication_status"):
-        # Cookie re-login (streamlit-authenticator reads its signed cookie).
-        authenticator.login(location="unrendered")
+    if (
+        not st.session_state.get("authentication_status")
+        and _cookie_login(authenticator)
+        and not st.session_state.get(_COOKIES_SEEN)
+        and (user := current_user(settings)) is not None
+    ):
+        # The cookie manager reports the browser's cookies once it is on the page, and
+        # that report reruns the script: resolve the page now but draw it in that run, so
+        # that the page's first run is not cut short or repeated.
+        st.navigation(nav.pages_for_user(user))
+        st.stop()
+    _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
+        if user is not None and _cookie_being_set():
+            # Likewise after the form: the cookie component's report follows at once.
+            st.navigation(nav.pages_for_user(user))
+            st.stop()
         if user is not None:
             return user
 
         def gone() -> None:
             st.error("Your account is no longer in the users file. Ask an admin.")
-            _logout_button()
+            logout_button()
 
         only_page(gone, "Links+ Console", "account")
         st.stop()
 
     def login_page() -> None:
-        _login_form(authenticator, settings)
+        _login_form(settings)
 
-    # The login form as the only page: no navigation, so no page names before login.
-    only_page(login_page, "Log in", "login")
+    # The form is the only page: no navigation, so no page names before login. A page
+    # opened by URL gets the form at its own path (see the module docstring).
+    pages = [st.Page(login_page, title="Log in", url_path="login", default=True)]
+    asked = requested_page()
+    if asked:
+        pages.append(st.Page(login_page, title="Log in", url_path=asked))
+    st.navigation(pages, position="hidden").run()
     st.stop()
 
 
-def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
+def requested_page() -> str | None:
+    """The URL path of the app page the browser asks for, when it is one of ours."""
+    name = urlsplit(_safe_url() or "").path.rstrip("/").rsplit("/", 1)[-1]
+    return name if name in nav.page_url_paths() else None
+
+
+def run_app_instead() -> None:
+    """Run app.py (login, then the page asked for) from a page that Streamlit started by
+    itself: in the first session after a start, a page opened by URL runs without app.py,
+    because Streamlit treats pages/ as an old-style pages folder until `st.navigation` has
+    run once in the process."""
+    runpy.run_path(str(APP_FILE), run_name="__main__")
+
+
+def _cookie_login(authenticator: stauth.Authenticate) -> bool:
+    """Log in from the signed cookie the browser sent, if any; answers whether it did."""
+    # The library reads its signed cookie from the page request (st.context.cookies): no
+    # component round trip, and none of the library's pre-login sleep. After a logout in
+    # this session it reads nothing.
+    try:
+        sent = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no browser connection (bare mode)
+        sent = None
+    if not isinstance(sent, str):  # no cookie (AppTest has none either)
+        return False
+    token = authenticator.cookie_controller.get_cookie()
+    if token:
+        try:
+            authenticator.authentication_controller.login(token=token)
+        except stauth.LoginError:  # a cookie for a user no longer in the users file
+            st.session_state[_PENDING] = "delete"
+    return bool(st.session_state.get("authentication_status"))
+
+
+def _sync_cookie(authenticator: stauth.Authenticate, settings: Settings) -> None:
+    """Keep the cookie component on the page until the browser has set (or deleted) the
+    login cookie: it reports back with a value, which ends the wait."""
+    pending = st.session_state.get(_PENDING)
+    model = authenticator.cookie_controller.cookie_model
+    manager = model.cookie_manager
+    if pending == "set" and st.session_state.get("authentication_status"):
+        days = cookie_days(settings)
+        if days <= 0:
+            st.session_state.pop(_PENDING, None)
+            return
+        if _TOKEN not in st.session_state:
+            # The library's token: {"username", "exp_date"} signed with the cookie key.
+            model.exp_date = model._set_exp_date()
+            expires = datetime.now(UTC) + timedelta(days=days)
+            st.session_state[_TOKEN] = (model._token_encode(), expires.isoformat())
+        token, expires = st.session_state[_TOKEN]
+        https = (_safe_url() or "").startswith("https:")
+        manager.set(
+            COOKIE_NAME,
+            token,
+            key=_SET_KEY,
+            # An aware time: the browser reads it right in any timezone (the library's
+            # own set_cookie writes local server time without a zone).
+            expires_at=datetime.fromisoformat(expires),
+            max_age=days * 86400,
+            secure=True if https else None,
+            same_site="strict",
+        )
+        if st.session_state.get(_SET_KEY) is True:
+            st.session_state.pop(_PENDING, None)
+            st.session_state.pop(_TOKEN, None)
+    elif pending == "delete":
+        # KeyError: the browser had no such cookie (the component is on the page anyway).
+        with contextlib.suppress(KeyError):
+            manager.delete(COOKIE_NAME, key=_DELETE_KEY)
+        if st.session_state.get(_DELETE_KEY) is True:
+            st.session_state.pop(_PENDING, None)
+
+
+def _cookie_being_set() -> bool:
+    """Whether the browser is writing the login cookie right now: until the cookie
+    component reports it written, which reruns the script (for 3 s at most, so that a
+    browser that never reports holds the page back only until its next click)."""
+    since = st.session_state.get(_PENDING_SINCE)
+    pending = st.session_state.get(_PENDING) == "set"
+    if pending and since is not None and time.monotonic() - since < 3.0:
+        return True
+    st.session_state.pop(_PENDING_SINCE, None)
+    return False
+
+
+def _safe_url() -> str | None:
+    try:
+        url = st.context.url
+    except Exception:  # no browser connection (bare mode)
+        return None
+    return url if isinstance(url, str) else None  # AppTest has no URL
+
+
+def _login_form(settings: Settings) -> None:
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title(":material/link: Links+ Console")  # bundled icon font: no download
         st.caption("Payment links for your team: create, share, and see who paid.")
         with st.form("login", border=True):
-            username = st.text_input("Username", key="login_username", autocomplete="username")
-            password = st.text_input(
+            st.text_input("Username", key="login_username", autocomplete="username")
+            st.text_input(
                 "Password", type="password", key="login_password", autocomplete="current-password"
             )
-            submitted = st.form_submit_button("Log in", type="primary", use_container_width=True)
-        if not submitted:
-            return
-        username = (username or "").strip().lower()
-        if not username or not password:
-            st.warning("Enter your username and password.")
-            return
-        wait = throttle().wait_seconds(username)
-        if wait > 0:
-            st.error(
-                f"Too many failed attempts for this username. Please wait "
-                f"{math.ceil(wait)} seconds and try again.",
-                icon=":material/timer:",
+            st.form_submit_button(
+                "Log in",
+                type="primary",
+                use_container_width=True,
+                on_click=_submit,
+                args=(settings,),
             )
-            return
-        known = username in users(settings)
-        if not known:
-            # Spend the same bcrypt time as for a real user, so timing does not tell
-            # whether a username exists.
-            stauth.Hasher.check_pw(password, _dummy_hash())
-            ok = False
-        else:
-            ok = bool(authenticator.authentication_controller.login(username, password))
-        if ok:
-            throttle().success(username)
-            authenticator.cookie_controller.set_cookie()
-            st.rerun()
-        st.session_state["authentication_status"] = None
-        delay = throttle().failure(username)
-        message = "That username and password do not match. Check them and try again."
-        if delay:
-            message += f" Too many failed attempts: wait {math.ceil(delay)} seconds first."
-        st.error(message, icon=":material/lock:")
+        message = st.session_state.pop(_MESSAGE, None)
+        if message:
+            kind, text = message
+            icon = {"wait": ":material/timer:", "wrong": ":material/lock:"}.get(kind)
+            (st.warning if kind == "empty" else st.error)(text, icon=icon)
 
 
-def _logout_button() -> None:
+def _submit(settings: Settings) -> None:
+    """The form's callback: runs before the script, so a rerun that interrupts the script
+    (the cookie component's) cannot lose the click."""
+    username = (st.session_state.get("login_username") or "").strip().lower()
+    password = st.session_state.get("login_password") or ""
+    if not username or not password:
+        st.session_state[_MESSAGE] = ("empty", "Enter your username and password.")
+        return
+    authenticator = st.session_state.get("_authenticator")
+    try:
+        verdict = throttle(settings).attempt(username, client_address())
+    except SQLAlchemyError:
+        st.session_state[_MESSAGE] = (
+            "wait",
+            "Logging in is not possible right now: the database that counts login attempts "
+            "cannot be reached. Please try again in a minute, or tell an admin.",
+        )
+        return
+    if not verdict.allowed:
+        st.session_state[_MESSAGE] = (
+            "wait",
+            f"Too many failed attempts for this username. Please wait "
+            f"{math.ceil(verdict.wait)} seconds and try again.",
+        )
+        return
+    if username not in users(settings) or authenticator is None:
+        # Spend the same bcrypt time as for a real user, so timing does not tell
+        # whether a username exists.
+        stauth.Hasher.check_pw(password, _dummy_hash())
+        ok = False
+    else:
+        ok = bool(authenticator.authentication_controller.login(username, password))
+    if ok:
+        throttle(settings).success(username, client_address())
+        st.session_state["login_password"] = ""
+        st.session_state.pop(_TOKEN, None)
+        if cookie_days(settings) > 0:
+            st.session_state[_PENDING] = "set"
+            st.session_state[_PENDING_SINCE] = time.monotonic()
+        return
+    st.session_state["authentication_status"] = None
+    message = "That username and password do not match. Check them and try again."
+    if verdict.wait:
+        message += f" Too many failed attempts: wait {math.ceil(verdict.wait)} seconds first."
+    st.session_state[_MESSAGE] = ("wrong", message)
+
+
+def _log_out() -> None:
     authenticator = st.session_state.get("_authenticator")
     if authenticator is not None and st.session_state.get("authentication_status"):
-        authenticator.logout("Log out", location="sidebar", key="console_logout")
+        authenticator.authentication_controller.logout()
+    st.session_state[_PENDING] = "delete"
+    st.session_state.pop(_TOKEN, None)
 
 
 def logout_button() -> None:
-    """The sidebar's Log out button."""
-    _logout_button()
+    """The sidebar's Log out button: ends the session and deletes the login cookie."""
+    st.sidebar.button("Log out", key="console_logout", on_click=_log_out)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from linksplus.config import Settings
-from linksplus.console.links_table import DEFAULT_TZ, zone
+from linksplus.console.timezones import DEFAULT_TZ, zone
 from linksplus.console.users import (
     UserRecord,
     allowed_team,
@@ -16,7 +16,7 @@ from linksplus.console.users import (
     teams_for,
 )
 from linksplus.ui import data
-from linksplus.ui.auth import current_user
+from linksplus.ui.auth import current_user, run_app_instead
 from linksplus.ui.settings import current_settings
 from linksplus.ui.widgets import md_escape
 
@@ -59,8 +59,8 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
     when the user has no team."""
     settings = current_settings()
     user = current_user(settings)
-    if user is None:  # app.py logs in first; this only guards direct imports of a page
-        st.error("Please log in again.")
+    if user is None:  # a page Streamlit ran without app.py (see auth.run_app_instead)
+        run_app_instead()
         st.stop()
     if page not in pages_for(user.roles):
         # st.navigation already leaves the page out; this guards a direct run anyway.

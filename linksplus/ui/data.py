@@ -8,81 +8,100 @@ few seconds only: webhooks keep arriving.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
-import requests
 import streamlit as st
 
 from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
-from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links, zone
-from linksplus.models import Link, Template
+from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links
+from linksplus.console.timezones import zone
+from linksplus.errors import LinksPlusError
+from linksplus.eventlog import EventLog
+from linksplus.models import Template
+from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.settings import current_settings, key_fingerprint
 
 API_TTL = 120
 EVENTS_TTL = 5
 
 
+class ApiSource(NamedTuple):
+    """Which Links+ account a read comes from: part of every API cache key. It holds a
+    one-way fingerprint of the key, never the key."""
+
+    base_url: str
+    auth: str
+    fingerprint: str
+
+
+def _source(settings: Settings) -> ApiSource:
+    return ApiSource(settings.api_base_url, settings.api_auth, key_fingerprint(settings))
+
+
+# Every cached body reads only its arguments. What must not be hashed (the key, the client,
+# a frame already identified by a fingerprint) is passed with a leading underscore, which
+# Streamlit leaves out of the cache key.
 @st.cache_resource(show_spinner=False)
-def _client(base_url: str, auth: str, fingerprint: str) -> LinksPlusClient:
-    # The key itself is read here, not passed in, so it is never part of a cache key.
-    settings = current_settings()
-    return LinksPlusClient(settings.api_key, base_url=base_url, auth=auth)
+def _client(source: ApiSource, _api_key: str) -> LinksPlusClient:
+    return LinksPlusClient(_api_key, base_url=source.base_url, auth=source.auth)
 
 
 def client(settings: Settings | None = None) -> LinksPlusClient:
     """The shared API client for the configured base URL and key."""
     settings = settings or current_settings()
-    return _client(settings.api_base_url, settings.api_auth, key_fingerprint(settings))
+    return _client(_source(settings), settings.api_key)
 
 
-def _ctx() -> tuple[str, str, str]:
-    s = current_settings()
-    return s.api_base_url, s.api_auth, key_fingerprint(s)
-
-
-@st.cache_data(ttl=API_TTL, show_spinner=False, max_entries=64)
-def _links(base_url: str, auth: str, fingerprint: str, team_id: int) -> list[Link]:
-    return client().list_links(team_id)
+def _api(settings: Settings | None) -> tuple[ApiSource, LinksPlusClient]:
+    """The cache key part and the client for `settings` (the current ones when None)."""
+    settings = settings or current_settings()
+    return _source(settings), client(settings)
 
 
 @st.cache_data(ttl=API_TTL, show_spinner=False, max_entries=64)
-def _templates(base_url: str, auth: str, fingerprint: str, team_id: int) -> list[Template]:
-    return client().list_templates(team_id)
+def _templates(source: ApiSource, team_id: int, _client: LinksPlusClient) -> list[Template]:
+    return _client.list_templates(team_id)
+
+
+@dataclass(frozen=True)
+class LinksLoad:
+    """One load of a team's links as the Links page's frame, with a fingerprint of its
+    content: what is derived from it is keyed by the fingerprint, never by the frame's
+    identity (Python reuses the id of a freed frame for a new one)."""
+
+    frame: pd.DataFrame
+    fingerprint: int
 
 
 # A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
 # every rerun (callers copy before changing it; with_payments and filters never mutate).
 @st.cache_resource(ttl=API_TTL, show_spinner="Loading links from Links+…", max_entries=64)
-def _links_frame(base_url: str, auth: str, fingerprint: str, team_id: int) -> pd.DataFrame:
-    return links_frame(
-        _links(base_url, auth, fingerprint, team_id),
-        _templates(base_url, auth, fingerprint, team_id),
-    )
+def _links_load(source: ApiSource, team_id: int, _client: LinksPlusClient) -> LinksLoad:
+    frame = links_frame(_client.list_links(team_id), _templates(source, team_id, _client))
+    return LinksLoad(frame, _fingerprint(frame))
 
 
-def links(team_id: int) -> list[Link]:
-    """Every link of `team_id` (cached)."""
-    return _links(*_ctx(), int(team_id))
+def templates(team_id: int, settings: Settings | None = None) -> list[Template]:
+    """Every template of `team_id` (cached), from the current settings' account or
+    `settings`'."""
+    source, api_client = _api(settings)
+    return _templates(source, int(team_id), api_client)
 
 
-def templates(team_id: int) -> list[Template]:
-    """Every template of `team_id` (cached)."""
-    return _templates(*_ctx(), int(team_id))
-
-
-def links_table(team_id: int) -> pd.DataFrame:
+def links_table(team_id: int, settings: Settings | None = None) -> pd.DataFrame:
     """The team's links as the Links page's frame (cached, built once per load)."""
-    return _links_frame(*_ctx(), int(team_id))
+    source, api_client = _api(settings)
+    return _links_load(source, int(team_id), api_client).frame
 
 
 def clear_api_cache() -> None:
     """Forget every cached Links+ read (the Refresh button)."""
-    _links.clear()
     _templates.clear()
-    _links_frame.clear()
+    _links_load.clear()
     _prepared_links.clear()
     _teams.clear()
     _sandbox_teams.clear()
@@ -94,20 +113,18 @@ def clear_api_cache() -> None:
 @st.cache_data(ttl=API_TTL, show_spinner=False)
 def _sandbox_teams(sandbox_url: str) -> dict[int, str]:
     try:
-        resp = requests.get(f"{sandbox_url.rstrip('/')}/_sandbox/teams", timeout=5)
-        resp.raise_for_status()
-        return {int(t["id"]): str(t.get("name") or f"Team {t['id']}") for t in resp.json()}
-    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return SandboxControls(sandbox_url, timeout=5).team_names()
+    except LinksPlusError:  # the names are a nicety: the teams are listed by id without them
         return {}
 
 
 @st.cache_data(ttl=API_TTL, show_spinner=False)
-def _teams(base_url: str, auth: str, fingerprint: str) -> dict[int, str]:
+def _teams(source: ApiSource, _client: LinksPlusClient) -> dict[int, str]:
     try:
         return {
             t: f"Team {t}"
             for t in sorted(
-                {ln.team_id for ln in client().list_all_links() if ln.team_id is not None}
+                {ln.team_id for ln in _client.list_all_links() if ln.team_id is not None}
             )
         }
     except Exception:  # listing every team is a convenience; the user's own teams still work
@@ -120,7 +137,7 @@ def team_names(*, every_team: bool = False) -> dict[int, str]:
     s = current_settings()
     names = _sandbox_teams(s.sandbox_url) if s.sandbox_url else {}
     if every_team and not names:
-        names = _teams(s.api_base_url, s.api_auth, key_fingerprint(s))
+        names = _teams(*_api(s))
     return names
 
 
@@ -132,23 +149,14 @@ class EventLogUnavailable(RuntimeError):
 
 
 @st.cache_resource(show_spinner=False)
-def _eventlog(url: str) -> Any:
-    try:
-        from linksplus.eventlog import EventLog
-    except ImportError as exc:
-        raise EventLogUnavailable(
-            "The payment event log is not installed in this version, so "
-            "payments cannot be shown yet."
-        ) from exc
+def _eventlog(url: str) -> EventLog:
     return EventLog(url)
 
 
-def eventlog() -> Any:
-    """The shared event log for the configured URL."""
+def _open_eventlog(url: str) -> EventLog:
+    """The shared event log at `url`; EventLogUnavailable when it cannot be opened."""
     try:
-        return _eventlog(current_settings().eventlog_url)
-    except EventLogUnavailable:
-        raise
+        return _eventlog(url)
     except Exception as exc:
         raise EventLogUnavailable(
             "The payment event log could not be opened. Ask an admin to check `eventlog_url` "
@@ -156,12 +164,17 @@ def eventlog() -> Any:
         ) from exc
 
 
+def eventlog() -> EventLog:
+    """The shared event log for the configured URL."""
+    return _open_eventlog(current_settings().eventlog_url)
+
+
 def _fingerprint(frame: pd.DataFrame) -> int:
     return int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
 
 
-def _team_link_ids(ctx: tuple[str, str, str], team_id: int):
-    return _links_frame(*ctx, team_id)["id"].to_numpy()
+def _team_link_ids(source: ApiSource, team_id: int, api_client: LinksPlusClient):
+    return _links_load(source, team_id, api_client).frame["id"].to_numpy()
 
 
 def utc_offset_minutes(tz: str) -> int:
@@ -172,10 +185,16 @@ def utc_offset_minutes(tz: str) -> int:
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
 def _team_report(
-    url: str, ctx: tuple[str, str, str], team_id: int, start: datetime, end: datetime, offset: int
+    url: str,
+    source: ApiSource,
+    team_id: int,
+    start: datetime,
+    end: datetime,
+    offset: int,
+    _client: LinksPlusClient,
 ) -> dict[str, pd.DataFrame]:
-    ids = _team_link_ids(ctx, team_id)
-    log = eventlog()
+    ids = _team_link_ids(source, team_id, _client)
+    log = _open_eventlog(url)
     return {
         "by_currency": log.totals_by_currency(start, end, link_ids=ids),
         "by_status": log.totals_by_status(start, end, link_ids=ids),
@@ -189,22 +208,33 @@ def team_report(team_id: int, start: datetime, end: datetime, tz: str) -> dict[s
     """The Payments page's reads for `team_id`'s links in ``[start, end)``, each one SQL
     query (cached for a few seconds): ``by_currency``, ``by_status``, ``daily`` (days in
     `tz`), ``by_link`` and ``payments`` (one row per payment, newest first)."""
+    settings = current_settings()
+    source, api_client = _api(settings)
     return _team_report(
-        current_settings().eventlog_url, _ctx(), int(team_id), start, end, utc_offset_minutes(tz)
+        settings.eventlog_url,
+        source,
+        int(team_id),
+        start,
+        end,
+        utc_offset_minutes(tz),
+        api_client,
     )
 
 
 # A resource (no copy per rerun), with a fingerprint of its content: the Links page
 # rebuilds its prepared frame only when the paid totals really changed.
 @st.cache_resource(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
-def _paid_by_link(url: str, ctx: tuple[str, str, str], team_id: int) -> tuple[pd.DataFrame, int]:
-    frame = eventlog().totals_by_link(link_ids=_team_link_ids(ctx, team_id))
+def _paid_by_link(
+    url: str, source: ApiSource, team_id: int, _client: LinksPlusClient
+) -> tuple[pd.DataFrame, int]:
+    ids = _team_link_ids(source, team_id, _client)
+    frame = _open_eventlog(url).totals_by_link(link_ids=ids)
     return frame, _fingerprint(frame)
 
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=64)
 def _link_payments(url: str, link_id: int) -> pd.DataFrame:
-    return eventlog().payments(link_ids=[link_id])
+    return _open_eventlog(url).payments(link_ids=[link_id])
 
 
 def link_payments(link_id: int) -> pd.DataFrame:
@@ -214,13 +244,13 @@ def link_payments(link_id: int) -> pd.DataFrame:
 
 
 # A resource: built once per (links load, payment totals, timezone) and shared read-only, so
-# a filter change only computes a mask. Its inputs are passed unhashed (leading underscore);
-# the key is the links frame's identity (a new object per API load) and the totals' content.
+# a filter change only computes a mask. Its inputs are passed unhashed (leading underscore)
+# and keyed by the fingerprints of their content.
 @st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=16)
 def _prepared_links(
-    ctx: tuple[str, str, str],
+    source: ApiSource,
     team_id: int,
-    links_id: int,
+    links_key: int,
     paid_key: int,
     tz: str,
     _links: pd.DataFrame,
@@ -229,24 +259,29 @@ def _prepared_links(
     return prepare_links(_links, _paid, tz)
 
 
-def prepared_links(team_id: int, tz: str) -> tuple[PreparedLinks, str | None]:
+def prepared_links(
+    team_id: int, tz: str, settings: Settings | None = None
+) -> tuple[PreparedLinks, str | None]:
     """The Links page's ready frame for `team_id` in `tz`, and why payment counts are
     missing (None when they are there). Raises LinksPlusError when links cannot load."""
-    ctx = _ctx()
-    frame = _links_frame(*ctx, int(team_id))
+    settings = settings or current_settings()
+    source, api_client = _api(settings)
+    team_id = int(team_id)
+    load = _links_load(source, team_id, api_client)
     paid, paid_key, problem = None, -1, None
     try:
-        paid, paid_key = _paid_by_link(current_settings().eventlog_url, ctx, int(team_id))
+        paid, paid_key = _paid_by_link(settings.eventlog_url, source, team_id, api_client)
     except EventLogUnavailable as exc:
         problem = str(exc)
     except Exception as exc:  # the table is still useful without payment counts
         problem = f"Payment counts are unavailable right now ({type(exc).__name__})."
-    return _prepared_links(ctx, int(team_id), id(frame), paid_key, tz, frame, paid), problem
+    prepared = _prepared_links(source, team_id, load.fingerprint, paid_key, tz, load.frame, paid)
+    return prepared, problem
 
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=8)
 def _deliveries(url: str, limit: int) -> pd.DataFrame:
-    return eventlog().deliveries(limit=limit)
+    return _open_eventlog(url).deliveries(limit=limit)
 
 
 def deliveries(limit: int = 500) -> pd.DataFrame:
@@ -256,7 +291,7 @@ def deliveries(limit: int = 500) -> pd.DataFrame:
 
 @st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=8)
 def _delivery_counts(url: str) -> pd.DataFrame:
-    return eventlog().delivery_counts()
+    return _open_eventlog(url).delivery_counts()
 
 
 def delivery_counts() -> dict[str, int]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from linksplus.console import reports
+from linksplus.console import payments_report
+from linksplus.console import users as u
 from linksplus.console.links_table import (
     STATUSES,
     LinkFilters,
@@ -22,11 +24,14 @@ from linksplus.simulate import simulate_payment
 from linksplus.ui import data, my_links_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
+    eventlog_problem,
     field_error,
     md_escape,
     money_hint,
+    nav_page,
     parse_money,
     refresh_button,
+    selected_id,
     show_error,
 )
 
@@ -168,12 +173,8 @@ def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> No
 
 
 def render(ctx: PageContext) -> None:
-    """The whole Links page for `ctx.team_id`."""
-    head, button = st.columns([5, 1], vertical_alignment="bottom")
-    head.title("Links")
-    head.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
-    with button:
-        refresh_button(data.clear_api_cache, key="links_refresh")
+    """The whole Links page for `ctx.team_id`: header, filters, toolbar, table, detail."""
+    _header(ctx)
     try:
         # The cached loaders show their own spinner, only while they really load.
         links, problem = data.prepared_links(ctx.team_id, ctx.tz)
@@ -182,29 +183,55 @@ def render(ctx: PageContext) -> None:
         st.stop()
     if links.frame.empty:
         st.info("This team has no payment links yet.", icon=":material/link_off:")
-        st.page_link(
-            "pages/create_link.py", label="Create the first link", icon=":material/add_link:"
-        )
+        st.page_link(nav_page(u.CREATE), label="Create the first link", icon=":material/add_link:")
         return
     if problem:
         st.caption(f":material/info: {problem}")
     filters = filter_widgets(links)
     # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
     mask, makers = my_links_view.scope(ctx, links, links.mask(filters))
-    shown = my_links_view.with_made_by(links.shown(mask), makers, mask)
-    total = len(links.frame)
-    count = total if mask is None else int(mask.sum())
+    count = len(links.frame) if mask is None else int(mask.sum())
+    _toolbar(ctx, links, mask, count, filters)
+    selected = _table(links, mask, count, makers)
+    _sync_url(ctx, filters, selected)
+    if selected is None:
+        st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
+        return
+    row = link_row(links.frame, selected)
+    if row is None:
+        st.warning(
+            f"Link {selected} is not one of {md_escape(ctx.team_name)}'s links.",
+            icon=":material/link_off:",
+        )
+        return
+    detail(ctx, row)
 
+
+def _header(ctx: PageContext) -> None:
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Links")
+    head.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
+    with button:
+        refresh_button(data.clear_api_cache, key="links_refresh")
+
+
+def _toolbar(
+    ctx: PageContext,
+    links: PreparedLinks,
+    mask: np.ndarray | None,
+    count: int,
+    filters: LinkFilters,
+) -> None:
+    """How many links match, the CSV of exactly those, and Clear filters."""
     info, b1, b2 = st.columns([4, 1, 1], vertical_alignment="center")
     info.markdown(
-        f"**{count:,}** of {total:,} links" + (" match the filters." if filters.active else ".")
+        f"**{count:,}** of {len(links.frame):,} links"
+        + (" match the filters." if filters.active else ".")
     )
     tz = ctx.tz
-    make_csv = lambda: links_csv(links.rows(mask), tz)  # noqa: E731 - built only when clicked
-    st.session_state["_links_csv"] = make_csv  # the exact bytes the button serves (tests)
     b1.download_button(
         "Download CSV",
-        data=make_csv,
+        data=lambda: links_csv(links.rows(mask), tz),  # built only when clicked
         on_click="ignore",
         file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
         mime="text/csv",
@@ -220,6 +247,13 @@ def render(ctx: PageContext) -> None:
         width="stretch",
     )
 
+
+def _table(
+    links: PreparedLinks, mask: np.ndarray | None, count: int, makers: np.ndarray | None
+) -> int | None:
+    """The links passing `mask` (with who made each for managers: `makers`); answers the id
+    of the row selected, else the URL's link."""
+    shown = my_links_view.with_made_by(links.shown(mask), makers, mask)
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -234,26 +268,7 @@ def render(ctx: PageContext) -> None:
             "No link matches these filters. Loosen them or clear them.",
             icon=":material/filter_alt_off:",
         )
-
-    rows = event.selection.rows if event is not None else []
-    selected: int | None = int(shown.column("id")[rows[0]].as_py()) if rows else None
-    if selected is None:
-        try:
-            selected = int(st.query_params.get("link", ""))
-        except ValueError:
-            selected = None
-    _sync_url(ctx, filters, selected)
-    if selected is None:
-        st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
-        return
-    row = link_row(links.frame, selected)
-    if row is None:
-        st.warning(
-            f"Link {selected} is not one of {md_escape(ctx.team_name)}'s links.",
-            icon=":material/link_off:",
-        )
-        return
-    detail(ctx, row)
+    return selected_id(event, lambda i: shown.column("id")[i].as_py(), "link")
 
 
 TABLE_COLUMNS = {
@@ -329,17 +344,15 @@ def _link_payments(ctx: PageContext, row: dict) -> None:
     st.markdown("##### Payments")
     try:
         mine = data.link_payments(int(row["id"]))
-    except data.EventLogUnavailable as exc:
-        st.caption(f":material/info: {exc}")
-        return
     except Exception as exc:
-        st.caption(f"Payments are not available right now ({type(exc).__name__}).")
+        eventlog_problem(exc, what="Payments")
         return
     if mine.empty:
         st.caption("No payment yet.")
         return
-    st.dataframe(
-        reports.payments_table(mine, None, ctx.tz),
+    # A display-only table has no key of its own in Streamlit: its container names it.
+    st.container(key="link_payments_table").dataframe(
+        payments_report.payments_table(mine, None, ctx.tz),
         hide_index=True,
         column_order=["occurred", "payment_id", "status", "amount_text", "currency"],
         column_config={

@@ -14,13 +14,13 @@ import streamlit as st
 from linksplus.console.follow_up import made_by, needs_follow_up, paid_since
 from linksplus.console.links_table import PreparedLinks
 from linksplus.console.sharing import LANGUAGES, reminder_message
-from linksplus.console.users import UserRecord, effective_role
+from linksplus.console.users import CREATE, UserRecord, effective_role
 from linksplus.money import format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
 from linksplus.ui.share_view import share_panel
-from linksplus.ui.widgets import md_escape
+from linksplus.ui.widgets import md_escape, nav_page
 from linksplus.ui.workspace_data import WorkspaceUnavailable, workspace
 from linksplus.workspace import OUTSIDE
 from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
@@ -78,7 +78,7 @@ def _detail_extras(ctx: PageContext, row: dict) -> None:
             "multiple_usage": bool(row["multiple_usage"]),
             "additional": row.get("additional") or "",
         }
-        st.switch_page("pages/create_link.py")
+        st.switch_page(nav_page(CREATE))
 
 
 # -- My links / Team, Made by -------------------------------------------------------------

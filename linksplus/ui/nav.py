@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from linksplus.console import users as u
@@ -34,3 +36,8 @@ def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
         if k in (u.WEBHOOKS, u.SETTINGS)
     ]
     return {"Sales": work, "Admin": admin} if admin else {"Sales": work}
+
+
+def page_url_paths() -> set[str]:
+    """The URL path of every page of the app (whoever may open it)."""
+    return {Path(file).stem for file, _, _ in PAGE_FILES.values()}

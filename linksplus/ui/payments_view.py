@@ -8,12 +8,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from linksplus.console import reports
-from linksplus.console.links_table import day_bounds
+from linksplus.console import payments_report
+from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape, show_error
+from linksplus.ui.widgets import eventlog_problem, md_escape, show_error
 
 REFRESH_SECONDS = 5
 
@@ -63,27 +63,28 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
     try:
         # Each figure is one SQL aggregate over the team's links (cached a few seconds).
         report = data.team_report(ctx.team_id, start, end, ctx.tz)
-    except data.EventLogUnavailable as exc:
-        st.info(str(exc), icon=":material/info:")
-        return
     except Exception as exc:
-        st.warning(
-            f"Payments cannot be read right now ({type(exc).__name__}). This page "
-            "tries again by itself.",
-            icon=":material/cloud_off:",
-        )
+        eventlog_problem(exc, what="Payments", retrying=True)
         return
     st.caption(
         f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
         f"{first:%d %b %Y} – {last:%d %b %Y}"
     )
-    tiles = reports.currency_tiles(report["by_currency"])
+    tiles = payments_report.currency_tiles(report["by_currency"])
     if not tiles:
         st.info(
             "No payment in this period yet. Payments appear here within seconds of being made.",
             icon=":material/hourglass_empty:",
         )
         return
+    currency_tiles(tiles)
+    volume_and_status_charts(report)
+    top_charts(report["by_link"], links)
+    payments_list(ctx, report["payments"], links, first, last)
+
+
+def currency_tiles(tiles: list[payments_report.CurrencyTile]) -> None:
+    """One bordered tile of headline numbers per currency."""
     for tile in tiles:
         with st.container(border=True, key=f"tile_{tile.currency}"):
             # The currency is the tile's heading, so the amounts fit without their code.
@@ -94,32 +95,39 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
             c3.metric("Failed", f"{tile.failed:,}")
             c4.metric("Success rate", tile.rate_text)
 
-    by_link = report["by_link"]
+
+def volume_and_status_charts(report: dict[str, pd.DataFrame]) -> None:
+    """Volume per day (a chart per currency) beside the mix of payment statuses."""
     left, right = st.columns(2)
     with left:
         st.markdown("##### Volume per day")
-        daily = reports.daily_volume_frame(report["daily"])
+        daily = payments_report.daily_volume_frame(report["daily"])
         if daily.empty:
             st.caption("No successful payment yet.")
-        for _, part in reports.by_currency(daily):
-            st.altair_chart(reports.daily_volume_chart(part), width="stretch")
+        for _, part in payments_report.by_currency(daily):
+            st.altair_chart(payments_report.daily_volume_chart(part), width="stretch")
     with right:
         st.markdown("##### Status mix")
         st.altair_chart(
-            reports.status_mix_chart(reports.status_mix_frame(report["by_status"])), width="stretch"
+            payments_report.status_mix_chart(payments_report.status_mix_frame(report["by_status"])),
+            width="stretch",
         )
+
+
+def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
+    """The best-paid links and templates side by side, a chart per currency."""
     for column, (title, frame, label, none) in zip(
         st.columns(2),
         (
             (
                 "Top links",
-                reports.top_links_frame(by_link, links, n=5),
+                payments_report.top_links_frame(by_link, links, n=5),
                 "Link",
                 "No paid link yet.",
             ),
             (
                 "Top templates",
-                reports.top_templates_frame(by_link, links, n=5),
+                payments_report.top_templates_frame(by_link, links, n=5),
                 "Template",
                 "No paid template yet.",
             ),
@@ -130,25 +138,29 @@ def live(ctx: PageContext, links: pd.DataFrame, first: date, last: date) -> None
             st.markdown(f"##### {title}")
             if frame.empty:
                 st.caption(none)
-            for _, part in reports.by_currency(frame):
-                st.altair_chart(reports.top_chart(part, label), width="stretch")
+            for _, part in payments_report.by_currency(frame):
+                st.altair_chart(payments_report.top_chart(part, label), width="stretch")
 
+
+def payments_list(
+    ctx: PageContext, payments: pd.DataFrame, links: pd.DataFrame, first: date, last: date
+) -> None:
+    """Every payment of the period as a table, and as a CSV download."""
     st.markdown("##### All payments")
-    payments = report["payments"]
-    table = reports.payments_table(payments, links, ctx.tz)
+    table = payments_report.payments_table(payments, links, ctx.tz)
     tz = ctx.tz
     st.download_button(
         "Download CSV",
-        data=lambda: reports.payments_csv(payments, tz),
+        data=lambda: payments_report.payments_csv(payments, tz),
         on_click="ignore",
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",
         icon=":material/download:",
     )
-    st.dataframe(
+    # A display-only table has no key of its own in Streamlit: its container names it.
+    st.container(key="payments_table").dataframe(
         table,
         hide_index=True,
-        key="payments_table",
         column_config={
             "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
             "link_id": st.column_config.NumberColumn("Link", format="%d"),

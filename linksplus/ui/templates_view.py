@@ -5,46 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from linksplus.console import users as u
 from linksplus.console.csv_export import frame_csv
+from linksplus.console.templates_table import (
+    TemplateFilters,
+    choices,
+    filter_templates,
+    templates_frame,
+)
 from linksplus.errors import LinksPlusError
 from linksplus.models import Template
-from linksplus.money import CURRENCIES, display_amount, format_amount
+from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape, refresh_button, show_error
-
-
-def templates_frame(templates: list[Template], links: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per template with its default amount and how many links use it."""
-    counts = {} if links is None or links.empty else links.groupby("template_id").size().to_dict()
-    rows = []
-    for t in templates:
-        cur = (t.currency or "").lower()
-        rows.append(
-            {
-                "id": t.id,
-                "name": t.name,
-                "status": t.status or "",
-                "language": t.language or "",
-                "currency": cur.upper(),
-                "default_amount": (display_amount(t.amount, cur) if t.amount is not None else ""),
-                "links": int(counts.get(t.id, 0)),
-                "created": (pd.Timestamp(t.created_at) if t.created_at else pd.NaT),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "name",
-            "status",
-            "language",
-            "currency",
-            "default_amount",
-            "links",
-            "created",
-        ],
-    )
+from linksplus.ui.widgets import md_escape, nav_page, refresh_button, selected_id, show_error
 
 
 def _use_template(template_id: int) -> None:
@@ -52,15 +26,8 @@ def _use_template(template_id: int) -> None:
 
 
 def render(ctx: PageContext) -> None:
-    """The whole Templates page."""
-    head, button = st.columns([5, 1], vertical_alignment="bottom")
-    head.title("Templates")
-    head.caption(
-        f"Link templates of **{md_escape(ctx.team_name)}**: each sets a page design and "
-        "default amount."
-    )
-    with button:
-        refresh_button(data.clear_api_cache, key="templates_refresh")
+    """The whole Templates page: header, filters, table, and the selected template."""
+    _header(ctx)
     try:
         with st.spinner("Loading templates…"):
             templates = data.templates(ctx.team_id)
@@ -75,19 +42,46 @@ def render(ctx: PageContext) -> None:
         )
         return
     frame = templates_frame(templates, links)
+    view = filter_templates(frame, filter_bar(frame))
+    _count_and_download(ctx, frame, view)
+    selected = _table(view)
+    if selected is None:
+        st.caption(":material/touch_app: Select a template to see it and make a link from it.")
+        return
+    template = next((t for t in templates if t.id == selected), None)
+    if template is None:
+        st.warning(f"Template {selected} is not one of {md_escape(ctx.team_name)}'s templates.")
+        return
+    st.query_params["template"] = str(selected)
+    detail(template, links)
+
+
+def _header(ctx: PageContext) -> None:
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Templates")
+    head.caption(
+        f"Link templates of **{md_escape(ctx.team_name)}**: each sets a page design and "
+        "default amount."
+    )
+    with button:
+        refresh_button(data.clear_api_cache, key="templates_refresh")
+
+
+def filter_bar(frame: pd.DataFrame) -> TemplateFilters:
+    """The filter widgets, offering the statuses and currencies in `frame`; answers the
+    filters they show."""
     c1, c2, c3 = st.columns([3, 2, 2])
     text = c1.text_input("Name contains", key="tf_text", icon=":material/search:")
-    statuses = sorted(s for s in frame["status"].unique() if s)
-    status = c2.multiselect("Status", statuses, key="tf_status", placeholder="Any status")
-    currencies = sorted(c for c in frame["currency"].unique() if c)
-    cur = c3.multiselect("Currency", currencies, key="tf_currency", placeholder="Any currency")
-    view = frame
-    if text:
-        view = view[view["name"].str.contains(text, case=False, regex=False)]
-    if status:
-        view = view[view["status"].isin(status)]
-    if cur:
-        view = view[view["currency"].isin(cur)]
+    status = c2.multiselect(
+        "Status", choices(frame, "status"), key="tf_status", placeholder="Any status"
+    )
+    cur = c3.multiselect(
+        "Currency", choices(frame, "currency"), key="tf_currency", placeholder="Any currency"
+    )
+    return TemplateFilters(text, tuple(status), tuple(cur))
+
+
+def _count_and_download(ctx: PageContext, frame: pd.DataFrame, view: pd.DataFrame) -> None:
     count, download = st.columns([5, 1], vertical_alignment="center")
     count.markdown(f"**{len(view)}** of {len(frame)} templates")
     download.download_button(
@@ -99,39 +93,35 @@ def render(ctx: PageContext) -> None:
         icon=":material/download:",
         width="stretch",
     )
+
+
+TABLE_COLUMNS = {
+    "id": st.column_config.NumberColumn("Template", format="%d", width="small"),
+    "name": "Name",
+    "status": "Status",
+    "language": "Language",
+    "currency": "Currency",
+    "default_amount": "Default amount",
+    "links": st.column_config.NumberColumn("Links", format="%d"),
+    "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY"),
+}
+
+
+def _table(view: pd.DataFrame) -> int | None:
+    """The templates table; answers the id of the row selected, else the URL's template."""
     event = st.dataframe(
         view,
         hide_index=True,
         key="templates_table",
         on_select="rerun",
         selection_mode="single-row",
-        column_config={
-            "id": st.column_config.NumberColumn("Template", format="%d", width="small"),
-            "name": "Name",
-            "status": "Status",
-            "language": "Language",
-            "currency": "Currency",
-            "default_amount": "Default amount",
-            "links": st.column_config.NumberColumn("Links", format="%d"),
-            "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY"),
-        },
+        column_config=TABLE_COLUMNS,
     )
-    rows = event.selection.rows if event is not None else []
-    selected = int(view.iloc[rows[0]]["id"]) if rows else None
-    if selected is None:
-        try:
-            selected = int(st.query_params.get("template", ""))
-        except ValueError:
-            selected = None
-    by_id = {t.id: t for t in templates}
-    if selected is None:
-        st.caption(":material/touch_app: Select a template to see it and make a link from it.")
-        return
-    template = by_id.get(selected)
-    if template is None:
-        st.warning(f"Template {selected} is not one of {md_escape(ctx.team_name)}'s templates.")
-        return
-    st.query_params["template"] = str(selected)
+    return selected_id(event, lambda i: view.iloc[i]["id"], "template")
+
+
+def detail(template: Template, links: pd.DataFrame) -> None:
+    """One template: default amount, links made from it, facts, and a way to use it."""
     with st.container(border=True, key="template_detail"):
         st.subheader(md_escape(template.name or f"Template {template.id}"))
         m1, m2, m3 = st.columns(3)
@@ -157,4 +147,4 @@ def render(ctx: PageContext) -> None:
             on_click=_use_template,
             args=(template.id,),
         ):
-            st.switch_page("pages/create_link.py")
+            st.switch_page(nav_page(u.CREATE))

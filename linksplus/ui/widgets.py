@@ -1,63 +1,31 @@
-"""Shared widgets: error boxes, the setup page, money input, refresh button, and
-`md_escape` for showing what people typed inside Markdown."""
+"""Shared widgets: error boxes, the setup page, money input, refresh button, the selected
+table row (`md_escape`, for showing what people typed inside Markdown, is re-exported
+from `markdown`)."""
 
 from __future__ import annotations
 
 import base64
 import io
-import re
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from linksplus.errors import (
-    APIConnectionError,
-    AuthenticationError,
-    LinksPlusError,
-    ServerError,
-)
 from linksplus.money import CURRENCIES, AmountError, parse_amount
-
-# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and between
-# them they start every Markdown construct and Streamlit directive (links, images, emphasis,
-# code, HTML, :color[...], $math$, tables, headings, lists, entities like &#58;).
-_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-# Streamlit turns some plain text into links or icons AFTER Markdown resolved the escapes
-# (GFM's bare "https://…", "www.…" and "a@b.c" autolinks, ":material/…:", ":streamlit:",
-# emoji ":name:"), so a backslash cannot stop those: an invisible word joiner does.
-_TEXT_LINKS = re.compile(r"(?<=:)(?=//)|(?i:(?<=www)(?=\.))|(?<=@)|(?<=:)(?=[\w+/-]+:)")
-_WORD_JOINER = "\u2060"
-
-
-def md_escape(text: object) -> str:
-    """`text` (anything a person or a URL supplied) made safe to put inside Markdown for
-    Streamlit: shown literally, on one line, never as a link, image, icon or format."""
-    one_line = re.sub(r"\s+", " ", str(text)).strip()
-    return _MD_PUNCTUATION.sub(r"\\\1", _TEXT_LINKS.sub(_WORD_JOINER, one_line))
+from linksplus.ui.data import EventLogUnavailable
+from linksplus.ui.markdown import md_escape
+from linksplus.ui.messages import error_notice
+from linksplus.ui.nav import PAGE_FILES
 
 
 def show_error(exc: BaseException, *, what: str = "") -> None:
-    """An error as a sentence with the next step; never a traceback, never the key. The
-    exception's text is escaped: an API error can echo what was typed."""
-    prefix = f"{what} " if what else ""
-    if isinstance(exc, AuthenticationError):
-        st.error(
-            f"{prefix}{md_escape(exc)} An admin sets the key in .streamlit/secrets.toml "
-            "(`api_key`) or LINKSPLUS_API_KEY.",
-            icon=":material/key_off:",
-        )
-    elif isinstance(exc, (APIConnectionError, ServerError)):
-        st.warning(f"{prefix}{md_escape(exc)}", icon=":material/cloud_off:")
-    elif isinstance(exc, LinksPlusError):
-        st.error(f"{prefix}{md_escape(exc)}", icon=":material/error:")
-    else:
-        st.error(
-            f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if "
-            "it keeps happening, tell an admin.",
-            icon=":material/error:",
-        )
+    """An error as a sentence with the next step (written by `messages.error_notice`);
+    never a traceback, never the key."""
+    notice = error_notice(exc, what=what)
+    box = st.warning if notice.level == "warning" else st.error
+    box(notice.text, icon=notice.icon)
 
 
 @cache
@@ -74,6 +42,13 @@ def app_icon() -> str:
     png = io.BytesIO()
     img.save(png, format="PNG")
     return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
+
+
+def nav_page(key: str) -> st.Page:
+    """The navigation's page `key` (``users.CREATE``...), for `st.switch_page` and
+    `st.page_link`: page files are named only in `nav.PAGE_FILES`."""
+    file, title, icon = PAGE_FILES[key]
+    return st.Page(file, title=title, icon=icon)
 
 
 def only_page(render: Callable[[], None], title: str, url_path: str) -> None:
@@ -137,3 +112,29 @@ def refresh_button(clear: Callable[[], None], *, key: str = "refresh") -> None:
     ):
         clear()
         st.toast("Reloaded from Links+.", icon=":material/refresh:")
+
+
+def eventlog_problem(exc: BaseException, *, what: str, retrying: bool = False) -> None:
+    """Why something read from the event log is missing: the log's own sentence when it
+    cannot be opened (`data.EventLogUnavailable`), else that `what` ("Payments") cannot be
+    read right now; `retrying` for the parts that reload by themselves."""
+    if isinstance(exc, EventLogUnavailable):
+        st.info(str(exc), icon=":material/info:")
+        return
+    again = " This page tries again by itself." if retrying else ""
+    st.warning(
+        f"{what} cannot be read right now ({type(exc).__name__}).{again}",
+        icon=":material/cloud_off:",
+    )
+
+
+def selected_id(event: Any, id_at: Callable[[int], object], param: str) -> int | None:
+    """The id of the table row the user selected (`event` is what `st.dataframe` answered,
+    `id_at(i)` the id on row i), else the number in the URL's `param`; None when neither."""
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        return int(id_at(rows[0]))
+    try:
+        return int(st.query_params.get(param, ""))
+    except ValueError:
+        return None

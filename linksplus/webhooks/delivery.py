@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from linksplus.eventlog.ingest import DeliveryWrite, EventWrite, event_write, rejected_write
-from linksplus.webhooks.payload import PayloadError, parse_body, validate
+from linksplus.events import PayloadError, validate
+from linksplus.webhooks.payload import parse_body
 from linksplus.webhooks.signing import SignatureChecker, SignatureError
 
 
@@ -41,6 +42,16 @@ class Rejection(Exception):
 
     def __reduce__(self) -> tuple:
         return Rejection, (self.status, self.reason, self.field)
+
+
+class WorkerError(RuntimeError):
+    """A delivery the worker could not store: the database's error, as text, or the
+    worker's exit. The receiver answers 503, so the sender retries.
+
+    Defined here, not in the worker's module: the worker runs that module as
+    ``__main__``, and an exception class defined there cannot be unpickled by the
+    receiver, which then lost the worker on every database error.
+    """
 
 
 def best_effort_json(body: bytes) -> Any:

@@ -5,10 +5,12 @@ delivery to the receiver's worker process, which checks its signature (when a se
 set) and payload and commits the deliveries of each loop turn together; the answer comes
 only once the row is committed: 200 ``accepted`` (new) or 200 ``duplicate`` (already
 stored: the same payment comes from the system, dashboard and custom webhooks, and from
-retries). Rejections answer 400 (malformed or invalid; the JSON names the field), 401
-(signature), 413 (over 64 KiB), and 503 when the database cannot take the event (the sender
-retries later). Every attempt goes to the delivery log. ``GET /healthz`` reports the
-database.
+retries). Rejections answer 400 (malformed, invalid, or a value no database can store;
+the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database
+cannot take the event (the sender retries later; the worker lives on). Every attempt goes
+to the delivery log. ``GET /healthz`` reports whether a write through the worker commits;
+``GET /openapi.json`` describes all of it. The HTTP server's own limits (431, 408: header
+size, header and body time; connections) are in `limits`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -31,8 +33,10 @@ from starlette.routing import Route
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import EventLog
-from linksplus.eventlog.ingest import rejected_write
-from linksplus.webhooks.delivery import Delivery, Rejection
+from linksplus.eventlog.ingest import WriteCheck, rejected_write
+from linksplus.webhooks import limits
+from linksplus.webhooks.delivery import Delivery, Rejection, WorkerError
+from linksplus.webhooks.openapi import OPENAPI, OPENAPI_PATH
 from linksplus.webhooks.payload import MAX_BODY_BYTES
 from linksplus.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, decode_secret
 from linksplus.webhooks.worker import WebhookWorker
@@ -51,7 +55,10 @@ def rejection_response(rejection: Rejection) -> JSONResponse:
     content: dict[str, Any] = {"status": "rejected", "reason": rejection.reason}
     if rejection.field:
         content["field"] = rejection.field
-    return JSONResponse(content, status_code=rejection.status)
+    # A body refused before it was read in full ends the connection: what is left of it
+    # would otherwise be read as the next request.
+    headers = {"Connection": "close"} if rejection.status == 413 else None
+    return JSONResponse(content, status_code=rejection.status, headers=headers)
 
 
 def parse_secrets(secret: str | None) -> list[str]:
@@ -95,7 +102,7 @@ async def read_body(
 
     Content-Length is checked first (`declared`, else read from the request), then the
     bytes actually streamed, since a sender may use chunked encoding or announce less than
-    it sends.
+    it sends. A body that does not come is the server's to end (`limits`: 408).
     """
     if declared is None:
         declared = request.headers.get("content-length")
@@ -126,6 +133,39 @@ def _warn_if_unlogged(written: asyncio.Future) -> None:
         log.warning("could not write to the delivery log: %s", written.exception())
 
 
+# /healthz checks at most this often, however often it is asked.
+HEALTH_CACHE_SECONDS = 1.0
+HEALTH_TIMEOUT = 5.0
+
+
+class HealthCheck:
+    """What /healthz says: the event log read from this process, and a write through the
+    worker, the path deliveries take (`WriteCheck`: not read-only, locked, full, or an
+    SQLite file deleted or replaced). Both must work for "ok"."""
+
+    def __init__(self, event_log: EventLog, worker: WebhookWorker):
+        self._event_log, self._worker = event_log, worker
+        self._lock = asyncio.Lock()
+        self._report: dict[str, Any] | None = None
+        self._at = 0.0
+
+    async def report(self) -> dict[str, Any]:
+        """The latest report, made afresh when older than HEALTH_CACHE_SECONDS."""
+        async with self._lock:  # callers meanwhile wait for this check, not their own
+            if self._report is None or time.monotonic() - self._at >= HEALTH_CACHE_SECONDS:
+                self._report = await self._check()
+                self._at = time.monotonic()
+            return self._report
+
+    async def _check(self) -> dict[str, Any]:
+        report = await run_in_threadpool(self._event_log.health)
+        try:
+            await asyncio.wait_for(self._worker.submit(WriteCheck()), HEALTH_TIMEOUT)
+        except (WorkerError, RuntimeError, TimeoutError) as exc:
+            report = {**report, "ok": False, "error": f"writes fail: {exc}"[:300]}
+        return report
+
+
 def create_app(
     eventlog_or_url: EventLog | str | None = None, secret: str | None = None
 ) -> Starlette:
@@ -137,14 +177,35 @@ def create_app(
     """
     owns_log = not isinstance(eventlog_or_url, EventLog)
     event_log = EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log else eventlog_or_url
+    # Checks and writes happen in the worker process; this process reads and answers.
+    worker = WebhookWorker(event_log.url, _checked_secrets(secret))
+    app = Starlette(
+        routes=[
+            Route(WEBHOOK_PATH, _delivery_endpoint(worker), methods=["POST"]),
+            Route(HEALTH_PATH, _health_endpoint(HealthCheck(event_log, worker)), methods=["GET"]),
+            Route(OPENAPI_PATH, _openapi, methods=["GET"]),
+        ],
+        lifespan=_lifespan(event_log, worker, owns_log),
+    )
+    app.state.eventlog = event_log
+    app.state.worker = worker
+    return app
+
+
+def _checked_secrets(secret: str | None) -> list[str]:
+    """The signing secrets; without any, a warning that unsigned events are accepted."""
     secrets = parse_secrets(secret)
     if not secrets:
         log.warning(
             "No webhook secret is set: UNSIGNED events are accepted. Set "
             "--secret (or LINKSPLUS_WEBHOOK_SECRET) to check Omise-Signature."
         )
-    # Checks and writes happen in the worker process; this process reads and answers.
-    worker = WebhookWorker(event_log.url, secrets)
+    return secrets
+
+
+def _delivery_endpoint(worker: WebhookWorker) -> Callable[[Request], Awaitable[Response]]:
+    """``POST /webhooks/linksplus``: read the delivery, have the worker check and commit it,
+    answer what became of it."""
 
     async def receive(request: Request) -> Response:
         scope = request.scope
@@ -177,12 +238,31 @@ def create_app(
             )
         return _ACCEPTED if new else _DUPLICATE
 
-    def healthz(request: Request) -> Response:  # sync: Starlette runs it in a thread
-        health = event_log.health()
+    return receive
+
+
+def _health_endpoint(health: HealthCheck) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /healthz``: 200 when a write through the worker commits, else 503."""
+
+    async def healthz(request: Request) -> Response:
+        report = await health.report()
         return JSONResponse(
-            {"status": "ok" if health["ok"] else "unavailable", "database": health},
-            status_code=200 if health["ok"] else 503,
+            {"status": "ok" if report["ok"] else "unavailable", "database": report},
+            status_code=200 if report["ok"] else 503,
         )
+
+    return healthz
+
+
+def _openapi(request: Request) -> Response:
+    return JSONResponse(OPENAPI)
+
+
+def _lifespan(
+    event_log: EventLog, worker: WebhookWorker, owns_log: bool
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Start: make the schema (warning when the database is down) and the worker. Stop:
+    wait for what the worker holds, then close the log if the app made it."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -202,25 +282,26 @@ def create_app(
             if owns_log:
                 await run_in_threadpool(event_log.close)
 
-    app = Starlette(
-        routes=[
-            Route(WEBHOOK_PATH, receive, methods=["POST"]),
-            Route(HEALTH_PATH, healthz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
-    app.state.eventlog = event_log
-    app.state.worker = worker
-    return app
+    return lifespan
 
 
 def run(
-    app: Any, host: str, port: int, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+    app: Any,
+    host: str,
+    port: int,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+    *,
+    header_timeout: float = limits.HEADER_TIMEOUT,
+    body_timeout: float = limits.BODY_TIMEOUT,
+    max_connections: int = limits.MAX_CONNECTIONS,
 ) -> None:
     """Serve an ASGI app with the receiver's uvicorn settings (the bench's no-op uses it too).
 
     No access log: the delivery log records every attempt, and a line per request would
-    cost a large share of the receiver's time.
+    cost a large share of the receiver's time. The HTTP protocol is uvicorn's httptools
+    one with the limits of `limits` (header size, header and body time, connections); idle
+    connections close after KEEP_ALIVE_TIMEOUT seconds.
     """
     uvicorn.run(
         app,
@@ -231,6 +312,12 @@ def run(
         access_log=False,
         log_level="info",
         timeout_graceful_shutdown=10,
+        http=limits.limited_protocol(
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            max_connections=limits.connection_limit(max_connections),
+        ),
+        timeout_keep_alive=limits.KEEP_ALIVE_TIMEOUT,
     )
 
 
@@ -241,6 +328,10 @@ def serve(
     secret: str | None = None,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    *,
+    header_timeout: float = limits.HEADER_TIMEOUT,
+    body_timeout: float = limits.BODY_TIMEOUT,
+    max_connections: int = limits.MAX_CONNECTIONS,
 ) -> None:
     """Run the receiver until interrupted (``linksplus webhooks``)."""
     url = db_url or DEFAULT_EVENTLOG_URL
@@ -260,4 +351,13 @@ def serve(
     # every full collection, which deliveries waiting for their commit make frequent.
     gc.collect()
     gc.freeze()
-    run(app, host, port, ssl_certfile, ssl_keyfile)
+    run(
+        app,
+        host,
+        port,
+        ssl_certfile,
+        ssl_keyfile,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        max_connections=max_connections,
+    )

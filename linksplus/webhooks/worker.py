@@ -1,19 +1,6 @@
-"""The receiver's worker process: checks deliveries and stores them, beside the server.
-
-Why a process: the server's event loop and a thread writing SQLite compete for Python's
-GIL, and the checks (signature, JSON, fields) and the writes together cost more than
-answering the request does. The receiver's HTTP side reads each delivery and hands it over;
-the worker, on another core, checks it, writes it and says what became of it. The loop only
-pickles each loop turn's deliveries onto a socket and reads the outcomes back, with no
-thread of its own.
-
-The worker is a `GroupCommitWriter` served over a socket pair: batches that arrive while a
-commit runs go into the next transaction, and a batch's outcomes are sent only after its
-commit, so "accepted" still means durable. When the worker dies, every batch in flight
-fails (the receiver answers 503 and the sender retries) and the next batch starts a new
-one. Closing the parent's end makes the worker finish what it was sent and exit; a parent
-killed outright takes the worker with it (PDEATHSIG).
-"""
+"""The receiver's worker process: checks deliveries and commits them in batches, on another
+core than the HTTP server, and sends back what became of each. Why a process, and how
+batches and failures go: docs/architecture.md."""
 
 from __future__ import annotations
 
@@ -32,10 +19,15 @@ from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
-from linksplus.eventlog.ingest import DeliveryWrite, rejected_write
-from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection
+from linksplus.devserver import die_with_parent
+from linksplus.eventlog.engine import SqliteFileCheck, backend_name, make_engine
+from linksplus.eventlog.ingest import BulkWriter, DeliveryWrite, rejected_write
+from linksplus.eventlog.schema import SchemaOnce
+from linksplus.eventlog.writer import GroupCommitWriter, describe_error
+from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection, WorkerError
 
 log = logging.getLogger(__name__)
+__all__ = ["WebhookWorker", "WorkerError"]
 
 # Deliveries that come while a worker that died at start waits to be restarted get 503
 # at once; the wait doubles with each such death.
@@ -44,16 +36,6 @@ RESTART_DELAY_MAX = 30.0
 # A frame: its length as 4 bytes, then a pickle. Only this process and its own child read
 # them, over a socket pair nobody else holds.
 _HEADER = struct.Struct("!I")
-
-
-class WorkerError(RuntimeError):
-    """A delivery the worker could not store: the database's error, as text, or the
-    worker's exit."""
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text[:300]}"
 
 
 def _frame(obj: Any) -> bytes:
@@ -179,8 +161,6 @@ class WebhookWorker:
             self._queued.append(frame)
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        from linksplus.devserver import die_with_parent
-
         parent, child = socket.socketpair()
         try:
             self._proc = subprocess.Popen(
@@ -311,12 +291,14 @@ def _checked(checker: DeliveryChecker, items: list) -> tuple[list, dict[int, Rej
 def _outcome(done: Future, count: int, rejections: dict[int, Rejection]) -> list:
     """A frame's outcomes as sent back (exceptions become WorkerError, which pickles)."""
     error = done.exception()
-    if error is not None:  # the whole transaction failed
-        outcomes = [WorkerError(_describe(error))] * count
+    if error is not None:  # the whole transaction failed (the writer logged why)
+        outcomes = [WorkerError(describe_error(error))] * count
     else:
-        outcomes = [
-            WorkerError(_describe(r)) if isinstance(r, BaseException) else r for r in done.result()
-        ]
+        outcomes = done.result()
+        for i, result in enumerate(outcomes):
+            if isinstance(result, BaseException):
+                log.error("could not store a delivery: %s", describe_error(result))
+                outcomes[i] = WorkerError(describe_error(result))
     # A rejection stands even when its delivery-log row could not be written.
     for i, rejection in rejections.items():
         outcomes[i] = rejection
@@ -332,15 +314,10 @@ def serve(fd: int) -> None:
     arrives during a commit is the next transaction: group commit, with no hand-over
     between threads.
     """
-    from linksplus.eventlog.engine import backend_name, make_engine
-    from linksplus.eventlog.ingest import BulkWriter
-    from linksplus.eventlog.schema import SchemaOnce
-    from linksplus.eventlog.writer import GroupCommitWriter
-
     sock = socket.socket(fileno=fd)
     frames = _Frames()
     messages: list = []
-    writer = engine = checker = None
+    writer = engine = checker = file_check = None
     try:
         while data := sock.recv(_RECV_BYTES):
             messages += frames.feed(data)
@@ -350,6 +327,8 @@ def serve(fd: int) -> None:
             if writer is None and messages:
                 url, secrets = messages.pop(0)  # see WebhookWorker._start
                 checker = DeliveryChecker(secrets)
+                file_check = SqliteFileCheck(url)
+                file_check.problem()  # the file as it is at start (the receiver made it)
                 engine = make_engine(url)
                 writer = GroupCommitWriter(
                     engine, BulkWriter(backend_name(url)).apply, prepare=SchemaOnce(engine)
@@ -358,7 +337,13 @@ def serve(fd: int) -> None:
                 continue
             checked = [_checked(checker, items) for _, items in messages]
             batch = [(writes, Future()) for writes, _ in checked]
-            writer.write_batch(batch)
+            problem = file_check.problem()
+            if problem is None:
+                writer.write_batch(batch)
+            else:
+                log.error("%s", problem)
+                for _, done in batch:
+                    done.set_exception(WorkerError(problem))
             sock.sendall(
                 b"".join(
                     _frame((batch_id, _outcome(done, len(writes), rejections)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 PASSWORD = "s3cret-for-tests"
@@ -28,3 +29,13 @@ def texts(at: AppTest) -> str:
 
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def table_rows(at: AppTest, key: str) -> pd.DataFrame:
+    """The rows of the page's table called `key`. A selectable table carries its key;
+    Streamlit gives a display-only one none, so the page names its container instead."""
+    try:
+        return at.dataframe(key=key).value
+    except KeyError:
+        (frame,) = at.container(key=key).dataframe
+        return frame.value

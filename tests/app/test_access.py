@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from app_helpers import PASSWORD, no_exception, texts
 
 SALES_PAGES = [
@@ -87,14 +88,22 @@ def test_login_form_then_wrong_and_right_password(make_app):
     assert at.session_state["roles"] == ["sales"]
 
 
-def test_repeated_failures_are_slowed_down(make_app):
-    at = make_app(None).run()
-    at.text_input(key="login_username").set_value("manager")
-    for _ in range(4):
-        at.text_input(key="login_password").set_value("nope")
-        at.button[0].click().run()
-    at.text_input(key="login_password").set_value(PASSWORD)
+def submit(at, username: str, password: str) -> None:
+    at.text_input(key="login_username").set_value(username)
+    at.text_input(key="login_password").set_value(password)
     at.button[0].click().run()
+
+
+@pytest.mark.parametrize("new_process", [False, True])
+def test_repeated_failures_are_slowed_down(make_app, new_process):
+    at = make_app(None).run()
+    for _ in range(4):
+        submit(at, "manager", "nope")
+    if new_process:
+        # Another app process: nothing kept in memory, the same event-log database.
+        st.cache_resource.clear()
+        at = make_app(None).run()
+    submit(at, "manager", PASSWORD)
     assert "Too many failed attempts" in texts(at)
     assert not at.session_state["authentication_status"]
 
@@ -104,6 +113,13 @@ def test_missing_cookie_key_shows_the_setup_page(make_app):
     no_exception(at)
     assert "needs setting up" in texts(at)
     assert "cookie_key" in texts(at) and "LINKSPLUS_COOKIE_KEY" in texts(at)
+
+
+def test_a_cookie_lifetime_that_is_not_a_number_shows_the_setup_page(make_app):
+    at = make_app("sales", overrides={"cookie_expiry_days": "a week"}).run()
+    no_exception(at)
+    assert "needs setting up" in texts(at)
+    assert "`cookie_expiry_days` is 'a week'" in texts(at)
 
 
 def test_a_rejected_key_says_what_to_do(make_app, sandbox):

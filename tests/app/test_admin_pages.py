@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_helpers import no_exception, texts
+from app_helpers import no_exception, table_rows, texts
 from auth_proxy import AuthProxy
 
 from linksplus.eventlog import EventLog
@@ -24,7 +24,7 @@ def test_webhook_log_counts_outcomes(make_app, sandbox, secrets):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Accepted"] == "1" and metrics["Duplicate"] == "1"
     assert metrics["Rejected"] == "1" and metrics["Deliveries"] == "3"
-    table = at.dataframe[0].value
+    table = table_rows(at, "deliveries_table")
     assert "bad signature" in list(table["reason"])
     assert set(table.loc[table["outcome"] != "rejected", "reason"]) == {""}  # blank, not None
 
@@ -85,3 +85,22 @@ def test_settings_check_works_before_any_team_exists(make_app, sandbox):
     at = make_app("admin").run().switch_page("pages/settings.py").run()
     page = _check(at)
     assert "Links+ answered in" in page and "(0 links on the first page)" in page
+
+
+def test_webhook_log_shows_what_was_stored_but_not_counted(make_app, sandbox, secrets):
+    log = EventLog(secrets["eventlog_url"])
+    payload = {
+        "event": "payment.completed",
+        "link_id": 1,
+        "payment": {"id": "chrg_xyz", "amount": 5000, "currency": "xyz", "status": "successful"},
+        "timestamp": "2026-02-14T10:35:00Z",
+    }
+    log.record(payload, remote="10.0.0.1")
+    at = make_app("admin").run().switch_page("pages/webhook_log.py").run()
+    no_exception(at)
+    table = table_rows(at, "deliveries_table")
+    (reason,) = table.loc[table["payment_id"] == "chrg_xyz", "reason"]
+    assert reason == "stored, not counted: XYZ is not a currency Links+ takes"
+    assert "1 of the deliveries listed were stored, not counted" in texts(at)
+    at.segmented_control(key="wh_outcome").set_value("Not counted").run()
+    assert table_rows(at, "deliveries_table")["payment_id"].tolist() == ["chrg_xyz"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from app_helpers import no_exception, texts
+from app_helpers import no_exception, table_rows, texts
 
+from linksplus.console.links_table import LinkFilters, links_csv, links_frame, prepare_links
 from linksplus.eventlog import EventLog
 from linksplus.ui.widgets import md_escape
 
@@ -20,13 +21,13 @@ def test_filters_narrow_the_table_and_go_to_the_url(make_app, sandbox):
     links = _links(sandbox)
     at = make_app("sales", query={"view": "team"}).run()  # sales open on My links
     no_exception(at)
-    table = at.dataframe[0].value
+    table = table_rows(at, "links_table")
     assert sorted(table["id"]) == sorted(ln.id for ln in links)
 
     status = links[0].status
     at.multiselect(key="lf_status").set_value([status]).run()
     expected = sorted(ln.id for ln in links if ln.status == status)
-    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert sorted(table_rows(at, "links_table")["id"]) == expected
     assert at.query_params["status"] == status
 
     word = links[0].name.split()[0]
@@ -34,12 +35,14 @@ def test_filters_narrow_the_table_and_go_to_the_url(make_app, sandbox):
     expected = sorted(
         ln.id for ln in links if ln.status == status and word.lower() in ln.name.lower()
     )
-    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert sorted(table_rows(at, "links_table")["id"]) == expected
     assert at.query_params["q"] == word
 
-    # The CSV the button serves holds exactly the rows on screen.
-    csv = pd.read_csv(io.BytesIO(at.session_state["_links_csv"]()))
-    assert list(csv["link_id"]) == list(at.dataframe[0].value["id"])
+    # The CSV of the filters in the URL holds exactly the rows on screen, in their order.
+    filters = LinkFilters.from_query_params(dict(at.query_params))
+    prepared = prepare_links(links_frame(links), None, "Asia/Bangkok")
+    csv = pd.read_csv(io.BytesIO(links_csv(prepared.rows(prepared.mask(filters)))))
+    assert list(csv["link_id"]) == list(table_rows(at, "links_table")["id"])
 
 
 def test_amount_range_per_currency_typed_like_money(make_app, sandbox):
@@ -57,7 +60,7 @@ def test_amount_range_per_currency_typed_like_money(make_app, sandbox):
     at.text_input(key="lf_min").set_value(format_amount(low, cur)).run()
     no_exception(at)
     expected = sorted(ln.id for ln in links if ln.currency == cur and ln.amount >= low)
-    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert sorted(table_rows(at, "links_table")["id"]) == expected
     at.text_input(key="lf_min").set_value("12,34.5").run()
     assert "is not an amount" in texts(at)
 
@@ -82,12 +85,12 @@ def test_a_shared_url_opens_the_same_view_and_link(make_app, sandbox, secrets):
     at = make_app("sales", query={"view": "team", "q": link.name, "link": str(link.id)}).run()
     no_exception(at)
     assert at.text_input(key="lf_text").value == link.name
-    assert link.id in list(at.dataframe[0].value["id"])
+    assert link.id in list(table_rows(at, "links_table")["id"])
     assert link.payment_url in [c.value for c in at.code]  # the URL with its copy button
     assert len(at.get("download_button")) >= 2  # the CSV and the QR code PNG
-    row = at.dataframe[0].value.set_index("id").loc[link.id]
+    row = table_rows(at, "links_table").set_index("id").loc[link.id]
     assert row["paid_count"] == 1
-    assert "chrg_test_1" in list(at.dataframe[1].value["payment_id"])
+    assert "chrg_test_1" in list(table_rows(at, "link_payments_table")["payment_id"])
 
 
 def test_a_link_of_another_team_is_not_shown(make_app, sandbox):
@@ -103,7 +106,7 @@ def test_a_link_of_another_team_is_not_shown(make_app, sandbox):
 def test_created_between_is_one_range_in_the_url(make_app, sandbox):
     sandbox.seed_links(101, 40)
     links = _links(sandbox)
-    from linksplus.console.links_table import zone
+    from linksplus.console.timezones import zone
 
     bangkok = zone(None)
     days = sorted({pd.Timestamp(ln.created_at).tz_convert(bangkok).date() for ln in links})
@@ -117,16 +120,16 @@ def test_created_between_is_one_range_in_the_url(make_app, sandbox):
         for ln in links
         if start <= pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end
     )
-    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert sorted(table_rows(at, "links_table")["id"]) == expected
     assert (at.query_params["from"], at.query_params["to"]) == (str(start), str(end))
 
     # The same range from a shared URL; a URL with only "to" is "up to that day".
     at = make_app("sales", query={"view": "team", "from": str(start), "to": str(end)}).run()
     assert at.date_input(key="lf_created").value == (start, end)
-    assert sorted(at.dataframe[0].value["id"]) == expected
+    assert sorted(table_rows(at, "links_table")["id"]) == expected
     at = make_app("sales", query={"view": "team", "to": str(end)}).run()
     no_exception(at)
-    assert sorted(at.dataframe[0].value["id"]) == sorted(
+    assert sorted(table_rows(at, "links_table")["id"]) == sorted(
         ln.id for ln in links if pd.Timestamp(ln.created_at).tz_convert(bangkok).date() <= end
     )
     assert "from" not in at.query_params and at.query_params["to"] == str(end)
@@ -184,3 +187,21 @@ def test_url_parameters_are_echoed_as_text(make_app, sandbox):
     # The amount's message says why it was ignored without repeating what was typed.
     assert any("Amount filter ignored" in i.value for i in at.info)
     assert "](https" not in texts(at)
+
+
+def test_the_selected_row_opens_its_detail_and_goes_to_the_url(make_app, sandbox):
+    sandbox.seed_links(101, 5)
+    other = _links(sandbox)[-1]
+    at = make_app("sales", query={"view": "team", "link": str(other.id)}).run()
+    assert other.payment_url in [c.value for c in at.code]
+    table = table_rows(at, "links_table")
+    row = 2
+    chosen = int(table["id"].iloc[row])
+    assert chosen != other.id
+    at.session_state["links_table"] = {"selection": {"rows": [row], "columns": []}}
+    at.run()
+    no_exception(at)
+    # The row picked wins over the link the URL named, and the URL follows it.
+    url = next(ln.payment_url for ln in _links(sandbox) if ln.id == chosen)
+    assert url in [c.value for c in at.code] and other.payment_url not in [c.value for c in at.code]
+    assert at.query_params["link"] == str(chosen)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_helpers import no_exception, texts
+from app_helpers import no_exception, table_rows, texts
 
 from linksplus.ui.widgets import md_escape
 
@@ -12,7 +12,7 @@ def test_templates_listed_and_used_for_a_link(make_app, sandbox):
     templates = sandbox.client().list_templates(101)
     at = make_app("sales").run().switch_page("pages/templates.py").run()
     no_exception(at)
-    assert sorted(at.dataframe[0].value["id"]) == sorted(t.id for t in templates)
+    assert sorted(table_rows(at, "templates_table")["id"]) == sorted(t.id for t in templates)
     chosen = templates[-1]
     at.query_params["template"] = str(chosen.id)
     at.run()
@@ -28,8 +28,10 @@ def test_text_filter(make_app, sandbox):
     templates = sandbox.client().list_templates(101)
     at = make_app("manager").run().switch_page("pages/templates.py").run()
     at.text_input(key="tf_text").set_value(templates[0].name).run()
-    assert templates[0].id in list(at.dataframe[0].value["id"])
-    assert all(templates[0].name.lower() in n.lower() for n in at.dataframe[0].value["name"])
+    assert templates[0].id in list(table_rows(at, "templates_table")["id"])
+    assert all(
+        templates[0].name.lower() in n.lower() for n in table_rows(at, "templates_table")["name"]
+    )
 
 
 def test_a_hostile_template_name_is_shown_as_text(make_app, sandbox):
@@ -48,3 +50,19 @@ def test_a_hostile_template_name_is_shown_as_text(make_app, sandbox):
     no_exception(at)
     assert f"**{md_escape(name)}**" in texts(at)  # Create link's template box
     assert "](http" not in texts(at) and ":red[team]" not in texts(at)
+
+
+def test_the_selected_row_opens_its_detail(make_app, sandbox):
+    sandbox.seed_links(101, 5)
+    names = {t.id: t.name for t in sandbox.client().list_templates(101)}
+    at = make_app("sales", query={"template": "not-a-number"})
+    at.run().switch_page("pages/templates.py").run()
+    no_exception(at)
+    assert not at.subheader  # nothing selected, and the URL names no template
+    table = table_rows(at, "templates_table")
+    chosen = int(table["id"].iloc[-1])
+    at.session_state["templates_table"] = {"selection": {"rows": [len(table) - 1], "columns": []}}
+    at.run()
+    no_exception(at)
+    assert at.subheader[0].value == md_escape(names[chosen])
+    assert at.query_params["template"] == str(chosen)

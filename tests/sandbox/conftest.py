@@ -9,6 +9,7 @@ import pytest
 from sandbox_helpers import WebhookSandbox, start_receiver
 
 from linksplus.devserver import ServerProcess, free_port
+from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.webhooks.signing import generate_secret
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -42,9 +43,12 @@ def webhook_sandbox(tmp_path_factory):
             f"{plain.url}/dashboard",
             "--webhook-ca-file",
             str(ca_file),
+            # The real schedule (minutes to hours), a thousand times faster.
+            "--webhook-time-scale",
+            "0.001",
         ],
         env={"LINKSPLUS_SANDBOX_API_KEY": WEBHOOK_KEY, "LINKSPLUS_WEBHOOK_SECRET": secret},
-        health_url=f"{url}/_sandbox/health",
+        health_url=SandboxControls(url).health_url,
         log_path=ARTIFACTS / "logs" / f"webhook-sandbox-{port}.log",
     ).start()
     try:

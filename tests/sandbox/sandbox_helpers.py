@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
+from linksplus.sandbox.controls_client import SandboxControls
+
 
 def api(sandbox, method: str, path: str, **kwargs) -> requests.Response:
     """A call to the sandbox's Links+ API with its key as the Basic user."""
@@ -90,6 +92,4 @@ class WebhookSandbox:
     tls: Receiver
 
     def control(self, method: str, path: str, **kwargs) -> requests.Response:
-        resp = requests.request(method, f"{self.url}/_sandbox{path}", timeout=30, **kwargs)
-        resp.raise_for_status()
-        return resp
+        return SandboxControls(self.url).call(method, path, **kwargs)

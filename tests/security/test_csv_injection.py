@@ -18,10 +18,10 @@ import pytest
 
 from linksplus.console.csv_export import frame_csv, neutralise_cell
 from linksplus.console.links_table import links_csv, links_frame, with_payments
-from linksplus.console.reports import payments_csv
+from linksplus.console.payments_report import payments_csv
+from linksplus.console.templates_table import templates_frame
 from linksplus.eventlog import EventLog
 from linksplus.models import Link, Template
-from linksplus.ui.templates_view import templates_frame
 
 # Each character a spreadsheet starts a formula with (OWASP: = + - @ tab CR), a line feed,
 # the full-width forms, and leading spaces before one of them.

@@ -250,13 +250,12 @@ def _every_page(page, stack: MarkupStack, shots: Path, outside: list[str]) -> No
     _open(page, stack, {"team": "101", "cur": "thb", "min": EVIL_URL})
     expect(main.get_by_text("Amount filter ignored")).to_be_visible()
     check("url-min")
-    assert f"“{EVIL_URL}” is not an amount" in shown(main)
+    # The amount's message says why without repeating what the address carried.
+    assert "evil.example/login" not in shown(main)
 
 
 def _open(page, stack: MarkupStack, query: dict[str, str]) -> None:
     """Open the app at `?query` (a new session) and log in as admin if it asks."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     page.goto(f"{stack.app_url}/?{urlencode(query)}")
     nav = page.locator("[data-testid='stSidebarNav']")
     user_box = page.get_by_role("textbox", name="Username")
@@ -264,14 +263,8 @@ def _open(page, stack: MarkupStack, query: dict[str, str]) -> None:
     page.wait_for_selector(IDLE)
     if nav.count():
         return
-    for attempt in range(2):  # a second submit only for streamlit-authenticator's #184
-        user_box.fill("admin")
-        page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        try:
-            nav.wait_for(timeout=10_000 if attempt == 0 else 20_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 1 or not user_box.is_visible():
-                raise
+    user_box.fill("admin")  # one submit logs in (streamlit-authenticator's #184 is fixed)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    nav.wait_for(timeout=10_000)
     page.wait_for_selector(IDLE)

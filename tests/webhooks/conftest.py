@@ -173,8 +173,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def start_receiver():
     """Start ``linksplus webhooks`` subprocesses; each is stopped when the test ends.
 
-    ``start_receiver(db_url, port=None, secret=..., certfile=None, keyfile=None, ca=None)``
-    answers the running ServerProcess, with ``.url`` (the webhook URL) and ``.log_path``.
+    ``start_receiver(db_url, port=None, secret=..., certfile=None, keyfile=None, ca=None,
+    args=())`` answers the running ServerProcess, with ``.url`` (the webhook URL),
+    ``.base`` (its scheme, host and port) and ``.log_path``; `args` are more options.
     """
     started: list[ServerProcess] = []
 
@@ -186,23 +187,25 @@ def start_receiver():
         certfile: str | None = None,
         keyfile: str | None = None,
         ca: str | None = None,
+        args: tuple[str, ...] = (),
     ) -> ServerProcess:
         port = port or free_port()
         scheme = "https" if certfile else "http"
-        args = ["webhooks", "--port", str(port), "--db", db_url]
+        command = ["webhooks", "--port", str(port), "--db", db_url, *args]
         if secret:
-            args += ["--secret", secret]
+            command += ["--secret", secret]
         if certfile:
-            args += ["--ssl-certfile", certfile, "--ssl-keyfile", keyfile]
+            command += ["--ssl-certfile", certfile, "--ssl-keyfile", keyfile]
         server = ServerProcess(
-            args,
+            command,
             health_url=f"{scheme}://127.0.0.1:{port}/healthz",
             log_path=ARTIFACTS / "logs" / f"receiver-{port}.log",
             verify=ca or True,
         )
         started.append(server)
         server.start()
-        server.url = f"{scheme}://127.0.0.1:{port}/webhooks/linksplus"
+        server.base = f"{scheme}://127.0.0.1:{port}"
+        server.url = f"{server.base}/webhooks/linksplus"
         server.port = port
         return server
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from webhook_helpers import body_of, payment_event
 
-from linksplus.webhooks.payload import PayloadError, parse_body, summary, validate
+from linksplus.events import PayloadError, summary, validate
+from linksplus.webhooks.payload import parse_body
 
 
 def test_the_briefs_example_is_valid_and_normalised():

@@ -5,13 +5,12 @@ from __future__ import annotations
 import random
 import ssl
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import requests
 import trustme
 from polling import wait_for
-from webhook_helpers import SECRET, payment_event, send_all
+from webhook_helpers import SECRET, children, payment_event, running, send_all
 
 from linksplus.eventlog import EventLog
 
@@ -72,21 +71,6 @@ def test_every_acknowledged_event_survives_a_sigkill(start_receiver, db_url):
     assert {o.status for o in send_all(restarted.url, retry, concurrency=20)} == {200}
     with EventLog(db_url) as log:
         assert log.count() == 1200
-
-
-def children(pid: int) -> list[int]:
-    return [
-        int(child)
-        for path in Path(f"/proc/{pid}/task").glob("*/children")
-        for child in path.read_text().split()
-    ]
-
-
-def running(pid: int) -> bool:
-    try:  # a zombie has exited; only its parent has not collected it yet
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_https_with_a_test_certificate(start_receiver, sqlite_url, tmp_path):

@@ -13,7 +13,8 @@ import altair as alt
 import pandas as pd
 
 from linksplus.console.csv_export import frame_csv
-from linksplus.console.links_table import decimal_amount, zone
+from linksplus.console.links_table import decimal_amount
+from linksplus.console.timezones import zone
 from linksplus.money import AmountError, display_amount, get_currency
 
 

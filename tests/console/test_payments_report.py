@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from linksplus.console import reports as r
+from linksplus.console import payments_report as r
 from linksplus.console.links_table import links_frame
 from linksplus.models import Link, Template
 

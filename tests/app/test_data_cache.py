@@ -1,0 +1,80 @@
+"""The cached loaders load what their arguments name, never another account's or load's data."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from linksplus.config import Settings
+from linksplus.errors import AuthenticationError
+from linksplus.ui import data
+
+TZ = "Asia/Bangkok"
+
+
+@pytest.fixture
+def current(sandbox, tmp_path, monkeypatch) -> Settings:
+    """The settings of this run (read from the environment): the empty test sandbox."""
+    settings = Settings(
+        api_base_url=sandbox.url,
+        api_key=sandbox.api_key,
+        eventlog_url=f"sqlite:///{tmp_path}/events.db",
+    )
+    for name in ("api_base_url", "api_key", "eventlog_url"):
+        monkeypatch.setenv(f"LINKSPLUS_{name.upper()}", getattr(settings, name))
+    monkeypatch.delenv("LINKSPLUS_API_AUTH", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    now = data.current_settings()
+    assert (now.api_base_url, now.api_key, now.eventlog_url) == (
+        sandbox.url,
+        sandbox.api_key,
+        settings.eventlog_url,
+    )
+    return settings
+
+
+def test_two_base_urls_give_two_loads(current, sandbox, demo_sandbox):
+    sandbox.control("POST", "/teams/101/templates", json={"name": "Only in the test sandbox"})
+    demo = Settings(api_base_url=demo_sandbox.url, api_key=demo_sandbox.api_key)
+    expected = sorted(t.name for t in demo_sandbox.client().list_templates(101))
+    assert "Only in the test sandbox" not in expected
+
+    assert [t.name for t in data.templates(101)] == ["Only in the test sandbox"]
+    # Asked for the demo's account while the run's settings name the test sandbox.
+    assert sorted(t.name for t in data.templates(101, demo)) == expected
+    assert sorted(data.links_table(101, demo)["id"]) == sorted(
+        ln.id for ln in demo_sandbox.client().list_links(101)
+    )
+    assert [t.name for t in data.templates(101)] == ["Only in the test sandbox"]
+
+
+def test_another_key_is_another_load(current, sandbox):
+    sandbox.seed_links(101, 2)
+    assert len(data.templates(101)) > 0
+    wrong = Settings(api_base_url=sandbox.url, api_key="skey_test_not_this_sandboxs_key")
+    with pytest.raises(AuthenticationError):
+        data.templates(101, wrong)
+    with pytest.raises(AuthenticationError):
+        data.prepared_links(101, TZ, wrong)
+
+
+def test_the_prepared_table_follows_the_content_of_each_load(current, sandbox):
+    """The prepared table is keyed by what was loaded, not by id() of the loaded frame
+    (Python gives the id of a freed frame to a new one, so a page could be served another
+    load's table): a reload of the same links finds it again, new links get a new one."""
+    sandbox.seed_links(101, 3)
+    first, problem = data.prepared_links(101, TZ)
+    assert problem is None
+    held = data.links_table(101)  # alive, so the next load's frame has another id
+    data._links_load.clear()  # what the two-minute TTL does; the prepared tables stay
+    assert data.links_table(101) is not held
+    assert data.prepared_links(101, TZ)[0] is first
+
+    sandbox.seed_links(101, 1)
+    data._links_load.clear()
+    expected = sorted(ln.id for ln in sandbox.client().list_links(101))
+    newer, _ = data.prepared_links(101, TZ)
+    assert sorted(newer.frame["id"]) == expected
+    assert sorted(newer.display.column("id").to_pylist()) == expected
+    assert len(expected) == len(first.frame) + 1

@@ -1,0 +1,187 @@
+"""Logins in Chromium on a freshly started app: a shared link opened while logged out (with
+a forged cookie), one submit, the login cookie (signed, with its configured lifetime), a
+reload, a new tab, a logout that sticks, and a logged-out link to another page and team.
+
+The app runs alone here (against the suite's sandbox), started for this module, so that the
+first page it ever serves is a deep link: Streamlit runs a page opened by URL by itself in
+the first session after a start (it treats pages/ as an old-style pages folder until
+`st.navigation` has run once), and that case must log in and land on the page too.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from test_browser import TIMEOUT_MS, assert_page_healthy, main, new_page, shoot, wait_idle
+
+from linksplus.console.users import UserRecord, hash_password, save_users
+from linksplus.devserver import ServerProcess, free_port
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+PASSWORD = "e2e-login-password-7"
+COOKIE_KEY = "e2e-login-cookie-key-0123456789abcdef"
+COOKIE_DAYS = 2
+LANDS_WITHIN_MS = 8_000  # one submit logs in; the old first submit did nothing for 30 s+
+
+
+@pytest.fixture(scope="module")
+def fresh_app(chromium_path, sandbox_server, tmp_path_factory):
+    """app.py alone in a new process (no page served yet), against the sandbox."""
+    folder = tmp_path_factory.mktemp("login-app")
+    users_file = folder / "users.yaml"
+    pw = hash_password(PASSWORD)
+    save_users(
+        users_file,
+        [
+            UserRecord("sales", "Sales", "s@example.com", ["sales"], [101], pw),
+            UserRecord("manager", "Manager", "m@example.com", ["manager"], [101, 102], pw),
+        ],
+    )
+    port = free_port()
+    options = {
+        "server.address": "127.0.0.1",
+        "server.port": port,
+        "server.headless": "true",
+        "browser.gatherUsageStats": "false",
+        "server.fileWatcherType": "none",
+    }
+    server = ServerProcess(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
+        + [f"--{name}={value}" for name, value in options.items()],
+        python_module=False,
+        health_url=f"http://127.0.0.1:{port}/_stcore/health",
+        env={
+            "LINKSPLUS_API_BASE_URL": sandbox_server.url,
+            "LINKSPLUS_API_KEY": sandbox_server.api_key,
+            "LINKSPLUS_SANDBOX_URL": sandbox_server.url,
+            "LINKSPLUS_EVENTLOG_URL": f"sqlite:///{folder}/events.db",
+            "LINKSPLUS_USERS_FILE": str(users_file),
+            "LINKSPLUS_COOKIE_KEY": COOKIE_KEY,
+            "LINKSPLUS_COOKIE_EXPIRY_DAYS": str(COOKIE_DAYS),
+        },
+        log_path=REPO / "test-artifacts" / "logs" / "e2e-login-app.log",
+        timeout=60,
+    )
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def login_form_shown(page: Page) -> None:
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    expect(page.locator("[data-testid='stSidebarNavLink']")).to_have_count(0)
+
+
+def submit_once(page: Page, username: str) -> None:
+    """Fill the form and click once: the app's navigation must show within a few seconds."""
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.locator("[data-testid='stSidebarNav']").wait_for(timeout=LANDS_WITHIN_MS)
+    wait_idle(page)
+
+
+def heading(page: Page, name: str) -> None:
+    expect(main(page).get_by_role("heading", name=name, exact=True)).to_be_visible()
+    wait_idle(page)
+
+
+def login_cookie(page: Page) -> dict | None:
+    return next((c for c in page.context.cookies() if c["name"] == "linksplus_console"), None)
+
+
+def test_shared_link_login_cookie_reload_new_tab_and_logout(
+    browser: Browser, fresh_app: str, sandbox, screenshots: Path
+) -> None:
+    sandbox.seed_links(101, 3)
+    sandbox.seed_links(102, 2)
+    page = new_page(browser)
+    try:
+        # A cookie signed with another key logs nobody in.
+        forged = jwt.encode(
+            {"username": "sales", "exp_date": time.time() + 3600},
+            "not-the-cookie-key-0123456789abcdef",
+            algorithm="HS256",
+        )
+        page.context.add_cookies([{"name": "linksplus_console", "value": forged, "url": fresh_app}])
+        # A shared Links URL with filters, as the first page the app ever serves.
+        page.goto(f"{fresh_app}/links?q=zebra&status=active")
+        login_form_shown(page)
+        submit_once(page, "sales")
+        heading(page, "Links")
+        expect(main(page).get_by_role("textbox", name="Name contains")).to_have_value("zebra")
+        assert "q=zebra" in page.url and "status=active" in page.url, page.url
+        assert_page_healthy(page)
+
+        # The cookie: streamlit-authenticator's token, signed with our key, for 2 days.
+        for _ in range(50):
+            cookie = login_cookie(page)
+            if cookie:
+                break
+            page.wait_for_timeout(100)
+        assert cookie, "the login cookie was not set"
+        token = jwt.decode(cookie["value"], COOKIE_KEY, algorithms=["HS256"])
+        assert token["username"] == "sales"
+        lifetime_days = (cookie["expires"] - time.time()) / 86400
+        assert COOKIE_DAYS - 0.01 < lifetime_days <= COOKIE_DAYS, lifetime_days
+        assert cookie["sameSite"] == "Strict"
+
+        # A reload keeps the user logged in, on the same page and filters.
+        page.reload()
+        heading(page, "Links")
+        expect(page.get_by_role("textbox", name="Username")).to_have_count(0)
+        expect(main(page).get_by_role("textbox", name="Name contains")).to_have_value("zebra")
+
+        # A new session from the cookie draws its page once: a shared URL's one-run note
+        # (an unreadable date) is not wiped by the cookie manager's first report.
+        page.goto(f"{fresh_app}/links?q=zebra&from=someday")
+        heading(page, "Links")
+        page.wait_for_timeout(500)
+        wait_idle(page)
+        expect(
+            main(page).get_by_text("The date “someday” in the address is not a date.")
+        ).to_be_visible()
+
+        # A new tab with the same cookie is logged in, on the page of its URL.
+        tab = page.context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.goto(f"{fresh_app}/payments")
+        heading(tab, "Payments")
+        expect(tab.get_by_role("textbox", name="Username")).to_have_count(0)
+        shoot(tab, screenshots, "login-new-tab")
+
+        # Logging out deletes the cookie: a reload shows the form again.
+        tab.get_by_role("button", name="Log out").click()
+        login_form_shown(tab)
+        for _ in range(50):
+            if login_cookie(tab) is None:
+                break
+            tab.wait_for_timeout(100)
+        assert login_cookie(tab) is None, "the login cookie outlived the logout"
+        tab.reload()
+        login_form_shown(tab)
+
+        # Logged out, a link to another page and team: after the login, that page and team.
+        tab.goto(f"{fresh_app}/payments?team=102")
+        login_form_shown(tab)
+        submit_once(tab, "manager")
+        heading(tab, "Payments")
+        assert re.search(r"[?&]team=102\b", tab.url), tab.url
+        assert_page_healthy(tab)
+    except BaseException:
+        shoot(page, screenshots, "failed-login")
+        raise
+    finally:
+        page.context.close()
