@@ -27,8 +27,6 @@ from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
 
 VIEWS = {"mine": "My links", "team": "Team"}
 FOLLOW_UP_SHOWN = 20
-# How often every page looks for new payments of the user's links (a toast each).
-PAID_CHECK_SECONDS = 20
 
 HOW_LABELS = {
     "form": "the Create link form",
@@ -270,10 +268,10 @@ def _paid_since_panel(ctx: PageContext, links: PreparedLinks) -> None:
             st.rerun()
 
 
-@st.fragment(run_every=PAID_CHECK_SECONDS)
 def paid_toasts(user: UserRecord) -> None:
-    """A toast for each new payment of `user`'s links, on whatever page is open (checked
-    every PAID_CHECK_SECONDS); each payment is toasted once per session."""
+    """A toast for each new payment of `user`'s links, on whatever page is open, at each
+    run of a page; each payment is toasted once per session. (Not a timed fragment: its
+    reruns broke the first login's cookie round trip.)"""
     try:
         paid, _ = _new_payments(user.username)
     except Exception:  # no event log or records: nothing to announce
