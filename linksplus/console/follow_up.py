@@ -13,7 +13,8 @@ from linksplus.workspace.store import OUTSIDE
 def made_by(link_ids: pd.Series, owners: pd.DataFrame) -> np.ndarray:
     """Each link's maker (``owners`` from `Workspace.owners_frame`), or OUTSIDE."""
     makers = pd.Series(owners["made_by"].to_numpy(), index=owners["link_id"].to_numpy())
-    return link_ids.map(makers).fillna(OUTSIDE).to_numpy(dtype=object)
+    # object first: with no owner at all the map is float NaNs, which text cannot fill.
+    return link_ids.map(makers).astype(object).fillna(OUTSIDE).to_numpy(dtype=object)
 
 
 def needs_follow_up(
