@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/webhook_ingest.py
 	$(BIN)/python bench/app_links_page.py
 	$(BIN)/python bench/payments_report.py
+	$(BIN)/python bench/bulk_create.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -4,7 +4,7 @@ pages of their role (`st.navigation`); each page lives in pages/ and its logic i
 import streamlit as st
 
 from linksplus.console.users import effective_role
-from linksplus.ui import auth, nav
+from linksplus.ui import auth, my_links_view, nav
 from linksplus.ui.settings import current_settings, setup_problems
 from linksplus.ui.widgets import app_icon, md_escape, only_page, setup_page
 
@@ -27,5 +27,6 @@ with st.sidebar:
         f"**{md_escape(user.name)}**  \n:gray[{(effective_role(user.roles) or '').title()}]"
     )
     auth.logout_button()
+    my_links_view.paid_toasts(user)  # a toast on any page when one of my links is paid
 
 page.run()

@@ -36,7 +36,8 @@ LINKS, TEMPLATES, CREATE, PAYMENTS, WEBHOOKS, SETTINGS = (
     "webhooks",
     "settings",
 )
-_SALES_PAGES = (LINKS, TEMPLATES, CREATE, PAYMENTS)
+BULK = "bulk"
+_SALES_PAGES = (LINKS, TEMPLATES, CREATE, BULK, PAYMENTS)
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "sales": _SALES_PAGES,
     "manager": _SALES_PAGES,

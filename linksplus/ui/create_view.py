@@ -23,10 +23,14 @@ from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
+from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import field_error, md_escape, money_hint, parse_money, show_error
+from linksplus.ui.workspace_data import record_link
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 
 DOUBLE_CLICK_SECONDS = 2.0
+# Session key of a link to copy into the form ("Make another like this" on the Links page).
+DUPLICATE_KEY = "create_duplicate_of"
 CHECKING = "Links+ did not answer; checking whether your link was made…"
 FOUND = "Links+ did not answer at first, so the Console checked: your link was made, once."
 
@@ -48,6 +52,24 @@ def _apply_template(template: Template | None) -> None:
         st.session_state["cl_amount"] = format_amount(
             template.amount, st.session_state["cl_currency"]
         )
+
+
+def _apply_duplicate(link: dict | None, templates: dict[int, Template]) -> None:
+    """Fill the form like `link` (from "Make another like this"), under a new name."""
+    if not link:
+        return
+    s = st.session_state
+    if link.get("template_id") in templates:
+        s["cl_template"] = link["template_id"]
+    currency = str(link.get("currency") or "").lower()
+    if currency in CURRENCIES:
+        s["cl_currency"] = currency
+        s["cl_amount"] = format_amount(int(link.get("amount") or 0), currency)
+    s["cl_multiple"] = bool(link.get("multiple_usage"))
+    s["cl_additional"] = link.get("additional") or ""
+    s["cl_name"] = f"{link.get('name') or ''} (copy)"[:NAME_MAX]
+    s["cl_how"] = "duplicate"
+    s.pop("cl_created", None)
 
 
 def _on_template_change(templates: dict[int, Template]) -> None:
@@ -113,6 +135,10 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
         s.setdefault("cl_tried_at", started)  # pressing again looks for the link first
         return
     s["cl_created"] = link.to_dict()
+    # Who made it, and how: the Links page's My links and Made by read this.
+    s["cl_record_error"] = record_link(
+        link.id, ctx.team_id, ctx.user.username, s.pop("cl_how", None) or "form"
+    )
     s["cl_last_success"] = time.monotonic()
     s["cl_toast"] = True
     for key in ("cl_idem", "cl_tried_at"):  # the next link starts afresh
@@ -150,6 +176,8 @@ def render(ctx: PageContext) -> None:
     if wanted in templates and st.session_state.get("cl_template") != wanted:
         st.session_state["cl_template"] = wanted
         _apply_template(templates[wanted])
+        st.session_state["cl_how"] = "template"
+    _apply_duplicate(st.session_state.pop(DUPLICATE_KEY, None), templates)
     if st.session_state.get("cl_template") not in templates:
         st.session_state["cl_template"] = next(iter(templates))
         _apply_template(templates[st.session_state["cl_template"]])
@@ -270,6 +298,8 @@ def _success(created: dict) -> None:
         )
         if st.session_state.get("cl_checked") is CreateCheck.FOUND:
             st.caption(FOUND)
+        if st.session_state.get("cl_record_error"):
+            st.warning(st.session_state["cl_record_error"], icon=":material/database:")
         left, right = st.columns([1, 3])
         if link.payment_url:
             left.image(qr_png(link.payment_url), caption="Scan to pay", width=180)
@@ -287,3 +317,13 @@ def _success(created: dict) -> None:
             if b2.button("Create another link", icon=":material/add:"):
                 st.session_state.pop("cl_created", None)
                 st.rerun()
+    if link.payment_url:
+        with st.container(border=True, key="created_share"):
+            share_panel(
+                link_id=link.id,
+                name=link.name,
+                amount=link.amount,
+                currency=link.currency,
+                url=link.payment_url,
+                key="created",
+            )

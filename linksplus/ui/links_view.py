@@ -21,7 +21,7 @@ from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
-from linksplus.ui import data
+from linksplus.ui import data, my_links_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     eventlog_problem,
@@ -165,6 +165,7 @@ def _as_date(value) -> date | None:
 
 def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> None:
     wanted = {"team": str(ctx.team_id), **filters.to_query_params()}
+    wanted.update(my_links_view.query_params(ctx))
     if link_id is not None:
         wanted["link"] = str(link_id)
     if st.query_params.to_dict() != wanted:
@@ -188,10 +189,10 @@ def render(ctx: PageContext) -> None:
         st.caption(f":material/info: {problem}")
     filters = filter_widgets(links)
     # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
-    mask = links.mask(filters)
+    mask, makers = my_links_view.scope(ctx, links, links.mask(filters))
     count = len(links.frame) if mask is None else int(mask.sum())
     _toolbar(ctx, links, mask, count, filters)
-    selected = _table(links, mask, count)
+    selected = _table(links, mask, count, makers)
     _sync_url(ctx, filters, selected)
     if selected is None:
         st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
@@ -247,9 +248,12 @@ def _toolbar(
     )
 
 
-def _table(links: PreparedLinks, mask: np.ndarray | None, count: int) -> int | None:
-    """The links passing `mask`; answers the id of the row selected, else the URL's link."""
-    shown = links.shown(mask)
+def _table(
+    links: PreparedLinks, mask: np.ndarray | None, count: int, makers: np.ndarray | None
+) -> int | None:
+    """The links passing `mask` (with who made each for managers: `makers`); answers the id
+    of the row selected, else the URL's link."""
+    shown = my_links_view.with_made_by(links.shown(mask), makers, mask)
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -333,6 +337,7 @@ def detail(ctx: PageContext, row: dict) -> None:
             st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         _link_payments(ctx, row)
         _simulate(ctx, row)
+    my_links_view.detail_extras(ctx, row)
 
 
 def _link_payments(ctx: PageContext, row: dict) -> None:

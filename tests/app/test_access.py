@@ -6,7 +6,13 @@ import pytest
 import streamlit as st
 from app_helpers import PASSWORD, no_exception, texts
 
-SALES_PAGES = ["pages/links.py", "pages/templates.py", "pages/create_link.py", "pages/payments.py"]
+SALES_PAGES = [
+    "pages/links.py",
+    "pages/templates.py",
+    "pages/create_link.py",
+    "pages/bulk_create.py",
+    "pages/payments.py",
+]
 ADMIN_PAGES = ["pages/webhook_log.py", "pages/settings.py"]
 
 

@@ -1,0 +1,384 @@
+"""Bulk create from a spreadsheet: reading the file, checking each row, the sample file.
+
+`read_sheet` takes the uploaded bytes (CSV in UTF-8, with or without a byte-order mark, or
+Excel .xlsx) and answers its rows, or raises `SheetError` with one sentence saying what is
+wrong with the file and where; nothing is created from a file it refuses. `check_rows` then
+turns each row into the parameters of one link, or the row's problems, so that good rows
+never wait on bad ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from linksplus.console.csv_export import frame_csv
+from linksplus.models import Template
+from linksplus.money import (
+    CURRENCIES,
+    AmountError,
+    format_amount,
+    get_account_country,
+    parse_amount,
+)
+from linksplus.validation import link_param_errors
+from linksplus.workspace.store import RowParams, UploadRow
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 1000
+COLUMNS = ("name", "amount", "currency", "template", "multiple use", "note")
+REQUIRED = ("name", "amount")
+# Other spellings people give the same columns.
+_ALIASES = {
+    "multiple_use": "multiple use",
+    "multiple usage": "multiple use",
+    "multiple_usage": "multiple use",
+    "multiple": "multiple use",
+    "additional": "note",
+    "template_id": "template",
+    "template id": "template",
+}
+_YES = {"yes", "y", "true", "1", "x", "multiple", "ใช่"}
+_NO = {"", "no", "n", "false", "0", "single", "ไม่", "ไม่ใช่"}
+_XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+_BOM = b"\xef\xbb\xbf"
+
+
+class SheetError(ValueError):
+    """The file cannot be used; the message is one sentence for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """A row of the file as typed: `row_no` is its line in the spreadsheet (header = 1)."""
+
+    row_no: int
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    """A row and what it makes: `params` when it is good, else its `problems`."""
+
+    row_no: int
+    values: dict[str, str]
+    params: RowParams | None
+    problems: list[str] = field(default_factory=list)
+
+
+def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
+    """The data rows of an uploaded CSV or .xlsx file; SheetError says what is wrong."""
+    if len(content) > MAX_BYTES:
+        raise SheetError(
+            f"The file is {len(content) / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_BYTES // 1024 // 1024} MB. Split it into smaller files."
+        )
+    if not content.strip(b" \t\r\n" + _BOM):
+        raise SheetError("The file is empty. Fill in the sample file and upload it again.")
+    lower = filename.lower()
+    if content.startswith(_OLE_MAGIC) or lower.endswith(".xls"):
+        raise SheetError(
+            "Old Excel files (.xls) cannot be read. In Excel, save it as .xlsx or as "
+            "“CSV UTF-8” and upload that."
+        )
+    if content.startswith(_XLSX_MAGIC):
+        table = _xlsx_table(content)
+    elif lower.endswith((".xlsx", ".xlsm")):
+        raise SheetError("This file is not an Excel workbook. Upload a .xlsx or .csv file.")
+    else:
+        table = _csv_table(content)
+    return _rows(table)
+
+
+def _xlsx_table(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # only when an Excel file comes
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SheetError(
+            f"This file is not an Excel workbook ({type(exc).__name__}). "
+            "Upload a .xlsx or .csv file."
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        table = []
+        for r, row in enumerate(sheet.iter_rows(), start=1):
+            if r > MAX_ROWS + 1 and any(c.value not in (None, "") for c in row):
+                raise _too_many()
+            cells = []
+            for c in row:
+                if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
+                    raise _formula(r, c.column_letter)
+                cells.append(_cell_text(c.value))
+            table.append(cells)
+        return table
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _csv_table(content: bytes) -> list[list[str]]:
+    if b"\x00" in content[:4096]:
+        raise SheetError("This file is not a spreadsheet. Upload a .csv or .xlsx file.")
+    text = _decode(content)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        table = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise SheetError(f"The CSV file cannot be read ({exc}).") from None
+    for r, row in enumerate(table, start=1):
+        for c, cell in enumerate(row):
+            if cell.startswith("="):
+                raise _formula(r, _letter(c))
+    return table
+
+
+def _decode(content: bytes) -> str:
+    """UTF-8 text, a leading byte-order mark dropped (Excel's “CSV UTF-8” writes one)."""
+    body = content.removeprefix(_BOM)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = body.count(b"\n", 0, exc.start) + 1
+        thai = _looks_like_tis620(body)
+        raise SheetError(
+            f"Row {row} is not UTF-8 text"
+            + (" (it looks like Thai in TIS-620 / Windows-874)" if thai else "")
+            + ". In Excel, choose Save As → “CSV UTF-8 (comma delimited)” and upload that file."
+        ) from None
+
+
+def _looks_like_tis620(body: bytes) -> bool:
+    try:
+        text = body.decode("tis-620")
+    except UnicodeDecodeError:
+        return False
+    return any("\u0e00" <= ch <= "\u0e7f" for ch in text)
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _formula(row: int, column: str) -> SheetError:
+    return SheetError(
+        f"Row {row}, column {column} holds a formula. Formulas are not accepted: replace "
+        "them with their values (Copy, then Paste Special → Values) and upload again."
+    )
+
+
+def _too_many() -> SheetError:
+    return SheetError(
+        f"The file has more than {MAX_ROWS:,} rows; the limit is {MAX_ROWS:,} an upload. "
+        "Split it into smaller files."
+    )
+
+
+def _column(header: str) -> str:
+    name = " ".join(header.strip().lower().replace("_", " ").split())
+    return _ALIASES.get(name, _ALIASES.get(header.strip().lower(), name))
+
+
+def _rows(table: list[list[str]]) -> list[SheetRow]:
+    # Blank lines (and Excel's empty formatted rows) say nothing: skipped.
+    numbered = [(n, row) for n, row in enumerate(table, start=1) if any(c for c in row)]
+    if not numbered:
+        raise SheetError("The file is empty. Fill in the sample file and upload it again.")
+    header_no, header = numbered[0]
+    columns = [_column(h) for h in header]
+    known = [c for c in columns if c in COLUMNS]
+    if not known:
+        raise SheetError(
+            f"Row {header_no} must name the columns ({', '.join(COLUMNS)}), but it does not: "
+            "the file has no header. Start from the sample file."
+        )
+    unknown = [h for h, c in zip(header, columns, strict=True) if c not in COLUMNS and h]
+    if unknown:
+        raise SheetError(
+            f"Row {header_no} has a column this page does not know: “{unknown[0]}”. The "
+            f"columns are: {', '.join(COLUMNS)}."
+        )
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise SheetError(f"The column “{missing[0]}” is missing from row {header_no}.")
+    twice = next((c for c in known if known.count(c) > 1), None)
+    if twice:
+        raise SheetError(f"The column “{twice}” appears twice in row {header_no}.")
+    data = numbered[1:]
+    if not data:
+        raise SheetError("The file has its column names but no rows to create.")
+    if len(data) > MAX_ROWS:
+        raise _too_many()
+    rows = []
+    for n, row in data:
+        if len([c for c in row[len(columns) :] if c]):
+            raise SheetError(
+                f"Row {n} has more cells than the header has columns. Check for a stray "
+                "comma or a value outside the columns."
+            )
+        values = {c: (row[i] if i < len(row) else "") for i, c in enumerate(columns) if c}
+        rows.append(SheetRow(n, {c: values.get(c, "") for c in COLUMNS}))
+    return rows
+
+
+def check_rows(
+    rows: Sequence[SheetRow], templates: Sequence[Template], *, account_country: str
+) -> list[CheckedRow]:
+    """Each row as the parameters of one link (amount in minor units), or its problems."""
+    by_id = {t.id: t for t in templates}
+    by_name: dict[str, Template] = {}
+    for t in templates:
+        by_name.setdefault(t.name.strip().lower(), t)
+    fallback_currency = get_account_country(account_country).currency
+    seen: dict[tuple, int] = {}
+    out = []
+    for row in rows:
+        v = row.values
+        problems: list[str] = []
+        template = _template(v.get("template", ""), templates, by_id, by_name, problems)
+        currency = (v.get("currency") or "").strip().lower()
+        if not currency:
+            currency = (template.currency if template else None) or fallback_currency
+        if currency not in CURRENCIES:
+            problems.append(f"The currency “{v.get('currency')}” is not one Omise takes.")
+        amount = None
+        if currency in CURRENCIES:
+            try:
+                amount = parse_amount(v.get("amount", ""), currency)
+            except AmountError as exc:
+                problems.append(str(exc))
+        multiple = (v.get("multiple use") or "").strip().lower()
+        if multiple not in _YES | _NO:
+            problems.append("“multiple use” must be yes or no.")
+        params = {
+            "template_id": template.id if template else 0,
+            "team_id": 0,
+            "name": (v.get("name") or "").strip(),
+            "amount": amount or 0,
+            "currency": currency,
+            "multiple_usage": multiple in _YES,
+            "additional": (v.get("note") or "").strip() or None,
+        }
+        if amount is not None and template is not None:
+            errors = link_param_errors(params, account_country=account_country)
+            problems += [m for f, m in errors.items() if f not in ("template_id", "team_id")]
+        elif not params["name"]:
+            problems.append("Give the link a name; the payer sees it.")
+        key = tuple(params[k] for k in ("template_id", "name", "amount", "currency"))
+        key += (params["multiple_usage"], params["additional"])
+        if not problems and key in seen:
+            problems.append(
+                f"It is the same as row {seen[key]}: give it another name so that each row "
+                "makes its own link."
+            )
+        seen.setdefault(key, row.row_no)
+        good = None
+        if not problems:
+            good = RowParams(
+                row_no=row.row_no,
+                name=params["name"],
+                amount=int(amount),
+                currency=currency,
+                template_id=template.id,
+                multiple_usage=params["multiple_usage"],
+                note=params["additional"],
+            )
+        out.append(CheckedRow(row.row_no, dict(v), good, problems))
+    return out
+
+
+def _template(text, templates, by_id, by_name, problems) -> Template | None:
+    text = str(text or "").strip()
+    if not text:
+        if len(templates) == 1:
+            return templates[0]
+        problems.append(
+            "Choose a template: " + ", ".join(f"“{t.name}”" for t in templates[:5]) + "."
+        )
+        return None
+    if text.isdigit() and int(text) in by_id:
+        return by_id[int(text)]
+    found = by_name.get(text.lower())
+    if found is None:
+        problems.append(f"There is no template “{text}” in this team.")
+    return found
+
+
+def preview_frame(checked: Sequence[CheckedRow]) -> pd.DataFrame:
+    """The preview table: the row's number, its cells as typed, and its problems."""
+    return pd.DataFrame(
+        [
+            {
+                "row": c.row_no,
+                **{k: c.values.get(k, "") for k in COLUMNS},
+                "problems": " ".join(c.problems),
+            }
+            for c in checked
+        ],
+        columns=["row", *COLUMNS, "problems"],
+    )
+
+
+def rows_from_frame(frame: pd.DataFrame) -> list[SheetRow]:
+    """The preview table (as edited) back into rows."""
+    return [
+        SheetRow(
+            int(r["row"]),
+            {c: "" if pd.isna(r.get(c)) else str(r.get(c)).strip() for c in COLUMNS},
+        )
+        for r in frame.to_dict("records")
+    ]
+
+
+def sample_csv(templates: Sequence[Template] = ()) -> bytes:
+    """A sample file with the columns and three example rows."""
+    template = templates[0].name if templates else "Shop"
+    frame = pd.DataFrame(
+        [
+            ["Deposit order 1042", "1,250.50", "thb", template, "no", "Khun Somchai"],
+            ["Class fee March", "800", "thb", template, "yes", ""],
+            ["มัดจำห้อง 12", "3000", "thb", template, "no", "ลูกค้าใหม่"],
+        ],
+        columns=list(COLUMNS),
+    )
+    return frame_csv(frame)
+
+
+def created_frame(rows: Sequence[UploadRow]) -> pd.DataFrame:
+    """The created links of an upload, one row each, for the CSV download."""
+    return pd.DataFrame(
+        [
+            {
+                "row": r.params.row_no,
+                "name": r.params.name,
+                "amount": format_amount(r.params.amount, r.params.currency),
+                "currency": r.params.currency.upper(),
+                "link_id": r.link_id,
+                "payment_url": r.payment_url,
+            }
+            for r in rows
+            if r.link_id is not None
+        ],
+        columns=["row", "name", "amount", "currency", "link_id", "payment_url"],
+    )

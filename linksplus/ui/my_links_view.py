@@ -1,0 +1,289 @@
+"""The Links page's parts about whose link it is, kept apart from links_view: My links and
+Team, the Made by filter and column (managers), Needs follow-up, Paid since you last
+looked, and in a link's detail who made it, sending it and making another like it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from linksplus.console.follow_up import made_by, needs_follow_up, paid_since
+from linksplus.console.links_table import PreparedLinks
+from linksplus.console.sharing import LANGUAGES, reminder_message
+from linksplus.console.users import CREATE, UserRecord, effective_role
+from linksplus.money import format_amount
+from linksplus.ui import data
+from linksplus.ui.context import PageContext
+from linksplus.ui.create_view import DUPLICATE_KEY
+from linksplus.ui.share_view import share_panel
+from linksplus.ui.widgets import md_escape, nav_page
+from linksplus.ui.workspace_data import WorkspaceUnavailable, workspace
+from linksplus.workspace import OUTSIDE
+from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
+
+VIEWS = {"mine": "My links", "team": "Team"}
+FOLLOW_UP_SHOWN = 20
+
+HOW_LABELS = {
+    "form": "the Create link form",
+    "template": "a template",
+    "bulk": "a bulk upload",
+    "duplicate": "a copy of another link",
+}
+
+
+def made_by_text(ctx: PageContext, link_id: int) -> str:
+    """ "Made by somchai on 3 Mar 2026, 14:05, with the Create link form", or that the link
+    was made outside the console."""
+    try:
+        owner = workspace().owner(link_id)
+    except WorkspaceUnavailable as exc:
+        return str(exc)
+    if owner is None:
+        return f"This link was {OUTSIDE} (for instance in the Links+ dashboard)."
+    when = pd.Timestamp(owner.made_at).tz_convert(ctx.tz).strftime("%d %b %Y, %H:%M")
+    return f"Made by {owner.made_by} on {when}, with {HOW_LABELS.get(owner.how, owner.how)}."
+
+
+def detail_extras(ctx: PageContext, row: dict) -> None:
+    """Under a link's detail: who made it, the Send it panel and Make another like this."""
+    with st.container(border=True, key="link_share"):
+        _detail_extras(ctx, row)
+
+
+def _detail_extras(ctx: PageContext, row: dict) -> None:
+    st.caption(f":material/person: {md_escape(made_by_text(ctx, int(row['id'])))}")
+    if row.get("payment_url"):
+        share_panel(
+            link_id=int(row["id"]),
+            name=str(row["name"]),
+            amount=int(row["amount"]),
+            currency=str(row["currency"]),
+            url=str(row["payment_url"]),
+            key="detail",
+        )
+    if st.button("Make another like this", icon=":material/content_copy:", key="duplicate"):
+        template = row.get("template_id")
+        st.session_state[DUPLICATE_KEY] = {
+            "template_id": None if pd.isna(template) else int(template),
+            "name": row["name"],
+            "amount": int(row["amount"]),
+            "currency": row["currency"],
+            "multiple_usage": bool(row["multiple_usage"]),
+            "additional": row.get("additional") or "",
+        }
+        st.switch_page(nav_page(CREATE))
+
+
+# -- My links / Team, Made by -------------------------------------------------------------
+
+
+def _default_view(ctx: PageContext) -> str:
+    return "mine" if effective_role(ctx.user.roles) == "sales" else "team"
+
+
+def _is_manager(ctx: PageContext) -> bool:
+    return effective_role(ctx.user.roles) in ("manager", "admin")
+
+
+@st.cache_data(ttl=5, show_spinner=False, max_entries=32)
+def _owners(url: str, team_id: int) -> pd.DataFrame:
+    return workspace().owners_frame(team_id)
+
+
+def query_params(ctx: PageContext) -> dict[str, str]:
+    """This module's part of the Links page's address: ``view`` and ``by`` when not the
+    defaults."""
+    out = {}
+    view = st.session_state.get("lv_view")
+    if view and view != _default_view(ctx):
+        out["view"] = view
+    chosen = st.session_state.get("lf_by") if _is_manager(ctx) else None
+    if chosen:
+        out["by"] = ",".join(chosen)
+    return out
+
+
+def scope(
+    ctx: PageContext, links: PreparedLinks, mask: np.ndarray | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """My links or Team (and, for managers, Made by) narrowing `mask`; above the table,
+    Paid since you last looked and Needs follow-up. Answers the new mask and every row's
+    maker when the Made by column is shown (managers), else None."""
+    try:
+        owners = _owners(ctx.settings.eventlog_url, ctx.team_id)
+    except WorkspaceUnavailable as exc:
+        st.caption(f":material/info: {exc}")
+        return mask, None
+    makers = made_by(links.frame["id"], owners)
+    s = st.session_state
+    if "lv_view" not in s:  # once per visit: the address, else the role's default
+        wanted = st.query_params.get("view")
+        s["lv_view"] = wanted if wanted in VIEWS else _default_view(ctx)
+        s["lf_by"] = [b for b in (st.query_params.get("by") or "").split(",") if b]
+    view_col, by_col = st.columns([2, 3], vertical_alignment="bottom")
+    view = view_col.segmented_control(
+        "Show", list(VIEWS), format_func=VIEWS.get, key="lv_view", required=True
+    )
+    if view == "mine":
+        mask = _and(mask, makers == ctx.user.username)
+    if _is_manager(ctx):
+        options = sorted(set(makers) | set(s.get("lf_by") or []))
+        chosen = by_col.multiselect("Made by", options, key="lf_by", placeholder="Anyone")
+        if chosen:
+            mask = _and(mask, np.isin(makers, chosen))
+    _paid_since_panel(ctx, links)
+    _follow_up_panel(ctx, links, owners)
+    return mask, makers if _is_manager(ctx) else None
+
+
+def _and(mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:
+    return other if mask is None else mask & other
+
+
+def with_made_by(shown: pa.Table, makers: np.ndarray | None, mask: np.ndarray | None) -> pa.Table:
+    """The table with a Made by column, for managers."""
+    if makers is None:
+        return shown
+    return shown.append_column("Made by", pa.array(makers if mask is None else makers[mask]))
+
+
+# -- Needs follow-up ----------------------------------------------------------------------
+
+
+def _follow_up_panel(ctx: PageContext, links: PreparedLinks, owners: pd.DataFrame) -> None:
+    ws = workspace()
+    days = ws.follow_up_days(ctx.team_id)
+    now = datetime.now(UTC)
+    due = needs_follow_up(links.frame, owners, ctx.user.username, days, now)
+    if not due.empty:
+        # A payment that arrived since the table's totals were read leaves at once.
+        try:
+            paid = data.eventlog().payments(link_ids=due["id"].tolist())
+            due = due[~due["id"].isin(paid.loc[paid["status"] == "successful", "link_id"])]
+        except Exception:  # no event log: the table's own paid counts stand
+            pass
+    label = f"Needs follow-up ({len(due)})" if len(due) else "Needs follow-up"
+    with st.expander(label, expanded=bool(len(due)), icon=":material/notifications:"):
+        if _is_manager(ctx):
+            low, high = FOLLOW_UP_DAYS_RANGE
+            new = st.number_input(
+                "Follow up single-use links unpaid after (days, for the whole team)",
+                min_value=low,
+                max_value=high,
+                value=days,
+                step=1,
+                key=f"fu_days_{ctx.team_id}",
+            )
+            if int(new) != days:
+                ws.set_follow_up_days(ctx.team_id, int(new))
+                st.rerun()
+        else:
+            st.caption(f"Your single-use links still unpaid {days} days after you made them.")
+        if due.empty:
+            st.caption("Nothing to follow up: every link of yours is paid or still fresh.")
+            return
+        lang = st.radio(
+            "Reminder language",
+            list(LANGUAGES),
+            format_func=LANGUAGES.get,
+            horizontal=True,
+            key="fu_lang",
+        )
+        for row in due.head(FOLLOW_UP_SHOWN).to_dict("records"):
+            _follow_up_row(ctx, row, lang)
+        if len(due) > FOLLOW_UP_SHOWN:
+            st.caption(f"…and {len(due) - FOLLOW_UP_SHOWN} more, older first.")
+
+
+def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
+    link_id = int(row["id"])
+    amount = format_amount(int(row["amount"]), row["currency"], code=True)
+    with st.container(border=True, key=f"fu_{link_id}"):
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(
+            f"**{md_escape(row['name'])}** (#{link_id}) · {amount} · "
+            f"unpaid for {int(row['age_days'])} days"
+        )
+        if button.button("Reminded", key=f"fu_done_{link_id}", icon=":material/done:"):
+            workspace().mark_reminded(link_id, ctx.user.username)
+            _owners.clear()
+            st.toast(f"Noted: you reminded the customer of link #{link_id}.")
+            st.rerun()
+        if row.get("payment_url"):
+            with st.popover("Copy reminder", icon=":material/content_copy:"):
+                st.code(
+                    reminder_message(
+                        str(row["name"]),
+                        int(row["amount"]),
+                        row["currency"],
+                        str(row["payment_url"]),
+                        lang,
+                    ),
+                    language=None,
+                    wrap_lines=True,
+                )
+
+
+# -- Paid since you last looked ----------------------------------------------------------
+
+
+def _new_payments(username: str) -> tuple[pd.DataFrame, datetime]:
+    """Successful payments of `username`'s links since they last looked (the first look
+    starts now: no backlog of old payments)."""
+    ws = workspace()
+    since = ws.paid_seen_at(username)
+    if since is None:
+        since = datetime.now(UTC)
+        ws.set_paid_seen(username, since)
+    ids = ws.link_ids_of(username)
+    if not ids:
+        return pd.DataFrame(columns=["occurred_at", "link_id", "payment_id", "status"]), since
+    return paid_since(data.eventlog().payments(start=since, link_ids=ids), since), since
+
+
+def _paid_since_panel(ctx: PageContext, links: PreparedLinks) -> None:
+    try:
+        paid, _ = _new_payments(ctx.user.username)
+    except Exception:  # the event log is optional for this list; Payments says why
+        return
+    if paid.empty:
+        return
+    names = dict(zip(links.frame["id"], links.frame["name"], strict=True))
+    with st.container(border=True, key="paid_since"):
+        st.markdown(f"**:material/paid: Paid since you last looked ({len(paid)})**")
+        lines = []
+        for p in paid.head(10).to_dict("records"):
+            name = names.get(int(p["link_id"]), f"Link #{int(p['link_id'])}")
+            when = pd.Timestamp(p["occurred_at"]).tz_convert(ctx.tz).strftime("%d %b, %H:%M")
+            amount = format_amount(int(p["amount"]), str(p["currency"]).lower(), code=True)
+            lines.append(f"- {md_escape(name)}: {amount}, {when}")
+        st.markdown("\n".join(lines))
+        if st.button("Dismiss", key="paid_dismiss", icon=":material/done_all:"):
+            workspace().set_paid_seen(ctx.user.username, datetime.now(UTC))
+            st.rerun()
+
+
+def paid_toasts(user: UserRecord) -> None:
+    """A toast for each new payment of `user`'s links, on whatever page is open, at each
+    run of a page; each payment is toasted once per session. (Not a timed fragment: its
+    reruns broke the first login's cookie round trip.)"""
+    try:
+        paid, _ = _new_payments(user.username)
+    except Exception:  # no event log or records: nothing to announce
+        return
+    toasted: set[str] = st.session_state.setdefault("paid_toasted", set())
+    fresh = [p for p in paid.to_dict("records") if p["payment_id"] not in toasted]
+    for p in fresh[:3]:
+        amount = format_amount(int(p["amount"]), str(p["currency"]).lower(), code=True)
+        st.toast(
+            f"Payment received: {amount} for your link #{int(p['link_id'])}.",
+            icon=":material/paid:",
+        )
+    if len(fresh) > 3:
+        st.toast(f"…and {len(fresh) - 3} more payments of your links.", icon=":material/paid:")
+    toasted.update(p["payment_id"] for p in fresh)

@@ -1,0 +1,41 @@
+"""The shared `Workspace` (the console's own records) for the configured database."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from linksplus.ui.settings import current_settings
+from linksplus.workspace import Workspace
+
+
+class WorkspaceUnavailable(RuntimeError):
+    """The console's records cannot be opened; the message is a sentence."""
+
+
+@st.cache_resource(show_spinner=False)
+def _workspace(url: str) -> Workspace:
+    return Workspace(url)
+
+
+def workspace() -> Workspace:
+    """The console's records in `eventlog_url`'s database; WorkspaceUnavailable when not."""
+    try:
+        return _workspace(current_settings().eventlog_url)
+    except Exception as exc:
+        raise WorkspaceUnavailable(
+            "The console's own records (who made each link, uploads) could not be opened. "
+            f"Ask an admin to check `eventlog_url` in Settings ({type(exc).__name__})."
+        ) from exc
+
+
+def record_link(link_id: int, team_id: int, username: str, how: str) -> str | None:
+    """Record who made a link; None, or a sentence when it could not be recorded (the link
+    itself is made either way)."""
+    try:
+        workspace().record_link(link_id, team_id, username, how)
+    except Exception as exc:
+        return (
+            f"Link #{link_id} was made, but the console could not record that you made it "
+            f"({type(exc).__name__}); it shows as made outside the console."
+        )
+    return None
