@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from linksplus.client import CreateCheck
+from linksplus.console import users
 from linksplus.console.qr import qr_png
 from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationError
 from linksplus.models import Link, Template
@@ -24,7 +25,14 @@ from linksplus.money import CURRENCIES, format_amount, get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
-from linksplus.ui.widgets import field_error, md_escape, money_hint, parse_money, show_error
+from linksplus.ui.widgets import (
+    field_error,
+    md_escape,
+    money_hint,
+    nav_page,
+    parse_money,
+    show_error,
+)
 from linksplus.ui.workspace_data import record_link
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 
@@ -309,7 +317,7 @@ def _success(created: dict) -> None:
         with right:
             b1, b2 = st.columns(2)
             b1.page_link(
-                "pages/links.py",
+                nav_page(users.LINKS),
                 label="See it on the Links page",
                 icon=":material/link:",
                 query_params={"team": str(link.team_id), "link": str(link.id)},
