@@ -106,3 +106,61 @@ def test_a_page_keeps_the_omise_list_envelope_and_unknown_keys():
     assert page.location == "/external/101/links" and page.order == "chronological"
     assert page.extra == {"cursor": "abc"}
     assert Page.from_api({"object": "list", "data": []}).total is None
+
+
+def test_typed_fast_path_and_coercing_path_give_the_same_link():
+    """Links whose numbers and flag already have their types skip the coercions; the result
+    is the link the coercing path makes from the same values as strings, field for field."""
+    typed = {
+        "object": "link",
+        "id": 7,
+        "team_id": 2,
+        "template_id": 3,
+        "name": "Tour",
+        "amount": 12300,
+        "currency": "THB",
+        "multiple_usage": True,
+        "transaction_url": "https://pay.example/t",
+        "status": "active",
+        "created_at": "2026-02-14T10:35:00Z",
+        "updated_at": "2026-02-14T17:40:00+07:00",
+        "qr_style": "round",
+    }
+    as_strings = {
+        **typed,
+        "id": "7",
+        "team_id": " 2",
+        "template_id": "3",
+        "amount": "12300",
+        "multiple_usage": "true",
+    }
+    one_string = {**typed, "amount": "12300"}  # a single odd field takes the careful path
+    expected = Link(
+        id=7,
+        team_id=2,
+        template_id=3,
+        name="Tour",
+        amount=12300,
+        currency="thb",
+        multiple_usage=True,
+        payment_url="https://pay.example/t",
+        status="active",
+        created_at=datetime(2026, 2, 14, 10, 35, tzinfo=UTC),
+        updated_at=datetime(2026, 2, 14, 10, 40, tzinfo=UTC),
+        extra={"transaction_url": "https://pay.example/t", "qr_style": "round"},
+    )
+    for data in (typed, as_strings, one_string):
+        link = Link.from_api(data)
+        assert link == expected
+        assert type(link.id) is int and type(link.amount) is int
+        assert type(link.multiple_usage) is bool
+        assert link.updated_at.tzinfo is not None
+
+
+def test_an_unchanged_link_gets_the_same_time_for_both_stamps():
+    link = Link.from_api(
+        {"id": 1, "created_at": "2026-02-14T10:35:00Z", "updated_at": "2026-02-14T10:35:00Z"}
+    )
+    assert link.created_at == link.updated_at == datetime(2026, 2, 14, 10, 35, tzinfo=UTC)
+    untouched = Link.from_api({"id": 1, "created_at": None, "updated_at": None})
+    assert untouched.created_at is None and untouched.updated_at is None
