@@ -67,6 +67,19 @@ def test_proxy_settings_come_from_the_environment(sandbox, monkeypatch):
     assert len(sandbox.client(max_retries=0).list_links(7402)) == 1
 
 
+def test_cookies_in_the_session_are_sent_with_every_call(sandbox):
+    """GETs are copied from one prepared request; cookies the session holds still go out."""
+    sandbox.seed_links(7407, 150)
+    adapter = RecordingAdapter()
+    client = client_over(sandbox, adapter)
+    assert len(client.list_links(7407)) == 150
+    assert all("Cookie" not in sent.headers for sent in adapter.sent)
+    client._session.cookies.set("lb", "node-2", domain="127.0.0.1", path="/")
+    assert len(client.list_links(7407)) == 150
+    assert [sent.headers.get("Cookie") for sent in adapter.sent[2:]] == ["lb=node-2"] * 2
+    assert all(sent.headers["Authorization"] == sandbox.api_key for sent in adapter.sent)
+
+
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_a_list_without_total_is_paged_until_a_short_page(sandbox, concurrency):
     seeded = sandbox.seed_links(7403, 250)
