@@ -109,23 +109,40 @@ class Link:
     def from_api(cls, data: dict[str, Any]) -> Link:
         """A link from the API's JSON object."""
         get = data.get
-        multiple = get("multiple_usage")
+        id_, team, template = get("id"), get("team_id"), get("template_id")
+        amount, multiple = get("amount"), get("multiple_usage")
+        created, updated = get("created_at"), get("updated_at")
+        # Lists parse thousands of links (~1.5 us each was a tenth of list_links' time on
+        # localhost): when the numbers and flag already have their types, as the API sends
+        # them, one check of their classes replaces the coercions.
+        if not (
+            id_.__class__ is int
+            and team.__class__ is int
+            and template.__class__ is int
+            and amount.__class__ is int
+            and multiple.__class__ is bool
+        ):
+            id_, team, template = _int(id_), _int(team), _int(template)
+            amount, multiple = _int(amount) or 0, as_bool(multiple)
+        created_at = parse_timestamp(created)
+        # A link never changed has updated_at == created_at: one datetime serves both.
+        updated_at = created_at if updated == created else parse_timestamp(updated)
         return cls(
-            _int(get("id")),
-            _int(get("team_id")),
-            _int(get("template_id")),
+            id_,
+            team,
+            template,
             get("name") or "",
-            _int(get("amount")) or 0,
+            amount,
             str(get("currency") or "").lower(),
-            multiple if multiple.__class__ is bool else as_bool(multiple),
+            multiple,
             get("additional"),
             get("custom_webhook"),
             # The brief calls the payer's URL payment_url; client code in the wild reads
             # transaction_url. Accept either (the other stays in extra).
             get("payment_url") or get("transaction_url"),
             get("status") or "",
-            parse_timestamp(get("created_at")),
-            parse_timestamp(get("updated_at")),
+            created_at,
+            updated_at,
             {} if _LINK_FIELDS.issuperset(data) else _extra(data, _LINK_FIELDS),
         )
 

@@ -4,6 +4,7 @@ lists without `total`, their envelope, 429 with Retry-After, and the documented 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import orjson
@@ -12,6 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from linksplus import APIConnectionError, LinksPlusClient, RateLimitError
+from linksplus import client as client_module
 from linksplus.ui.markdown import md_escape
 from linksplus.ui.messages import error_notice
 
@@ -65,6 +67,48 @@ def test_proxy_settings_come_from_the_environment(sandbox, monkeypatch):
     assert info.value.reason == "connection failed" and not info.value.request_sent
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert len(sandbox.client(max_retries=0).list_links(7402)) == 1
+
+
+def test_cookies_in_the_session_are_sent_with_every_call(sandbox):
+    """GETs are copied from one prepared request; cookies the session holds still go out."""
+    sandbox.seed_links(7407, 150)
+    adapter = RecordingAdapter()
+    client = client_over(sandbox, adapter)
+    assert len(client.list_links(7407)) == 150
+    assert all("Cookie" not in sent.headers for sent in adapter.sent)
+    client._session.cookies.set("lb", "node-2", domain="127.0.0.1", path="/")
+    assert len(client.list_links(7407)) == 150
+    assert [sent.headers.get("Cookie") for sent in adapter.sent[2:]] == ["lb=node-2"] * 2
+    assert all(sent.headers["Authorization"] == sandbox.api_key for sent in adapter.sent)
+
+
+class ThreadRecordingAdapter(HTTPAdapter):
+    """Passes requests through, keeping the name of each thread that sent a list page."""
+
+    def __init__(self):
+        super().__init__(pool_maxsize=8)
+        self.threads: set[str] = set()
+
+    def send(self, request, *args, **kwargs):
+        self.threads.add(threading.current_thread().name)
+        return super().send(request, *args, **kwargs)
+
+
+def test_pages_are_fetched_by_all_workers_when_far_and_by_two_when_near(sandbox, monkeypatch):
+    sandbox.seed_links(7408, 900)
+    sandbox.faults(latency_ms=40)  # the first page takes over 40 ms: the service is far
+    try:
+        far = ThreadRecordingAdapter()
+        assert len(client_over(sandbox, far, max_concurrency=8).list_links(7408)) == 900
+    finally:
+        sandbox.faults()
+    assert len(far.threads - {threading.current_thread().name}) > 2
+    # Near: a first page back within NEAR_SERVICE (made generous so that a busy machine
+    # cannot make the local sandbox look far).
+    monkeypatch.setattr(client_module, "NEAR_SERVICE", 5.0)
+    near = ThreadRecordingAdapter()
+    assert len(client_over(sandbox, near, max_concurrency=8).list_links(7408)) == 900
+    assert len(near.threads - {threading.current_thread().name}) <= 2
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])

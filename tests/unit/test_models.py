@@ -4,24 +4,24 @@ from datetime import UTC, datetime
 
 from linksplus.models import Link, Page, Template, as_bool, as_int
 
+TOUR = {
+    "object": "link",
+    "id": 7,
+    "team_id": 2,
+    "template_id": 3,
+    "name": "Tour",
+    "amount": 12300,
+    "currency": "THB",
+    "multiple_usage": True,
+    "payment_url": "https://pay.example/x",
+    "status": "active",
+    "created_at": "2026-02-14T10:35:00Z",
+    "qr_style": "round",
+}
+
 
 def test_link_parses_types_and_keeps_unknown_fields():
-    link = Link.from_api(
-        {
-            "object": "link",
-            "id": 7,
-            "team_id": 2,
-            "template_id": 3,
-            "name": "Tour",
-            "amount": 12300,
-            "currency": "THB",
-            "multiple_usage": True,
-            "payment_url": "https://pay.example/x",
-            "status": "active",
-            "created_at": "2026-02-14T10:35:00Z",
-            "qr_style": "round",
-        }
-    )
+    link = Link.from_api(TOUR)
     assert link.id == 7 and link.amount == 12300 and link.currency == "thb"
     assert link.created_at == datetime(2026, 2, 14, 10, 35, tzinfo=UTC)
     assert link.extra == {"qr_style": "round"}
@@ -106,3 +106,50 @@ def test_a_page_keeps_the_omise_list_envelope_and_unknown_keys():
     assert page.location == "/external/101/links" and page.order == "chronological"
     assert page.extra == {"cursor": "abc"}
     assert Page.from_api({"object": "list", "data": []}).total is None
+
+
+def test_typed_fast_path_and_coercing_path_give_the_same_link():
+    """Links whose numbers and flag already have their types skip the coercions; the result
+    is the link the coercing path makes from the same values as strings, field for field."""
+    typed = {k: v for k, v in TOUR.items() if k != "payment_url"} | {
+        "transaction_url": "https://pay.example/t",
+        "updated_at": "2026-02-14T17:40:00+07:00",
+    }
+    as_strings = {
+        **typed,
+        "id": "7",
+        "team_id": " 2",
+        "template_id": "3",
+        "amount": "12300",
+        "multiple_usage": "true",
+    }
+    one_string = {**typed, "amount": "12300"}  # a single odd field takes the careful path
+    expected = Link(
+        id=7,
+        team_id=2,
+        template_id=3,
+        name="Tour",
+        amount=12300,
+        currency="thb",
+        multiple_usage=True,
+        payment_url="https://pay.example/t",
+        status="active",
+        created_at=datetime(2026, 2, 14, 10, 35, tzinfo=UTC),
+        updated_at=datetime(2026, 2, 14, 10, 40, tzinfo=UTC),
+        extra={"transaction_url": "https://pay.example/t", "qr_style": "round"},
+    )
+    for data in (typed, as_strings, one_string):
+        link = Link.from_api(data)
+        assert link == expected
+        assert type(link.id) is int and type(link.amount) is int
+        assert type(link.multiple_usage) is bool
+        assert link.updated_at.tzinfo is not None
+
+
+def test_an_unchanged_link_gets_the_same_time_for_both_stamps():
+    link = Link.from_api(
+        {"id": 1, "created_at": "2026-02-14T10:35:00Z", "updated_at": "2026-02-14T10:35:00Z"}
+    )
+    assert link.created_at == link.updated_at == datetime(2026, 2, 14, 10, 35, tzinfo=UTC)
+    untouched = Link.from_api({"id": 1, "created_at": None, "updated_at": None})
+    assert untouched.created_at is None and untouched.updated_at is None
