@@ -98,32 +98,36 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
         st.session_state["lf_cur"] = ANY_CURRENCY
     if st.session_state["lf_cur"] not in (ANY_CURRENCY, *currencies):
         currencies.append(st.session_state["lf_cur"])
-    with st.container(border=True):
-        c1, c2, c3, c4, c5 = st.columns([3, 2, 3, 2, 3])
-        text = c1.text_input(
-            "Name contains", key="lf_text", placeholder="e.g. coffee", icon=":material/search:"
-        )
-        statuses = c2.multiselect(
+    # Search stays on top; the rest fold away so that on a phone the links come first.
+    text = st.text_input(
+        "Name contains", key="lf_text", placeholder="e.g. coffee", icon=":material/search:"
+    )
+    active = _folded_active()
+    label = f"Filters ({active} active)" if active else "Filters"
+    folded = st.expander(label, icon=":material/filter_list:", key="lf_folded")
+    with folded:
+        c1, c2, c3 = st.columns(3)
+        statuses = c1.multiselect(
             "Status", STATUSES, key="lf_status", placeholder="Any status", format_func=str.title
         )
-        template_ids = c3.multiselect(
+        template_ids = c2.multiselect(
             "Template",
             list(template_names),
             key="lf_template",
             placeholder="Any template",
             format_func=lambda t: template_names.get(t, f"#{t}"),
         )
-        usage = c4.selectbox(
+        usage = c3.selectbox(
             "Use", list(USE_LABELS), key="lf_use", format_func=USE_LABELS.__getitem__
         )
+        d0, d1, d2, d3 = st.columns([3, 2, 2, 2])
         # One range picker: a single day picked (the range half done) means "from that day".
-        created = c5.date_input(
+        created = d0.date_input(
             "Created between", value=(), key="lf_created", min_value=FIRST_DAY, format="YYYY-MM-DD"
         )
         created_from, created_to = (*created, None, None)[:2]
         if created_from == FIRST_DAY:
             created_from = None
-        d1, d2, d3, _ = st.columns([3, 2, 3, 5])
         picked = d1.selectbox(
             "Currency",
             [ANY_CURRENCY, *currencies],
@@ -146,7 +150,7 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
             if low is not None and high is not None and low > high:
                 with d3:
                     field_error("“Amount to” is below “Amount from”.")
-    return LinkFilters(
+    filters = LinkFilters(
         text=text or "",
         statuses=tuple(statuses),
         template_ids=tuple(template_ids),
@@ -157,6 +161,28 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
         created_to=_as_date(created_to),
         usage=usage or "any",
     )
+    folded.button(
+        "Clear filters",
+        on_click=_clear_filters,
+        icon=":material/filter_alt_off:",
+        disabled=not filters.active,
+    )
+    return filters
+
+
+def _folded_active() -> int:
+    """How many of the folded filters are set (their widgets' state, before they draw)."""
+    s = st.session_state
+    set_ = [
+        bool(s.get("lf_status")),
+        bool(s.get("lf_template")),
+        s.get("lf_use", "any") != "any",
+        bool(s.get("lf_created")),
+        s.get("lf_cur", ANY_CURRENCY) not in (None, "", ANY_CURRENCY),
+    ]
+    if set_[-1]:
+        set_ += [bool(s.get("lf_min")), bool(s.get("lf_max"))]
+    return sum(set_)
 
 
 def _as_date(value) -> date | None:
@@ -188,11 +214,15 @@ def render(ctx: PageContext) -> None:
     if problem:
         st.caption(f":material/info: {problem}")
     filters = filter_widgets(links)
-    # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
-    mask, makers = my_links_view.scope(ctx, links, links.mask(filters))
-    count = len(links.frame) if mask is None else int(mask.sum())
-    _toolbar(ctx, links, mask, count, filters)
-    selected = _table(links, mask, count, makers)
+    # The links come first: the Paid since / Needs follow-up panels go right below the
+    # table, or on a phone they push it off the first screen.
+    links_slot, panels_slot = st.container(), st.container()
+    with links_slot:
+        # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
+        mask, makers = my_links_view.scope(ctx, links, links.mask(filters), panels_slot)
+        count = len(links.frame) if mask is None else int(mask.sum())
+        _toolbar(ctx, links, mask, count, filters)
+        selected = _table(links, mask, count, makers)
     _sync_url(ctx, filters, selected)
     if selected is None:
         st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
@@ -208,11 +238,13 @@ def render(ctx: PageContext) -> None:
 
 
 def _header(ctx: PageContext) -> None:
-    head, button = st.columns([5, 1], vertical_alignment="bottom")
-    head.title("Links")
-    head.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
-    with button:
-        refresh_button(data.clear_api_cache, key="links_refresh")
+    # A horizontal container wraps instead of stacking as columns do below 640 px: on a
+    # phone the title and Refresh share one line.
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.title("Links", width="content")
+        with st.container(horizontal_alignment="right"):
+            refresh_button(data.clear_api_cache, key="links_refresh")
+    st.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
 
 
 def _toolbar(
@@ -222,29 +254,22 @@ def _toolbar(
     count: int,
     filters: LinkFilters,
 ) -> None:
-    """How many links match, the CSV of exactly those, and Clear filters."""
-    info, b1, b2 = st.columns([4, 1, 1], vertical_alignment="center")
-    info.markdown(
+    """How many links match and the CSV of exactly those."""
+    row = st.container(horizontal=True, vertical_alignment="center")  # one line on a phone
+    row.markdown(
         f"**{count:,}** of {len(links.frame):,} links"
-        + (" match the filters." if filters.active else ".")
+        + (" match the filters." if filters.active else "."),
+        width="content",
     )
     tz = ctx.tz
-    b1.download_button(
+    row.download_button(
         "Download CSV",
         data=lambda: links_csv(links.rows(mask), tz),  # built only when clicked
         on_click="ignore",
         file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
         mime="text/csv",
         icon=":material/download:",
-        width="stretch",
         disabled=count == 0,
-    )
-    b2.button(
-        "Clear filters",
-        on_click=_clear_filters,
-        icon=":material/filter_alt_off:",
-        disabled=not filters.active,
-        width="stretch",
     )
 
 

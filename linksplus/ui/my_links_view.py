@@ -4,6 +4,7 @@ looked, and in a link's detail who made it, sending it and making another like i
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 import numpy as np
@@ -109,10 +110,13 @@ def query_params(ctx: PageContext) -> dict[str, str]:
 
 
 def scope(
-    ctx: PageContext, links: PreparedLinks, mask: np.ndarray | None
+    ctx: PageContext,
+    links: PreparedLinks,
+    mask: np.ndarray | None,
+    panels: st.delta_generator.DeltaGenerator | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """My links or Team (and, for managers, Made by) narrowing `mask`; above the table,
-    Paid since you last looked and Needs follow-up. Answers the new mask and every row's
+    """My links or Team (and, for managers, Made by) narrowing `mask`; then Paid since you
+    last looked and Needs follow-up (in `panels` when given). Answers the new mask and every row's
     maker when the Made by column is shown (managers), else None."""
     try:
         owners = _owners(ctx.settings.eventlog_url, ctx.team_id)
@@ -136,8 +140,9 @@ def scope(
         chosen = by_col.multiselect("Made by", options, key="lf_by", placeholder="Anyone")
         if chosen:
             mask = _and(mask, np.isin(makers, chosen))
-    _paid_since_panel(ctx, links)
-    _follow_up_panel(ctx, links, owners)
+    with panels if panels is not None else nullcontext():  # the caller may place them
+        _paid_since_panel(ctx, links)
+        _follow_up_panel(ctx, links, owners)
     return mask, makers if _is_manager(ctx) else None
 
 
