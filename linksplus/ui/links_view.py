@@ -212,7 +212,7 @@ def render(ctx: PageContext) -> None:
         st.page_link(nav_page(u.CREATE), label="Create the first link", icon=":material/add_link:")
         return
     if problem:
-        st.caption(f":material/info: {problem}")
+        st.caption(f":material/info: {md_escape(problem)}")  # may quote a database error
     filters = filter_widgets(links)
     # The links come first: the Paid since / Needs follow-up panels go right below the
     # table, or on a phone they push it off the first screen.

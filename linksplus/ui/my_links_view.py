@@ -121,7 +121,7 @@ def scope(
     try:
         owners = _owners(ctx.settings.eventlog_url, ctx.team_id)
     except WorkspaceUnavailable as exc:
-        st.caption(f":material/info: {exc}")
+        st.caption(f":material/info: {md_escape(exc)}")  # may quote a database error
         return mask, None
     makers = made_by(links.frame["id"], owners)
     s = st.session_state
