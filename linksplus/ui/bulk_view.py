@@ -27,7 +27,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, show_error
-from linksplus.ui.workspace_data import WorkspaceUnavailable, workspace
+from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.workspace import Workspace
 from linksplus.workspace.store import DONE, FAILED, SENDING, upload_id_for
 
@@ -204,6 +204,7 @@ def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
         on_progress=progress,
     )
     data.clear_api_cache()
+    forget_owners()  # the new links are in My links on the next page
     st.session_state["bulk_error"] = result.error
 
 

@@ -22,7 +22,8 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import md_escape, nav_page
-from linksplus.ui.workspace_data import WorkspaceUnavailable, workspace
+from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
+from linksplus.ui.workspace_data import owners as owners_of
 from linksplus.workspace import OUTSIDE
 from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
 
@@ -91,11 +92,6 @@ def _is_manager(ctx: PageContext) -> bool:
     return effective_role(ctx.user.roles) in ("manager", "admin")
 
 
-@st.cache_data(ttl=5, show_spinner=False, max_entries=32)
-def _owners(url: str, team_id: int) -> pd.DataFrame:
-    return workspace().owners_frame(team_id)
-
-
 def query_params(ctx: PageContext) -> dict[str, str]:
     """This module's part of the Links page's address: ``view`` and ``by`` when not the
     defaults."""
@@ -119,7 +115,7 @@ def scope(
     last looked and Needs follow-up (in `panels` when given). Answers the new mask and every row's
     maker when the Made by column is shown (managers), else None."""
     try:
-        owners = _owners(ctx.settings.eventlog_url, ctx.team_id)
+        owners = owners_of(ctx.team_id)
     except WorkspaceUnavailable as exc:
         st.caption(f":material/info: {md_escape(exc)}")  # may quote a database error
         return mask, None
@@ -216,7 +212,7 @@ def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
         )
         if button.button("Reminded", key=f"fu_done_{link_id}", icon=":material/done:"):
             workspace().mark_reminded(link_id, ctx.user.username)
-            _owners.clear()
+            forget_owners()
             st.toast(f"Noted: you reminded the customer of link #{link_id}.")
             st.rerun()
         if row.get("payment_url"):

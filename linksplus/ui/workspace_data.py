@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from linksplus.ui.settings import current_settings
@@ -28,11 +29,30 @@ def workspace() -> Workspace:
         ) from exc
 
 
+# Short-lived so other users' new links appear soon; this session's own records clear it
+# (`forget_owners`), so a link just made is in My links on the very next page.
+@st.cache_data(ttl=5, show_spinner=False, max_entries=32)
+def _owners(url: str, team_id: int) -> pd.DataFrame:
+    return _workspace(url).owners_frame(team_id)
+
+
+def owners(team_id: int) -> pd.DataFrame:
+    """Who made each of `team_id`'s links made in the console (cached a few seconds)."""
+    workspace()  # a sentence (WorkspaceUnavailable) when the records cannot be opened
+    return _owners(current_settings().eventlog_url, int(team_id))
+
+
+def forget_owners() -> None:
+    """Drop the cached owners after this session recorded a link, a bulk run or a reminder."""
+    _owners.clear()
+
+
 def record_link(link_id: int, team_id: int, username: str, how: str) -> str | None:
     """Record who made a link; None, or a sentence when it could not be recorded (the link
     itself is made either way)."""
     try:
         workspace().record_link(link_id, team_id, username, how)
+        forget_owners()
     except Exception as exc:
         return (
             f"Link #{link_id} was made, but the console could not record that you made it "

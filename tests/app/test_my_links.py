@@ -156,3 +156,20 @@ def test_paid_since_you_last_looked_toasts_and_lists_until_dismissed(make_app, s
     no_exception(at)
     assert "Paid since you last looked" not in texts(at)
     assert ws.paid_seen_at("sales") > pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=1)
+
+
+def test_a_link_just_made_is_in_my_links_on_the_next_page(make_app, sandbox, secrets):
+    # The Links page read the owners first (cached a few seconds), then sales makes a link:
+    # it must be in My links at once, not after the cache expires.
+    _team(sandbox, secrets)
+    at = make_app("sales").run()
+    before = set(_ids(at))
+    at.switch_page("pages/create_link.py").run()
+    at.text_input(key="cl_name").set_value("Made just now")
+    at.text_input(key="cl_amount").set_value("1,250.50")
+    at.button(key="FormSubmitter:create_link-Create link").click().run()
+    no_exception(at)
+    (made,) = [ln for ln in sandbox.client().list_links(101) if ln.name == "Made just now"]
+    at.switch_page("pages/links.py").run()
+    no_exception(at)
+    assert set(_ids(at)) == before | {made.id}
