@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from linksplus.console.follow_up import made_by
-from linksplus.console.performance import exact_group_sum
+from linksplus.console.sums import exact_group_sum
 from linksplus.i18n import N_, _, format_number
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.workspace.store import OUTSIDE

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.follow_up import made_by
 from linksplus.console.links_table import decimal_amount
+from linksplus.console.sums import exact_group_sum, exact_ints
 from linksplus.eventlog import queries
 from linksplus.i18n import N_, _, format_number, format_share
 from linksplus.money import CURRENCIES, format_amount, to_decimal
@@ -78,29 +79,9 @@ def paid_frame(rows: Iterable[tuple]) -> pd.DataFrame:
     frame["link_id"] = frame["link_id"].astype("int64")
     frame["currency"] = frame["currency"].astype(str).str.lower()
     frame["paid_count"] = frame["paid_count"].astype("int64")
-    frame["paid_amount"] = _ints(frame["paid_amount"])
+    frame["paid_amount"] = exact_ints(frame["paid_amount"])
     frame["first_paid_at"] = pd.to_datetime(frame["first_paid_at"], utc=True)
     return frame
-
-
-def _ints(values: pd.Series) -> pd.Series:
-    """Exact integers: int64 while every value (and any sum of them) fits, else Python ints
-    in an object column (an absurd amount must not wrap round)."""
-    ints = [int(v) for v in values]
-    if sum(abs(v) for v in ints) < 2**62:
-        return pd.Series(ints, index=values.index, dtype="int64")
-    return pd.Series(ints, index=values.index, dtype="object")
-
-
-def exact_group_sum(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
-    """``frame.groupby(keys)[column].sum()`` as a frame, exact however large the sums."""
-    values = frame[column]
-    if values.dtype != object and len(values):
-        total = np.abs(values.to_numpy(dtype=np.float64)).sum()
-        if total >= 2**62:
-            values = values.astype(object).map(int)
-    grouped = frame.assign(**{column: values}).groupby(keys, sort=True)[column].sum().reset_index()
-    return grouped
 
 
 @dataclass(frozen=True)
@@ -134,6 +115,7 @@ def team_performance(
     members: Mapping[str, str] | None = None,
     *,
     only: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Performance:
     """The figures of the links made in ``[start, end)``.
 
@@ -141,8 +123,9 @@ def team_performance(
     each (`Workspace.owners_frame`); `paid`: `paid_by_link` of the team's links. `members`:
     username -> name of the team's salespeople, who appear with zeros when they made
     nothing. `only`: one username, whose row alone is computed (sales staff see only
-    theirs)."""
+    theirs). `names`: username -> name of anyone else who may have made links."""
     members = dict(members or {})
+    people = {**(names or {}), **members}
     created = links["created_at"]
     keep = np.ones(len(links), dtype=bool)
     if start is not None:
@@ -153,7 +136,7 @@ def team_performance(
     cohort = cohort.assign(made_by=made_by(cohort["id"], owners))
     if only is not None:
         cohort = cohort[cohort["made_by"] == only]
-        members = {only: members.get(only, only)}
+        members = {only: people.get(only, only)}
     ids = cohort["id"].to_numpy()
     mine = paid[paid["link_id"].isin(ids)]
     first = mine.groupby("link_id")["first_paid_at"].min()
@@ -180,19 +163,19 @@ def team_performance(
         table["made"] > 0, table["paid"] / table["made"].where(table["made"] > 0, 1), 0.0
     )
     table = table.rename_axis("username").reset_index()
-    table.insert(1, "name", [_person(u, members) for u in table["username"]])
+    table.insert(1, "name", [_person(u, people) for u in table["username"]])
 
     makers = pd.Series(cohort["made_by"].to_numpy(), index=cohort["id"].to_numpy())
     paid_rows = mine.assign(made_by=mine["link_id"].map(makers).to_numpy())
     volume = exact_group_sum(paid_rows, ["made_by", "currency"], "paid_amount").rename(
         columns={"paid_amount": "amount"}
     )
-    volume.insert(1, "name", [_person(u, members) for u in volume["made_by"]])
+    volume.insert(1, "name", [_person(u, people) for u in volume["made_by"]])
     currencies = tuple(sorted(set(volume["currency"])))
     for cur in currencies:
         part = volume[volume["currency"] == cur].set_index("made_by")["amount"]
         column = table["username"].map(part)
-        table[f"paid_{cur}"] = _ints(column.fillna(0)) if len(column) else column
+        table[f"paid_{cur}"] = exact_ints(column.fillna(0)) if len(column) else column
     table = table[
         ["username", "name", "made", "paid", "conversion", "median_hours", "p90_hours"]
         + [f"paid_{c}" for c in currencies]
