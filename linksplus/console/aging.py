@@ -17,7 +17,7 @@ import pandas as pd
 
 from linksplus.console.follow_up import made_by
 from linksplus.console.sums import exact_group_sum
-from linksplus.i18n import N_, _, format_number
+from linksplus.i18n import N_, _, format_number, ngettext
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.workspace.store import OUTSIDE
 
@@ -30,6 +30,15 @@ BUCKETS: dict[str, tuple[int, int | None, str]] = {
 }
 
 
+def parse_bucket(raw: str | None) -> str | None:
+    """The bucket key an address names, or None. "15+" arrives as "15 " when the plus sign
+    was not escaped (a plus is a space in a query string), so that is read as 15+ too."""
+    text = (raw or "").strip()
+    if text == "15":
+        return "15+"
+    return text if text in BUCKETS else None
+
+
 def bucket_label(key: str) -> str:
     """The bucket's label in the reader's language ("8–14 days")."""
     return _(BUCKETS[key][2])
@@ -37,6 +46,14 @@ def bucket_label(key: str) -> str:
 
 def _now(now: datetime | None) -> pd.Timestamp:
     return pd.Timestamp(now or datetime.now(UTC))
+
+
+def with_paid_counts(links: pd.DataFrame, paid: pd.DataFrame) -> pd.DataFrame:
+    """`links` with ``paid_count``: successful payments in the link's own currency, from
+    per-link totals (`paid`: link_id, currency, paid_count), as the Links page counts them."""
+    counts = paid.groupby(["link_id", "currency"])["paid_count"].sum()
+    key = pd.MultiIndex.from_arrays([links["id"], links["currency"]])
+    return links.assign(paid_count=counts.reindex(key).fillna(0).astype("int64").to_numpy())
 
 
 def owed_mask(frame: pd.DataFrame) -> np.ndarray:
@@ -111,7 +128,8 @@ def _cell(part: pd.DataFrame) -> str:
         format_amount(int(a), c, code=True) if c in CURRENCIES else f"{int(a)} {c.upper()}"
         for c, a in zip(part["currency"], part["outstanding"], strict=True)
     )
-    return _("{count} links: {amounts}").format(count=format_number(count), amounts=amounts)
+    text = ngettext("{count} link: {amounts}", "{count} links: {amounts}", count)
+    return text.format(count=format_number(count), amounts=amounts)
 
 
 def matrix(by_age: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linksplus.console.aging import BUCKETS, bucket_mask
+from linksplus.console.aging import BUCKETS, bucket_mask, parse_bucket
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.timezones import day_bounds, zone
 from linksplus.i18n import _
@@ -185,11 +185,11 @@ class LinkFilters:
                 except ValueError:
                     problems.append(f"The date “{raw}” in the address is not a date.")
         usage = params.get("use") or "any"
-        age = (params.get("age") or "").strip() or None
-        if age and age not in BUCKETS:
+        age = parse_bucket(params.get("age"))
+        if params.get("age") and age is None:
             problems.append(
                 _("The age “{age}” in the address is not one of {buckets}; all are shown.").format(
-                    age=age, buckets=", ".join(BUCKETS)
+                    age=params.get("age"), buckets=", ".join(BUCKETS)
                 )
             )
             age = None

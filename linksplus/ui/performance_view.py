@@ -123,7 +123,7 @@ def render(ctx: PageContext) -> None:
     if not figures.empty:
         _charts(figures)
     st.divider()
-    still_owed(ctx, owners, members, names, only)
+    still_owed(ctx, links, paid, owners, members, names, only)
 
 
 def _own_rows_only(ctx: PageContext) -> None:
@@ -209,13 +209,15 @@ def _charts(figures: perf.Performance) -> None:
 
 def still_owed(
     ctx: PageContext,
+    links: pd.DataFrame,
+    paid: pd.DataFrame,
     owners: pd.DataFrame,
     members: dict[str, str],
     names: dict[str, str],
     only: str | None,
 ) -> None:
     """Unpaid single-use links by age bucket and salesperson, amounts per currency; a
-    bucket chosen lists its links."""
+    bucket chosen lists its links. `paid`: `paid_by_link` of the team's `links`."""
     st.subheader(_("Still owed"))
     st.caption(
         _(
@@ -223,15 +225,8 @@ def still_owed(
             "Amounts are listed per currency, never added together."
         )
     )
-    try:
-        prepared, problem = data.prepared_links(ctx.team_id, ctx.tz)
-    except LinksPlusError as exc:
-        show_error(exc, what=_("The team's links could not be loaded."))
-        return
-    if problem:
-        st.caption(f":material/info: {md_escape(problem)}")  # may quote a database error
     now = datetime.now(UTC)
-    owed = aging.owed_links(prepared.frame, owners, now)
+    owed = aging.owed_links(aging.with_paid_counts(links, paid), owners, now)
     if only is not None:
         owed = owed[owed["made_by"] == only]
         members = {only: ctx.user.name}
@@ -254,8 +249,7 @@ def _owed_links(
 ) -> None:
     s = st.session_state
     if "owed_bucket" not in s:  # once per visit: the address
-        wanted = st.query_params.get("owed")
-        s["owed_bucket"] = wanted if wanted in aging.BUCKETS else None
+        s["owed_bucket"] = aging.parse_bucket(st.query_params.get("owed"))
         who = st.query_params.get("who") or EVERYONE
         s["owed_who"] = who if only is None else only
     counts = owed["bucket"].value_counts()

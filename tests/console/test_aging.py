@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from linksplus.console.aging import bucket_mask, matrix, owed_links, unpaid_by_age
+from linksplus.console.aging import (
+    bucket_mask,
+    matrix,
+    owed_links,
+    parse_bucket,
+    unpaid_by_age,
+    with_paid_counts,
+)
 from linksplus.workspace import OUTSIDE
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
@@ -82,7 +89,7 @@ def test_the_matrix_lists_each_currency_apart():
     rows = matrix(by_age, {"alice": "Alice", "carol": "Carol"}).set_index("username")
     assert rows.loc["alice", "4–7 days"] == "2 links: 50.00 THB · 7.00 USD"
     assert rows.loc["alice", "15+ days"] == "—"
-    assert rows.loc["bob", "15+ days"] == "1 links: 300 JPY"
+    assert rows.loc["bob", "15+ days"] == "1 link: 300 JPY"
     assert rows.loc[OUTSIDE, "Salesperson"] == "Made outside the console"
     assert rows.loc["carol"].tolist() == ["Carol", "—", "—", "—", "—"]
 
@@ -90,3 +97,26 @@ def test_the_matrix_lists_each_currency_apart():
 def test_bucket_mask_is_the_links_page_filter():
     assert LINKS.loc[bucket_mask(LINKS, "8-14", NOW), "id"].tolist() == [5, 6, 11]
     assert LINKS.loc[bucket_mask(LINKS, "15+", NOW), "id"].tolist() == [7]
+
+
+def test_a_bucket_from_an_address_with_or_without_its_plus_escaped():
+    assert [parse_bucket(v) for v in ("8-14", " 4-7 ", "15+", "15 ", "15", "9-99", "", None)] == [
+        "8-14",
+        "4-7",
+        "15+",
+        "15+",
+        "15+",
+        None,
+        None,
+        None,
+    ]
+
+
+def test_a_payment_counts_only_in_the_links_own_currency_as_on_the_links_page():
+    links = LINKS[LINKS["id"].isin([1, 3, 4])].drop(columns="paid_count")
+    paid = pd.DataFrame(
+        {"link_id": [1, 3, 3], "currency": ["thb", "usd", "usd"], "paid_count": [2, 1, 1]}
+    )
+    counted = with_paid_counts(links, paid)
+    assert dict(zip(counted["id"], counted["paid_count"], strict=True)) == {1: 2, 3: 0, 4: 0}
+    assert owed_links(counted, OWNERS, NOW)["id"].tolist() == [4, 3]

@@ -14,6 +14,8 @@ from linksplus.console.performance import (
     table_csv,
     team_members,
     team_performance,
+    time_to_pay_bins,
+    time_to_pay_chart,
 )
 from linksplus.console.users import UserRecord
 from linksplus.eventlog import EventLog
@@ -181,3 +183,13 @@ def test_paid_by_link_aggregates_in_sql(tmp_path):
         pd.Timestamp(now - 3 * HOUR),
         pd.Timestamp(now - 2 * HOUR),
     ]
+
+
+def test_the_time_to_pay_histogram_is_counted_before_it_is_drawn():
+    times = pd.DataFrame({"made_by": ["a"] * 4, "hours": [1.0, 12.0, 30.0, 240.0]})
+    bins = time_to_pay_bins(times, bins=4)  # 0 to 10 days in four bars
+    assert bins.values.tolist() == [[0, 2.5, 3], [2.5, 5, 0], [5, 7.5, 0], [7.5, 10, 1]]
+    # 20,000 paid links make 20 rows for the browser, not 20,000 (Altair refuses > 5,000).
+    many = pd.DataFrame({"made_by": "a", "hours": [float(h % 500) for h in range(20_000)]})
+    assert len(time_to_pay_bins(many)) == 20 and time_to_pay_bins(many)["links"].sum() == 20_000
+    assert time_to_pay_chart(many).to_dict()["mark"]["type"] == "bar"
