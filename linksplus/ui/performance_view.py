@@ -92,7 +92,10 @@ def render(ctx: PageContext) -> None:
             else _("Your payment links in **{team}** made in the period.")
         ).format(team=md_escape(ctx.team_name))
         + " "
-        + _("Paid means paid at least once, whenever; each currency is counted on its own.")
+        + _(
+            "A link counts as paid once it has a successful payment, even one after the "
+            "period; each currency is counted on its own."
+        )
     )
     _own_rows_only(ctx)
     try:
