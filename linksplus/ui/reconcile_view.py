@@ -30,10 +30,14 @@ TICK_SECONDS = 2
 
 def _start(ctx: PageContext) -> None:
     """Start a check of every team the admin sees, in the background."""
-    client, log = data.client(ctx.settings), data.eventlog()
+    st.session_state.pop(_DONE, None)
+    try:
+        client, log = data.client(ctx.settings), data.eventlog()
+    except Exception as exc:  # the log cannot be opened: said in the panel, not raised
+        st.session_state[_DONE] = exc
+        return
     teams, who = list(ctx.teams), ctx.user.username
     st.session_state[_JOB] = _POOL.submit(reconcile.reconcile, client, log, teams, checked_by=who)
-    st.session_state.pop(_DONE, None)
 
 
 def reconcile_panel(ctx: PageContext) -> None:
@@ -85,8 +89,9 @@ def _panel(ctx: PageContext) -> None:
     failed = st.session_state.get(_DONE)
     if isinstance(failed, LinksPlusError):
         show_error(failed, what=_("The check could not read the links from Links+."))
-    elif failed is not None:
+    elif failed is not None:  # the event log's trouble: the last check cannot be read either
         eventlog_problem(failed, what=_("The check"))
+        return
     try:
         last = reconcile.last_check(data.eventlog())
     except Exception as exc:

@@ -27,10 +27,15 @@ def _webhook_log(make_app):
     return at
 
 
-def _check_now(at, timeout=30.0):
-    """Press Check now, then rerun (as the fragment's timer would) until the result shows."""
+def _check_now(at):
+    """Press Check now, then wait for the check to end."""
     at.button(key="recon_check").click().run()
     no_exception(at)
+    return _check_over(at)
+
+
+def _check_over(at, timeout=30.0):
+    """Rerun (as the fragment's timer would) until the check is over."""
     deadline = time.monotonic() + timeout
     while at.button(key="recon_check").disabled:  # disabled while the check runs
         assert time.monotonic() < deadline, "the check did not finish"
@@ -135,3 +140,35 @@ def test_admin_sees_a_links_deliveries_with_outcome_reason_and_webhook(make_app,
         ("Duplicate", "chrg_h1", "Not known", "10.0.0.3", ""),
         ("Refused", "chrg_h2", "Not known", "10.0.0.4", "signature: too old"),
     ]
+
+
+def test_the_page_is_drawn_while_a_slow_check_runs(make_app, sandbox):
+    sandbox.seed_links(101, 150)  # two pages of links to list, each a second away
+    at = _webhook_log(make_app)
+    sandbox.faults(latency_ms=1000)
+    try:
+        at.button(key="recon_check").click().run()
+        no_exception(at)
+        # The run ended with the check still going: the log's figures are there, the
+        # button is off and says why, and no result yet.
+        assert at.button(key="recon_check").disabled
+        (status,) = at.status
+        assert status.icon == "spinner" and "The result appears here by itself." in status.label
+        assert {m.label for m in at.metric} >= {"Deliveries", "Accepted"}
+        assert "No reconciliation has been run yet." in texts(at)
+    finally:
+        sandbox.faults(0, 0)
+    _check_over(at)
+    assert "Nothing differs" in texts(at) and not at.status
+
+
+def test_check_now_with_the_log_down_says_so_in_a_sentence(make_app, sandbox):
+    sandbox.seed_links(101, 1)
+    at = make_app("admin", overrides={"eventlog_url": "nosuchdatabase://nowhere"}).run()
+    at.switch_page("pages/webhook_log.py").run()
+    no_exception(at)
+    at.button(key="recon_check").click().run()
+    no_exception(at)
+    said = [i.value for i in at.info if "event log could not be opened" in i.value]
+    assert len(said) == 2  # once by the Webhook log's table, once by the check
+    assert not at.button(key="recon_check").disabled  # nothing running: try again later
