@@ -23,7 +23,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.i18n import _
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
-from linksplus.ui import data, my_links_view
+from linksplus.ui import data, delivery_history_view, my_links_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     eventlog_problem,
@@ -375,6 +375,7 @@ def detail(ctx: PageContext, row: dict) -> None:
             st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         _link_payments(ctx, row)
         _simulate(ctx, row)
+        delivery_history_view.delivery_history(ctx, row)
     my_links_view.detail_extras(ctx, row)
 
 
