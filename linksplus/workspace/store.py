@@ -20,6 +20,7 @@ from linksplus.workspace.schema import (
     team_settings,
     upload_rows,
     uploads,
+    user_prefs,
 )
 
 HOW = ("form", "template", "bulk", "duplicate")
@@ -46,6 +47,14 @@ class Ownership:
     upload_row: int | None = None
     reminded_at: datetime | None = None
     reminded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class UserPrefs:
+    """How a user reads the console: `language` ("en", "th") and Buddhist-era years."""
+
+    language: str
+    buddhist_era: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,6 +218,28 @@ class Workspace:
             if conn.execute(update(seen).where(where).values(paid_seen_at=at)).rowcount:
                 return
             conn.execute(seen.insert().values(username=username.lower(), paid_seen_at=at))
+
+    def user_prefs(self, username: str) -> UserPrefs | None:
+        """The language `username` chose (None: never chose; the browser's language applies)."""
+        query = select(user_prefs.c.language, user_prefs.c.buddhist_era).where(
+            user_prefs.c.username == username.lower()
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return UserPrefs(row.language, bool(row.buddhist_era)) if row else None
+
+    def set_user_prefs(self, username: str, prefs: UserPrefs) -> None:
+        """Remember `username`'s language and era choice (one row per user, replaced)."""
+        values = {
+            "language": str(prefs.language)[:8],
+            "buddhist_era": bool(prefs.buddhist_era),
+            "updated_at": datetime.now(UTC),
+        }
+        with self.engine.begin() as conn:
+            where = user_prefs.c.username == username.lower()
+            if conn.execute(update(user_prefs).where(where).values(**values)).rowcount:
+                return
+            conn.execute(user_prefs.insert().values(username=username.lower(), **values))
 
     # -- uploads ----------------------------------------------------------------------------
 
