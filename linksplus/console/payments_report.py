@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
+from babel.numbers import get_currency_name
 
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.links_table import decimal_amount
 from linksplus.console.timezones import zone
+from linksplus.i18n import _, babel_locale, format_share
 from linksplus.money import AmountError, display_amount, get_currency
 
 
@@ -34,9 +36,11 @@ class CurrencyTile:
     def title(self) -> str:
         """The tile's heading: the currency, named ("THB · Thai Baht")."""
         try:
-            return f"{self.currency.upper()} · {get_currency(self.currency).name}"
+            get_currency(self.currency)
         except AmountError:
             return self.currency.upper()
+        name = get_currency_name(self.currency.upper(), locale=babel_locale())
+        return f"{self.currency.upper()} · {name}"
 
     @property
     def volume_text(self) -> str:
@@ -45,7 +49,7 @@ class CurrencyTile:
 
     @property
     def rate_text(self) -> str:
-        return "—" if self.success_rate is None else f"{self.success_rate:.0%}"
+        return "—" if self.success_rate is None else format_share(self.success_rate)
 
 
 def currency_tiles(totals_by_currency: pd.DataFrame) -> list[CurrencyTile]:
@@ -135,7 +139,7 @@ def top_templates_frame(
         else dict(zip(links["id"], links["template"], strict=True))
     )
     df = totals_by_link[totals_by_link["paid_count"] > 0].copy()
-    df["label"] = [templates.get(int(i)) or "Other links" for i in df["link_id"]]
+    df["label"] = [templates.get(int(i)) or _("Other links") for i in df["link_id"]]
     df = (
         df.groupby(["label", "currency"], as_index=False)[["paid_count", "paid_amount"]]
         .sum()
@@ -257,12 +261,16 @@ def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
         .encode(
             x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(labelOverlap=True)),
-            y=alt.Y("volume:Q", title=f"Volume ({currency})", axis=alt.Axis(format="~s")),
+            y=alt.Y(
+                "volume:Q",
+                title=_("Volume ({currency})").format(currency=currency),
+                axis=alt.Axis(format="~s"),
+            ),
             tooltip=[
-                alt.Tooltip("yearmonthdate(day):T", title="Day"),
-                "currency:N",
-                alt.Tooltip("volume:Q", format=",.2f"),
-                alt.Tooltip("count:Q", title="Paid"),
+                alt.Tooltip("yearmonthdate(day):T", title=_("Day")),
+                alt.Tooltip("currency:N", title=_("Currency")),
+                alt.Tooltip("volume:Q", format=",.2f", title=_("Volume")),
+                alt.Tooltip("count:Q", title=_("Paid")),
             ],
         )
         .properties(height=160, padding=_PADDING)
@@ -275,7 +283,7 @@ def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title="Payments", stack="normalize", axis=alt.Axis(format="%")),
+            x=alt.X("count:Q", title=_("Payments"), stack="normalize", axis=alt.Axis(format="%")),
             y=alt.Y("currency:N", title=None),
             color=alt.Color(
                 "status:N",
@@ -285,7 +293,11 @@ def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
                     orient="bottom", direction="horizontal", columns=3, symbolType="square"
                 ),
             ),
-            tooltip=["currency:N", "status:N", "count:Q"],
+            tooltip=[
+                alt.Tooltip("currency:N", title=_("Currency")),
+                alt.Tooltip("status:N", title=_("Status")),
+                alt.Tooltip("count:Q", title=_("Payments")),
+            ],
         )
         .properties(height=alt.Step(36), padding=_PADDING)
     )
@@ -300,15 +312,15 @@ def top_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
         .encode(
             x=alt.X(
                 "volume:Q",
-                title=f"Paid volume ({currency})",
+                title=_("Paid volume ({currency})").format(currency=currency),
                 axis=alt.Axis(format="~s", labelFlush=True, tickCount=4),
             ),
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
             tooltip=[
                 alt.Tooltip("label:N", title=title),
-                "currency:N",
-                alt.Tooltip("paid_text:N", title="Paid"),
-                alt.Tooltip("paid_count:Q", title="Payments"),
+                alt.Tooltip("currency:N", title=_("Currency")),
+                alt.Tooltip("paid_text:N", title=_("Paid")),
+                alt.Tooltip("paid_count:Q", title=_("Payments")),
             ],
         )
         .properties(padding=_PADDING)

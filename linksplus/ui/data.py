@@ -24,6 +24,7 @@ from linksplus.console.links_table import PreparedLinks, links_frame, prepare_li
 from linksplus.console.timezones import zone
 from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
+from linksplus.i18n import _
 from linksplus.models import Template
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.settings import current_settings, key_fingerprint
@@ -167,8 +168,10 @@ def _open_eventlog(url: str) -> EventLog:
         return _eventlog(url)
     except Exception as exc:
         raise EventLogUnavailable(
-            "The payment event log could not be opened. Ask an admin to check `eventlog_url` "
-            f"in Settings ({type(exc).__name__})."
+            _(
+                "The payment event log could not be opened. Ask an admin to check "
+                "`eventlog_url` in Settings ({error})."
+            ).format(error=type(exc).__name__)
         ) from exc
 
 
@@ -346,7 +349,9 @@ def prepared_links(
     except EventLogUnavailable as exc:
         problem = str(exc)
     except Exception as exc:  # the table is still useful without payment counts
-        problem = f"Payment counts are unavailable right now ({type(exc).__name__})."
+        problem = _("Payment counts are unavailable right now ({error}).").format(
+            error=type(exc).__name__
+        )
     prepared = _prepared_links(source, team_id, load.fingerprint, paid_key, tz, load.frame, paid)
     return prepared, problem
 
