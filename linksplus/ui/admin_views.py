@@ -13,7 +13,7 @@ from linksplus.money import get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.messages import connection_advice
-from linksplus.ui.widgets import eventlog_problem, show_error
+from linksplus.ui.widgets import eventlog_problem, labels, show_error
 
 
 def webhook_log(ctx: PageContext) -> None:
@@ -56,10 +56,10 @@ def _deliveries(ctx: PageContext) -> None:
     pick = (
         st.segmented_control(
             _("Show"),
-            ["All", *[o.title() for o in OUTCOMES], NOT_COUNTED_LABEL],
+            options := ["All", *[o.title() for o in OUTCOMES], NOT_COUNTED_LABEL],
             default="All",
             key="wh_outcome",
-            format_func=_,
+            format_func=labels(options),
         )
         or "All"
     )

@@ -28,6 +28,7 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
     field_error,
+    labels,
     md_escape,
     money_hint,
     nav_page,
@@ -212,7 +213,9 @@ def render(ctx: PageContext) -> None:
             _("Template"),
             list(templates),
             key="cl_template",
-            format_func=lambda t: templates[t].name or _("Template {id}").format(id=t),
+            format_func=labels(
+                templates, lambda t: templates[t].name or _("Template {id}").format(id=t)
+            ),
             on_change=_on_template_change,
             args=(templates,),
             help=_("The template sets the page design and the default amount."),

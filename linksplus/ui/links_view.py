@@ -27,6 +27,7 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     eventlog_problem,
     field_error,
+    labels,
     md_escape,
     money_hint,
     nav_page,
@@ -123,7 +124,7 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
             STATUSES,
             key="lf_status",
             placeholder=_("Any status"),
-            format_func=status_word,
+            format_func=labels(STATUSES, status_word),
         )
         template_ids = c2.multiselect(
             _("Template"),
@@ -133,7 +134,10 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
             format_func=lambda t: template_names.get(t, f"#{t}"),
         )
         usage = c3.selectbox(
-            _("Use"), list(USE_LABELS), key="lf_use", format_func=lambda k: _(USE_LABELS[k])
+            _("Use"),
+            list(USE_LABELS),
+            key="lf_use",
+            format_func=labels(USE_LABELS, lambda k: _(USE_LABELS[k])),
         )
         d0, d1, d2, d3 = st.columns([3, 2, 2, 2])
         # One range picker: a single day picked (the range half done) means "from that day".
@@ -151,7 +155,10 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
             _("Currency"),
             [ANY_CURRENCY, *currencies],
             key="lf_cur",
-            format_func=lambda c: _("Any currency") if c == ANY_CURRENCY else c.upper(),
+            format_func=labels(
+                [ANY_CURRENCY, *currencies],
+                lambda c: _("Any currency") if c == ANY_CURRENCY else c.upper(),
+            ),
             help=_("Choose a currency to filter by amount too."),
         )
         currency = None if picked in (None, ANY_CURRENCY) else picked

@@ -22,7 +22,7 @@ from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
 from linksplus.ui.share_view import share_panel
-from linksplus.ui.widgets import md_escape, nav_page
+from linksplus.ui.widgets import labels, md_escape, nav_page
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.ui.workspace_data import owners as owners_of
 from linksplus.workspace import OUTSIDE
@@ -130,14 +130,22 @@ def scope(
         s["lf_by"] = [b for b in (st.query_params.get("by") or "").split(",") if b]
     view_col, by_col = st.columns([2, 3], vertical_alignment="bottom")
     view = view_col.segmented_control(
-        _("Show"), list(VIEWS), format_func=lambda v: _(VIEWS[v]), key="lv_view", required=True
+        _("Show"),
+        list(VIEWS),
+        format_func=labels(VIEWS, lambda v: _(VIEWS[v])),
+        key="lv_view",
+        required=True,
     )
     if view == "mine":
         mask = _and(mask, makers == ctx.user.username)
     if _is_manager(ctx):
         options = sorted(set(makers) | set(s.get("lf_by") or []))
         chosen = by_col.multiselect(
-            _(MADE_BY), options, key="lf_by", placeholder=_("Anyone"), format_func=maker_word
+            _(MADE_BY),
+            options,
+            key="lf_by",
+            placeholder=_("Anyone"),
+            format_func=labels(options, maker_word),
         )
         if chosen:
             mask = _and(mask, np.isin(makers, chosen))

@@ -16,7 +16,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.i18n import N_, _, format_date, format_number
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import eventlog_problem, md_escape, show_error
+from linksplus.ui.widgets import eventlog_problem, labels, md_escape, show_error
 
 REFRESH_SECONDS = 5
 PAGE_ROWS = 50
@@ -35,7 +35,11 @@ def _date_range(ctx: PageContext) -> tuple[date, date]:
     # A row of its own: in a narrow column the last options ("Custom") were cut off.
     choice = (
         st.segmented_control(
-            _("Period"), list(presets), default="Last 30 days", key="pay_period", format_func=_
+            _("Period"),
+            list(presets),
+            default="Last 30 days",
+            key="pay_period",
+            format_func=labels(presets),
         )
         or "Last 30 days"
     )

@@ -14,12 +14,28 @@ from linksplus.console.templates_table import (
     templates_frame,
 )
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import _, format_number
+from linksplus.i18n import N_, _, format_number
 from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape, nav_page, refresh_button, selected_id, show_error
+from linksplus.ui.widgets import (
+    labels,
+    md_escape,
+    nav_page,
+    refresh_button,
+    selected_id,
+    show_error,
+)
+
+STATUS_WORDS = {"active": N_("Active"), "inactive": N_("Inactive")}
+
+
+def status_word(status: str | None) -> str:
+    """A template's status as a word of the current language."""
+    if not status:
+        return "—"
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status.title()
 
 
 def _use_template(template_id: int) -> None:
@@ -82,10 +98,10 @@ def filter_bar(frame: pd.DataFrame) -> TemplateFilters:
     text = c1.text_input(_("Name contains"), key="tf_text", icon=":material/search:")
     status = c2.multiselect(
         _("Status"),
-        choices(frame, "status"),
+        statuses := choices(frame, "status"),
         key="tf_status",
         placeholder=_("Any status"),
-        format_func=lambda s: _(str(s).title()),
+        format_func=labels(statuses, status_word),
     )
     cur = c3.multiselect(
         _("Currency"), choices(frame, "currency"), key="tf_currency", placeholder=_("Any currency")
@@ -154,7 +170,7 @@ def detail(template: Template, links: pd.DataFrame) -> None:
             _("Links made"),
             int((links["template_id"] == template.id).sum()) if not links.empty else 0,
         )
-        m3.metric(_("Status"), md_escape(_((template.status or "—").title())))
+        m3.metric(_("Status"), md_escape(status_word(template.status)))
         facts = {_("Template"): f"#{template.id}", _("Language"): template.language or "—"}
         if template.features:
             facts[_("Features")] = ", ".join(str(f) for f in template.features)

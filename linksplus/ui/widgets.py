@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -20,6 +20,14 @@ from linksplus.ui.data import EventLogUnavailable
 from linksplus.ui.markdown import md_escape
 from linksplus.ui.messages import error_notice
 from linksplus.ui.nav import PAGE_FILES
+
+
+def labels(options: Iterable[Any], show: Callable[[Any], str] = _) -> Callable[[Any], str]:
+    """A widget's `format_func` that shows each option as `show` words it in this run's
+    language. The words are settled now: Streamlit (and AppTest) may call the function
+    again outside the script run, where the language is not known."""
+    shown = {option: show(option) for option in options}
+    return lambda option: shown.get(option, str(option))
 
 
 def show_error(exc: BaseException, *, what: str = "") -> None:

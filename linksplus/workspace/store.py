@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from linksplus.eventlog.engine import make_engine
+from linksplus.i18n import N_
 from linksplus.workspace.schema import (
     ensure_schema,
     link_owners,
@@ -27,8 +28,9 @@ HOW = ("form", "template", "bulk", "duplicate")
 # Needs follow-up: single-use links unpaid this many days, unless the team sets another.
 DEFAULT_FOLLOW_UP_DAYS = 3
 FOLLOW_UP_DAYS_RANGE = (1, 60)
-# What the Made by column says of a link the console has no record of.
-OUTSIDE = "made outside the console"
+# What the Made by column says of a link the console has no record of (a key: shown
+# translated, _(OUTSIDE)).
+OUTSIDE = N_("made outside the console")
 # A row's states: waiting (never sent), sending (sent; outcome unknown until done or
 # failed), done (its link exists), failed (an error; Resume sends it again, checking first).
 WAITING, SENDING, DONE, FAILED = "waiting", "sending", "done", "failed"
