@@ -213,24 +213,27 @@ def _csv_frame(events: pd.DataFrame, tz: str | None) -> pd.DataFrame:
     )
 
 
-def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
+def payments_csv(events: pd.DataFrame, tz: str | None = None, language: str | None = None) -> bytes:
     """The payments as CSV, amounts as exact decimals of their currency; payment ids and
-    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`)."""
-    return frame_csv(_csv_frame(events, tz))
+    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`); headers
+    in `language` (default English)."""
+    return frame_csv(_csv_frame(events, tz), language)
 
 
-def payments_csv_chunks(chunks: Iterable[pd.DataFrame], tz: str | None = None) -> Iterator[bytes]:
+def payments_csv_chunks(
+    chunks: Iterable[pd.DataFrame], tz: str | None = None, language: str | None = None
+) -> Iterator[bytes]:
     """The same CSV as `payments_csv` of all `chunks` together (each newest first, in
     order), one piece per chunk: the header once, then each chunk's rows."""
     header = True
     for chunk in chunks:
         if chunk.empty:
             continue
-        text = payments_csv(chunk, tz)
+        text = payments_csv(chunk, tz, language)
         yield text if header else text.split(b"\r\n", 1)[1]
         header = False
     if header:
-        yield payments_csv(None, tz)
+        yield payments_csv(None, tz, language)
 
 
 # -- charts ---------------------------------------------------------------------------------

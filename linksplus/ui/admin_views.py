@@ -8,7 +8,7 @@ from linksplus.config import mask_key
 from linksplus.connection import STYLE_WORDS, check_connection
 from linksplus.console.csv_export import frame_csv
 from linksplus.eventlog import NOT_COUNTED, OUTCOMES
-from linksplus.i18n import N_, _, format_number
+from linksplus.i18n import N_, _, current_language, format_number
 from linksplus.money import get_account_country
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
@@ -85,9 +85,11 @@ def _deliveries(ctx: PageContext) -> None:
         view = frame[not_counted]
     else:
         view = frame[frame["outcome"] == pick.lower()]
+    language = current_language()
     st.download_button(
         _("Download CSV"),
-        data=lambda: frame_csv(view),  # payment ids, events and reasons came from outside
+        # Payment ids, events and reasons came from outside: neutralised.
+        data=lambda: frame_csv(view, language),
         on_click="ignore",
         file_name="webhook-deliveries.csv",
         mime="text/csv",

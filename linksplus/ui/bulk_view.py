@@ -24,7 +24,7 @@ from linksplus.console.bulk_sheet import (
 )
 from linksplus.console.csv_export import frame_csv
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, format_datetime, format_number, ngettext
+from linksplus.i18n import N_, _, current_language, format_datetime, format_number, ngettext
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, show_error
@@ -291,7 +291,7 @@ def _outcome(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
         c1, c2 = st.columns(2)
         c1.download_button(
             _("Download the links (CSV)"),
-            frame_csv(created_frame(made)),
+            frame_csv(created_frame(made), current_language()),
             file_name=f"links-upload-{upload_id[:8]}.csv",
             mime="text/csv",
             icon=":material/download:",

@@ -280,7 +280,9 @@ def payments_page(
     )
 
 
-def payments_csv(team_id: int, start: datetime, end: datetime, tz: str) -> bytes:
+def payments_csv(
+    team_id: int, start: datetime, end: datetime, tz: str, language: str | None = None
+) -> bytes:
     """Every payment of the team in ``[start, end)`` as CSV, newest first: read from SQL
     in chunks and written chunk by chunk, never as one frame (not cached: it runs when the
     download is asked for)."""
@@ -288,7 +290,7 @@ def payments_csv(team_id: int, start: datetime, end: datetime, tz: str) -> bytes
     source, api_client = _api(settings)
     ids = _team_link_ids(source, int(team_id), api_client)
     chunks = _open_eventlog(settings.eventlog_url).iter_payments(start, end, ids)
-    return b"".join(payments_report.payments_csv_chunks(chunks, tz))
+    return b"".join(payments_report.payments_csv_chunks(chunks, tz, language))
 
 
 # A resource (no copy per rerun), with a fingerprint of its content: the Links page

@@ -19,7 +19,7 @@ from linksplus.console.links_table import (
 )
 from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, format_datetime, format_number
+from linksplus.i18n import N_, _, current_language, format_datetime, format_number
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
 from linksplus.ui import data, my_links_view
@@ -302,10 +302,10 @@ def _toolbar(
         ).format(shown=format_number(count), total=format_number(len(links.frame))),
         width="content",
     )
-    tz = ctx.tz
+    tz, language = ctx.tz, current_language()
     row.download_button(
         _("Download CSV"),
-        data=lambda: links_csv(links.rows(mask), tz),  # built only when clicked
+        data=lambda: links_csv(links.rows(mask), tz, language),  # built only when clicked
         on_click="ignore",
         file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
         mime="text/csv",

@@ -13,7 +13,7 @@ import streamlit as st
 from linksplus.console import payments_report
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, format_date, format_number
+from linksplus.i18n import N_, _, current_language, format_date, format_number
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import eventlog_problem, labels, md_escape, show_error
@@ -210,10 +210,10 @@ def payments_list(
     except Exception as exc:
         eventlog_problem(exc, what=_("Payments"), retrying=True)
         return
-    team, tz = ctx.team_id, ctx.tz
+    team, tz, language = ctx.team_id, ctx.tz, current_language()
     st.download_button(
         _("Download CSV"),
-        data=lambda: data.payments_csv(team, start, end, tz),
+        data=lambda: data.payments_csv(team, start, end, tz, language),
         on_click="ignore",
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",

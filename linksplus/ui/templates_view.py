@@ -14,7 +14,7 @@ from linksplus.console.templates_table import (
     templates_frame,
 )
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, format_number
+from linksplus.i18n import N_, _, current_language, format_number
 from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
@@ -116,9 +116,10 @@ def _count_and_download(ctx: PageContext, frame: pd.DataFrame, view: pd.DataFram
             shown=format_number(len(view)), total=format_number(len(frame))
         )
     )
+    language = current_language()
     download.download_button(
         _("Download CSV"),
-        data=lambda: frame_csv(view),
+        data=lambda: frame_csv(view, language),
         on_click="ignore",
         file_name=f"templates-team-{ctx.team_id}.csv",
         mime="text/csv",
