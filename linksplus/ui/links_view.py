@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from linksplus.console import payments_report
@@ -19,7 +20,7 @@ from linksplus.console.links_table import (
 )
 from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, current_language, format_datetime, format_number
+from linksplus.i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_datetime, format_number
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
 from linksplus.ui import data, my_links_view
@@ -319,7 +320,7 @@ def _table(
 ) -> int | None:
     """The links passing `mask` (with who made each for managers: `makers`); answers the id
     of the row selected, else the URL's link."""
-    shown = my_links_view.with_made_by(links.shown(mask), makers, mask)
+    shown = _worded(my_links_view.with_made_by(links.shown(mask), makers, mask))
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -357,6 +358,25 @@ def table_columns() -> dict:
 def status_word(status: str) -> str:
     """A link's status as a word of the current language ("Active")."""
     return _(STATUS_WORDS[status]) if status in STATUS_WORDS else str(status).title()
+
+
+def _worded(shown: pa.Table) -> pa.Table:
+    """The table with its status and use cells in the current language (the shared table
+    holds the English words). Only the few distinct words are translated, whatever the
+    number of rows: each column's dictionary is replaced, its rows are left as they are."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return shown
+    use = {"Single": _("Single use"), "Multiple": _("Multiple use")}
+    for name, word in (("status", status_word), ("use", lambda v: use.get(v, v))):
+        at = shown.schema.get_field_index(name)
+        if at < 0 or not shown.num_rows:
+            continue
+        coded = shown.column(at).combine_chunks().dictionary_encode()
+        words = pa.array([word(v) for v in coded.dictionary.to_pylist()], pa.string())
+        shown = shown.set_column(
+            at, name, pa.DictionaryArray.from_arrays(coded.indices, words).cast(pa.string())
+        )
+    return shown
 
 
 def _table_height(rows: int) -> int:

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from app_helpers import PASSWORD, no_exception, texts
+from app_helpers import PASSWORD, no_exception, table_rows, texts
 from streamlit.testing.v1 import AppTest
 from thai_walk import english_msgid_fragments, english_runs, untranslated, visible_texts
 
@@ -172,3 +172,14 @@ def test_dates_follow_the_language_and_the_buddhist_era(make_app, busy_team):
     english = make_app("sales", query={"team": "101", "link": str(busy_team["link"])}).run()
     made = next(c.value for c in english.caption if "Made by sales" in c.value).replace("\\", "")
     assert re.search(rf"\d{{1,2}} [A-Z][a-z]{{2}} {year}, \d\d:\d\d", made), made
+
+
+def test_the_links_table_words_its_status_and_use_cells_in_thai(make_app, busy_team):
+    at = _thai(make_app, "sales", {"team": "101"}).run()
+    no_exception(at)
+    table = table_rows(at, "links_table")
+    assert set(table["status"]) <= {"ใช้งานได้", "ใช้แล้ว", "หมดอายุ", "ปิดใช้งาน"}, table
+    assert set(table["use"]) <= {"ใช้ได้ครั้งเดียว", "ใช้ได้หลายครั้ง"}, table
+    english = table_rows(make_app("sales", query={"team": "101"}).run(), "links_table")
+    assert set(english["use"]) <= {"Single", "Multiple"}
+    assert list(english["id"]) == list(table["id"])
