@@ -482,7 +482,7 @@ def _simulate(ctx: PageContext, row: dict) -> None:
                 paid = md_escape(payment.get("id", ""))
                 st.toast(
                     (
-                        _("Payment {payment} succeeded.")
+                        _("Payment {payment} successful.")
                         if status == "successful"
                         else _("Payment {payment} failed.")
                     ).format(payment=paid)

@@ -56,7 +56,7 @@ def test_every_page_in_thai_with_a_screenshot(browser: Browser, demo, screenshot
             page.locator("[data-testid='stSidebarNavLink']").filter(
                 has=page.get_by_text(title, exact=True)
             ).click()
-            expect(main(page).get_by_role("heading", name=heading)).to_be_visible()
+            expect(main(page).get_by_role("heading", name=heading, exact=True)).to_be_visible()
             wait_idle(page)
             assert_page_healthy(page)
             expect(page.get_by_role("button", name="ออกจากระบบ")).to_be_visible()
