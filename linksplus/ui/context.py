@@ -16,7 +16,7 @@ from linksplus.console.users import (
     teams_for,
 )
 from linksplus.i18n import _
-from linksplus.ui import data
+from linksplus.ui import data, language
 from linksplus.ui.auth import current_user, run_app_instead
 from linksplus.ui.settings import current_settings
 from linksplus.ui.widgets import md_escape
@@ -63,6 +63,7 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
     if user is None:  # a page Streamlit ran without app.py (see auth.run_app_instead)
         run_app_instead()
         st.stop()
+    language.apply(user.username)  # a page run without app.py reads in the user's language
     if page not in pages_for(user.roles):
         # st.navigation already leaves the page out; this guards a direct run anyway.
         st.error(_("This page is not available to you."), icon=":material/block:")
