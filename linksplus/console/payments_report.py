@@ -17,7 +17,7 @@ from babel.numbers import get_currency_name
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.links_table import decimal_amount
 from linksplus.console.timezones import zone
-from linksplus.i18n import _, babel_locale, format_share
+from linksplus.i18n import N_, _, babel_locale, format_share
 from linksplus.money import AmountError, display_amount, get_currency
 
 
@@ -180,7 +180,7 @@ def payments_table(
             "link_id": df["link_id"],
             "link": [names.get(int(i), "") if pd.notna(i) else "" for i in df["link_id"]],
             "payment_id": df["payment_id"],
-            "status": df["status"],
+            "status": df["status"].map(status_word),
             "amount_text": [
                 display_amount(int(a), c) for a, c in zip(df["amount"], cur, strict=True)
             ],
@@ -188,6 +188,21 @@ def payments_table(
         },
         columns=cols,
     ).reset_index(drop=True)
+
+
+# A payment's statuses as Links+ names them; shown translated (English keeps the names).
+PAYMENT_STATUSES = (
+    N_("successful"),
+    N_("failed"),
+    N_("pending"),
+    N_("reversed"),
+    N_("expired"),
+)
+
+
+def status_word(status: object) -> object:
+    """A payment status in the current language ("successful", "สำเร็จ")."""
+    return _(status) if status in PAYMENT_STATUSES else status
 
 
 _CSV_COLUMNS = ["occurred_at", "link_id", "payment_id", "status", "currency", "amount"]

@@ -33,7 +33,7 @@ from linksplus.console.users import (
     load_users,
 )
 from linksplus.i18n import _
-from linksplus.ui import nav
+from linksplus.ui import language, nav
 from linksplus.ui.widgets import only_page
 
 COOKIE_NAME = "linksplus_console"
@@ -318,6 +318,7 @@ def _login_form(settings: Settings) -> None:
             kind, text = message
             icon = {"wait": ":material/timer:", "wrong": ":material/lock:"}.get(kind)
             (st.warning if kind == "empty" else st.error)(text, icon=icon)
+        language.login_switch()
 
 
 def _submitted() -> tuple[str, str]:

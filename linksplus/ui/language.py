@@ -25,6 +25,8 @@ LANGUAGE = "ui_language"  # session keys: the language and era of this session
 ERA = "ui_buddhist_era"
 _LOADED_FOR = "_ui_prefs_loaded_for"  # the user whose stored choice this session has read
 _PICKER, _ERA_TOGGLE = "language_picker", "buddhist_era_toggle"
+_LOGIN_PICKER = "login_language"
+_CHOSEN = "_ui_language_chosen"  # picked on the login page: stored once the user is known
 
 
 def session_language() -> tuple[str, bool] | None:
@@ -78,6 +80,8 @@ def apply(username: str | None) -> None:
     if prefs is not None:
         state[LANGUAGE] = prefs.language if prefs.language in LANGUAGES else DEFAULT_LANGUAGE
         state[ERA] = prefs.buddhist_era
+    elif state.pop(_CHOSEN, False) and LANGUAGE in state:
+        _store(username)  # chosen on the login page: this user's choice from now on
     elif LANGUAGE not in state:
         state[LANGUAGE] = browser_language()
 
@@ -86,6 +90,12 @@ def _save(username: str) -> None:
     state = st.session_state
     state[LANGUAGE] = state.get(_PICKER, DEFAULT_LANGUAGE)
     state[ERA] = bool(state.get(_ERA_TOGGLE, False))
+    _store(username)
+
+
+def _store(username: str) -> None:
+    state = st.session_state
+    state.setdefault(ERA, False)
     try:
         workspace().set_user_prefs(username, UserPrefs(state[LANGUAGE], state[ERA]))
     except Exception:  # kept for this session; the sidebar says it was not stored
@@ -119,3 +129,23 @@ def sidebar_switch(username: str) -> None:
     )
     if state.get("_ui_prefs_unsaved"):
         st.sidebar.caption(_("Your choice could not be stored; it lasts until you log out."))
+
+
+def _choose_before_login() -> None:
+    st.session_state[LANGUAGE] = st.session_state.get(_LOGIN_PICKER, DEFAULT_LANGUAGE)
+    st.session_state[_CHOSEN] = True
+
+
+def login_switch() -> None:
+    """The login page's language choice (English / ไทย), the browser's language until
+    someone picks; kept for the user who then logs in, unless they chose before."""
+    st.session_state[_LOGIN_PICKER] = st.session_state.get(LANGUAGE, DEFAULT_LANGUAGE)
+    st.radio(
+        _("Language"),
+        list(LANGUAGES),
+        key=_LOGIN_PICKER,
+        format_func=LANGUAGES.__getitem__,
+        on_change=_choose_before_login,
+        horizontal=True,
+        label_visibility="collapsed",
+    )

@@ -183,3 +183,22 @@ def test_the_links_table_words_its_status_and_use_cells_in_thai(make_app, busy_t
     english = table_rows(make_app("sales", query={"team": "101"}).run(), "links_table")
     assert set(english["use"]) <= {"Single", "Multiple"}
     assert list(english["id"]) == list(table["id"])
+
+
+def test_a_language_picked_on_the_login_page_is_kept_for_the_user(make_app, sandbox, secrets):
+    sandbox.seed_links(101, 2)
+    at = make_app(None, overrides={"cookie_expiry_days": 0}).run()
+    assert at.radio(key="login_language").value == "en"  # the browser's (none of ours)
+    at.radio(key="login_language").set_value("th").run()
+    assert [t.label for t in at.text_input] == ["ชื่อผู้ใช้", "รหัสผ่าน"]
+    _log_in(at, "sales")
+    no_exception(at)
+    assert "ลิงก์ชำระเงินของ" in texts(at)
+    assert Workspace(secrets["eventlog_url"]).user_prefs("sales") == UserPrefs("th", False)
+
+
+def test_the_payments_table_words_its_statuses_in_thai(make_app, busy_team):
+    at = _thai(make_app, "sales", {"team": "101"}).run()
+    at.switch_page("pages/payments.py").run()
+    no_exception(at)
+    assert set(table_rows(at, "payments_table")["status"]) == {"ไม่สำเร็จ", "สำเร็จ"}
