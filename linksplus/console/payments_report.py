@@ -253,10 +253,8 @@ def payments_csv_chunks(
 
 # -- charts ---------------------------------------------------------------------------------
 
-_STATUS_COLORS = alt.Scale(
-    domain=["successful", "failed", "pending", "reversed", "expired"],
-    range=["#2e9e6b", "#d9534f", "#f0ad4e", "#8e7cc3", "#9aa5b1"],
-)
+_STATUS_DOMAIN = ["successful", "failed", "pending", "reversed", "expired"]
+_STATUS_RANGE = ["#2e9e6b", "#d9534f", "#f0ad4e", "#8e7cc3", "#9aa5b1"]
 
 
 def by_currency(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -296,7 +294,10 @@ def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
-    """How many payments ended in each status, per currency (shares, so comparable)."""
+    """How many payments ended in each status, per currency (shares, so comparable); the
+    statuses in the current language, each in its own colour."""
+    frame = frame.assign(status=frame["status"].map(status_word))
+    colors = alt.Scale(domain=[status_word(s) for s in _STATUS_DOMAIN], range=_STATUS_RANGE)
     return (
         alt.Chart(frame)
         .mark_bar()
@@ -305,7 +306,7 @@ def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
             y=alt.Y("currency:N", title=None),
             color=alt.Color(
                 "status:N",
-                scale=_STATUS_COLORS,
+                scale=colors,
                 title=None,
                 legend=alt.Legend(
                     orient="bottom", direction="horizontal", columns=3, symbolType="square"

@@ -1,5 +1,6 @@
-"""CSV downloads in the reader's language: Thai headers for a Thai reader, the column
-names as they are in English; the data and the formula guard the same in both."""
+"""Reports in the reader's language: CSV downloads with Thai headers for a Thai reader (the
+column names as they are in English; the data and the formula guard the same in both),
+chart titles and status words in Thai."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pandas as pd
 
 from linksplus.console.csv_export import HEADERS, frame_csv
 from linksplus.console.links_table import links_csv, links_frame, with_payments
-from linksplus.console.payments_report import payments_csv
-from linksplus.i18n import is_translated
+from linksplus.console.payments_report import payments_csv, status_mix_chart
+from linksplus.i18n import is_translated, use_language
 from linksplus.models import Link
 
 
@@ -58,3 +59,21 @@ def test_a_thai_payments_csv_has_thai_headers():
 def test_every_csv_header_has_a_thai_word():
     assert all(is_translated(h, "th") for h in HEADERS)
     assert frame_csv(pd.DataFrame({"unknown": [1]}), "th").startswith(b"unknown")
+
+
+def test_the_status_chart_speaks_the_language_of_the_run():
+    frame = pd.DataFrame(
+        {"currency": ["THB", "THB"], "status": ["successful", "failed"], "count": [3, 1]}
+    )
+    english = status_mix_chart(frame).to_dict()
+    use_language("th")
+    try:
+        thai = status_mix_chart(frame).to_dict()
+    finally:
+        use_language("en")
+    assert english["encoding"]["x"]["title"] == "Payments"
+    assert thai["encoding"]["x"]["title"] == "การชำระเงิน"
+    assert thai["encoding"]["color"]["scale"]["domain"][:2] == ["สำเร็จ", "ไม่สำเร็จ"]
+    rows = next(iter(thai["datasets"].values()))
+    assert {r["status"] for r in rows} == {"สำเร็จ", "ไม่สำเร็จ"}
+    assert english["encoding"]["color"]["scale"]["domain"][:2] == ["successful", "failed"]
