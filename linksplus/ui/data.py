@@ -146,7 +146,7 @@ def team_names(*, every_team: bool = False) -> dict[int, str]:
     s = current_settings()
     names = _sandbox_teams(s.sandbox_url) if s.sandbox_url else {}
     if every_team and not names:
-        names = _teams(*_api(s))
+        names = {t: _("Team {id}").format(id=t) for t in _teams(*_api(s))}
     return names
 
 
