@@ -27,6 +27,8 @@ with st.sidebar:
         f"**{md_escape(user.name)}**  \n:gray[{(effective_role(user.roles) or '').title()}]"
     )
     auth.logout_button()
-    my_links_view.paid_toasts(user)  # a toast on any page when one of my links is paid
+    # A toast on any page when one of my links is paid; every few seconds once the login
+    # cookie is settled (a timed rerun during its round trip lost it).
+    my_links_view.paid_toasts(user, live=auth.cookie_settled())
 
 page.run()
