@@ -97,6 +97,10 @@ def test_phone_links_first_then_create_and_share(browser: Browser, demo, screens
         top = table.bounding_box()["y"]
         print(f"phone: the links table's top is at {top:.0f} px of {PHONE['height']}")
         assert top < PHONE["height"] - 3 * 35, f"the table starts at {top:.0f} px, off screen"
+        # No blank band above the page: the heading starts just under Streamlit's header
+        # (60 px; it started at 179 px, below a 6rem padding and two invisible components).
+        heading = main(page).get_by_role("heading", name="Links", exact=True)
+        assert heading.bounding_box()["y"] < 90, heading.bounding_box()
         for above in (count, search):
             assert above.bounding_box()["y"] < top
         # The other filters are folded away, and one tap shows them.
