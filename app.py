@@ -11,6 +11,20 @@ from linksplus.ui.widgets import app_icon, md_escape, only_page, setup_page
 
 # A drawn icon, served by the app: a :material/...: favicon is fetched from Google Fonts.
 st.set_page_config(page_title="Links+ Console", page_icon=app_icon(), layout="wide")
+# Our own fixed CSS (nothing a user typed): the login cookie's components are invisible but
+# each took a row of the page, and on a phone Streamlit's 6rem band above the content put
+# ~170 px before the first heading. They take no space now (still on the page, so they
+# run), and a narrow screen starts the content just under the header's sidebar button.
+st.html(
+    """<style>
+.st-key-init, .st-key-login_cookie_set, .st-key-login_cookie_delete {
+  position: absolute; width: 0; height: 0; overflow: hidden;
+}
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
+}
+</style>"""
+)
 
 # The browser's language before login (or the stored choice of a user logged in already).
 language.apply(auth.logged_in_username())
@@ -32,6 +46,8 @@ with st.sidebar:
     )
     language.sidebar_switch(user.username)
     auth.logout_button()
-    my_links_view.paid_toasts(user)  # a toast on any page when one of my links is paid
+    # A toast on any page when one of my links is paid; every few seconds once the login
+    # cookie is settled (a timed rerun during its round trip lost it).
+    my_links_view.paid_toasts(user, live=auth.cookie_settled())
 
 page.run()

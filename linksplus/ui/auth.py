@@ -273,6 +273,13 @@ def _sync_cookie(authenticator: stauth.Authenticate, settings: Settings) -> None
             st.session_state.pop(_PENDING, None)
 
 
+def cookie_settled() -> bool:
+    """Whether no login cookie write or delete is waiting for the browser's report. Timed
+    reruns (`st.fragment(run_every=...)`) may start only then: one that came during the
+    cookie component's round trip lost the first login's cookie."""
+    return st.session_state.get(_PENDING) is None
+
+
 def _cookie_being_set() -> bool:
     """Whether the browser is writing the login cookie right now: until the cookie
     component reports it written, which reruns the script (for 3 s at most, so that a

@@ -259,9 +259,10 @@ def render(ctx: PageContext) -> None:
     if problem:
         st.caption(f":material/info: {md_escape(problem)}")  # may quote a database error
     filters = filter_widgets(links)
-    # The links come first: the Paid since / Needs follow-up panels go right below the
-    # table, or on a phone they push it off the first screen.
-    links_slot, panels_slot = st.container(), st.container()
+    # The links come first: the Paid since / Needs follow-up panels go below the table, or
+    # on a phone they push it off the first screen; a link's detail goes between them, by
+    # the row tapped (a phone stacks everything: below the panels it was a long scroll away).
+    links_slot, detail_slot, panels_slot = st.container(), st.container(), st.container()
     with links_slot:
         # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
         mask, makers = my_links_view.scope(ctx, links, links.mask(filters), panels_slot)
@@ -269,6 +270,12 @@ def render(ctx: PageContext) -> None:
         _toolbar(ctx, links, mask, count, filters)
         selected = _table(links, mask, count, makers)
     _sync_url(ctx, filters, selected)
+    with detail_slot:
+        _selected_detail(ctx, links, selected)
+
+
+def _selected_detail(ctx: PageContext, links: PreparedLinks, selected: int | None) -> None:
+    """The selected link's detail, or how to get one."""
     if selected is None:
         st.caption(
             ":material/touch_app: " + _("Select a row to see its QR code, URL and payments.")

@@ -5,7 +5,7 @@ looked, and in a link's detail who made it, sending it and making another like i
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from linksplus.money import format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
+from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import labels, md_escape, nav_page
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
@@ -30,6 +31,7 @@ from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
 
 VIEWS = {"mine": N_("My links"), "team": N_("Team")}
 FOLLOW_UP_SHOWN = 20
+PAID_MARKER = "_paid_marker"  # the change marker of the user's links at the last look
 
 HOW_LABELS = {
     "form": N_("the Create link form"),
@@ -260,11 +262,13 @@ def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
 
 def _new_payments(username: str) -> tuple[pd.DataFrame, datetime]:
     """Successful payments of `username`'s links since they last looked (the first look
-    starts now: no backlog of old payments)."""
+    starts now, give or take a second: no backlog of old payments)."""
     ws = workspace()
     since = ws.paid_seen_at(username)
     if since is None:
-        since = datetime.now(UTC)
+        # From the second before: a payment's time has whole seconds (Links+'s and the
+        # sandbox's), so one made just after this first look, in its second, reads as before.
+        since = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
         ws.set_paid_seen(username, since)
     ids = ws.link_ids_of(username)
     if not ids:
@@ -296,15 +300,41 @@ def _paid_since_panel(ctx: PageContext, links: PreparedLinks) -> None:
             st.rerun()
 
 
-def paid_toasts(user: UserRecord) -> None:
-    """A toast for each new payment of `user`'s links, on whatever page is open, at each
-    run of a page; each payment is toasted once per session. (Not a timed fragment: its
-    reruns broke the first login's cookie round trip.)"""
+def paid_toasts(user: UserRecord, *, live: bool) -> None:
+    """A toast for each new payment of `user`'s links, on whatever page is open; each
+    payment is toasted once per session. With `live`, looked for again every
+    REFRESH_SECONDS while the user is idle (a timed fragment); else at each run only.
+    The caller passes live only once the login cookie is settled: a timed rerun during the
+    cookie component's round trip lost the first login's cookie."""
+    if live:
+        _paid_toasts_every_few_seconds(user)
+    else:
+        _toast_new_payments(user)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _paid_toasts_every_few_seconds(user: UserRecord) -> None:
+    _toast_new_payments(user)
+
+
+def _paid_marker(username: str) -> tuple[int, int]:
+    """How many links `username` made and their change marker (it moves whenever one of
+    their payments is stored or changes): a few primary-key reads."""
+    ids = workspace().link_ids_of(username)
+    return len(ids), data.eventlog().changes(ids) if ids else 0
+
+
+def _toast_new_payments(user: UserRecord) -> None:
+    s = st.session_state
     try:
+        marker = _paid_marker(user.username)
+        if s.get(PAID_MARKER) == marker:
+            return  # nothing of theirs was paid since the last look: no payments query
         paid, _since = _new_payments(user.username)
     except Exception:  # no event log or records: nothing to announce
         return
-    toasted: set[str] = st.session_state.setdefault("paid_toasted", set())
+    s[PAID_MARKER] = marker
+    toasted: set[str] = s.setdefault("paid_toasted", set())
     fresh = [p for p in paid.to_dict("records") if p["payment_id"] not in toasted]
     for p in fresh[:3]:
         amount = format_amount(int(p["amount"]), str(p["currency"]).lower(), code=True)
@@ -313,10 +343,12 @@ def paid_toasts(user: UserRecord) -> None:
                 amount=amount, link=int(p["link_id"])
             ),
             icon=":material/paid:",
+            duration="long",
         )
     if len(fresh) > 3:
         st.toast(
             _("…and {n} more payments of your links.").format(n=len(fresh) - 3),
             icon=":material/paid:",
+            duration="long",
         )
     toasted.update(p["payment_id"] for p in fresh)
