@@ -25,6 +25,9 @@ ALLOWED = {
 }  # fmt: skip
 
 
+_STYLE_ONLY = re.compile(r"\s*<style>[^<]*</style>\s*")
+
+
 def visible_texts(at: AppTest) -> Iterator[tuple[str, str]]:
     """(element type, text) for every piece of text the page shows, labels and column
     headers included."""
@@ -36,6 +39,8 @@ def _walk(node) -> Iterator[tuple[str, str]]:
     if proto is not None and hasattr(proto, "ListFields"):
         kind = type(node).__name__
         for text in _proto_texts(proto):
+            if kind == "Html" and _STYLE_ONLY.fullmatch(text):
+                continue  # the app's own CSS: nothing a person reads
             yield kind, text
         if proto.DESCRIPTOR.name == "Dataframe" and proto.columns:
             for name, config in json.loads(proto.columns).items():
