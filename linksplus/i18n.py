@@ -14,6 +14,7 @@ Streamlit. English is the source language: an English run returns each message a
 from __future__ import annotations
 
 import gettext
+import json
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -25,8 +26,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import get_month_names
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
+from pandas import Series, to_datetime
 
 LANGUAGES: dict[str, str] = {"en": "English", "th": "ไทย"}
 DEFAULT_LANGUAGE = "en"
@@ -182,6 +185,42 @@ def format_datetime(value: datetime, tz: tzinfo | str | None = None, format: str
     text = _babel_datetime(value, pattern, tzinfo=zone, locale=babel_locale())
     local = value.astimezone(zone) if zone is not None else value
     return _with_era(text, local.year)
+
+
+def month_abbreviations(language: str | None = None) -> list[str]:
+    """The twelve abbreviated month names of `language` (default: the current one), January
+    first: "Jan"…, "ม.ค."…"""
+    names = get_month_names("abbreviated", locale=babel_locale(language))
+    return [names[m] for m in range(1, 13)]
+
+
+def date_cells(values, *, year: bool = True, time: str | None = "HH:mm") -> Series:
+    """Table cells for many moments at once, as `format_datetime` writes them: "28 พ.ย. 2569,
+    14:05" (``year=False``: "28 พ.ย., 14:05"; ``time`` "HH:mm", "HH:mm:ss" or None). Works
+    column-wide (20,000 rows in milliseconds) rather than calling Babel per cell; empty
+    moments stay empty (None)."""
+    moments = to_datetime(Series(values).reset_index(drop=True))
+    present = moments.notna()
+    months = Series(month_abbreviations(), index=range(1, 13))
+    text = moments.dt.day.astype("Int64").astype(str) + " " + moments.dt.month.map(months)
+    if year:
+        shift = 543 if buddhist_era() else 0
+        text = text + " " + (moments.dt.year.astype("Int64") + shift).astype(str)
+    if time:
+        clock = {"HH:mm": "%H:%M", "HH:mm:ss": "%H:%M:%S"}[time]
+        text = text + ", " + moments.dt.strftime(clock)
+    return text.astype(object).where(present, None)
+
+
+def vega_date_label(value: str = "datum.value") -> str:
+    """A Vega expression writing the date `value` as "28 พ.ย." in the current language, a
+    1 January as its year (Buddhist era when that setting is on): an axis ``labelExpr``."""
+    months = json.dumps(month_abbreviations(), ensure_ascii=False)
+    shift = 543 if buddhist_era() else 0
+    return (
+        f"month({value}) == 0 && date({value}) == 1 ? '' + (year({value}) + {shift})"
+        f" : date({value}) + ' ' + {months}[month({value})]"
+    )
 
 
 def format_number(value: int | float) -> str:

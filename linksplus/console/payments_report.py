@@ -17,7 +17,16 @@ from babel.numbers import get_currency_name
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.links_table import decimal_amount
 from linksplus.console.timezones import zone
-from linksplus.i18n import N_, _, babel_locale, format_share
+from linksplus.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    _,
+    babel_locale,
+    current_language,
+    date_cells,
+    format_share,
+    vega_date_label,
+)
 from linksplus.money import AmountError, display_amount, get_currency
 
 
@@ -272,18 +281,26 @@ _PADDING = {"left": 4, "right": 16, "top": 4, "bottom": 4}
 def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
     """Successful volume per day of ONE currency (see `by_currency`)."""
     currency = str(frame["currency"].iloc[0]) if len(frame) else ""
+    axis = alt.Axis(labelOverlap=True)
+    day = alt.Tooltip("yearmonthdate(day):T", title=_("Day"))
+    if current_language() != DEFAULT_LANGUAGE:
+        # Vega writes month names in English only: the axis and the tooltip get the
+        # language's own (and the Buddhist-era year when that setting is on).
+        axis = alt.Axis(labelOverlap=True, labelExpr=vega_date_label())
+        frame = frame.assign(day_text=date_cells(frame["day"], time=None).to_numpy())
+        day = alt.Tooltip("day_text:N", title=_("Day"))
     return (
         alt.Chart(frame)
         .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
         .encode(
-            x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(labelOverlap=True)),
+            x=alt.X("yearmonthdate(day):T", title=None, axis=axis),
             y=alt.Y(
                 "volume:Q",
                 title=_("Volume ({currency})").format(currency=currency),
                 axis=alt.Axis(format="~s"),
             ),
             tooltip=[
-                alt.Tooltip("yearmonthdate(day):T", title=_("Day")),
+                day,
                 alt.Tooltip("currency:N", title=_("Currency")),
                 alt.Tooltip("volume:Q", format=",.2f", title=_("Volume")),
                 alt.Tooltip("count:Q", title=_("Paid")),

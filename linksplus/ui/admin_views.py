@@ -13,7 +13,7 @@ from linksplus.money import get_account_country
 from linksplus.ui import data, reconcile_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.messages import connection_advice
-from linksplus.ui.widgets import eventlog_problem, labels, show_error
+from linksplus.ui.widgets import date_column, eventlog_problem, labels, show_error
 
 
 def webhook_log(ctx: PageContext) -> None:
@@ -97,11 +97,12 @@ def _deliveries(ctx: PageContext) -> None:
         icon=":material/download:",
     )
     # A display-only table has no key of its own in Streamlit: its container names it.
+    shown, received = date_column(view, "received_at", _("Received"), year=False, time="HH:mm:ss")
     st.container(key="deliveries_table").dataframe(
-        view,
+        shown,
         hide_index=True,
         column_config={
-            "received_at": st.column_config.DatetimeColumn(_("Received"), format="D MMM, HH:mm:ss"),
+            "received_at": received,
             "outcome": _("Outcome"),
             "reason": _("Reason"),
             "event": _("Event"),

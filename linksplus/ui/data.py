@@ -88,10 +88,17 @@ class LinksLoad:
 
 # A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
 # every rerun (callers copy before changing it; with_payments and filters never mutate).
-@st.cache_resource(ttl=API_TTL, show_spinner="Loading links from Links+…", max_entries=64)
+@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=64)
 def _links_load(source: ApiSource, team_id: int, _client: LinksPlusClient) -> LinksLoad:
     frame = links_frame(_client.list_links(team_id), _templates(source, team_id, _client))
     return LinksLoad(frame, _fingerprint(frame))
+
+
+def _team_links(source: ApiSource, team_id: int, api_client: LinksPlusClient) -> LinksLoad:
+    # The cache's own spinner takes its text once, at import, in no language: this one is
+    # worded in the reader's (it shows only when the load takes long, i.e. a cache miss).
+    with st.spinner(_("Loading links from Links+…")):
+        return _links_load(source, team_id, api_client)
 
 
 def templates(team_id: int, settings: Settings | None = None) -> list[Template]:
@@ -104,7 +111,7 @@ def templates(team_id: int, settings: Settings | None = None) -> list[Template]:
 def links_table(team_id: int, settings: Settings | None = None) -> pd.DataFrame:
     """The team's links as the Links page's frame (cached, built once per load)."""
     source, api_client = _api(settings)
-    return _links_load(source, int(team_id), api_client).frame
+    return _team_links(source, int(team_id), api_client).frame
 
 
 def clear_api_cache() -> None:
@@ -185,7 +192,7 @@ def _fingerprint(frame: pd.DataFrame) -> int:
 
 
 def _team_link_ids(source: ApiSource, team_id: int, api_client: LinksPlusClient):
-    return _links_load(source, team_id, api_client).frame["id"].to_numpy()
+    return _team_links(source, team_id, api_client).frame["id"].to_numpy()
 
 
 def utc_offset_minutes(tz: str) -> int:
@@ -341,7 +348,7 @@ def prepared_links(
     settings = settings or current_settings()
     source, api_client = _api(settings)
     team_id = int(team_id)
-    load = _links_load(source, team_id, api_client)
+    load = _team_links(source, team_id, api_client)
     paid, paid_key, problem = None, -1, None
     try:
         marker = _open_eventlog(settings.eventlog_url).changes(

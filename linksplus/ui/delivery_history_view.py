@@ -11,7 +11,7 @@ from linksplus.i18n import _
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.settings import current_settings
-from linksplus.ui.widgets import eventlog_problem
+from linksplus.ui.widgets import date_column, eventlog_problem
 
 HISTORY_TTL = 5
 
@@ -71,13 +71,14 @@ def delivery_history(ctx: PageContext, row: dict) -> None:
         ]
     )
     # A display-only table has no key of its own in Streamlit: its container names it.
+    frame, received = date_column(
+        frame, "received_at", _("Received"), year=False, time="HH:mm:ss", tz=ctx.tz
+    )
     st.container(key="delivery_history_table").dataframe(
         frame,
         hide_index=True,
         column_config={
-            "received_at": st.column_config.DatetimeColumn(
-                _("Received"), format="D MMM, HH:mm:ss", timezone=ctx.tz
-            ),
+            "received_at": received,
             "outcome": _("Outcome"),
             "reason": _("Reason"),
             "payment_id": _("Payment"),

@@ -27,6 +27,7 @@ from linksplus.simulate import simulate_payment
 from linksplus.ui import data, delivery_history_view, my_links_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
+    date_column,
     eventlog_problem,
     field_error,
     labels,
@@ -342,6 +343,7 @@ def _table(
     """The links passing `mask` (with who made each for managers: `makers`); answers the id
     of the row selected, else the URL's link."""
     shown = _worded(my_links_view.with_made_by(links.shown(mask), makers, mask))
+    shown, created = date_column(shown, "created", _("Created"))
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -349,7 +351,7 @@ def _table(
         on_select="rerun",
         selection_mode="single-row",
         height=_table_height(count),
-        column_config=table_columns(),
+        column_config={**table_columns(), "created": created},
     )
     if count == 0:
         st.info(
@@ -469,12 +471,15 @@ def _link_payments(ctx: PageContext, row: dict) -> None:
         st.caption(_("No payment yet."))
         return
     # A display-only table has no key of its own in Streamlit: its container names it.
+    table, occurred = date_column(
+        payments_report.payments_table(mine, None, ctx.tz), "occurred", _("When")
+    )
     st.container(key="link_payments_table").dataframe(
-        payments_report.payments_table(mine, None, ctx.tz),
+        table,
         hide_index=True,
         column_order=["occurred", "payment_id", "status", "amount_text", "currency"],
         column_config={
-            "occurred": st.column_config.DatetimeColumn(_("When"), format="D MMM YYYY, HH:mm"),
+            "occurred": occurred,
             "payment_id": _("Payment"),
             "status": _("Status"),
             "amount_text": _("Amount"),

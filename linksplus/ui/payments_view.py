@@ -16,7 +16,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.i18n import N_, _, current_language, format_date, format_number
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import eventlog_problem, labels, md_escape, show_error
+from linksplus.ui.widgets import date_column, eventlog_problem, labels, md_escape, show_error
 
 REFRESH_SECONDS = 5
 PAGE_ROWS = 50
@@ -220,11 +220,14 @@ def payments_list(
         icon=":material/download:",
     )
     # A display-only table has no key of its own in Streamlit: its container names it.
+    table, occurred = date_column(
+        payments_report.payments_table(page, links, ctx.tz), "occurred", _("When")
+    )
     st.container(key="payments_table").dataframe(
-        payments_report.payments_table(page, links, ctx.tz),
+        table,
         hide_index=True,
         column_config={
-            "occurred": st.column_config.DatetimeColumn(_("When"), format="D MMM YYYY, HH:mm"),
+            "occurred": occurred,
             "link_id": st.column_config.NumberColumn(_("Link"), format="%d"),
             "link": _("Link name"),
             "payment_id": _("Payment"),

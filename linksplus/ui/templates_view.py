@@ -20,6 +20,7 @@ from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
+    date_column,
     labels,
     md_escape,
     nav_page,
@@ -144,13 +145,14 @@ def table_columns() -> dict:
 
 def _table(view: pd.DataFrame) -> int | None:
     """The templates table; answers the id of the row selected, else the URL's template."""
+    shown, created = date_column(view, "created", _("Created"), time=None)
     event = st.dataframe(
-        view,
+        shown,
         hide_index=True,
         key="templates_table",
         on_select="rerun",
         selection_mode="single-row",
-        column_config=table_columns(),
+        column_config={**table_columns(), "created": created},
     )
     return selected_id(event, lambda i: view.iloc[i]["id"], "template")
 

@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from babel.numbers import get_currency_name
 from PIL import Image, ImageDraw
 
-from linksplus.i18n import _, babel_locale
+from linksplus.i18n import DEFAULT_LANGUAGE, _, babel_locale, current_language, date_cells
 from linksplus.money import CURRENCIES, AmountError, parse_amount
 from linksplus.ui.data import EventLogUnavailable
 from linksplus.ui.markdown import md_escape
@@ -28,6 +30,44 @@ def labels(options: Iterable[Any], show: Callable[[Any], str] = _) -> Callable[[
     again outside the script run, where the language is not known."""
     shown = {option: show(option) for option in options}
     return lambda option: shown.get(option, str(option))
+
+
+def date_column(
+    data: pd.DataFrame | pa.Table,
+    column: str,
+    label: str,
+    *,
+    year: bool = True,
+    time: str | None = "HH:mm",
+    tz: str | None = None,
+) -> tuple[pd.DataFrame | pa.Table, Any]:
+    """A table's date column in the reader's language: (the table to show, the column's
+    config). English keeps Streamlit's datetime cells ("28 Nov 2026, 14:05"), which sort by
+    time. Streamlit writes month names in English only, so other languages get text cells
+    from Babel's month names ("28 พ.ย. 2569, 14:05", Buddhist era when set): they keep the
+    order the app lists the rows in (newest first), but a click on the header sorts text."""
+    if current_language() == DEFAULT_LANGUAGE:
+        moment = "D MMM" + (" YYYY" if year else "") + (f", {time}" if time else "")
+        return data, st.column_config.DatetimeColumn(label, format=moment, timezone=tz)
+    config = st.column_config.TextColumn(label)
+    if isinstance(data, pa.Table):
+        at = data.schema.get_field_index(column)
+        if at < 0:
+            return data, config
+        values = data.column(at).to_pandas()
+    elif column in data:
+        values = data[column]
+    else:
+        return data, config
+    moments = pd.to_datetime(values)
+    if tz is not None and getattr(moments.dt, "tz", None) is not None:
+        moments = moments.dt.tz_convert(tz)
+    cells = date_cells(moments, year=year, time=time)
+    if isinstance(data, pa.Table):
+        return data.set_column(at, column, pa.array(cells.tolist(), pa.string())), config
+    data = data.copy()
+    data[column] = cells.to_numpy()
+    return data, config
 
 
 def show_error(exc: BaseException, *, what: str = "") -> None:

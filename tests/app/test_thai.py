@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from app_helpers import PASSWORD, no_exception, table_rows, texts
 from streamlit.testing.v1 import AppTest
-from thai_walk import english_msgid_fragments, english_runs, untranslated, visible_texts
+from thai_walk import (
+    english_msgid_fragments,
+    english_runs,
+    english_words,
+    untranslated,
+    visible_texts,
+)
 
 from linksplus.eventlog import EventLog
 from linksplus.sandbox.controls_client import SandboxControls
@@ -202,3 +208,23 @@ def test_the_payments_table_words_its_statuses_in_thai(make_app, busy_team):
     at.switch_page("pages/payments.py").run()
     no_exception(at)
     assert set(table_rows(at, "payments_table")["status"]) == {"ไม่สำเร็จ", "สำเร็จ"}
+
+
+def test_the_check_catches_one_english_word_left_on_a_thai_page(make_app, busy_team, monkeypatch):
+    """A single catalog word shown in English fails the walk: inside a Thai sentence, and
+    in a table cell (here the Links table's status, with "Active" taken out of the Thai
+    catalog as if it had never been translated)."""
+    from linksplus.i18n import translations
+
+    assert english_words("สถานะ Paid แล้ว", []) == ["Paid"]
+    assert english_words("ลูกค้า Refused ไม่ได้", []) == ["Refused"]
+    # Data is not a word left untranslated: names, ids, codes, product names.
+    assert english_words("ลิงก์ Paid deposit 42 ของ Sales", ["Paid deposit 42", "Sales"]) == []
+    assert english_words("ชำระผ่าน Links+ Omise LINE CSV QR URL THB", []) == []
+    fragments = english_msgid_fragments()
+    at = _thai(make_app, "sales", {"team": "101"}).run()
+    assert not untranslated(at, busy_team["data"], fragments)
+    monkeypatch.delitem(translations("th")._singular, "Active")
+    at = _thai(make_app, "sales", {"team": "101"}).run()
+    found = untranslated(at, busy_team["data"], fragments)
+    assert "dataframe cell: 'Active'" in found, found

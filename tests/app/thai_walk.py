@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 
+import pyarrow as pa
 from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
 
@@ -46,8 +48,24 @@ def _walk(node) -> Iterator[tuple[str, str]]:
             for name, config in json.loads(proto.columns).items():
                 label = config.get("label") if isinstance(config, dict) else config
                 yield "dataframe column", str(label or name)
+        if proto.DESCRIPTOR.name == "Dataframe":
+            yield from (("dataframe cell", cell) for cell in _cells(proto))
     for child in getattr(node, "children", {}).values():
         yield from _walk(child)
+
+
+def _cells(proto) -> Iterator[str]:
+    """The words of a table's text cells (status, use, dates: what the app words), each
+    distinct one once; the cells holding data are told apart by `untranslated`."""
+    raw = proto.arrow_data.data or proto.lazy_data.initial_chunk.data
+    if not raw:
+        return
+    table = pa.ipc.open_stream(raw).read_all()
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            yield from (v for v in column.unique().to_pylist() if isinstance(v, str) and v)
+        elif pa.types.is_dictionary(column.type):
+            yield from (v for v in column.combine_chunks().dictionary.to_pylist() if v)
 
 
 def _proto_texts(proto) -> Iterator[str]:
@@ -81,6 +99,33 @@ def english_msgid_fragments() -> set[str]:
                 if len(words) >= 2:  # a phrase of words, not one word or a setting's name
                     out.add(part)
     return out
+
+
+@cache
+def english_msgid_words() -> frozenset[str]:
+    """The catalog's messages of one English word ("Paid", "Refused"): one of them on a Thai
+    page is a word shown untranslated, even inside a Thai sentence. Lower-case ones are the
+    bulk sheet's column names, which stay English (see `ALLOWED`)."""
+    with (LOCALE_DIR / "messages.pot").open("rb") as f:
+        template = read_po(f)
+    out = set()
+    for message in template:
+        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+            word = (text or "").strip(" .,:;()…")
+            if re.fullmatch(r"[A-Z][a-z]+", word) and word not in ALLOWED:
+                out.add(word)
+    return frozenset(out)
+
+
+def english_words(text: str, data: Iterable[str]) -> list[str]:
+    """The catalog's one-word messages left in English in `text` once data (names, ids,
+    codes) is taken out: "สถานะ Paid" answers ["Paid"]."""
+    plain = _plain(text)
+    for item in sorted(data, key=len, reverse=True):
+        if item:
+            plain = plain.replace(item, " ")
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", _NOT_WORDS.sub(" ", plain))
+    return [w for w in words if w in english_msgid_words()]
 
 
 _ICON = re.compile(r"Links\+|:material/\w+:|:\w+\[|\]|\*\*|`[^`]*`|#+ |https?://\S+|\S+@\S+")
@@ -125,6 +170,8 @@ def untranslated(at: AppTest, data: Iterable[str], fragments: set[str]) -> list[
             if w not in ALLOWED and not w.isupper()
         ]
         no_thai = not re.search(r"[\u0e00-\u0e7f]", plain) and bool(words)
-        if found or runs or no_thai:
+        if kind == "dataframe cell":  # data but for the words the app puts in cells
+            found, runs, no_thai = [], [], False
+        if found or runs or no_thai or english_words(text, data):
             problems.append(f"{kind}: {text!r}")
     return problems
