@@ -150,7 +150,7 @@ class EventLog:
         """The same rows as `payments`, as frames of at most `chunk_rows`, streamed from one
         query (a server-side cursor on PostgreSQL): never the whole window in memory."""
         self._ready()
-        query = queries.latest_payments(start, end, link_ids)
+        query = queries.latest_payments(start, end, link_ids, backend=self.backend)
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=chunk_rows).execute(query)
             for part in result.partitions():
@@ -193,7 +193,7 @@ class EventLog:
         status: dict[tuple, list[int]] = {}
         links: dict[tuple, list[int]] = {}
         for link_id, currency, state, count, amount in self._rows(
-            queries.by_link_status(start, end, link_ids)
+            queries.by_link_status(start, end, link_ids, backend=self.backend)
         ):
             count, amount = int(count), int(amount)
             total = status.setdefault((currency, state), [0, 0])
@@ -231,7 +231,9 @@ class EventLog:
     ) -> pd.DataFrame:
         """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
         return frames.to_frame(
-            self._rows(queries.daily(start, end, utc_offset_minutes, link_ids)),
+            self._rows(
+                queries.daily(start, end, utc_offset_minutes, link_ids, backend=self.backend)
+            ),
             frames.DAILY_COLUMNS,
         )
 

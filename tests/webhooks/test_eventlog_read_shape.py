@@ -1,5 +1,6 @@
-"""Schema 3, the shape the reports read: one ``payments`` row per counted payment, kept in the
-write's own transaction, built once from ``events`` when a version-2 log is opened; pages
+"""Schemas 3 and 4, the shape the reports read: one ``payments`` row per counted payment,
+kept in the writes' transactions (on SQLite thousands of events at a time, the reads adding
+the rest from ``events``), built once from ``events`` when a version-2 log is opened; pages
 of payments by keyset; the CSV's chunks; and the per-team change marker. SQLite and
 PostgreSQL."""
 
@@ -9,13 +10,14 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import text, update
+import pytest
+from sqlalchemy import func, select, text, update
 
 from linksplus.console.payments_report import payments_csv, payments_csv_chunks
-from linksplus.eventlog import SCHEMA_VERSION, EventLog
+from linksplus.eventlog import SCHEMA_VERSION, EventLog, ingest
 from linksplus.eventlog.counting import not_counted
 from linksplus.eventlog.ingest import EventWrite, derived_rows_sql
-from linksplus.eventlog.schema import schema_version
+from linksplus.eventlog.schema import events, payments, payments_upto, schema_version
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 TEAM = [3, 5, 8, 13, 21]
@@ -104,7 +106,18 @@ def counted_payments(log: EventLog, start=None, end=None, ids=None) -> pd.DataFr
     return ev[["occurred_at", "link_id", "payment_id", "status", "amount", "currency"]]
 
 
-def test_a_version_2_log_is_upgraded_in_place_with_identical_reports(db_url):
+@pytest.fixture(params=["small tail", "whole log in the tail"])
+def tail_max(request, monkeypatch, db_url):
+    """SQLite moves events into ``payments`` every few thousand: with a tail of 150 the
+    generated logs are read half moved, half from the tail; with the default, all from the
+    tail. (PostgreSQL keeps ``payments`` whole in each write.)"""
+    if request.param == "small tail":
+        monkeypatch.setattr(ingest, "TAIL_MAX", 150)
+    return ingest.TAIL_MAX
+
+
+@pytest.mark.parametrize("old_version", [2, 3])
+def test_an_older_log_is_upgraded_in_place_with_identical_reports(db_url, tail_max, old_version):
     with EventLog(db_url) as log:
         write(log, generated_events())
         before = reports(log)
@@ -113,12 +126,16 @@ def test_a_version_2_log_is_upgraded_in_place_with_identical_reports(db_url):
             expected = counted_payments(log, start, end, TEAM).reset_index(drop=True)
             pd.testing.assert_frame_equal(log.payments(start, end, TEAM), expected)
         marker = log.changes(TEAM)
-        # Back to version 2: the events alone, as the previous release left them.
+        # Back to the older version, as the previous releases left it.
         with log.engine.begin() as conn:
-            conn.execute(text("DROP TABLE payments"))
-            conn.execute(text("DROP TABLE link_changes"))
-            conn.execute(update(schema_version).values(version=2))
-    for _ in range(2):  # the second opening finds version 3 and changes nothing
+            if old_version == 2:  # the events alone
+                conn.execute(text("DROP TABLE payments"))
+                conn.execute(text("DROP TABLE link_changes"))
+            else:  # version 3 kept payments whole in every write
+                conn.execute(text(derived_rows_sql(log.backend, "TRUE")[0]))
+            conn.execute(text("DROP TABLE payments_upto"))
+            conn.execute(update(schema_version).values(version=old_version))
+    for _ in range(2):  # the second opening finds version 4 and changes nothing
         with EventLog(db_url) as log:
             after = reports(log)
             assert len(after) == len(before)
@@ -127,10 +144,31 @@ def test_a_version_2_log_is_upgraded_in_place_with_identical_reports(db_url):
             assert log.changes(TEAM) == marker
             with log.engine.connect() as conn:
                 assert conn.execute(schema_version.select()).one().version == SCHEMA_VERSION
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4
 
 
-def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url):
+def test_sqlite_moves_the_tail_into_payments_in_bulk_and_reads_add_it(sqlite_url, monkeypatch):
+    # Each write leaves payments behind by at most TAIL_MAX events; the write that passes
+    # it moves the whole tail at once. At every step the reads are the exact record's.
+    monkeypatch.setattr(ingest, "TAIL_MAX", 40)
+    writes = generated_events(seed=9, payments=300)
+    with EventLog(sqlite_url) as log:
+        moves = 0
+        for i in range(0, len(writes), 13):
+            log._writer.submit_many(writes[i : i + 13]).result()
+            with log.engine.connect() as conn:
+                upto = conn.execute(select(payments_upto.c.upto)).scalar_one()
+                last = conn.execute(select(func.max(events.c.id))).scalar_one()
+                moved = conn.execute(select(func.count()).select_from(payments)).scalar_one()
+            assert last - upto <= 40
+            moves += upto == last
+            assert moved <= len(counted_payments(log))
+            expected = counted_payments(log).reset_index(drop=True)
+            pd.testing.assert_frame_equal(log.payments(), expected)
+        assert moves >= 5
+
+
+def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url, tail_max):
     with EventLog(db_url) as log:
         tied = START + timedelta(days=20)  # 50 payments of one instant: pages cut through
         ties = [
@@ -169,7 +207,7 @@ def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url):
         assert log.payments(start, end, [], limit=10).empty
 
 
-def test_the_csv_rows_come_in_chunks_and_add_up_to_the_window(db_url):
+def test_the_csv_rows_come_in_chunks_and_add_up_to_the_window(db_url, tail_max):
     with EventLog(db_url) as log:
         write(log, generated_events(seed=6, payments=500))
         chunks = list(log.iter_payments(link_ids=TEAM, chunk_rows=25))
@@ -204,7 +242,7 @@ def test_the_change_marker_moves_only_for_the_teams_own_counted_payments(db_url)
 
 def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
     # SQLite: every report query searches the (link_id, occurred_at) index by the team's
-    # ids; none scans the payments of every team.
+    # ids; none scans the payments of every team; the events not moved yet are read by id.
     from sqlalchemy.dialects import sqlite
 
     from linksplus.eventlog import queries
@@ -226,7 +264,9 @@ def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
                     row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
                 )
                 assert "USING COVERING INDEX ix_payments_link_time (link_id=?" in plan, plan
-                assert "SCAN payments" not in plan, plan
+                assert "SCAN payments " not in plan + " ", plan
+                assert "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+                assert "SCAN events" not in plan, plan
 
 
 def test_each_write_reads_back_only_its_own_batch(sqlite_url):
