@@ -150,23 +150,32 @@ def _restricted(query: Select, table, start, end, link_ids: Iterable[int] | None
     return only_links(query, table.c.link_id, link_ids)
 
 
+# Which payments a query reads: ``all`` of them, or on SQLite one of the two parts they are
+# the sum of, in one read transaction: those ``moved`` into ``payments`` (which change only
+# when the mark moves: their figures can be kept) and the ``tail`` after the mark.
+PARTS = ("all", "moved", "tail")
+
+
 def payments(
     start: datetime | None,
     end: datetime | None,
     link_ids: Iterable[int] | None = None,
     *,
     backend: str = "sqlite",
+    part: str = "all",
 ):
     """The payments with start <= occurred_at < end (on the links `link_ids`, when given),
-    as a subquery."""
+    as a subquery; only `part` of them (see PARTS)."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
     # Only the columns the reports read: all in the index, so the table is never read.
     columns = select(*(payments_table.c[name] for name in PAGE_COLUMNS))
-    query = _restricted(columns, payments_table, start, end, link_ids)
+    moved = _restricted(columns, payments_table, start, end, link_ids)
     tail = _not_moved(backend)
-    if tail is not None:
-        rows = select(*(tail.c[name] for name in PAGE_COLUMNS))
-        query = union_all(query, _restricted(rows, tail, start, end, link_ids))
-    return query.subquery("window")
+    if tail is None or part == "moved":
+        return moved.subquery("window")
+    rows = _restricted(select(*(tail.c[name] for name in PAGE_COLUMNS)), tail, start, end, link_ids)
+    return (rows if part == "tail" else union_all(moved, rows)).subquery("window")
 
 
 def _page_query(table, start, end, limit: int, before: tuple[datetime, str] | None) -> Select:
@@ -280,10 +289,11 @@ def by_link_status(
     link_ids: Iterable[int] | None = None,
     *,
     backend: str = "sqlite",
+    part: str = "all",
 ) -> Select:
     """Per link, currency and status: how many payments and their amount. Every total
     but the daily one is a sum of these rows: one pass over the window serves them all."""
-    p = payments(start, end, link_ids, backend=backend)
+    p = payments(start, end, link_ids, backend=backend, part=part)
     return (
         select(p.c.link_id, p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "a"))
         .group_by(p.c.link_id, p.c.currency, p.c.status)
@@ -322,10 +332,11 @@ def daily(
     link_ids: Iterable[int] | None = None,
     *,
     backend: str = "sqlite",
+    part: str = "all",
 ) -> Select:
     if not isinstance(utc_offset_minutes, int) or abs(utc_offset_minutes) > 18 * 60:
         raise ValueError("utc_offset_minutes must be an integer within ±1080")
-    p = payments(start, end, link_ids, backend=backend)
+    p = payments(start, end, link_ids, backend=backend, part=part)
     day = local_day(p.c.occurred_at, cast(utc_offset_minutes, Integer)).label("day")
     return (
         select(day, p.c.currency, *exact_sum(p.c.amount, "amount"), func.count())

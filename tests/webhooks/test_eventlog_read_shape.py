@@ -165,7 +165,51 @@ def test_sqlite_moves_the_tail_into_payments_in_bulk_and_reads_add_it(sqlite_url
             assert moved <= len(counted_payments(log))
             expected = counted_payments(log).reset_index(drop=True)
             pd.testing.assert_frame_equal(log.payments(), expected)
+            # The figures too, the moved part's kept from the previous step when the mark
+            # did not move.
+            by_status = log.totals_by_status(link_ids=TEAM)
+            team = expected[expected.link_id.isin(TEAM)]
+            totals = team.groupby(["currency", "status"]).amount.agg(["count", "sum"])
+            assert {
+                (r.currency, r.status): (r.count, r.amount) for r in by_status.itertuples()
+            } == {key: (int(row["count"]), int(row["sum"])) for key, row in totals.iterrows()}
+            daily = log.daily_totals(utc_offset_minutes=420)
+            paid = expected[expected.status == "successful"]
+            days = (paid.occurred_at + pd.Timedelta(minutes=420)).dt.date
+            sums = paid.groupby([days, paid.currency]).amount.agg(["sum", "count"])
+            assert {(r.day, r.currency): (r.amount, r.count) for r in daily.itertuples()} == {
+                key: (int(row["sum"]), int(row["count"])) for key, row in sums.iterrows()
+            }
         assert moves >= 5
+
+
+def test_a_new_payment_costs_the_reports_the_tail_not_the_moved_payments(sqlite_url):
+    # SQLite: the figures of the payments moved into ``payments`` are kept until the mark
+    # moves; a report after a new payment reads only the events after the mark.
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with EventLog(sqlite_url) as log:
+        write(log, generated_events(seed=10, payments=400))
+        with log.engine.begin() as conn:  # everything so far moved
+            conn.execute(text(derived_rows_sql("sqlite", "TRUE")[0]))
+            conn.execute(
+                update(payments_upto).values(upto=select(func.max(events.c.id)).scalar_subquery())
+            )
+        start, end = WINDOWS[1]
+        first = log.report(start, end, 420, TEAM)
+        event.listen(log.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        new = ("payment.completed", TEAM[0], "chrg_new", 777, "thb", "successful")
+        log._writer.submit_many([EventWrite((*new, end - timedelta(hours=1), end, "{}", None))])
+        log._writer.submit_many([]).result()
+        second = log.report(start, end, 420, TEAM)
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+        assert reads and not [sql for sql in reads if "FROM payments " in sql], reads
+        assert any("FROM events NOT INDEXED" in sql for sql in reads), reads
+        paid = first["by_currency"].set_index("currency").successful_amount
+        assert second["by_currency"].set_index("currency").successful_amount["thb"] == (
+            paid["thb"] + 777
+        )
 
 
 def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url, tail_max):
