@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
+from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
 from linksplus.errors import AuthenticationError
 from linksplus.ui import data
@@ -78,3 +79,22 @@ def test_the_prepared_table_follows_the_content_of_each_load(current, sandbox):
     assert sorted(newer.frame["id"]) == expected
     assert sorted(newer.display.column("id").to_pylist()) == expected
     assert len(expected) == len(first.frame) + 1
+
+
+def test_the_admin_team_list_reads_only_the_newest_links(current, sandbox, monkeypatch):
+    # No sandbox controls (as with the real service): the teams are those of the newest
+    # TEAM_SCAN_LINKS links, not of every link of every team.
+    monkeypatch.setattr(data, "TEAM_SCAN_LINKS", 100)
+    sandbox.seed_links(7011, 150)
+    sandbox.seed_links(7012, 2)
+    offsets: list[int] = []
+    page = LinksPlusClient._page
+    monkeypatch.setattr(
+        LinksPlusClient,
+        "_page",
+        lambda self, path, offset, *a: offsets.append(offset) or page(self, path, offset, *a),
+    )
+    assert not data.current_settings().sandbox_url
+    names = data.team_names(every_team=True)
+    assert {7011, 7012} <= set(names) and names[7012] == "Team 7012"
+    assert offsets == [0]
