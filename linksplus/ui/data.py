@@ -10,6 +10,8 @@ of the team's links was stored or changed.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -24,6 +26,7 @@ from linksplus.console.links_table import PreparedLinks, links_frame, prepare_li
 from linksplus.console.timezones import zone
 from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
+from linksplus.i18n import _
 from linksplus.models import Template
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.settings import current_settings, key_fingerprint
@@ -89,12 +92,59 @@ class LinksLoad:
     fingerprint: int
 
 
+# Team loads run here, so that a page can show the first links while the rest load.
+_LOADS = ThreadPoolExecutor(4, thread_name_prefix="links-load")
+
+
+def _load_links(team_id: int, client: LinksPlusClient) -> LinksLoad:
+    # No st.* call here: it runs outside any script run.
+    frame = links_frame(client.list_links(team_id), client.list_templates(team_id))
+    return LinksLoad(frame, _fingerprint(frame))
+
+
 # A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
 # every rerun (callers copy before changing it; with_payments and filters never mutate).
-@st.cache_resource(ttl=API_TTL, show_spinner="Loading links from Links+…", max_entries=64)
+# One load per team and account, started by whoever asks first, waited for by the rest.
+@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=64)
+def _links_future(source: ApiSource, team_id: int, _client: LinksPlusClient) -> Future:
+    return _LOADS.submit(_load_links, team_id, _client)
+
+
 def _links_load(source: ApiSource, team_id: int, _client: LinksPlusClient) -> LinksLoad:
-    frame = links_frame(_client.list_links(team_id), _templates(source, team_id, _client))
-    return LinksLoad(frame, _fingerprint(frame))
+    future = _links_future(source, team_id, _client)
+    if future.done():
+        return future.result()
+    with st.spinner(_("Loading links from Links+…")):
+        return future.result()
+
+
+def links_ready(team_id: int, wait: float = 0.0, settings: Settings | None = None) -> bool:
+    """Whether the team's links are loaded (or failed to), waiting up to `wait` seconds;
+    starts loading them when not."""
+    source, api_client = _api(settings)
+    future = _links_future(source, int(team_id), api_client)
+    futures_wait([future], timeout=wait)
+    return future.done()
+
+
+@st.cache_data(ttl=API_TTL, show_spinner=False, max_entries=64)
+def _newest_links(source: ApiSource, team_id: int, _client: LinksPlusClient) -> NewestLinks:
+    page = _client.links_page(team_id, order="reverse_chronological")
+    frame = links_frame(page.data, _templates(source, team_id, _client))
+    return NewestLinks(frame, page.total)
+
+
+class NewestLinks(NamedTuple):
+    """A team's newest page of links (as the Links page's frame), and how many it has."""
+
+    frame: pd.DataFrame
+    total: int | None
+
+
+def newest_links(team_id: int, settings: Settings | None = None) -> NewestLinks:
+    """The team's newest links, one page of them (one request), while all of them load."""
+    source, api_client = _api(settings)
+    return _newest_links(source, int(team_id), api_client)
 
 
 def templates(team_id: int, settings: Settings | None = None) -> list[Template]:
@@ -113,7 +163,8 @@ def links_table(team_id: int, settings: Settings | None = None) -> pd.DataFrame:
 def clear_api_cache() -> None:
     """Forget every cached Links+ read (the Refresh button)."""
     _templates.clear()
-    _links_load.clear()
+    _links_future.clear()
+    _newest_links.clear()
     _prepared_links.clear()
     _teams.clear()
     _sandbox_teams.clear()

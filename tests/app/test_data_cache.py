@@ -68,12 +68,12 @@ def test_the_prepared_table_follows_the_content_of_each_load(current, sandbox):
     first, problem = data.prepared_links(101, TZ)
     assert problem is None
     held = data.links_table(101)  # alive, so the next load's frame has another id
-    data._links_load.clear()  # what the two-minute TTL does; the prepared tables stay
+    data._links_future.clear()  # what the two-minute TTL does; the prepared tables stay
     assert data.links_table(101) is not held
     assert data.prepared_links(101, TZ)[0] is first
 
     sandbox.seed_links(101, 1)
-    data._links_load.clear()
+    data._links_future.clear()
     expected = sorted(ln.id for ln in sandbox.client().list_links(101))
     newer, _ = data.prepared_links(101, TZ)
     assert sorted(newer.frame["id"]) == expected
