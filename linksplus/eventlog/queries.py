@@ -5,7 +5,8 @@ payment that `counting.counted` accepts (a ``payment.completed`` in a known curr
 positive amount, not dated in the future), its latest counted event (by ``occurred_at``,
 then arrival), kept by the write path in the same transaction as the events (`ingest`).
 So nothing is counted twice and no query ranks events at read time. Every read of a team
-is a read of its links' rows, through the index on (link_id, occurred_at). Amounts stay
+is a read of its links' rows, through the index on (link_id, occurred_at); on SQLite, plus
+the few thousand latest events not moved into ``payments`` yet (`_not_moved`). Amounts stay
 integer minor units; two currencies are never added together.
 
 Sums never overflow: SQLite's sum() of integers fails past 2**63 (one absurd amount used
