@@ -29,8 +29,10 @@ def _not_counted(event, amount, currency, occurred_at, received_at) -> str | Non
     return None if why is None else NOT_COUNTED + why
 
 
-# How many reads' figures of the moved payments an EventLog keeps (see `_summed`).
-KEPT_FIGURES = 64
+# How many rows of figures of the moved payments an EventLog keeps, all reads together
+# (see `_summed`): a few MB. A year's daily figures are 365 x currencies rows; a team's
+# per-link figures, links x currencies x statuses.
+KEPT_ROWS = 100_000
 
 
 def _id_key(link_ids: Iterable[int] | None) -> tuple[int, ...] | None:
@@ -124,9 +126,10 @@ class EventLog:
             if kept is None or kept[0] != upto:
                 kept = (upto, _fetch(conn, query("moved")))
                 with self._kept_lock:
+                    self._kept.pop(key, None)
                     self._kept[key] = kept
-                    while len(self._kept) > KEPT_FIGURES:
-                        self._kept.popitem(last=False)
+                    while sum(len(rows) for _, rows in self._kept.values()) > KEPT_ROWS:
+                        self._kept.popitem(last=False)  # the oldest first
             tail = _fetch(conn, query("tail"))
         if not tail:
             return kept[1]

@@ -323,3 +323,19 @@ def test_each_write_reads_back_only_its_own_batch(sqlite_url):
             for sql in derived_rows_sql("sqlite", "events.id > ?"):
                 plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (5,))]
                 assert plan[0] == "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)", plan
+
+
+def test_the_kept_figures_stay_within_their_bound(sqlite_url, monkeypatch):
+    # Bounded memory: however many windows and teams are read, an EventLog keeps at most
+    # KEPT_ROWS rows of figures, dropping the oldest first.
+    from linksplus.eventlog import log as log_module
+
+    monkeypatch.setattr(log_module, "KEPT_ROWS", 60)
+    monkeypatch.setattr(ingest, "TAIL_MAX", 50)  # most of the log moved: figures to keep
+    with EventLog(sqlite_url) as log:
+        write(log, generated_events(seed=12, payments=300))
+        for start, end in WINDOWS:
+            for ids in (None, TEAM, [3], [5]):
+                log.report(start, end, 420, ids)
+                assert sum(len(rows) for _, rows in log._kept.values()) <= 60
+        assert any(rows for _, rows in log._kept.values())  # the latest reads' are kept
