@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/app_links_page.py
 	$(BIN)/python bench/payments_report.py
 	$(BIN)/python bench/bulk_create.py
+	$(BIN)/python bench/reconcile.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -218,7 +218,7 @@ def _sandbox(plan: DemoPlan) -> ServerProcess:
         [
             "sandbox",
             *("--host", plan.host, "--port", str(plan.api_port), "--data", "demo"),
-            *("--webhook-url", f"{plan.receiver_url}/webhooks/linksplus"),
+            *("--webhook-url", f"{plan.receiver_url}/webhooks/linksplus/system"),
         ],
         health_url=SandboxControls(plan.api_url).health_url,
         env=plan.secret_env,

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from linksplus.console.aging import BUCKETS, bucket_mask, parse_bucket
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.timezones import day_bounds, zone
+from linksplus.i18n import _
 from linksplus.models import Link, Template
 from linksplus.money import (
     CURRENCIES,
@@ -120,6 +122,9 @@ class LinkFilters:
     created_from: date | None = None
     created_to: date | None = None
     usage: str = "any"
+    # Still owed (single-use, active, unpaid) and made this many days ago: a key of
+    # `aging.BUCKETS`, as on the Team performance page.
+    age: str | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     # -- URL form ------------------------------------------------------------------------
@@ -145,6 +150,8 @@ class LinkFilters:
             out["to"] = self.created_to.isoformat()
         if self.usage != "any":
             out["use"] = self.usage
+        if self.age:
+            out["age"] = self.age
         return out
 
     @classmethod
@@ -178,6 +185,14 @@ class LinkFilters:
                 except ValueError:
                     problems.append(f"The date “{raw}” in the address is not a date.")
         usage = params.get("use") or "any"
+        age = parse_bucket(params.get("age"))
+        if params.get("age") and age is None:
+            problems.append(
+                _("The age “{age}” in the address is not one of {buckets}; all are shown.").format(
+                    age=params.get("age"), buckets=", ".join(BUCKETS)
+                )
+            )
+            age = None
         return cls(
             text=(params.get("q") or "").strip(),
             statuses=statuses,
@@ -188,6 +203,7 @@ class LinkFilters:
             created_from=dates["from"],
             created_to=dates["to"],
             usage=usage if usage in USAGES else "any",
+            age=age,
             problems=tuple(problems),
         )
 
@@ -206,10 +222,12 @@ def filter_mask(
     tz: str | None = None,
     *,
     names_lower: pd.Series | None = None,
+    now: datetime | None = None,
 ) -> np.ndarray | None:
-    """Which rows of `frame` pass `filters` (dates judged in timezone `tz`), as a boolean
-    array; None when no filter is set (every row passes). `names_lower` (the names in lower
-    case, precomputed) makes the text filter cheaper."""
+    """Which rows of `frame` pass `filters` (dates judged in timezone `tz`, ages at `now`,
+    default the current time), as a boolean array; None when no filter is set (every row
+    passes). `names_lower` (the names in lower case, precomputed) makes the text filter
+    cheaper."""
     masks: list[np.ndarray] = []
     text = filters.text.strip()
     if text:
@@ -237,6 +255,8 @@ def filter_mask(
     if filters.usage in ("single", "multiple"):
         multiple = frame["multiple_usage"].to_numpy(bool)
         masks.append(multiple if filters.usage == "multiple" else ~multiple)
+    if filters.age in BUCKETS:
+        masks.append(bucket_mask(frame, filters.age, now))
     if not masks:
         return None
     mask = masks[0].copy()

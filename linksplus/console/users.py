@@ -37,7 +37,8 @@ LINKS, TEMPLATES, CREATE, PAYMENTS, WEBHOOKS, SETTINGS = (
     "settings",
 )
 BULK = "bulk"
-_SALES_PAGES = (LINKS, TEMPLATES, CREATE, BULK, PAYMENTS)
+PERFORMANCE = "performance"  # everyone; sales staff see only their own row
+_SALES_PAGES = (LINKS, TEMPLATES, CREATE, BULK, PAYMENTS, PERFORMANCE)
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "sales": _SALES_PAGES,
     "manager": _SALES_PAGES,

@@ -9,7 +9,7 @@ from linksplus.connection import STYLE_WORDS, check_connection
 from linksplus.console.csv_export import frame_csv
 from linksplus.eventlog import NOT_COUNTED, OUTCOMES
 from linksplus.money import get_account_country
-from linksplus.ui import data
+from linksplus.ui import data, reconcile_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.messages import connection_advice
 from linksplus.ui.widgets import eventlog_problem, show_error
@@ -26,6 +26,7 @@ def webhook_log(ctx: PageContext) -> None:
         'future) is marked "stored, not counted" with the reason, and reports leave it out.'
     )
     _deliveries(ctx)
+    reconcile_view.reconcile_panel(ctx)
 
 
 SHOWN = 500
@@ -169,6 +170,8 @@ def settings_page(ctx: PageContext) -> None:
             f"{'Healthy' if ok else 'Not healthy'}: backend {health.get('backend', '?')}, "
             f"{health.get('events', 0):,} payments recorded ({ms:.0f} ms)."
         )
+
+    reconcile_view.settings_summary(ctx)
 
     st.subheader("Login")
     st.markdown(

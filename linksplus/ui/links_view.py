@@ -10,6 +10,7 @@ import streamlit as st
 
 from linksplus.console import payments_report
 from linksplus.console import users as u
+from linksplus.console.aging import BUCKETS, bucket_label
 from linksplus.console.links_table import (
     STATUSES,
     LinkFilters,
@@ -23,7 +24,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.i18n import _
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
-from linksplus.ui import data, my_links_view
+from linksplus.ui import data, delivery_history_view, my_links_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     eventlog_problem,
@@ -46,6 +47,7 @@ STATUS_DOTS = {
     "disabled": ":red[●]",
 }
 ANY_CURRENCY = "any"
+ANY_AGE = ""
 ROW_PX = 35
 # The date picker's earliest day; a range starting there is "up to the end day" (a URL with
 # only ``to=``), since a range picker cannot leave its start empty.
@@ -69,6 +71,7 @@ def _seed_widgets(filters: LinkFilters) -> None:
             if cur and filters.amount_max is not None
             else "",
             "lf_created": _created_range(filters.created_from, filters.created_to),
+            "lf_age": filters.age or ANY_AGE,
         }
     )
 
@@ -152,6 +155,13 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
             if low is not None and high is not None and low > high:
                 with d3:
                     field_error("“Amount to” is below “Amount from”.")
+        age = st.selectbox(
+            _("Still owed, made"),
+            [ANY_AGE, *BUCKETS],
+            key="lf_age",
+            format_func=lambda a: _("Any age") if a == ANY_AGE else bucket_label(a),
+            help=_("Single-use links not paid yet, by days since they were made."),
+        )
     filters = LinkFilters(
         text=text or "",
         statuses=tuple(statuses),
@@ -162,6 +172,7 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
         created_from=_as_date(created_from),
         created_to=_as_date(created_to),
         usage=usage or "any",
+        age=age or None,
     )
     folded.button(
         "Clear filters",
@@ -180,6 +191,7 @@ def _folded_active() -> int:
         bool(s.get("lf_template")),
         s.get("lf_use", "any") != "any",
         bool(s.get("lf_created")),
+        bool(s.get("lf_age")),
         s.get("lf_cur", ANY_CURRENCY) not in (None, "", ANY_CURRENCY),
     ]
     if set_[-1]:
@@ -367,6 +379,7 @@ def detail(ctx: PageContext, row: dict) -> None:
             st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         _link_payments(ctx, row)
         _simulate(ctx, row)
+        delivery_history_view.delivery_history(ctx, row)
     my_links_view.detail_extras(ctx, row)
 
 

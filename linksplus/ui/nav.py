@@ -15,6 +15,7 @@ PAGE_FILES: dict[str, tuple[str, str, str]] = {
     u.CREATE: ("pages/create_link.py", "Create link", ":material/add_link:"),
     u.BULK: ("pages/bulk_create.py", "Bulk create", ":material/upload_file:"),
     u.PAYMENTS: ("pages/payments.py", "Payments", ":material/payments:"),
+    u.PERFORMANCE: ("pages/team_performance.py", "Team performance", ":material/leaderboard:"),
     u.WEBHOOKS: ("pages/webhook_log.py", "Webhook log", ":material/webhook:"),
     u.SETTINGS: ("pages/settings.py", "Settings", ":material/settings:"),
 }

@@ -110,3 +110,23 @@ OPENAPI = {
         },
     },
 }
+
+# The same delivery at one path per webhook, so that the log records which one sent it.
+_DELIVER = OPENAPI["paths"]["/webhooks/linksplus"]["post"]
+OPENAPI["paths"]["/webhooks/linksplus/{source}"] = {
+    "post": {
+        **_DELIVER,
+        "summary": "Deliver a payment event from the system, dashboard or custom webhook",
+        "parameters": [
+            {
+                "name": "source",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": ["system", "dashboard", "custom"]},
+                "description": "Which Links+ webhook points here; recorded with the delivery.",
+            },
+            *_DELIVER["parameters"],
+        ],
+        "responses": {**_DELIVER["responses"], "404": _REFUSED},
+    }
+}

@@ -10,7 +10,8 @@ the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the 
 cannot take the event (the sender retries later; the worker lives on). Every attempt goes
 to the delivery log. ``GET /healthz`` reports whether a write through the worker commits;
 ``GET /openapi.json`` describes all of it. The HTTP server's own limits (431, 408: header
-size, header and body time; connections) are in `limits`.
+size, header and body time; connections) are in `limits`. ``/webhooks/linksplus/<source>``
+(system, dashboard, custom) is the same path with the source logged.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from starlette.routing import Route
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import EventLog
+from linksplus.eventlog.audit import SOURCES, tag_remote
 from linksplus.eventlog.ingest import WriteCheck, rejected_write
 from linksplus.webhooks import limits
 from linksplus.webhooks.delivery import Delivery, Rejection, WorkerError
@@ -48,6 +50,10 @@ HEALTH_PATH = "/healthz"
 # The two answers of the hot path, built once: a Response holds no per-request state.
 _ACCEPTED = Response(b'{"status":"accepted"}', media_type="application/json")
 _DUPLICATE = Response(b'{"status":"duplicate"}', media_type="application/json")
+_NO_SUCH_PATH = JSONResponse(
+    {"status": "rejected", "reason": f"no such webhook path; use one of {', '.join(SOURCES)}"},
+    status_code=404,
+)
 
 
 def rejection_response(rejection: Rejection) -> JSONResponse:
@@ -182,6 +188,8 @@ def create_app(
     app = Starlette(
         routes=[
             Route(WEBHOOK_PATH, _delivery_endpoint(worker), methods=["POST"]),
+            # One path per webhook (system, dashboard, custom): the log can say which.
+            Route(WEBHOOK_PATH + "/{source}", _delivery_endpoint(worker), methods=["POST"]),
             Route(HEALTH_PATH, _health_endpoint(HealthCheck(event_log, worker)), methods=["GET"]),
             Route(OPENAPI_PATH, _openapi, methods=["GET"]),
         ],
@@ -212,6 +220,11 @@ def _delivery_endpoint(worker: WebhookWorker) -> Callable[[Request], Awaitable[R
         client = scope.get("client")
         # Set even when unknown (a Unix socket): with a remote, a duplicate is logged too.
         remote = client[0] if client else "unknown"
+        source = request.path_params.get("source")
+        if source is not None:
+            if source not in SOURCES:
+                return _NO_SUCH_PATH
+            remote = tag_remote(remote, source)
         received_at = time.time()
         try:
             length, ts, sig = _headers(scope)

@@ -12,6 +12,7 @@ SALES_PAGES = [
     "pages/create_link.py",
     "pages/bulk_create.py",
     "pages/payments.py",
+    "pages/team_performance.py",
 ]
 ADMIN_PAGES = ["pages/webhook_log.py", "pages/settings.py"]
 

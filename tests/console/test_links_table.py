@@ -12,6 +12,7 @@ from linksplus.console.links_table import (
     LinkFilters,
     apply_filters,
     display_frame,
+    filter_mask,
     link_row,
     links_csv,
     links_frame,
@@ -194,3 +195,34 @@ def test_prepared_links_offer_what_the_filters_need(frame):
     assert links.currencies == ("jpy", "thb", "xxx")
     assert links.mask(LinkFilters()) is None  # no filter: the table as it is, no copy
     assert links.shown(None) is links.display
+
+
+def test_the_age_filter_keeps_owed_links_of_that_age_and_goes_to_the_url():
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    links = [
+        _link(1, created_at=datetime(2026, 2, 20, 12, tzinfo=UTC)),  # 9 days, owed
+        _link(2, created_at=datetime(2026, 2, 20, 12, tzinfo=UTC), status="used"),  # paid
+        _link(3, created_at=datetime(2026, 2, 20, 12, tzinfo=UTC), multiple_usage=True),
+        _link(4, created_at=datetime(2026, 2, 27, 12, tzinfo=UTC)),  # 2 days
+        _link(5, created_at=datetime(2026, 2, 10, 12, tzinfo=UTC)),  # 19 days
+        _link(6, created_at=datetime(2026, 2, 16, 11, tzinfo=UTC)),  # 14 days and 1 hour
+    ]
+    frame = with_payments(links_frame(links), None)
+    filters = LinkFilters.from_query_params({"age": "8-14"})
+    assert filters.age == "8-14" and filters.to_query_params() == {"age": "8-14"}
+    mask = filter_mask(frame, filters, now=now)
+    assert sorted(frame.loc[mask, "id"]) == [1, 6]
+    paid = pd.DataFrame(
+        {
+            "link_id": [6],
+            "currency": ["thb"],
+            "paid_count": [1],
+            "paid_amount": [1],
+            "failed_count": [0],
+        }
+    )
+    mask = filter_mask(with_payments(links_frame(links), paid), filters, now=now)
+    assert sorted(frame.loc[mask, "id"]) == [1]  # a webhook said 6 is paid
+    assert sorted(frame.loc[filter_mask(frame, LinkFilters(age="15+"), now=now), "id"]) == [5]
+    wrong = LinkFilters.from_query_params({"age": "9-99"})
+    assert wrong.age is None and "9-99" in wrong.problems[0]

@@ -53,7 +53,14 @@ def test_credentials_dict_is_fresh(pw_hash):
 
 
 def test_pages_per_role():
-    assert u.pages_for(["sales"]) == ("links", "templates", "create", "bulk", "payments")
+    assert u.pages_for(["sales"]) == (
+        "links",
+        "templates",
+        "create",
+        "bulk",
+        "payments",
+        "performance",
+    )
     assert u.pages_for(["manager"]) == u.pages_for(["sales"])
     assert "settings" in u.pages_for(["admin"]) and "webhooks" in u.pages_for(["sales", "admin"])
     assert u.pages_for([]) == () and u.pages_for(None) == () and u.pages_for(["boss"]) == ()
