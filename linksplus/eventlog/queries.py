@@ -162,7 +162,7 @@ def payments(
     end: datetime | None,
     link_ids: Iterable[int] | None = None,
     *,
-    backend: str = "sqlite",
+    backend: str,
     part: str = "all",
 ):
     """The payments with start <= occurred_at < end (on the links `link_ids`, when given),
@@ -197,7 +197,7 @@ def latest_payments(
     *,
     limit: int | None = None,
     before: tuple[datetime, str] | None = None,
-    backend: str = "sqlite",
+    backend: str,
 ) -> Select:
     """The payments of the range, newest first (payment id breaking ties); with `limit`,
     at most that many, older than `before` (the last (occurred_at, payment_id) shown).
@@ -289,7 +289,7 @@ def by_link_status(
     end: datetime | None,
     link_ids: Iterable[int] | None = None,
     *,
-    backend: str = "sqlite",
+    backend: str,
     part: str = "all",
 ) -> Select:
     """Per link, currency and status: how many payments and their amount. Every total
@@ -332,7 +332,7 @@ def daily(
     utc_offset_minutes: int,
     link_ids: Iterable[int] | None = None,
     *,
-    backend: str = "sqlite",
+    backend: str,
     part: str = "all",
 ) -> Select:
     if not isinstance(utc_offset_minutes, int) or abs(utc_offset_minutes) > 18 * 60:

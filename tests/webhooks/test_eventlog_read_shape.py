@@ -295,9 +295,9 @@ def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
     with EventLog(sqlite_url) as log:
         write(log, generated_events(seed=7, payments=200))
         statements = [
-            queries.by_link_status(start, end, TEAM),
-            queries.daily(start, end, 0, TEAM),
-            queries.latest_payments(start, end, TEAM, limit=50),
+            queries.by_link_status(start, end, TEAM, backend="sqlite"),
+            queries.daily(start, end, 0, TEAM, backend="sqlite"),
+            queries.latest_payments(start, end, TEAM, limit=50, backend="sqlite"),
         ]
         with log.engine.connect() as conn:
             for statement in statements:
