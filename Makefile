@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/payments_report.py
 	$(BIN)/python bench/bulk_create.py
 	$(BIN)/python bench/reconcile.py
+
+# Extract every translatable string into the template (.pot) and merge it into each
+# language's catalog; then translate the new (empty or fuzzy) entries of the .po files.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location \
+		--sort-output --project=linksplus -o linksplus/locale/messages.pot .
+	$(BIN)/pybabel update -i linksplus/locale/messages.pot -d linksplus/locale -D messages \
+		--ignore-obsolete --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

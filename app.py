@@ -4,29 +4,50 @@ pages of their role (`st.navigation`); each page lives in pages/ and its logic i
 import streamlit as st
 
 from linksplus.console.users import effective_role
-from linksplus.ui import auth, my_links_view, nav
+from linksplus.i18n import _
+from linksplus.ui import auth, language, my_links_view, nav
 from linksplus.ui.settings import current_settings, setup_problems
 from linksplus.ui.widgets import app_icon, md_escape, only_page, setup_page
 
 # A drawn icon, served by the app: a :material/...: favicon is fetched from Google Fonts.
 st.set_page_config(page_title="Links+ Console", page_icon=app_icon(), layout="wide")
+# Our own fixed CSS (nothing a user typed): the login cookie's components are invisible but
+# each took a row of the page, and on a phone Streamlit's 6rem band above the content put
+# ~170 px before the first heading. They take no space now (still on the page, so they
+# run), and a narrow screen starts the content just under the header's sidebar button.
+st.html(
+    """<style>
+.st-key-init, .st-key-login_cookie_set, .st-key-login_cookie_delete {
+  position: absolute; width: 0; height: 0; overflow: hidden;
+}
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
+}
+</style>"""
+)
 
+# The browser's language before login (or the stored choice of a user logged in already).
+language.apply(auth.logged_in_username())
 settings = current_settings()
 problems = setup_problems(settings)
 if problems:
-    only_page(lambda: setup_page(problems), "Setup needed", "setup")
+    only_page(lambda: setup_page(problems), _("Setup needed"), "setup")
     st.stop()
 
 # Log in before st.navigation: a page opened by URL must already be in this user's list.
 user = auth.require_login(settings)
+language.apply(user.username)  # a login in this run: the user's stored language from now
 
 page = st.navigation(nav.pages_for_user(user))
 
 with st.sidebar:
     st.markdown(
-        f"**{md_escape(user.name)}**  \n:gray[{(effective_role(user.roles) or '').title()}]"
+        f"**{md_escape(user.name)}**  \n:gray[{nav.role_title(effective_role(user.roles))}]"
     )
+    language.sidebar_switch(user.username)
     auth.logout_button()
-    my_links_view.paid_toasts(user)  # a toast on any page when one of my links is paid
+    # A toast on any page when one of my links is paid; every few seconds once the login
+    # cookie is settled (a timed rerun during its round trip lost it).
+    my_links_view.paid_toasts(user, live=auth.cookie_settled())
 
 page.run()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from linksplus.i18n import _
 from linksplus.money import DEFAULT_ACCOUNT_COUNTRY, get_account_country
 
 LIVE_BASE_URL = "https://linksplus-api.omise.co"
@@ -77,24 +78,32 @@ class Settings:
         out = []
         if not self.api_key:
             out.append(
-                "No Links+ API key is set. Put `api_key` under `[linksplus]` in "
-                ".streamlit/secrets.toml, or set LINKSPLUS_API_KEY."
+                _(
+                    "No Links+ API key is set. Put `api_key` under `[linksplus]` in "
+                    ".streamlit/secrets.toml, or set LINKSPLUS_API_KEY."
+                )
             )
         if self.api_auth not in AUTH_STYLES:
             out.append(
-                f"`api_auth` is {self.api_auth!r}; it must be one of raw, basic, bearer "
-                "(Settings' connection check tells which one Links+ accepts)."
+                _(
+                    "`api_auth` is {value}; it must be one of raw, basic, bearer "
+                    "(Settings' connection check tells which one Links+ accepts)."
+                ).format(value=repr(self.api_auth))
             )
         try:
             get_account_country(self.account_country)
         except ValueError as exc:
-            out.append(f"{exc} Set `account_country` or LINKSPLUS_ACCOUNT_COUNTRY.")
+            out.append(f"{exc} " + _("Set `account_country` or LINKSPLUS_ACCOUNT_COUNTRY."))
         if urlsplit(self.api_base_url).scheme not in ("http", "https"):
-            out.append(f"`api_base_url` ({self.api_base_url}) must start with https://.")
+            out.append(
+                _("`api_base_url` ({url}) must start with https://.").format(url=self.api_base_url)
+            )
         if not _days(self.cookie_expiry_days):
             out.append(
-                f"`cookie_expiry_days` is {self.cookie_expiry_days!r}; it must be a number of "
-                "days (for example 1, or 0.5 for twelve hours; 0 turns the login cookie off)."
+                _(
+                    "`cookie_expiry_days` is {value}; it must be a number of days (for example "
+                    "1, or 0.5 for twelve hours; 0 turns the login cookie off)."
+                ).format(value=repr(self.cookie_expiry_days))
             )
         return out
 

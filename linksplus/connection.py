@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from linksplus.client import LinksPlusClient
 from linksplus.config import AUTH_STYLES
 from linksplus.errors import AuthenticationError, LinksPlusError
+from linksplus.i18n import N_
 
 # The documented style first (Omise's Links+ page), then the product brief's two.
 TRY_ORDER = tuple(sorted(AUTH_STYLES, key=("raw", "basic", "bearer").index))
 
 STYLE_WORDS = {
-    "raw": "raw (the bare key as the Authorization header)",
-    "basic": "basic (the key as the HTTP Basic user name)",
-    "bearer": "bearer (Authorization: Bearer and the key)",
+    # Translated where shown: _(STYLE_WORDS[style]).
+    "raw": N_("raw (the bare key as the Authorization header)"),
+    "basic": N_("basic (the key as the HTTP Basic user name)"),
+    "bearer": N_("bearer (Authorization: Bearer and the key)"),
 }
 
 

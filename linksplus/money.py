@@ -19,6 +19,8 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name, get_currency_symbol
 from iso4217 import Currency as Iso4217
 
+from linksplus.i18n import N_, _
+
 # The 14 currencies of Omise's multi-currency page (docs.omise.co/en/multi-currency,
 # "Supported currencies"): the four account (funding) currencies and USD first, as the
 # create form offers them, then the rest alphabetically.
@@ -102,10 +104,11 @@ class AccountCountry:
 ACCOUNT_COUNTRIES: dict[str, AccountCountry] = {
     c.code: c
     for c in (
-        AccountCountry("th", "Thailand", "thb", 2_000, 15_000_000),
-        AccountCountry("jp", "Japan", "jpy", 100, 6_000_000),
-        AccountCountry("sg", "Singapore", "sgd", 100, 2_000_000),
-        AccountCountry("my", "Malaysia", "myr", 100, 10_000_000),
+        # The names are English (the setting accepts them); shown translated: _(name).
+        AccountCountry("th", N_("Thailand"), "thb", 2_000, 15_000_000),
+        AccountCountry("jp", N_("Japan"), "jpy", 100, 6_000_000),
+        AccountCountry("sg", N_("Singapore"), "sgd", 100, 2_000_000),
+        AccountCountry("my", N_("Malaysia"), "myr", 100, 10_000_000),
     )
 }
 DEFAULT_ACCOUNT_COUNTRY = "th"
@@ -122,7 +125,9 @@ def get_currency(code: str) -> Currency:
     except KeyError:
         supported = ", ".join(c.upper() for c in CURRENCIES)
         raise AmountError(
-            f"{str(code).upper() or 'That'} is not a supported currency. Choose one of {supported}."
+            _("{code} is not a supported currency. Choose one of {supported}.").format(
+                code=str(code).upper() or _("That"), supported=supported
+            )
         ) from None
 
 
@@ -135,8 +140,10 @@ def get_account_country(country: str) -> AccountCountry:
             return c
     known = ", ".join(f"{c.code} ({c.name})" for c in ACCOUNT_COUNTRIES.values())
     raise ValueError(
-        f"The account country {country!r} is not one Omise documents charge limits for; "
-        f"use one of {known}."
+        _(
+            "The account country {country} is not one Omise documents charge limits for; use "
+            "one of {known}."
+        ).format(country=repr(country), known=known)
     )
 
 
@@ -217,17 +224,16 @@ def parse_amount(text: str, currency: str) -> int:
     s = _strip_marks(str(text).replace("\u00a0", " ").strip(), cur).replace(" ", "")
     if not s:
         raise AmountError(
-            "Enter an amount, for example 1,250.50."
+            _("Enter an amount, for example 1,250.50.")
             if cur.exponent
-            else "Enter an amount, for example 1,250."
+            else _("Enter an amount, for example 1,250.")
         )
     if s.startswith("-"):
-        raise AmountError("The amount cannot be negative.")
+        raise AmountError(_("The amount cannot be negative."))
     # The message does not repeat what was typed: forms show it as Markdown.
-    not_an_amount = (
-        "That is not an amount. Type digits, with an optional decimal point, for example "
-        + ("1,250.50." if cur.exponent else "1,250.")
-    )
+    not_an_amount = _(
+        "That is not an amount. Type digits, with an optional decimal point, for example {example}."
+    ).format(example="1,250.50" if cur.exponent else "1,250")
     if not _NUMBER.match(s) or s in {".", ""}:
         raise AmountError(not_an_amount)
     try:
@@ -239,14 +245,20 @@ def parse_amount(text: str, currency: str) -> int:
         # Refused even when the extra digits are zeros: "1.000" is a thousand where a dot
         # groups thousands (EUR, DKK, IDR), never silently one.
         thousands = (
-            f" To write thousands, use a comma: {s.replace('.', ',')}." if decimals == 3 else ""
+            " " + _("To write thousands, use a comma: {amount}.").format(amount=s.replace(".", ","))
+            if decimals == 3
+            else ""
         )
         if cur.exponent == 0:
             raise AmountError(
-                f"{cur.code.upper()} has no decimals: enter a whole amount.{thousands}"
+                _("{code} has no decimals: enter a whole amount.").format(code=cur.code.upper())
+                + thousands
             )
         raise AmountError(
-            f"{cur.code.upper()} amounts have at most {cur.exponent} decimals.{thousands}"
+            _("{code} amounts have at most {n} decimals.").format(
+                code=cur.code.upper(), n=cur.exponent
+            )
+            + thousands
         )
     return int(value.scaleb(cur.exponent))
 
@@ -261,11 +273,10 @@ def check_amount(minor: object, currency: str, country: str | None = None) -> st
     """
     cur = get_currency(currency)
     if isinstance(minor, bool) or not isinstance(minor, int):
-        return "The amount must be a whole number of the currency's smallest unit."
+        return _("The amount must be a whole number of the currency's smallest unit.")
     if minor < MIN_AMOUNT:
-        return (
-            f"Links+ takes at least {format_amount(MIN_AMOUNT, cur.code, code=True)} "
-            f"(100 in the currency's smallest unit)."
+        return _("Links+ takes at least {amount} (100 in the currency's smallest unit).").format(
+            amount=format_amount(MIN_AMOUNT, cur.code, code=True)
         )
     if country is None:
         return None
@@ -274,13 +285,13 @@ def check_amount(minor: object, currency: str, country: str | None = None) -> st
         return None  # Omise's limits bind the converted amount; see ACCOUNT_COUNTRIES
     limit = format_amount
     if minor < account.min_amount:
-        return (
-            f"Omise accepts at least {limit(account.min_amount, cur.code, code=True)} per "
-            f"charge for accounts in {account.name}, so a smaller link could not be paid."
-        )
+        return _(
+            "Omise accepts at least {amount} per charge for accounts in {country}, so a "
+            "smaller link could not be paid."
+        ).format(amount=limit(account.min_amount, cur.code, code=True), country=_(account.name))
     if minor > account.max_amount:
-        return (
-            f"Omise accepts at most {limit(account.max_amount, cur.code, code=True)} per "
-            f"charge for accounts in {account.name}, so a larger link could not be paid."
-        )
+        return _(
+            "Omise accepts at most {amount} per charge for accounts in {country}, so a "
+            "larger link could not be paid."
+        ).format(amount=limit(account.max_amount, cur.code, code=True), country=_(account.name))
     return None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from linksplus.console.csv_export import frame_csv
+from linksplus.i18n import _, format_number
 from linksplus.models import Template
 from linksplus.money import (
     CURRENCIES,
@@ -76,21 +77,24 @@ def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
     """The data rows of an uploaded CSV or .xlsx file; SheetError says what is wrong."""
     if len(content) > MAX_BYTES:
         raise SheetError(
-            f"The file is {len(content) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_BYTES // 1024 // 1024} MB. Split it into smaller files."
+            _(
+                "The file is {size} MB; the limit is {limit} MB. Split it into smaller files."
+            ).format(size=f"{len(content) / 1024 / 1024:.1f}", limit=MAX_BYTES // 1024 // 1024)
         )
     if not content.strip(b" \t\r\n" + _BOM):
-        raise SheetError("The file is empty. Fill in the sample file and upload it again.")
+        raise SheetError(_("The file is empty. Fill in the sample file and upload it again."))
     lower = filename.lower()
     if content.startswith(_OLE_MAGIC) or lower.endswith(".xls"):
         raise SheetError(
-            "Old Excel files (.xls) cannot be read. In Excel, save it as .xlsx or as "
-            "“CSV UTF-8” and upload that."
+            _(
+                "Old Excel files (.xls) cannot be read. In Excel, save it as .xlsx or as "
+                "“CSV UTF-8” and upload that."
+            )
         )
     if content.startswith(_XLSX_MAGIC):
         table = _xlsx_table(content)
     elif lower.endswith((".xlsx", ".xlsm")):
-        raise SheetError("This file is not an Excel workbook. Upload a .xlsx or .csv file.")
+        raise SheetError(_("This file is not an Excel workbook. Upload a .xlsx or .csv file."))
     else:
         table = _csv_table(content)
     return _rows(table)
@@ -103,8 +107,9 @@ def _xlsx_table(content: bytes) -> list[list[str]]:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SheetError(
-            f"This file is not an Excel workbook ({type(exc).__name__}). "
-            "Upload a .xlsx or .csv file."
+            _("This file is not an Excel workbook ({error}). Upload a .xlsx or .csv file.").format(
+                error=type(exc).__name__
+            )
         ) from None
     try:
         sheet = book.worksheets[0]
@@ -135,7 +140,7 @@ def _cell_text(value: object) -> str:
 
 def _csv_table(content: bytes) -> list[list[str]]:
     if b"\x00" in content[:4096]:
-        raise SheetError("This file is not a spreadsheet. Upload a .csv or .xlsx file.")
+        raise SheetError(_("This file is not a spreadsheet. Upload a .csv or .xlsx file."))
     text = _decode(content)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -144,7 +149,7 @@ def _csv_table(content: bytes) -> list[list[str]]:
     try:
         table = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as exc:
-        raise SheetError(f"The CSV file cannot be read ({exc}).") from None
+        raise SheetError(_("The CSV file cannot be read ({error}).").format(error=exc)) from None
     for r, row in enumerate(table, start=1):
         for c, cell in enumerate(row):
             if cell.startswith("="):
@@ -161,9 +166,13 @@ def _decode(content: bytes) -> str:
         row = body.count(b"\n", 0, exc.start) + 1
         thai = _looks_like_tis620(body)
         raise SheetError(
-            f"Row {row} is not UTF-8 text"
-            + (" (it looks like Thai in TIS-620 / Windows-874)" if thai else "")
-            + ". In Excel, choose Save As → “CSV UTF-8 (comma delimited)” and upload that file."
+            (
+                _("Row {row} is not UTF-8 text (it looks like Thai in TIS-620 / Windows-874).")
+                if thai
+                else _("Row {row} is not UTF-8 text.")
+            ).format(row=row)
+            + " "
+            + _("In Excel, choose Save As → “CSV UTF-8 (comma delimited)” and upload that file.")
         ) from None
 
 
@@ -183,15 +192,19 @@ def _letter(index: int) -> str:
 
 def _formula(row: int, column: str) -> SheetError:
     return SheetError(
-        f"Row {row}, column {column} holds a formula. Formulas are not accepted: replace "
-        "them with their values (Copy, then Paste Special → Values) and upload again."
+        _(
+            "Row {row}, column {column} holds a formula. Formulas are not accepted: replace "
+            "them with their values (Copy, then Paste Special → Values) and upload again."
+        ).format(row=row, column=column)
     )
 
 
 def _too_many() -> SheetError:
     return SheetError(
-        f"The file has more than {MAX_ROWS:,} rows; the limit is {MAX_ROWS:,} an upload. "
-        "Split it into smaller files."
+        _(
+            "The file has more than {n} rows; the limit is {n} an upload. Split it into "
+            "smaller files."
+        ).format(n=format_number(MAX_ROWS))
     )
 
 
@@ -204,38 +217,52 @@ def _rows(table: list[list[str]]) -> list[SheetRow]:
     # Blank lines (and Excel's empty formatted rows) say nothing: skipped.
     numbered = [(n, row) for n, row in enumerate(table, start=1) if any(c for c in row)]
     if not numbered:
-        raise SheetError("The file is empty. Fill in the sample file and upload it again.")
+        raise SheetError(_("The file is empty. Fill in the sample file and upload it again."))
     header_no, header = numbered[0]
     columns = [_column(h) for h in header]
     known = [c for c in columns if c in COLUMNS]
     if not known:
         raise SheetError(
-            f"Row {header_no} must name the columns ({', '.join(COLUMNS)}), but it does not: "
-            "the file has no header. Start from the sample file."
+            _(
+                "Row {row} must name the columns ({columns}), but it does not: the file has no "
+                "header. Start from the sample file."
+            ).format(row=header_no, columns=", ".join(COLUMNS))
         )
     unknown = [h for h, c in zip(header, columns, strict=True) if c not in COLUMNS and h]
     if unknown:
         raise SheetError(
-            f"Row {header_no} has a column this page does not know: “{unknown[0]}”. The "
-            f"columns are: {', '.join(COLUMNS)}."
+            _(
+                "Row {row} has a column this page does not know: “{column}”. The columns are: "
+                "{columns}."
+            ).format(row=header_no, column=unknown[0], columns=", ".join(COLUMNS))
         )
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise SheetError(f"The column “{missing[0]}” is missing from row {header_no}.")
+        raise SheetError(
+            _("The column “{column}” is missing from row {row}.").format(
+                column=missing[0], row=header_no
+            )
+        )
     twice = next((c for c in known if known.count(c) > 1), None)
     if twice:
-        raise SheetError(f"The column “{twice}” appears twice in row {header_no}.")
+        raise SheetError(
+            _("The column “{column}” appears twice in row {row}.").format(
+                column=twice, row=header_no
+            )
+        )
     data = numbered[1:]
     if not data:
-        raise SheetError("The file has its column names but no rows to create.")
+        raise SheetError(_("The file has its column names but no rows to create."))
     if len(data) > MAX_ROWS:
         raise _too_many()
     rows = []
     for n, row in data:
         if len([c for c in row[len(columns) :] if c]):
             raise SheetError(
-                f"Row {n} has more cells than the header has columns. Check for a stray "
-                "comma or a value outside the columns."
+                _(
+                    "Row {row} has more cells than the header has columns. Check for a stray "
+                    "comma or a value outside the columns."
+                ).format(row=n)
             )
         values = {c: (row[i] if i < len(row) else "") for i, c in enumerate(columns) if c}
         rows.append(SheetRow(n, {c: values.get(c, "") for c in COLUMNS}))
@@ -261,7 +288,11 @@ def check_rows(
         if not currency:
             currency = (template.currency if template else None) or fallback_currency
         if currency not in CURRENCIES:
-            problems.append(f"The currency “{v.get('currency')}” is not one Omise takes.")
+            problems.append(
+                _("The currency “{currency}” is not one Omise takes.").format(
+                    currency=v.get("currency")
+                )
+            )
         amount = None
         if currency in CURRENCIES:
             try:
@@ -270,7 +301,7 @@ def check_rows(
                 problems.append(str(exc))
         multiple = (v.get("multiple use") or "").strip().lower()
         if multiple not in _YES | _NO:
-            problems.append("“multiple use” must be yes or no.")
+            problems.append(_("“multiple use” must be yes or no."))
         params = {
             "template_id": template.id if template else 0,
             "team_id": 0,
@@ -284,13 +315,15 @@ def check_rows(
             errors = link_param_errors(params, account_country=account_country)
             problems += [m for f, m in errors.items() if f not in ("template_id", "team_id")]
         elif not params["name"]:
-            problems.append("Give the link a name; the payer sees it.")
+            problems.append(_("Give the link a name; the payer sees it."))
         key = tuple(params[k] for k in ("template_id", "name", "amount", "currency"))
         key += (params["multiple_usage"], params["additional"])
         if not problems and key in seen:
             problems.append(
-                f"It is the same as row {seen[key]}: give it another name so that each row "
-                "makes its own link."
+                _(
+                    "It is the same as row {row}: give it another name so that each row makes "
+                    "its own link."
+                ).format(row=seen[key])
             )
         seen.setdefault(key, row.row_no)
         good = None
@@ -314,14 +347,16 @@ def _template(text, templates, by_id, by_name, problems) -> Template | None:
         if len(templates) == 1:
             return templates[0]
         problems.append(
-            "Choose a template: " + ", ".join(f"“{t.name}”" for t in templates[:5]) + "."
+            _("Choose a template: {names}.").format(
+                names=", ".join(f"“{t.name}”" for t in templates[:5])
+            )
         )
         return None
     if text.isdigit() and int(text) in by_id:
         return by_id[int(text)]
     found = by_name.get(text.lower())
     if found is None:
-        problems.append(f"There is no template “{text}” in this team.")
+        problems.append(_("There is no template “{name}” in this team.").format(name=text))
     return found
 
 

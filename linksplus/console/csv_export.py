@@ -12,6 +12,8 @@ import re
 
 import pandas as pd
 
+from linksplus.i18n import DEFAULT_LANGUAGE, N_, translations
+
 # OWASP's list (= + - @ tab carriage return), plus a line feed, the full-width forms some
 # spreadsheets accept for = + - @, and any leading whitespace before one of them: LibreOffice
 # and Sheets skip leading spaces when they decide whether a cell is a formula.
@@ -37,9 +39,45 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def frame_csv(frame: pd.DataFrame) -> bytes:
+# The column names of the CSV downloads. In English a header is the column's name as it
+# is; in another language it is that name's translation (the catalog translates these
+# names as headers: "link_id" -> "รหัสลิงก์").
+HEADERS = (
+    N_("link_id"),
+    N_("name"),
+    N_("status"),
+    N_("template"),
+    N_("currency"),
+    N_("amount"),
+    N_("multiple_usage"),
+    N_("created_at"),
+    N_("payment_url"),
+    N_("paid_count"),
+    N_("paid_amount"),
+    N_("occurred_at"),
+    N_("payment_id"),
+    N_("row"),
+    N_("id"),
+    N_("language"),
+    N_("default_amount"),
+    N_("links"),
+    N_("created"),
+    N_("received_at"),
+    N_("outcome"),
+    N_("reason"),
+    N_("event"),
+    N_("remote"),
+)
+
+
+def frame_csv(frame: pd.DataFrame, language: str | None = None) -> bytes:
     """`frame` as UTF-8 CSV (no index, CRLF lines as RFC 4180 has them), every text cell
-    neutralised against formulas."""
+    neutralised against formulas; with a `language` other than English, the headers in
+    that language. (A language, not the current one: a download is written when it is
+    clicked, outside the page's run.)"""
+    if language and language != DEFAULT_LANGUAGE:
+        words = translations(language)
+        frame = frame.rename(columns={c: words.gettext(c) for c in frame.columns if c in HEADERS})
     # CRLF, not "\n": Python's writer quotes a cell only for the characters of its line
     # ending, and a bare CR left unquoted would split the row in Excel, starting a new cell
     # (say "=HYPERLINK(...)") that no check saw as the start of a cell.

@@ -355,10 +355,10 @@ CSV_COLUMNS = [
 ]
 
 
-def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
+def links_csv(frame: pd.DataFrame, tz: str | None = None, language: str | None = None) -> bytes:
     """Exactly the rows of `frame` as UTF-8 CSV; amounts as exact decimals of the currency,
     times in ISO 8601 with the reader's offset. Names and other text are neutralised against
-    spreadsheet formulas (`csv_export.frame_csv`)."""
+    spreadsheet formulas (`csv_export.frame_csv`); headers in `language` (default English)."""
     z = zone(tz)
     paid = frame.get("paid_amount", pd.Series(0, index=frame.index))
     paid_count = frame.get("paid_count", pd.Series(0, index=frame.index))
@@ -385,7 +385,7 @@ def links_csv(frame: pd.DataFrame, tz: str | None = None) -> bytes:
         },
         columns=CSV_COLUMNS,
     )
-    return frame_csv(out)
+    return frame_csv(out, language)
 
 
 def decimal_amount(minor: int, currency: str) -> Decimal | int:

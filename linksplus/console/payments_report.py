@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
+from babel.numbers import get_currency_name
 
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.links_table import decimal_amount
 from linksplus.console.timezones import zone
+from linksplus.i18n import N_, _, babel_locale, format_share
 from linksplus.money import AmountError, display_amount, get_currency
 
 
@@ -34,9 +36,11 @@ class CurrencyTile:
     def title(self) -> str:
         """The tile's heading: the currency, named ("THB · Thai Baht")."""
         try:
-            return f"{self.currency.upper()} · {get_currency(self.currency).name}"
+            get_currency(self.currency)
         except AmountError:
             return self.currency.upper()
+        name = get_currency_name(self.currency.upper(), locale=babel_locale())
+        return f"{self.currency.upper()} · {name}"
 
     @property
     def volume_text(self) -> str:
@@ -45,7 +49,7 @@ class CurrencyTile:
 
     @property
     def rate_text(self) -> str:
-        return "—" if self.success_rate is None else f"{self.success_rate:.0%}"
+        return "—" if self.success_rate is None else format_share(self.success_rate)
 
 
 def currency_tiles(totals_by_currency: pd.DataFrame) -> list[CurrencyTile]:
@@ -135,7 +139,7 @@ def top_templates_frame(
         else dict(zip(links["id"], links["template"], strict=True))
     )
     df = totals_by_link[totals_by_link["paid_count"] > 0].copy()
-    df["label"] = [templates.get(int(i)) or "Other links" for i in df["link_id"]]
+    df["label"] = [templates.get(int(i)) or _("Other links") for i in df["link_id"]]
     df = (
         df.groupby(["label", "currency"], as_index=False)[["paid_count", "paid_amount"]]
         .sum()
@@ -176,7 +180,7 @@ def payments_table(
             "link_id": df["link_id"],
             "link": [names.get(int(i), "") if pd.notna(i) else "" for i in df["link_id"]],
             "payment_id": df["payment_id"],
-            "status": df["status"],
+            "status": df["status"].map(status_word),
             "amount_text": [
                 display_amount(int(a), c) for a, c in zip(df["amount"], cur, strict=True)
             ],
@@ -184,6 +188,21 @@ def payments_table(
         },
         columns=cols,
     ).reset_index(drop=True)
+
+
+# A payment's statuses as Links+ names them; shown translated (English keeps the names).
+PAYMENT_STATUSES = (
+    N_("successful"),
+    N_("failed"),
+    N_("pending"),
+    N_("reversed"),
+    N_("expired"),
+)
+
+
+def status_word(status: object) -> object:
+    """A payment status in the current language ("successful", "สำเร็จ")."""
+    return _(status) if status in PAYMENT_STATUSES else status
 
 
 _CSV_COLUMNS = ["occurred_at", "link_id", "payment_id", "status", "currency", "amount"]
@@ -209,32 +228,33 @@ def _csv_frame(events: pd.DataFrame, tz: str | None) -> pd.DataFrame:
     )
 
 
-def payments_csv(events: pd.DataFrame, tz: str | None = None) -> bytes:
+def payments_csv(events: pd.DataFrame, tz: str | None = None, language: str | None = None) -> bytes:
     """The payments as CSV, amounts as exact decimals of their currency; payment ids and
-    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`)."""
-    return frame_csv(_csv_frame(events, tz))
+    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`); headers
+    in `language` (default English)."""
+    return frame_csv(_csv_frame(events, tz), language)
 
 
-def payments_csv_chunks(chunks: Iterable[pd.DataFrame], tz: str | None = None) -> Iterator[bytes]:
+def payments_csv_chunks(
+    chunks: Iterable[pd.DataFrame], tz: str | None = None, language: str | None = None
+) -> Iterator[bytes]:
     """The same CSV as `payments_csv` of all `chunks` together (each newest first, in
     order), one piece per chunk: the header once, then each chunk's rows."""
     header = True
     for chunk in chunks:
         if chunk.empty:
             continue
-        text = payments_csv(chunk, tz)
+        text = payments_csv(chunk, tz, language)
         yield text if header else text.split(b"\r\n", 1)[1]
         header = False
     if header:
-        yield payments_csv(None, tz)
+        yield payments_csv(None, tz, language)
 
 
 # -- charts ---------------------------------------------------------------------------------
 
-_STATUS_COLORS = alt.Scale(
-    domain=["successful", "failed", "pending", "reversed", "expired"],
-    range=["#2e9e6b", "#d9534f", "#f0ad4e", "#8e7cc3", "#9aa5b1"],
-)
+_STATUS_DOMAIN = ["successful", "failed", "pending", "reversed", "expired"]
+_STATUS_RANGE = ["#2e9e6b", "#d9534f", "#f0ad4e", "#8e7cc3", "#9aa5b1"]
 
 
 def by_currency(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -257,12 +277,16 @@ def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
         .encode(
             x=alt.X("yearmonthdate(day):T", title=None, axis=alt.Axis(labelOverlap=True)),
-            y=alt.Y("volume:Q", title=f"Volume ({currency})", axis=alt.Axis(format="~s")),
+            y=alt.Y(
+                "volume:Q",
+                title=_("Volume ({currency})").format(currency=currency),
+                axis=alt.Axis(format="~s"),
+            ),
             tooltip=[
-                alt.Tooltip("yearmonthdate(day):T", title="Day"),
-                "currency:N",
-                alt.Tooltip("volume:Q", format=",.2f"),
-                alt.Tooltip("count:Q", title="Paid"),
+                alt.Tooltip("yearmonthdate(day):T", title=_("Day")),
+                alt.Tooltip("currency:N", title=_("Currency")),
+                alt.Tooltip("volume:Q", format=",.2f", title=_("Volume")),
+                alt.Tooltip("count:Q", title=_("Paid")),
             ],
         )
         .properties(height=160, padding=_PADDING)
@@ -270,22 +294,29 @@ def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
-    """How many payments ended in each status, per currency (shares, so comparable)."""
+    """How many payments ended in each status, per currency (shares, so comparable); the
+    statuses in the current language, each in its own colour."""
+    frame = frame.assign(status=frame["status"].map(status_word))
+    colors = alt.Scale(domain=[status_word(s) for s in _STATUS_DOMAIN], range=_STATUS_RANGE)
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title="Payments", stack="normalize", axis=alt.Axis(format="%")),
+            x=alt.X("count:Q", title=_("Payments"), stack="normalize", axis=alt.Axis(format="%")),
             y=alt.Y("currency:N", title=None),
             color=alt.Color(
                 "status:N",
-                scale=_STATUS_COLORS,
+                scale=colors,
                 title=None,
                 legend=alt.Legend(
                     orient="bottom", direction="horizontal", columns=3, symbolType="square"
                 ),
             ),
-            tooltip=["currency:N", "status:N", "count:Q"],
+            tooltip=[
+                alt.Tooltip("currency:N", title=_("Currency")),
+                alt.Tooltip("status:N", title=_("Status")),
+                alt.Tooltip("count:Q", title=_("Payments")),
+            ],
         )
         .properties(height=alt.Step(36), padding=_PADDING)
     )
@@ -300,15 +331,15 @@ def top_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
         .encode(
             x=alt.X(
                 "volume:Q",
-                title=f"Paid volume ({currency})",
+                title=_("Paid volume ({currency})").format(currency=currency),
                 axis=alt.Axis(format="~s", labelFlush=True, tickCount=4),
             ),
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
             tooltip=[
                 alt.Tooltip("label:N", title=title),
-                "currency:N",
-                alt.Tooltip("paid_text:N", title="Paid"),
-                alt.Tooltip("paid_count:Q", title="Payments"),
+                alt.Tooltip("currency:N", title=_("Currency")),
+                alt.Tooltip("paid_text:N", title=_("Paid")),
+                alt.Tooltip("paid_count:Q", title=_("Payments")),
             ],
         )
         .properties(padding=_PADDING)

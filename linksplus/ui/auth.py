@@ -32,7 +32,8 @@ from linksplus.console.users import (
     hash_password,
     load_users,
 )
-from linksplus.ui import nav
+from linksplus.i18n import _
+from linksplus.ui import language, nav
 from linksplus.ui.widgets import only_page
 
 COOKIE_NAME = "linksplus_console"
@@ -130,6 +131,14 @@ def current_user(settings: Settings) -> UserRecord | None:
         return None
 
 
+def logged_in_username() -> str | None:
+    """The username of this session's login so far (None before login)."""
+    if not st.session_state.get("authentication_status"):
+        return None
+    username = st.session_state.get("username")
+    return str(username).lower() if username else None
+
+
 def require_login(settings: Settings) -> UserRecord:
     """The logged-in user (by the form or the re-login cookie); otherwise renders the login
     page and stops the run."""
@@ -138,7 +147,7 @@ def require_login(settings: Settings) -> UserRecord:
     except UsersFileError as exc:
         message = str(exc)
         only_page(
-            lambda: st.error(message, icon=":material/group_off:"), "Links+ Console", "problem"
+            lambda: st.error(message, icon=":material/group_off:"), _("Links+ Console"), "problem"
         )
         st.stop()
     authenticator = _authenticator(settings)
@@ -171,10 +180,10 @@ def require_login(settings: Settings) -> UserRecord:
             return user
 
         def gone() -> None:
-            st.error("Your account is no longer in the users file. Ask an admin.")
+            st.error(_("Your account is no longer in the users file. Ask an admin."))
             logout_button()
 
-        only_page(gone, "Links+ Console", "account")
+        only_page(gone, _("Links+ Console"), "account")
         st.stop()
 
     def login_page() -> None:
@@ -182,10 +191,10 @@ def require_login(settings: Settings) -> UserRecord:
 
     # The form is the only page: no navigation, so no page names before login. A page
     # opened by URL gets the form at its own path (see the module docstring).
-    pages = [st.Page(login_page, title="Log in", url_path="login", default=True)]
+    pages = [st.Page(login_page, title=_("Log in"), url_path="login", default=True)]
     asked = requested_page()
     if asked:
-        pages.append(st.Page(login_page, title="Log in", url_path=asked))
+        pages.append(st.Page(login_page, title=_("Log in"), url_path=asked))
     st.navigation(pages, position="hidden").run()
     st.stop()
 
@@ -264,6 +273,13 @@ def _sync_cookie(authenticator: stauth.Authenticate, settings: Settings) -> None
             st.session_state.pop(_PENDING, None)
 
 
+def cookie_settled() -> bool:
+    """Whether no login cookie write or delete is waiting for the browser's report. Timed
+    reruns (`st.fragment(run_every=...)`) may start only then: one that came during the
+    cookie component's round trip lost the first login's cookie."""
+    return st.session_state.get(_PENDING) is None
+
+
 def _cookie_being_set() -> bool:
     """Whether the browser is writing the login cookie right now: until the cookie
     component reports it written, which reruns the script (for 3 s at most, so that a
@@ -285,17 +301,20 @@ def _safe_url() -> str | None:
 
 
 def _login_form(settings: Settings) -> None:
-    _, middle, _ = st.columns([1, 2, 1])
+    _left, middle, _right = st.columns([1, 2, 1])
     with middle:
         st.title(":material/link: Links+ Console")  # bundled icon font: no download
-        st.caption("Payment links for your team: create, share, and see who paid.")
+        st.caption(_("Payment links for your team: create, share, and see who paid."))
         with st.form("login", border=True):
-            st.text_input("Username", key="login_username", autocomplete="username")
+            st.text_input(_("Username"), key="login_username", autocomplete="username")
             st.text_input(
-                "Password", type="password", key="login_password", autocomplete="current-password"
+                _("Password"),
+                type="password",
+                key="login_password",
+                autocomplete="current-password",
             )
             st.form_submit_button(
-                "Log in",
+                _("Log in"),
                 type="primary",
                 use_container_width=True,
                 on_click=_submit,
@@ -306,6 +325,7 @@ def _login_form(settings: Settings) -> None:
             kind, text = message
             icon = {"wait": ":material/timer:", "wrong": ":material/lock:"}.get(kind)
             (st.warning if kind == "empty" else st.error)(text, icon=icon)
+        language.login_switch()
 
 
 def _submitted() -> tuple[str, str]:
@@ -334,7 +354,7 @@ def _submit(settings: Settings) -> None:
     rerun cut short: checks the submitted username and password and logs in."""
     username, password = _submitted()
     if not username or not password:
-        st.session_state[_MESSAGE] = ("empty", "Enter your username and password.")
+        st.session_state[_MESSAGE] = ("empty", _("Enter your username and password."))
         return
     _check(settings, username, password)
     # Only a check that got this far is done with: one cut short is retried by the next run.
@@ -348,15 +368,18 @@ def _check(settings: Settings, username: str, password: str) -> None:
     except SQLAlchemyError:
         st.session_state[_MESSAGE] = (
             "wait",
-            "Logging in is not possible right now: the database that counts login attempts "
-            "cannot be reached. Please try again in a minute, or tell an admin.",
+            _(
+                "Logging in is not possible right now: the database that counts login "
+                "attempts cannot be reached. Please try again in a minute, or tell an admin."
+            ),
         )
         return
     if not verdict.allowed:
         st.session_state[_MESSAGE] = (
             "wait",
-            f"Too many failed attempts for this username. Please wait "
-            f"{math.ceil(verdict.wait)} seconds and try again.",
+            _(
+                "Too many failed attempts for this username. Please wait {n} seconds and try again."
+            ).format(n=math.ceil(verdict.wait)),
         )
         return
     if username not in users(settings) or authenticator is None:
@@ -375,9 +398,11 @@ def _check(settings: Settings, username: str, password: str) -> None:
             st.session_state[_PENDING_SINCE] = time.monotonic()
         return
     st.session_state["authentication_status"] = None
-    message = "That username and password do not match. Check them and try again."
+    message = _("That username and password do not match. Check them and try again.")
     if verdict.wait:
-        message += f" Too many failed attempts: wait {math.ceil(verdict.wait)} seconds first."
+        message += " " + _("Too many failed attempts: wait {n} seconds first.").format(
+            n=math.ceil(verdict.wait)
+        )
     st.session_state[_MESSAGE] = ("wrong", message)
 
 
@@ -391,4 +416,4 @@ def _log_out() -> None:
 
 def logout_button() -> None:
     """The sidebar's Log out button: ends the session and deletes the login cookie."""
-    st.sidebar.button("Log out", key="console_logout", on_click=_log_out)
+    st.sidebar.button(_("Log out"), key="console_logout", on_click=_log_out)

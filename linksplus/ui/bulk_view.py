@@ -24,6 +24,7 @@ from linksplus.console.bulk_sheet import (
 )
 from linksplus.console.csv_export import frame_csv
 from linksplus.errors import LinksPlusError
+from linksplus.i18n import N_, _, current_language, format_datetime, format_number, ngettext
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, show_error
@@ -31,15 +32,21 @@ from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, wor
 from linksplus.workspace import Workspace
 from linksplus.workspace.store import DONE, FAILED, SENDING, upload_id_for
 
-STATE_LABELS = {DONE: "made", FAILED: "failed, waiting for Resume", SENDING: "sent, unconfirmed"}
+STATE_LABELS = {
+    DONE: N_("made"),
+    FAILED: N_("failed, waiting for Resume"),
+    SENDING: N_("sent, unconfirmed"),
+}
 
 
 def render(ctx: PageContext) -> None:
     """The whole Bulk create page."""
-    st.title("Bulk create from a spreadsheet")
+    st.title(_("Bulk create from a spreadsheet"))
     st.caption(
-        f"Many links for **{md_escape(ctx.team_name)}** at once: one row per link, up to "
-        f"{MAX_ROWS:,} rows. Rows with problems are left out until you fix them."
+        _(
+            "Many links for **{team}** at once: one row per link, up to {n} rows. Rows with "
+            "problems are left out until you fix them."
+        ).format(team=md_escape(ctx.team_name), n=format_number(MAX_ROWS))
     )
     try:
         ws = workspace()
@@ -48,24 +55,28 @@ def render(ctx: PageContext) -> None:
         st.error(str(exc), icon=":material/database:")
         st.stop()
     except LinksPlusError as exc:
-        show_error(exc, what="The templates could not be loaded.")
+        show_error(exc, what=_("The templates could not be loaded."))
         st.stop()
     if not templates:
         st.info(
-            "This team has no templates yet; every link is made from one. Ask your manager "
-            "to create one in the Links+ dashboard.",
+            _(
+                "This team has no templates yet; every link is made from one. Ask your "
+                "manager to create one in the Links+ dashboard."
+            ),
             icon=":material/dashboard_customize:",
         )
         return
     st.download_button(
-        "Download the sample file",
+        _("Download the sample file"),
         sample_csv(templates),
         file_name="links-sample.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
-        help="Columns: name, amount, currency, template, multiple use, note. "
-        "Currency and template may be left empty: the template's currency is used.",
+        help=_(
+            "Columns: name, amount, currency, template, multiple use, note. "
+            "Currency and template may be left empty: the template's currency is used."
+        ),
     )
     upload_id = _from_file(ctx) or _from_address(ctx, ws)
     _your_uploads(ctx, ws, upload_id)
@@ -80,7 +91,9 @@ def _from_file(ctx: PageContext) -> str | None:
     """The uploaded file's upload id, its rows read into the session; None without a
     usable file (a bad file's sentence is shown)."""
     file = st.file_uploader(
-        f"Your spreadsheet (.csv or .xlsx, up to {MAX_ROWS:,} rows and 5 MB)",
+        _("Your spreadsheet (.csv or .xlsx, up to {n} rows and 5 MB)").format(
+            n=format_number(MAX_ROWS)
+        ),
         type=["csv", "xlsx"],
         key=f"bulk_file_{st.session_state.get('bulk_file_v', 0)}",
     )
@@ -93,7 +106,7 @@ def _from_file(ctx: PageContext) -> str | None:
         try:
             rows = read_sheet(file.name, content)
         except SheetError as exc:
-            st.error(f"{md_escape(exc)} Nothing was created.", icon=":material/error:")
+            st.error(f"{md_escape(exc)} " + _("Nothing was created."), icon=":material/error:")
             return None
         s.update(bulk_uid=upload_id, bulk_rows=rows, bulk_name=file.name, bulk_v=0)
     st.query_params["upload"] = upload_id
@@ -107,7 +120,7 @@ def _from_address(ctx: PageContext, ws: Workspace) -> str | None:
         return None
     found = ws.upload(str(wanted), ctx.user.username)
     if found is None or found.team_id != ctx.team_id:
-        st.info("That upload is not one of yours in this team.", icon=":material/block:")
+        st.info(_("That upload is not one of yours in this team."), icon=":material/block:")
         return None
     return found.upload_id
 
@@ -133,14 +146,18 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
         1,
         "status",
         [
-            STATE_LABELS.get(stored[c.row_no].state, "") if c.row_no in stored else ""
+            _(STATE_LABELS[stored[c.row_no].state])
+            if c.row_no in stored and stored[c.row_no].state in STATE_LABELS
+            else ""
             for c in checked
         ],
     )
-    st.subheader("Check the rows")
+    st.subheader(_("Check the rows"))
     st.caption(
-        "Fix a row by editing its cell; its problems are checked again at once. Rows "
-        "already made cannot change."
+        _(
+            "Fix a row by editing its cell; its problems are checked again at once. Rows "
+            "already made cannot change."
+        )
     )
     key = f"bulk_editor_{s.get('bulk_v', 0)}"
     st.data_editor(
@@ -152,27 +169,48 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
         on_change=_apply_edits,
         args=(key,),
         column_config={
-            "row": st.column_config.NumberColumn("Row", format="%d", width="small"),
-            "status": st.column_config.TextColumn("Status", width="small"),
-            "problems": st.column_config.TextColumn("Problems", width="large"),
+            "row": st.column_config.NumberColumn(_("Row"), format="%d", width="small"),
+            "status": st.column_config.TextColumn(_("Status"), width="small"),
+            "problems": st.column_config.TextColumn(_("Problems"), width="large"),
         },
     )
     good = [c.params for c in checked if c.params is not None]
     to_make = [p for p in good if stored.get(p.row_no) is None or stored[p.row_no].state != DONE]
     bad = [c for c in checked if c.params is None]
-    st.markdown(
-        f"**{len(good):,}** rows are ready"
-        + (f", **{len(to_make):,}** of them still to make" if len(to_make) != len(good) else "")
-        + (f"; **{len(bad):,}** have problems and are left out until fixed." if bad else ".")
+    ready = ngettext("**{n}** row is ready", "**{n}** rows are ready", len(good)).format(
+        n=format_number(len(good))
     )
+    if len(to_make) != len(good):
+        ready += _(", **{n}** of them still to make").format(n=format_number(len(to_make)))
+    if bad:
+        ready += ngettext(
+            "; **{n}** has problems and is left out until fixed.",
+            "; **{n}** have problems and are left out until fixed.",
+            len(bad),
+        ).format(n=format_number(len(bad)))
+    else:
+        ready += "."
+    st.markdown(ready)
     if bad:
         st.warning(
-            "\n".join(f"- Row {c.row_no}: {md_escape(' '.join(c.problems))}" for c in bad[:10])
-            + (f"\n- …and {len(bad) - 10} more (see the table)." if len(bad) > 10 else ""),
+            "\n".join(
+                "- "
+                + _("Row {row}: {problems}").format(
+                    row=c.row_no, problems=md_escape(" ".join(c.problems))
+                )
+                for c in bad[:10]
+            )
+            + (
+                "\n- " + _("…and {n} more (see the table).").format(n=len(bad) - 10)
+                if len(bad) > 10
+                else ""
+            ),
             icon=":material/rule:",
         )
     if st.button(
-        f"Create {len(to_make):,} links",
+        ngettext("Create {n} link", "Create {n} links", len(to_make)).format(
+            n=format_number(len(to_make))
+        ),
         type="primary",
         icon=":material/playlist_add:",
         disabled=not to_make,
@@ -189,10 +227,15 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
 
 
 def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
-    bar = st.progress(0.0, text="Creating links…")
+    bar = st.progress(0.0, text=_("Creating links…"))
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"{done:,} of {total:,} links made")
+        bar.progress(
+            done / total if total else 1.0,
+            text=_("{done} of {total} links made").format(
+                done=format_number(done), total=format_number(total)
+            ),
+        )
 
     result = run_upload(
         ws,
@@ -215,26 +258,40 @@ def _outcome(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
         return
     made = [r for r in rows if r.state == DONE]
     waiting = [r for r in rows if r.state != DONE]
-    st.subheader("Made so far")
-    st.markdown(f"**{len(made):,}** of {len(rows):,} links made.")
+    st.subheader(_("Made so far"))
+    st.markdown(
+        _("**{done}** of {total} links made.").format(
+            done=format_number(len(made)), total=format_number(len(rows))
+        )
+    )
     if waiting:
         error = st.session_state.get("bulk_error")
         st.warning(
-            f"{len(waiting):,} rows are waiting"
-            + (f" (Links+ answered: {md_escape(error)})" if error else "")
-            + ". Press Resume to make them: rows already made are not made again.",
+            ngettext("{n} row is waiting", "{n} rows are waiting", len(waiting)).format(
+                n=format_number(len(waiting))
+            )
+            + (
+                " " + _("(Links+ answered: {error})").format(error=md_escape(error))
+                if error
+                else ""
+            )
+            + ". "
+            + _("Press Resume to make them: rows already made are not made again."),
             icon=":material/pause_circle:",
         )
-        if st.button("Resume", icon=":material/play_arrow:", key="bulk_resume"):
+        if st.button(_("Resume"), icon=":material/play_arrow:", key="bulk_resume"):
             _run(ctx, ws, upload_id)
             st.rerun()
     elif st.session_state.pop("bulk_error", "none") is None:
-        st.success(f"All {len(made):,} links are made.", icon=":material/check_circle:")
+        st.success(
+            _("All {n} links are made.").format(n=format_number(len(made))),
+            icon=":material/check_circle:",
+        )
     if made:
         c1, c2 = st.columns(2)
         c1.download_button(
-            "Download the links (CSV)",
-            frame_csv(created_frame(made)),
+            _("Download the links (CSV)"),
+            frame_csv(created_frame(made), current_language()),
             file_name=f"links-upload-{upload_id[:8]}.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -242,7 +299,7 @@ def _outcome(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
             key="bulk_csv",
         )
         c2.download_button(
-            "Download the QR codes (ZIP)",
+            _("Download the QR codes (ZIP)"),
             lambda: qr_zip(made),
             file_name=f"qr-codes-upload-{upload_id[:8]}.zip",
             mime="application/zip",
@@ -257,15 +314,22 @@ def _your_uploads(ctx: PageContext, ws: Workspace, current: str | None) -> None:
     mine = [u for u in ws.uploads_of(ctx.user.username) if u.team_id == ctx.team_id]
     if not mine:
         return
-    with st.expander(f"Your uploads ({len(mine)})", expanded=current is None):
+    with st.expander(_("Your uploads ({n})").format(n=len(mine)), expanded=current is None):
         for u in mine[:20]:
             counts = ws.upload_counts(u.upload_id)
             done = counts.get(DONE, 0)
             left, right = st.columns([4, 1], vertical_alignment="center")
-            when = pd.Timestamp(u.created_at).tz_convert(ctx.tz).strftime("%d %b %Y, %H:%M")
-            left.markdown(f"**{md_escape(u.filename)}**, {when}: {done:,} of {u.rows:,} made")
+            when = format_datetime(pd.Timestamp(u.created_at).to_pydatetime(), ctx.tz)
+            left.markdown(
+                _("**{file}**, {when}: {done} of {total} made").format(
+                    file=md_escape(u.filename),
+                    when=when,
+                    done=format_number(done),
+                    total=format_number(u.rows),
+                )
+            )
             if right.button(
-                "Open" if done == u.rows else "Open to resume",
+                _("Open") if done == u.rows else _("Open to resume"),
                 key=f"bulk_open_{u.upload_id[:16]}",
                 disabled=u.upload_id == current,
             ):

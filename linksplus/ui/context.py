@@ -15,7 +15,8 @@ from linksplus.console.users import (
     pages_for,
     teams_for,
 )
-from linksplus.ui import data
+from linksplus.i18n import _
+from linksplus.ui import data, language
 from linksplus.ui.auth import current_user, run_app_instead
 from linksplus.ui.settings import current_settings
 from linksplus.ui.widgets import md_escape
@@ -45,7 +46,7 @@ def user_teams(user: UserRecord) -> dict[int, str]:
     wide = user.teams == "*" or effective_role(user.roles) == "admin"
     names = data.team_names(every_team=wide)
     ids = teams_for(user, names.keys())
-    return {t: names.get(t, f"Team {t}") for t in ids}
+    return {t: names.get(t, _("Team {id}").format(id=t)) for t in ids}
 
 
 def _on_team_change() -> None:
@@ -62,9 +63,10 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
     if user is None:  # a page Streamlit ran without app.py (see auth.run_app_instead)
         run_app_instead()
         st.stop()
+    language.apply(user.username)  # a page run without app.py reads in the user's language
     if page not in pages_for(user.roles):
         # st.navigation already leaves the page out; this guards a direct run anyway.
-        st.error("This page is not available to you.", icon=":material/block:")
+        st.error(_("This page is not available to you."), icon=":material/block:")
         st.stop()
     teams = user_teams(user)
     tz = browser_timezone()
@@ -72,8 +74,10 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
         return PageContext(user, settings, 0, "", teams, tz)
     if not teams:
         st.warning(
-            "You are not in any team yet, so there is nothing to show. Ask an admin "
-            "to add you to your team.",
+            _(
+                "You are not in any team yet, so there is nothing to show. Ask an admin "
+                "to add you to your team."
+            ),
             icon=":material/group_off:",
         )
         st.stop()
@@ -81,11 +85,13 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
     if requested is not None and allowed_team(requested, list(teams)) is None:
         # `requested` comes from the address: escaped, like the team names.
         st.error(
-            f"You do not have access to team {md_escape(requested)}. You can see: "
-            f"{', '.join(md_escape(name) for name in teams.values())}.",
+            _("You do not have access to team {team}. You can see: {teams}.").format(
+                team=md_escape(requested),
+                teams=", ".join(md_escape(name) for name in teams.values()),
+            ),
             icon=":material/block:",
         )
-        if st.button("Open my team"):
+        if st.button(_("Open my team")):
             del st.query_params["team"]
             st.rerun()
         st.stop()
@@ -96,7 +102,7 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
     ids = list(teams)
     if len(ids) > 1:
         st.sidebar.selectbox(
-            "Team",
+            _("Team"),
             ids,
             index=ids.index(team),
             key="team_picker",
@@ -104,7 +110,7 @@ def page_context(page: str, *, needs_team: bool = True) -> PageContext:
             on_change=_on_team_change,
         )
     else:
-        st.sidebar.caption(f"Team: **{md_escape(teams[team])}**")
+        st.sidebar.caption(_("Team: **{team}**").format(team=md_escape(teams[team])))
     if st.query_params.get("team") != str(team):
         st.query_params["team"] = str(team)
     return PageContext(user, settings, team, teams[team], teams, tz)

@@ -20,6 +20,7 @@ from linksplus.client import CreateCheck
 from linksplus.console import users
 from linksplus.console.qr import qr_png
 from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationError
+from linksplus.i18n import N_, _
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
 from linksplus.ui import data
@@ -27,6 +28,7 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
     field_error,
+    labels,
     md_escape,
     money_hint,
     nav_page,
@@ -39,8 +41,8 @@ from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 DOUBLE_CLICK_SECONDS = 2.0
 # Session key of a link to copy into the form ("Make another like this" on the Links page).
 DUPLICATE_KEY = "create_duplicate_of"
-CHECKING = "Links+ did not answer; checking whether your link was made…"
-FOUND = "Links+ did not answer at first, so the Console checked: your link was made, once."
+CHECKING = N_("Links+ did not answer; checking whether your link was made…")
+FOUND = N_("Links+ did not answer at first, so the Console checked: your link was made, once.")
 
 
 def idempotency_key() -> str:
@@ -75,7 +77,7 @@ def _apply_duplicate(link: dict | None, templates: dict[int, Template]) -> None:
         s["cl_amount"] = format_amount(int(link.get("amount") or 0), currency)
     s["cl_multiple"] = bool(link.get("multiple_usage"))
     s["cl_additional"] = link.get("additional") or ""
-    s["cl_name"] = f"{link.get('name') or ''} (copy)"[:NAME_MAX]
+    s["cl_name"] = _("{name} (copy)").format(name=link.get("name") or "")[:NAME_MAX]
     s["cl_how"] = "duplicate"
     s.pop("cl_created", None)
 
@@ -98,7 +100,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     if amount_error:
         errors["amount"] = amount_error
     elif amount is None:
-        errors["amount"] = "Enter an amount, for example 1,250.50."
+        errors["amount"] = _("Enter an amount, for example 1,250.50.")
     template_id = s.get("cl_template")
     params = {
         "template_id": template_id,
@@ -111,7 +113,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
         "custom_webhook": (s.get("cl_webhook") or "").strip() or None,
     }
     if template_id is None:
-        errors["template_id"] = "Choose a template."
+        errors["template_id"] = _("Choose a template.")
     account_country = ctx.settings.account_country
     for field, message in link_param_errors(params, account_country=account_country).items():
         errors.setdefault(field, message)
@@ -124,7 +126,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
 
     def on_check(step: CreateCheck) -> None:
         if step is CreateCheck.CHECKING:
-            st.toast(CHECKING, icon=":material/sync:")
+            st.toast(_(CHECKING), icon=":material/sync:")
         s["cl_checked"] = step
 
     try:
@@ -158,19 +160,25 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
 
 def render(ctx: PageContext) -> None:
     """The whole Create link page."""
-    st.title("Create a payment link")
-    st.caption(f"For **{md_escape(ctx.team_name)}**. The payer sees the name and the amount.")
+    st.title(_("Create a payment link"))
+    st.caption(
+        _("For **{team}**. The payer sees the name and the amount.").format(
+            team=md_escape(ctx.team_name)
+        )
+    )
     try:
-        with st.spinner("Loading templates…"):
+        with st.spinner(_("Loading templates…")):
             template_list = [t for t in data.templates(ctx.team_id)]
     except LinksPlusError as exc:
-        show_error(exc, what="The templates could not be loaded.")
+        show_error(exc, what=_("The templates could not be loaded."))
         st.stop()
     templates = {t.id: t for t in template_list}
     if not templates:
         st.info(
-            "This team has no templates yet; a link is always made from a template. "
-            "Ask your manager to create one in the Links+ dashboard.",
+            _(
+                "This team has no templates yet; a link is always made from a template. "
+                "Ask your manager to create one in the Links+ dashboard."
+            ),
             icon=":material/dashboard_customize:",
         )
         return
@@ -202,127 +210,146 @@ def render(ctx: PageContext) -> None:
     form_col, help_col = st.columns([3, 2])
     with form_col:
         st.selectbox(
-            "Template",
+            _("Template"),
             list(templates),
             key="cl_template",
-            format_func=lambda t: templates[t].name or f"Template {t}",
+            format_func=labels(
+                templates, lambda t: templates[t].name or _("Template {id}").format(id=t)
+            ),
             on_change=_on_template_change,
             args=(templates,),
-            help="The template sets the page design and the default amount.",
+            help=_("The template sets the page design and the default amount."),
         )
         field_error(errors.get("template_id"))
         with st.form("create_link", border=True, enter_to_submit=False):
             st.text_input(
-                "Link name",
+                _("Link name"),
                 key="cl_name",
                 max_chars=NAME_MAX,
-                placeholder="e.g. Deposit for order 1042",
-                help=f"Shown to the payer; at most {NAME_MAX} characters.",
+                placeholder=_("e.g. Deposit for order 1042"),
+                help=_("Shown to the payer; at most {n} characters.").format(n=NAME_MAX),
             )
             field_error(errors.get("name"))
             a, c = st.columns([3, 1])
             currency = st.session_state.get("cl_currency")
             a.text_input(
-                "Amount", key="cl_amount", placeholder="1,250.50", help=money_hint(currency)
+                _("Amount"), key="cl_amount", placeholder="1,250.50", help=money_hint(currency)
             )
             c.selectbox(
-                "Currency",
+                _("Currency"),
                 list(CURRENCIES),  # every currency Omise lists (linksplus.money)
                 key="cl_currency",
                 format_func=str.upper,
-                help=f"Every currency Omise takes. For accounts in {account.name}, Omise "
-                f"takes {format_amount(account.min_amount, account.currency, code=True)} to "
-                f"{format_amount(account.max_amount, account.currency, code=True)} per charge "
-                f"in {account.currency.upper()}; any currency needs at least 100 of its "
-                "smallest unit.",
+                help=_(
+                    "Every currency Omise takes. For accounts in {country}, Omise takes {low} "
+                    "to {high} per charge in {currency}; any currency needs at least 100 of "
+                    "its smallest unit."
+                ).format(
+                    country=_(account.name),
+                    low=format_amount(account.min_amount, account.currency, code=True),
+                    high=format_amount(account.max_amount, account.currency, code=True),
+                    currency=account.currency.upper(),
+                ),
             )
             with a:
                 field_error(errors.get("amount"))
             with c:
                 field_error(errors.get("currency"))
             st.toggle(
-                "Can be paid many times",
+                _("Can be paid many times"),
                 key="cl_multiple",
-                help="Off: the link closes after one payment. On: anyone can pay it "
-                "again, e.g. for a class fee.",
+                help=_(
+                    "Off: the link closes after one payment. On: anyone can pay it "
+                    "again, e.g. for a class fee."
+                ),
             )
             field_error(errors.get("multiple_usage"))
             st.text_area(
-                "Note for your team (optional)",
+                _("Note for your team (optional)"),
                 key="cl_additional",
                 max_chars=ADDITIONAL_MAX,
                 height=80,
             )
             field_error(errors.get("additional"))
             st.text_input(
-                "Custom webhook (optional)",
+                _("Custom webhook (optional)"),
                 key="cl_webhook",
                 placeholder="https://example.com/hooks/links",
-                help="Links+ also notifies this HTTPS address of each payment.",
+                help=_("Links+ also notifies this HTTPS address of each payment."),
             )
             field_error(errors.get("custom_webhook"))
             st.form_submit_button(
-                "Create link",
+                _("Create link"),
                 type="primary",
                 icon=":material/add_link:",
                 on_click=_submit,
                 args=(ctx, templates),
             )
         if errors:
-            st.error("Please correct the fields marked in red.", icon=":material/error:")
+            st.error(_("Please correct the fields marked in red."), icon=":material/error:")
         api_error = st.session_state.get("cl_api_error")
         if isinstance(api_error, CreateUnconfirmedError):
             show_error(api_error)
             st.caption(
-                "Pressing Create link again is safe: it looks for the link first and "
-                "makes it only if it is not there."
+                _(
+                    "Pressing Create link again is safe: it looks for the link first and "
+                    "makes it only if it is not there."
+                )
             )
         elif api_error is not None:
-            show_error(api_error, what="The link was not created.")
-            st.caption("You can press Create link again: it will not make a second link.")
+            show_error(api_error, what=_("The link was not created."))
+            st.caption(_("You can press Create link again: it will not make a second link."))
     with help_col:
         template = templates[st.session_state["cl_template"]]
         with st.container(border=True):
             st.markdown(f"**{md_escape(template.name)}**")
             if template.amount and template.currency and template.currency in CURRENCIES:
                 default = format_amount(template.amount, template.currency, code=True)
-                st.markdown(f"Default amount: {default}")
+                st.markdown(_("Default amount: {amount}").format(amount=default))
             st.caption(
-                "Type amounts the way you write them: 1,250.50 or 1250.5. "
-                "They are checked against Links+'s minimum and your account's charge "
-                "limits before anything is sent."
+                _(
+                    "Type amounts the way you write them: 1,250.50 or 1250.5. "
+                    "They are checked against Links+'s minimum and your account's charge "
+                    "limits before anything is sent."
+                )
             )
 
 
 def _success(created: dict) -> None:
     link = Link.from_api(created)
     if st.session_state.pop("cl_toast", False):
-        st.toast(f"Link “{md_escape(link.name)}” created.", icon=":material/check_circle:")
+        st.toast(
+            _("Link “{name}” created.").format(name=md_escape(link.name)),
+            icon=":material/check_circle:",
+        )
     with st.container(border=True, key="created_link"):
         st.success(
-            f"Link #{link.id} “{md_escape(link.name)}” is ready: "
-            f"{format_amount(link.amount, link.currency, code=True)}.",
+            _("Link #{id} “{name}” is ready: {amount}.").format(
+                id=link.id,
+                name=md_escape(link.name),
+                amount=format_amount(link.amount, link.currency, code=True),
+            ),
             icon=":material/check_circle:",
         )
         if st.session_state.get("cl_checked") is CreateCheck.FOUND:
-            st.caption(FOUND)
+            st.caption(_(FOUND))
         if st.session_state.get("cl_record_error"):
             st.warning(st.session_state["cl_record_error"], icon=":material/database:")
         left, right = st.columns([1, 3])
         if link.payment_url:
-            left.image(qr_png(link.payment_url), caption="Scan to pay", width=180)
+            left.image(qr_png(link.payment_url), caption=_("Scan to pay"), width=180)
             with right:
-                st.markdown("Send this address to your customer (copy button on the right):")
+                st.markdown(_("Send this address to your customer (copy button on the right):"))
                 st.code(link.payment_url, language=None)
         with right:
             b1, b2 = st.columns(2)
             b1.page_link(
                 nav_page(users.LINKS),
-                label="See it on the Links page",
+                label=_("See it on the Links page"),
                 icon=":material/link:",
                 query_params={"team": str(link.team_id), "link": str(link.id)},
             )
-            if b2.button("Create another link", icon=":material/add:"):
+            if b2.button(_("Create another link"), icon=":material/add:"):
                 st.session_state.pop("cl_created", None)
                 st.rerun()
     if link.payment_url:

@@ -198,7 +198,7 @@ def team_names(*, every_team: bool = False) -> dict[int, str]:
     s = current_settings()
     names = _sandbox_teams(s.sandbox_url) if s.sandbox_url else {}
     if every_team and not names:
-        names = _teams(*_api(s))
+        names = {t: _("Team {id}").format(id=t) for t in _teams(*_api(s))}
     return names
 
 
@@ -220,8 +220,10 @@ def _open_eventlog(url: str) -> EventLog:
         return _eventlog(url)
     except Exception as exc:
         raise EventLogUnavailable(
-            "The payment event log could not be opened. Ask an admin to check `eventlog_url` "
-            f"in Settings ({type(exc).__name__})."
+            _(
+                "The payment event log could not be opened. Ask an admin to check "
+                "`eventlog_url` in Settings ({error})."
+            ).format(error=type(exc).__name__)
         ) from exc
 
 
@@ -330,7 +332,9 @@ def payments_page(
     )
 
 
-def payments_csv(team_id: int, start: datetime, end: datetime, tz: str) -> bytes:
+def payments_csv(
+    team_id: int, start: datetime, end: datetime, tz: str, language: str | None = None
+) -> bytes:
     """Every payment of the team in ``[start, end)`` as CSV, newest first: read from SQL
     in chunks and written chunk by chunk, never as one frame (not cached: it runs when the
     download is asked for)."""
@@ -338,7 +342,7 @@ def payments_csv(team_id: int, start: datetime, end: datetime, tz: str) -> bytes
     source, api_client = _api(settings)
     ids = _team_link_ids(source, int(team_id), api_client)
     chunks = _open_eventlog(settings.eventlog_url).iter_payments(start, end, ids)
-    return b"".join(payments_report.payments_csv_chunks(chunks, tz))
+    return b"".join(payments_report.payments_csv_chunks(chunks, tz, language))
 
 
 # A resource (no copy per rerun), with a fingerprint of its content: the Links page
@@ -399,7 +403,9 @@ def prepared_links(
     except EventLogUnavailable as exc:
         problem = str(exc)
     except Exception as exc:  # the table is still useful without payment counts
-        problem = f"Payment counts are unavailable right now ({type(exc).__name__})."
+        problem = _("Payment counts are unavailable right now ({error}).").format(
+            error=type(exc).__name__
+        )
     prepared = _prepared_links(source, team_id, load.fingerprint, paid_key, tz, load.frame, paid)
     return prepared, problem
 

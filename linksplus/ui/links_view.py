@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from linksplus.console import payments_report
@@ -21,7 +22,7 @@ from linksplus.console.links_table import (
 )
 from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import _
+from linksplus.i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_datetime, format_number
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
 from linksplus.ui import data, delivery_history_view, my_links_view
@@ -29,6 +30,7 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     eventlog_problem,
     field_error,
+    labels,
     md_escape,
     money_hint,
     nav_page,
@@ -38,7 +40,17 @@ from linksplus.ui.widgets import (
     show_error,
 )
 
-USE_LABELS = {"any": "Single or multiple", "single": "Single use", "multiple": "Multiple use"}
+USE_LABELS = {
+    "any": N_("Single or multiple"),
+    "single": N_("Single use"),
+    "multiple": N_("Multiple use"),
+}
+STATUS_WORDS = {
+    "active": N_("Active"),
+    "used": N_("Used"),
+    "expired": N_("Expired"),
+    "disabled": N_("Disabled"),
+}
 # Coloured dots in Streamlit markdown (no colour-emoji font needed); plain words in widgets.
 STATUS_DOTS = {
     "active": ":green[●]",
@@ -105,47 +117,63 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
         currencies.append(st.session_state["lf_cur"])
     # Search stays on top; the rest fold away so that on a phone the links come first.
     text = st.text_input(
-        "Name contains", key="lf_text", placeholder="e.g. coffee", icon=":material/search:"
+        _("Name contains"), key="lf_text", placeholder=_("e.g. coffee"), icon=":material/search:"
     )
     active = _folded_active()
-    label = f"Filters ({active} active)" if active else "Filters"
+    label = _("Filters ({n} active)").format(n=active) if active else _("Filters")
     folded = st.expander(label, icon=":material/filter_list:", key="lf_folded")
     with folded:
         c1, c2, c3 = st.columns(3)
         statuses = c1.multiselect(
-            "Status", STATUSES, key="lf_status", placeholder="Any status", format_func=str.title
+            _("Status"),
+            STATUSES,
+            key="lf_status",
+            placeholder=_("Any status"),
+            format_func=labels(STATUSES, status_word),
         )
         template_ids = c2.multiselect(
-            "Template",
+            _("Template"),
             list(template_names),
             key="lf_template",
-            placeholder="Any template",
+            placeholder=_("Any template"),
             format_func=lambda t: template_names.get(t, f"#{t}"),
         )
         usage = c3.selectbox(
-            "Use", list(USE_LABELS), key="lf_use", format_func=USE_LABELS.__getitem__
+            _("Use"),
+            list(USE_LABELS),
+            key="lf_use",
+            format_func=labels(USE_LABELS, lambda k: _(USE_LABELS[k])),
         )
         d0, d1, d2, d3 = st.columns([3, 2, 2, 2])
         # One range picker: a single day picked (the range half done) means "from that day".
         created = d0.date_input(
-            "Created between", value=(), key="lf_created", min_value=FIRST_DAY, format="YYYY-MM-DD"
+            _("Created between"),
+            value=(),
+            key="lf_created",
+            min_value=FIRST_DAY,
+            format="YYYY-MM-DD",
         )
         created_from, created_to = (*created, None, None)[:2]
         if created_from == FIRST_DAY:
             created_from = None
         picked = d1.selectbox(
-            "Currency",
+            _("Currency"),
             [ANY_CURRENCY, *currencies],
             key="lf_cur",
-            format_func=lambda c: "Any currency" if c == ANY_CURRENCY else c.upper(),
-            help="Choose a currency to filter by amount too.",
+            format_func=labels(
+                [ANY_CURRENCY, *currencies],
+                lambda c: _("Any currency") if c == ANY_CURRENCY else c.upper(),
+            ),
+            help=_("Choose a currency to filter by amount too."),
         )
         currency = None if picked in (None, ANY_CURRENCY) else picked
         low = high = None
         if currency:  # amounts are in a currency's units: asked for only once there is one
             hint = money_hint(currency)
-            low_text = d2.text_input("Amount from", key="lf_min", placeholder="1,000", help=hint)
-            high_text = d3.text_input("Amount to", key="lf_max", placeholder="5,000.00", help=hint)
+            low_text = d2.text_input(_("Amount from"), key="lf_min", placeholder="1,000", help=hint)
+            high_text = d3.text_input(
+                _("Amount to"), key="lf_max", placeholder="5,000.00", help=hint
+            )
             low, low_error = parse_money(low_text, currency)
             high, high_error = parse_money(high_text, currency)
             with d2:
@@ -154,12 +182,14 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
                 field_error(high_error)
             if low is not None and high is not None and low > high:
                 with d3:
-                    field_error("“Amount to” is below “Amount from”.")
+                    field_error(_("“Amount to” is below “Amount from”."))
         age = st.selectbox(
             _("Still owed, made"),
             [ANY_AGE, *BUCKETS],
             key="lf_age",
-            format_func=lambda a: _("Any age") if a == ANY_AGE else bucket_label(a),
+            format_func=labels(
+                [ANY_AGE, *BUCKETS], lambda a: _("Any age") if a == ANY_AGE else bucket_label(a)
+            ),
             help=_("Single-use links not paid yet, by days since they were made."),
         )
     filters = LinkFilters(
@@ -175,7 +205,7 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
         age=age or None,
     )
     folded.button(
-        "Clear filters",
+        _("Clear filters"),
         on_click=_clear_filters,
         icon=":material/filter_alt_off:",
         disabled=not filters.active,
@@ -222,18 +252,21 @@ def render(ctx: PageContext) -> None:
         # The cached loaders show their own spinner, only while they really load.
         links, problem = data.prepared_links(ctx.team_id, ctx.tz)
     except LinksPlusError as exc:
-        show_error(exc, what="The links could not be loaded.")
+        show_error(exc, what=_("The links could not be loaded."))
         st.stop()
     if links.frame.empty:
-        st.info("This team has no payment links yet.", icon=":material/link_off:")
-        st.page_link(nav_page(u.CREATE), label="Create the first link", icon=":material/add_link:")
+        st.info(_("This team has no payment links yet."), icon=":material/link_off:")
+        st.page_link(
+            nav_page(u.CREATE), label=_("Create the first link"), icon=":material/add_link:"
+        )
         return
     if problem:
         st.caption(f":material/info: {md_escape(problem)}")  # may quote a database error
     filters = filter_widgets(links)
-    # The links come first: the Paid since / Needs follow-up panels go right below the
-    # table, or on a phone they push it off the first screen.
-    links_slot, panels_slot = st.container(), st.container()
+    # The links come first: the Paid since / Needs follow-up panels go below the table, or
+    # on a phone they push it off the first screen; a link's detail goes between them, by
+    # the row tapped (a phone stacks everything: below the panels it was a long scroll away).
+    links_slot, detail_slot, panels_slot = st.container(), st.container(), st.container()
     with links_slot:
         # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
         mask, makers = my_links_view.scope(ctx, links, links.mask(filters), panels_slot)
@@ -241,13 +274,23 @@ def render(ctx: PageContext) -> None:
         _toolbar(ctx, links, mask, count, filters)
         selected = _table(links, mask, count, makers)
     _sync_url(ctx, filters, selected)
+    with detail_slot:
+        _selected_detail(ctx, links, selected)
+
+
+def _selected_detail(ctx: PageContext, links: PreparedLinks, selected: int | None) -> None:
+    """The selected link's detail, or how to get one."""
     if selected is None:
-        st.caption(":material/touch_app: Select a row to see its QR code, URL and payments.")
+        st.caption(
+            ":material/touch_app: " + _("Select a row to see its QR code, URL and payments.")
+        )
         return
     row = link_row(links.frame, selected)
     if row is None:
         st.warning(
-            f"Link {selected} is not one of {md_escape(ctx.team_name)}'s links.",
+            _("Link {link} is not one of {team}'s links.").format(
+                link=selected, team=md_escape(ctx.team_name)
+            ),
             icon=":material/link_off:",
         )
         return
@@ -258,10 +301,14 @@ def _header(ctx: PageContext) -> None:
     # A horizontal container wraps instead of stacking as columns do below 640 px: on a
     # phone the title and Refresh share one line.
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.title("Links", width="content")
+        st.title(_("Links"), width="content")
         with st.container(horizontal_alignment="right"):
             refresh_button(data.clear_api_cache, key="links_refresh")
-    st.caption(f"Payment links of **{md_escape(ctx.team_name)}**, times in {ctx.tz}.")
+    st.caption(
+        _("Payment links of **{team}**, times in {tz}.").format(
+            team=md_escape(ctx.team_name), tz=ctx.tz
+        )
+    )
 
 
 def _toolbar(
@@ -274,14 +321,17 @@ def _toolbar(
     """How many links match and the CSV of exactly those."""
     row = st.container(horizontal=True, vertical_alignment="center")  # one line on a phone
     row.markdown(
-        f"**{count:,}** of {len(links.frame):,} links"
-        + (" match the filters." if filters.active else "."),
+        (
+            _("**{shown}** of {total} links match the filters.")
+            if filters.active
+            else _("**{shown}** of {total} links.")
+        ).format(shown=format_number(count), total=format_number(len(links.frame))),
         width="content",
     )
-    tz = ctx.tz
+    tz, language = ctx.tz, current_language()
     row.download_button(
-        "Download CSV",
-        data=lambda: links_csv(links.rows(mask), tz),  # built only when clicked
+        _("Download CSV"),
+        data=lambda: links_csv(links.rows(mask), tz, language),  # built only when clicked
         on_click="ignore",
         file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
         mime="text/csv",
@@ -295,7 +345,7 @@ def _table(
 ) -> int | None:
     """The links passing `mask` (with who made each for managers: `makers`); answers the id
     of the row selected, else the URL's link."""
-    shown = my_links_view.with_made_by(links.shown(mask), makers, mask)
+    shown = _worded(my_links_view.with_made_by(links.shown(mask), makers, mask))
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -303,29 +353,55 @@ def _table(
         on_select="rerun",
         selection_mode="single-row",
         height=_table_height(count),
-        column_config=TABLE_COLUMNS,
+        column_config=table_columns(),
     )
     if count == 0:
         st.info(
-            "No link matches these filters. Loosen them or clear them.",
+            _("No link matches these filters. Loosen them or clear them."),
             icon=":material/filter_alt_off:",
         )
     return selected_id(event, lambda i: shown.column("id")[i].as_py(), "link")
 
 
-TABLE_COLUMNS = {
-    "id": st.column_config.NumberColumn("Link", format="%d", width="small"),
-    "name": st.column_config.TextColumn("Name", width="medium"),
-    "status": st.column_config.TextColumn("Status", width="small"),
-    "template": st.column_config.TextColumn("Template"),
-    "amount_text": st.column_config.TextColumn("Amount", width="small"),
-    "currency": st.column_config.TextColumn("Cur.", width="small"),
-    "use": st.column_config.TextColumn("Use", width="small"),
-    "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY, HH:mm"),
-    "payment_url": st.column_config.LinkColumn("Payment URL", display_text="Open ↗"),
-    "paid_count": st.column_config.NumberColumn("Paid", format="%d", width="small"),
-    "paid_text": st.column_config.TextColumn("Paid amount", width="small"),
-}
+def table_columns() -> dict:
+    """The Links table's column headers, in the current language."""
+    return {
+        "id": st.column_config.NumberColumn(_("Link"), format="%d", width="small"),
+        "name": st.column_config.TextColumn(_("Name"), width="medium"),
+        "status": st.column_config.TextColumn(_("Status"), width="small"),
+        "template": st.column_config.TextColumn(_("Template")),
+        "amount_text": st.column_config.TextColumn(_("Amount"), width="small"),
+        "currency": st.column_config.TextColumn(_("Cur."), width="small"),
+        "use": st.column_config.TextColumn(_("Use"), width="small"),
+        "created": st.column_config.DatetimeColumn(_("Created"), format="D MMM YYYY, HH:mm"),
+        "payment_url": st.column_config.LinkColumn(_("Payment URL"), display_text=_("Open ↗")),
+        "paid_count": st.column_config.NumberColumn(_("Paid"), format="%d", width="small"),
+        "paid_text": st.column_config.TextColumn(_("Paid amount"), width="small"),
+    }
+
+
+def status_word(status: str) -> str:
+    """A link's status as a word of the current language ("Active")."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else str(status).title()
+
+
+def _worded(shown: pa.Table) -> pa.Table:
+    """The table with its status and use cells in the current language (the shared table
+    holds the English words). Only the few distinct words are translated, whatever the
+    number of rows: each column's dictionary is replaced, its rows are left as they are."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return shown
+    use = {"Single": _("Single use"), "Multiple": _("Multiple use")}
+    for name, word in (("status", status_word), ("use", lambda v: use.get(v, v))):
+        at = shown.schema.get_field_index(name)
+        if at < 0 or not shown.num_rows:
+            continue
+        coded = shown.column(at).combine_chunks().dictionary_encode()
+        words = pa.array([word(v) for v in coded.dictionary.to_pylist()], pa.string())
+        shown = shown.set_column(
+            at, name, pa.DictionaryArray.from_arrays(coded.indices, words).cast(pa.string())
+        )
+    return shown
 
 
 def _table_height(rows: int) -> int:
@@ -343,9 +419,9 @@ def detail(ctx: PageContext, row: dict) -> None:
         with left:
             if url:
                 png = qr_png(url)
-                st.image(png, caption="Scan to pay", width=220)
+                st.image(png, caption=_("Scan to pay"), width=220)
                 st.download_button(
-                    "Download QR code",
+                    _("Download QR code"),
                     png,
                     file_name=f"link-{row['id']}.png",
                     mime="image/png",
@@ -356,26 +432,29 @@ def detail(ctx: PageContext, row: dict) -> None:
             m1, m2, m3 = st.columns(3)
             # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
             # in a third of the column.
-            m1.metric(f"Amount ({md_escape(str(cur).upper())})", row["amount_text"])
-            m2.metric("Paid", f"{row['paid_count']}×")
-            m3.metric("Status", md_escape(str(row["status"]).title()))
-            st.markdown("**Payment URL** — copy it with the button on the right:")
-            st.code(url or "(no URL yet)", language=None)
+            m1.metric(
+                _("Amount ({currency})").format(currency=md_escape(str(cur).upper())),
+                row["amount_text"],
+            )
+            m2.metric(_("Paid"), f"{row['paid_count']}×")
+            m3.metric(_("Status"), md_escape(status_word(str(row["status"]))))
+            st.markdown(_("**Payment URL** — copy it with the button on the right:"))
+            st.code(url or _("(no URL yet)"), language=None)
             if url:
-                st.link_button("Open payment page", url, icon=":material/open_in_new:")
+                st.link_button(_("Open payment page"), url, icon=":material/open_in_new:")
             created = pd.Timestamp(row["created_at"])
             facts = {
-                "Link": f"#{row['id']}",
-                "Template": row["template"],
-                "Use": "Multiple payments" if row["multiple_usage"] else "One payment",
-                "Created": (
-                    created.tz_convert(ctx.tz).strftime("%d %b %Y, %H:%M")
+                _("Link"): f"#{row['id']}",
+                _("Template"): row["template"],
+                _("Use"): _("Multiple payments") if row["multiple_usage"] else _("One payment"),
+                _("Created"): (
+                    format_datetime(created.to_pydatetime(), ctx.tz)
                     if not pd.isna(created)
                     else "—"
                 ),
             }
             if row.get("additional"):
-                facts["Note"] = row["additional"]
+                facts[_("Note")] = row["additional"]
             st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         _link_payments(ctx, row)
         _simulate(ctx, row)
@@ -384,14 +463,14 @@ def detail(ctx: PageContext, row: dict) -> None:
 
 
 def _link_payments(ctx: PageContext, row: dict) -> None:
-    st.markdown("##### Payments")
+    st.markdown("##### " + _("Payments"))
     try:
         mine = data.link_payments(int(row["id"]))
     except Exception as exc:
-        eventlog_problem(exc, what="Payments")
+        eventlog_problem(exc, what=_("Payments"))
         return
     if mine.empty:
-        st.caption("No payment yet.")
+        st.caption(_("No payment yet."))
         return
     # A display-only table has no key of its own in Streamlit: its container names it.
     st.container(key="link_payments_table").dataframe(
@@ -399,11 +478,11 @@ def _link_payments(ctx: PageContext, row: dict) -> None:
         hide_index=True,
         column_order=["occurred", "payment_id", "status", "amount_text", "currency"],
         column_config={
-            "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
-            "payment_id": "Payment",
-            "status": "Status",
-            "amount_text": "Amount",
-            "currency": "Cur.",
+            "occurred": st.column_config.DatetimeColumn(_("When"), format="D MMM YYYY, HH:mm"),
+            "payment_id": _("Payment"),
+            "status": _("Status"),
+            "amount_text": _("Amount"),
+            "currency": _("Cur."),
         },
     )
 
@@ -412,11 +491,11 @@ def _simulate(ctx: PageContext, row: dict) -> None:
     sandbox = ctx.settings.sandbox_url
     if not sandbox or ctx.settings.environment != "sandbox":
         return
-    st.caption(":material/science: Sandbox only: pretend a customer pays this link.")
-    c1, c2, _ = st.columns([1, 1, 2])
+    st.caption(":material/science: " + _("Sandbox only: pretend a customer pays this link."))
+    c1, c2, _rest = st.columns([1, 1, 2])
     for status, col, label in (
-        ("successful", c1, "Simulate a payment"),
-        ("failed", c2, "Simulate a failed payment"),
+        ("successful", c1, _("Simulate a payment")),
+        ("failed", c2, _("Simulate a failed payment")),
     ):
         if col.button(label, key=f"sim_{status}_{row['id']}", disabled=row["status"] != "active"):
             try:
@@ -428,7 +507,13 @@ def _simulate(ctx: PageContext, row: dict) -> None:
                 data.clear_api_cache()
                 paid = md_escape(payment.get("id", ""))
                 st.toast(
-                    f"Payment {paid} {status}. It appears here as soon as its webhook arrives.",
+                    (
+                        _("Payment {payment} successful.")
+                        if status == "successful"
+                        else _("Payment {payment} failed.")
+                    ).format(payment=paid)
+                    + " "
+                    + _("It appears here as soon as its webhook arrives."),
                     icon=":material/payments:",
                 )
 

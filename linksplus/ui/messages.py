@@ -24,6 +24,7 @@ from linksplus.errors import (
     ServerError,
     ValidationError,
 )
+from linksplus.i18n import N_, _, ngettext
 from linksplus.ui.markdown import md_escape
 
 
@@ -37,7 +38,7 @@ class Notice:
 
 
 # Markdown: the setting's name shows as code.
-_KEY_HINT = "An admin sets the key in .streamlit/secrets.toml (`api_key`) or LINKSPLUS_API_KEY."
+_KEY_HINT = N_("An admin sets the key in .streamlit/secrets.toml (`api_key`) or LINKSPLUS_API_KEY.")
 
 
 def error_notice(exc: BaseException, *, what: str = "") -> Notice:
@@ -48,7 +49,9 @@ def error_notice(exc: BaseException, *, what: str = "") -> Notice:
     prefix = f"{what} " if what else ""
     if isinstance(exc, AuthenticationError):
         return Notice(
-            "error", f"{prefix}{md_escape(error_sentence(exc))} {_KEY_HINT}", ":material/key_off:"
+            "error",
+            f"{prefix}{md_escape(error_sentence(exc))} {_(_KEY_HINT)}",
+            ":material/key_off:",
         )
     if isinstance(exc, (APIConnectionError, ServerError)):
         return Notice(
@@ -58,8 +61,11 @@ def error_notice(exc: BaseException, *, what: str = "") -> Notice:
         return Notice("error", f"{prefix}{md_escape(error_sentence(exc))}", ":material/error:")
     return Notice(
         "error",
-        f"{prefix}Something went wrong ({type(exc).__name__}). Please try again; if it keeps "
-        "happening, tell an admin.",
+        prefix
+        + _(
+            "Something went wrong ({error}). Please try again; if it keeps happening, tell an "
+            "admin."
+        ).format(error=type(exc).__name__),
         ":material/error:",
     )
 
@@ -69,37 +75,41 @@ def error_sentence(exc: LinksPlusError) -> str:
     if isinstance(exc, ValidationError):
         return exc.message  # the create form's own sentence for the field
     if isinstance(exc, BadRequestError):
-        reason = exc.server_message or "a parameter is missing or invalid"
-        return _sentence(f"Links+ refused the request: {reason}")
+        reason = exc.server_message or _("a parameter is missing or invalid")
+        return _sentence(_("Links+ refused the request: {reason}").format(reason=reason))
     if isinstance(exc, AuthenticationError):
-        return "Links+ did not accept the API key. Ask an admin to check the key in Settings."
+        return _("Links+ did not accept the API key. Ask an admin to check the key in Settings.")
     if isinstance(exc, NotFoundError):
-        return (
+        return _(
             "That link or template was not found. It may have been removed or belong to "
             "another team."
         )
     if isinstance(exc, RateLimitError):
-        return f"Links+ is receiving too many requests right now. Please try again {_when(exc)}."
+        return _(
+            "Links+ is receiving too many requests right now. Please try again {when}."
+        ).format(when=_when(exc))
     if isinstance(exc, ServerError):
         if exc.code == UNREADABLE_ANSWER:
-            return "Links+ sent an answer that could not be read. Please try again in a minute."
-        return (
-            f"Links+ is having trouble right now (error {exc.status}). Please try again in a "
-            "minute."
-        )
+            return _("Links+ sent an answer that could not be read. Please try again in a minute.")
+        return _(
+            "Links+ is having trouble right now (error {status}). Please try again in a minute."
+        ).format(status=exc.status)
     if isinstance(exc, APIConnectionError) and exc.url is not None:
-        return (
-            f"Could not reach Links+ at {exc.url} ({exc.reason or 'connection failed'}). Check "
-            "the connection and try again."
-        )
+        return _(
+            "Could not reach Links+ at {url} ({reason}). Check the connection and try again."
+        ).format(url=exc.url, reason=exc.reason or _("connection failed"))
     if isinstance(exc, CreateUnconfirmedError):
-        return (
+        return _(
             "Links+ did not answer, and it could not be checked whether your link was made. "
             "Look for it on the Links page before creating it again."
         )
     if exc.status is not None:
-        reason = exc.server_message or "unexpected answer"
-        return _sentence(f"Links+ answered with error {exc.status}: {reason}")
+        reason = exc.server_message or _("unexpected answer")
+        return _sentence(
+            _("Links+ answered with error {status}: {reason}").format(
+                status=exc.status, reason=reason
+            )
+        )
     # Raised outside the client (the sandbox's test controls): their facts are the words.
     return exc.message
 
@@ -109,36 +119,41 @@ def connection_advice(report: ConnectionReport) -> str:
     one, how to set it; or why the connection check could not tell."""
     tried = ", ".join(a.auth for a in report.attempts if a.refused)
     if report.ok:
-        return f"Links+ accepts the key sent as {STYLE_WORDS[report.configured]}."
+        return _("Links+ accepts the key sent as {style}.").format(
+            style=_(STYLE_WORDS[report.configured])
+        )
     if report.accepted:
-        return (
-            f"Links+ refused the key sent as {report.configured} but accepts it sent as "
-            f"{STYLE_WORDS[report.accepted]}. To use that style, put "
-            f'`api_auth = "{report.accepted}"` under `[linksplus]` in '
-            f".streamlit/secrets.toml, or set LINKSPLUS_API_AUTH={report.accepted}, and "
-            "restart the app."
+        return _(
+            "Links+ refused the key sent as {configured} but accepts it sent as {style}. To "
+            'use that style, put `api_auth = "{accepted}"` under `[linksplus]` in '
+            ".streamlit/secrets.toml, or set LINKSPLUS_API_AUTH={accepted}, and restart the "
+            "app."
+        ).format(
+            configured=report.configured,
+            style=_(STYLE_WORDS[report.accepted]),
+            accepted=report.accepted,
         )
     last = report.attempts[-1]
     said = md_escape(error_sentence(last.error)) if last.error is not None else ""
     if all(a.refused for a in report.attempts):
-        return (
-            f"Links+ refused the key in every style ({tried}), so the key itself is "
-            "wrong or revoked. Copy it again from the Links+ dashboard (Settings > API "
-            "Keys) into `api_key` or LINKSPLUS_API_KEY."
-        )
+        return _(
+            "Links+ refused the key in every style ({tried}), so the key itself is wrong or "
+            "revoked. Copy it again from the Links+ dashboard (Settings > API Keys) into "
+            "`api_key` or LINKSPLUS_API_KEY."
+        ).format(tried=tried)
     if tried:
-        return (
-            f"Links+ refused the key sent as {tried}. Sent as {last.auth}: {said} So the "
-            "check could not tell which style Links+ accepts; try again later."
-        )
+        return _(
+            "Links+ refused the key sent as {tried}. Sent as {auth}: {said} So the check "
+            "could not tell which style Links+ accepts; try again later."
+        ).format(tried=tried, auth=last.auth, said=said)
     return said
 
 
 def _when(exc: RateLimitError) -> str:
     if exc.retry_after is None:
-        return "in a minute"
+        return _("in a minute")
     seconds = round(exc.retry_after)
-    return f"in {seconds} second{'' if seconds == 1 else 's'}"
+    return ngettext("in {n} second", "in {n} seconds", seconds).format(n=seconds)
 
 
 def _sentence(text: str) -> str:

@@ -5,7 +5,7 @@ looked, and in a link's detail who made it, sending it and making another like i
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -16,26 +16,30 @@ from linksplus.console.follow_up import made_by, needs_follow_up, paid_since
 from linksplus.console.links_table import PreparedLinks
 from linksplus.console.sharing import LANGUAGES, reminder_message
 from linksplus.console.users import CREATE, UserRecord, effective_role
+from linksplus.i18n import N_, _, format_datetime, ngettext
 from linksplus.money import format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
+from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
 from linksplus.ui.share_view import share_panel
-from linksplus.ui.widgets import md_escape, nav_page
+from linksplus.ui.widgets import labels, md_escape, nav_page
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.ui.workspace_data import owners as owners_of
 from linksplus.workspace import OUTSIDE
 from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
 
-VIEWS = {"mine": "My links", "team": "Team"}
+VIEWS = {"mine": N_("My links"), "team": N_("Team")}
 FOLLOW_UP_SHOWN = 20
+PAID_MARKER = "_paid_marker"  # the change marker of the user's links at the last look
 
 HOW_LABELS = {
-    "form": "the Create link form",
-    "template": "a template",
-    "bulk": "a bulk upload",
-    "duplicate": "a copy of another link",
+    "form": N_("the Create link form"),
+    "template": N_("a template"),
+    "bulk": N_("a bulk upload"),
+    "duplicate": N_("a copy of another link"),
 }
+MADE_BY = N_("Made by")
 
 
 def made_by_text(ctx: PageContext, link_id: int) -> str:
@@ -46,9 +50,10 @@ def made_by_text(ctx: PageContext, link_id: int) -> str:
     except WorkspaceUnavailable as exc:
         return str(exc)
     if owner is None:
-        return f"This link was {OUTSIDE} (for instance in the Links+ dashboard)."
-    when = pd.Timestamp(owner.made_at).tz_convert(ctx.tz).strftime("%d %b %Y, %H:%M")
-    return f"Made by {owner.made_by} on {when}, with {HOW_LABELS.get(owner.how, owner.how)}."
+        return _("This link was made outside the console (for instance in the Links+ dashboard).")
+    when = format_datetime(pd.Timestamp(owner.made_at).to_pydatetime(), ctx.tz)
+    how = _(HOW_LABELS[owner.how]) if owner.how in HOW_LABELS else owner.how
+    return _("Made by {user} on {when}, with {how}.").format(user=owner.made_by, when=when, how=how)
 
 
 def detail_extras(ctx: PageContext, row: dict) -> None:
@@ -68,7 +73,7 @@ def _detail_extras(ctx: PageContext, row: dict) -> None:
             url=str(row["payment_url"]),
             key="detail",
         )
-    if st.button("Make another like this", icon=":material/content_copy:", key="duplicate"):
+    if st.button(_("Make another like this"), icon=":material/content_copy:", key="duplicate"):
         template = row.get("template_id")
         st.session_state[DUPLICATE_KEY] = {
             "template_id": None if pd.isna(template) else int(template),
@@ -127,13 +132,23 @@ def scope(
         s["lf_by"] = [b for b in (st.query_params.get("by") or "").split(",") if b]
     view_col, by_col = st.columns([2, 3], vertical_alignment="bottom")
     view = view_col.segmented_control(
-        "Show", list(VIEWS), format_func=VIEWS.get, key="lv_view", required=True
+        _("Show"),
+        list(VIEWS),
+        format_func=labels(VIEWS, lambda v: _(VIEWS[v])),
+        key="lv_view",
+        required=True,
     )
     if view == "mine":
         mask = _and(mask, makers == ctx.user.username)
     if _is_manager(ctx):
         options = sorted(set(makers) | set(s.get("lf_by") or []))
-        chosen = by_col.multiselect("Made by", options, key="lf_by", placeholder="Anyone")
+        chosen = by_col.multiselect(
+            _(MADE_BY),
+            options,
+            key="lf_by",
+            placeholder=_("Anyone"),
+            format_func=labels(options, maker_word),
+        )
         if chosen:
             mask = _and(mask, np.isin(makers, chosen))
     with panels if panels is not None else nullcontext():  # the caller may place them
@@ -150,7 +165,14 @@ def with_made_by(shown: pa.Table, makers: np.ndarray | None, mask: np.ndarray | 
     """The table with a Made by column, for managers."""
     if makers is None:
         return shown
-    return shown.append_column("Made by", pa.array(makers if mask is None else makers[mask]))
+    picked = makers if mask is None else makers[mask]
+    words = np.where(picked == OUTSIDE, _(OUTSIDE), picked)
+    return shown.append_column(_(MADE_BY), pa.array(words))
+
+
+def maker_word(maker: str) -> str:
+    """Who made a link, as the Made by column and filter show it."""
+    return _(OUTSIDE) if maker == OUTSIDE else maker
 
 
 # -- Needs follow-up ----------------------------------------------------------------------
@@ -168,12 +190,12 @@ def _follow_up_panel(ctx: PageContext, links: PreparedLinks, owners: pd.DataFram
             due = due[~due["id"].isin(paid.loc[paid["status"] == "successful", "link_id"])]
         except Exception:  # no event log: the table's own paid counts stand
             pass
-    label = f"Needs follow-up ({len(due)})" if len(due) else "Needs follow-up"
+    label = _("Needs follow-up ({n})").format(n=len(due)) if len(due) else _("Needs follow-up")
     with st.expander(label, expanded=bool(len(due)), icon=":material/notifications:"):
         if _is_manager(ctx):
             low, high = FOLLOW_UP_DAYS_RANGE
             new = st.number_input(
-                "Follow up single-use links unpaid after (days, for the whole team)",
+                _("Follow up single-use links unpaid after (days, for the whole team)"),
                 min_value=low,
                 max_value=high,
                 value=days,
@@ -184,12 +206,18 @@ def _follow_up_panel(ctx: PageContext, links: PreparedLinks, owners: pd.DataFram
                 ws.set_follow_up_days(ctx.team_id, int(new))
                 st.rerun()
         else:
-            st.caption(f"Your single-use links still unpaid {days} days after you made them.")
+            st.caption(
+                ngettext(
+                    "Your single-use links still unpaid {n} day after you made them.",
+                    "Your single-use links still unpaid {n} days after you made them.",
+                    days,
+                ).format(n=days)
+            )
         if due.empty:
-            st.caption("Nothing to follow up: every link of yours is paid or still fresh.")
+            st.caption(_("Nothing to follow up: every link of yours is paid or still fresh."))
             return
         lang = st.radio(
-            "Reminder language",
+            _("Reminder language"),
             list(LANGUAGES),
             format_func=LANGUAGES.get,
             horizontal=True,
@@ -198,7 +226,7 @@ def _follow_up_panel(ctx: PageContext, links: PreparedLinks, owners: pd.DataFram
         for row in due.head(FOLLOW_UP_SHOWN).to_dict("records"):
             _follow_up_row(ctx, row, lang)
         if len(due) > FOLLOW_UP_SHOWN:
-            st.caption(f"…and {len(due) - FOLLOW_UP_SHOWN} more, older first.")
+            st.caption(_("…and {n} more, older first.").format(n=len(due) - FOLLOW_UP_SHOWN))
 
 
 def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
@@ -206,17 +234,16 @@ def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
     amount = format_amount(int(row["amount"]), row["currency"], code=True)
     with st.container(border=True, key=f"fu_{link_id}"):
         text, button = st.columns([4, 1], vertical_alignment="center")
-        text.markdown(
-            f"**{md_escape(row['name'])}** (#{link_id}) · {amount} · "
-            f"unpaid for {int(row['age_days'])} days"
-        )
-        if button.button("Reminded", key=f"fu_done_{link_id}", icon=":material/done:"):
+        age = int(row["age_days"])
+        unpaid = ngettext("unpaid for {n} day", "unpaid for {n} days", age).format(n=age)
+        text.markdown(f"**{md_escape(row['name'])}** (#{link_id}) · {amount} · {unpaid}")
+        if button.button(_("Reminded"), key=f"fu_done_{link_id}", icon=":material/done:"):
             workspace().mark_reminded(link_id, ctx.user.username)
             forget_owners()
-            st.toast(f"Noted: you reminded the customer of link #{link_id}.")
+            st.toast(_("Noted: you reminded the customer of link #{link}.").format(link=link_id))
             st.rerun()
         if row.get("payment_url"):
-            with st.popover("Copy reminder", icon=":material/content_copy:"):
+            with st.popover(_("Copy reminder"), icon=":material/content_copy:"):
                 st.code(
                     reminder_message(
                         str(row["name"]),
@@ -235,11 +262,13 @@ def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
 
 def _new_payments(username: str) -> tuple[pd.DataFrame, datetime]:
     """Successful payments of `username`'s links since they last looked (the first look
-    starts now: no backlog of old payments)."""
+    starts now, give or take a second: no backlog of old payments)."""
     ws = workspace()
     since = ws.paid_seen_at(username)
     if since is None:
-        since = datetime.now(UTC)
+        # From the second before: a payment's time has whole seconds (Links+'s and the
+        # sandbox's), so one made just after this first look, in its second, reads as before.
+        since = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
         ws.set_paid_seen(username, since)
     ids = ws.link_ids_of(username)
     if not ids:
@@ -249,42 +278,77 @@ def _new_payments(username: str) -> tuple[pd.DataFrame, datetime]:
 
 def _paid_since_panel(ctx: PageContext, links: PreparedLinks) -> None:
     try:
-        paid, _ = _new_payments(ctx.user.username)
+        paid, _since = _new_payments(ctx.user.username)
     except Exception:  # the event log is optional for this list; Payments says why
         return
     if paid.empty:
         return
     names = dict(zip(links.frame["id"], links.frame["name"], strict=True))
     with st.container(border=True, key="paid_since"):
-        st.markdown(f"**:material/paid: Paid since you last looked ({len(paid)})**")
+        st.markdown(
+            "**:material/paid: " + _("Paid since you last looked ({n})").format(n=len(paid)) + "**"
+        )
         lines = []
         for p in paid.head(10).to_dict("records"):
-            name = names.get(int(p["link_id"]), f"Link #{int(p['link_id'])}")
-            when = pd.Timestamp(p["occurred_at"]).tz_convert(ctx.tz).strftime("%d %b, %H:%M")
+            name = names.get(int(p["link_id"]), _("Link #{link}").format(link=int(p["link_id"])))
+            when = format_datetime(pd.Timestamp(p["occurred_at"]).to_pydatetime(), ctx.tz, "short")
             amount = format_amount(int(p["amount"]), str(p["currency"]).lower(), code=True)
             lines.append(f"- {md_escape(name)}: {amount}, {when}")
         st.markdown("\n".join(lines))
-        if st.button("Dismiss", key="paid_dismiss", icon=":material/done_all:"):
+        if st.button(_("Dismiss"), key="paid_dismiss", icon=":material/done_all:"):
             workspace().set_paid_seen(ctx.user.username, datetime.now(UTC))
             st.rerun()
 
 
-def paid_toasts(user: UserRecord) -> None:
-    """A toast for each new payment of `user`'s links, on whatever page is open, at each
-    run of a page; each payment is toasted once per session. (Not a timed fragment: its
-    reruns broke the first login's cookie round trip.)"""
+def paid_toasts(user: UserRecord, *, live: bool) -> None:
+    """A toast for each new payment of `user`'s links, on whatever page is open; each
+    payment is toasted once per session. With `live`, looked for again every
+    REFRESH_SECONDS while the user is idle (a timed fragment); else at each run only.
+    The caller passes live only once the login cookie is settled: a timed rerun during the
+    cookie component's round trip lost the first login's cookie."""
+    if live:
+        _paid_toasts_every_few_seconds(user)
+    else:
+        _toast_new_payments(user)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _paid_toasts_every_few_seconds(user: UserRecord) -> None:
+    _toast_new_payments(user)
+
+
+def _paid_marker(username: str) -> tuple[int, int]:
+    """How many links `username` made and their change marker (it moves whenever one of
+    their payments is stored or changes): a few primary-key reads."""
+    ids = workspace().link_ids_of(username)
+    return len(ids), data.eventlog().changes(ids) if ids else 0
+
+
+def _toast_new_payments(user: UserRecord) -> None:
+    s = st.session_state
     try:
-        paid, _ = _new_payments(user.username)
+        marker = _paid_marker(user.username)
+        if s.get(PAID_MARKER) == marker:
+            return  # nothing of theirs was paid since the last look: no payments query
+        paid, _since = _new_payments(user.username)
     except Exception:  # no event log or records: nothing to announce
         return
-    toasted: set[str] = st.session_state.setdefault("paid_toasted", set())
+    s[PAID_MARKER] = marker
+    toasted: set[str] = s.setdefault("paid_toasted", set())
     fresh = [p for p in paid.to_dict("records") if p["payment_id"] not in toasted]
     for p in fresh[:3]:
         amount = format_amount(int(p["amount"]), str(p["currency"]).lower(), code=True)
         st.toast(
-            f"Payment received: {amount} for your link #{int(p['link_id'])}.",
+            _("Payment received: {amount} for your link #{link}.").format(
+                amount=amount, link=int(p["link_id"])
+            ),
             icon=":material/paid:",
+            duration="long",
         )
     if len(fresh) > 3:
-        st.toast(f"…and {len(fresh) - 3} more payments of your links.", icon=":material/paid:")
+        st.toast(
+            _("…and {n} more payments of your links.").format(n=len(fresh) - 3),
+            icon=":material/paid:",
+            duration="long",
+        )
     toasted.update(p["payment_id"] for p in fresh)

@@ -7,18 +7,29 @@ from pathlib import Path
 import streamlit as st
 
 from linksplus.console import users as u
+from linksplus.i18n import N_, _
 
 PAGE_FILES: dict[str, tuple[str, str, str]] = {
-    # key: (file, title, icon)
-    u.LINKS: ("pages/links.py", "Links", ":material/link:"),
-    u.TEMPLATES: ("pages/templates.py", "Templates", ":material/dashboard_customize:"),
-    u.CREATE: ("pages/create_link.py", "Create link", ":material/add_link:"),
-    u.BULK: ("pages/bulk_create.py", "Bulk create", ":material/upload_file:"),
-    u.PAYMENTS: ("pages/payments.py", "Payments", ":material/payments:"),
-    u.PERFORMANCE: ("pages/team_performance.py", "Team performance", ":material/leaderboard:"),
-    u.WEBHOOKS: ("pages/webhook_log.py", "Webhook log", ":material/webhook:"),
-    u.SETTINGS: ("pages/settings.py", "Settings", ":material/settings:"),
+    # key: (file, title, icon); titles are translated where they are shown
+    u.LINKS: ("pages/links.py", N_("Links"), ":material/link:"),
+    u.TEMPLATES: ("pages/templates.py", N_("Templates"), ":material/dashboard_customize:"),
+    u.CREATE: ("pages/create_link.py", N_("Create link"), ":material/add_link:"),
+    u.BULK: ("pages/bulk_create.py", N_("Bulk create"), ":material/upload_file:"),
+    u.PAYMENTS: ("pages/payments.py", N_("Payments"), ":material/payments:"),
+    u.PERFORMANCE: (
+        "pages/team_performance.py",
+        N_("Team performance"),
+        ":material/leaderboard:",
+    ),
+    u.WEBHOOKS: ("pages/webhook_log.py", N_("Webhook log"), ":material/webhook:"),
+    u.SETTINGS: ("pages/settings.py", N_("Settings"), ":material/settings:"),
 }
+ROLE_TITLES = {"sales": N_("Sales"), "manager": N_("Manager"), "admin": N_("Admin")}
+
+
+def role_title(role: str | None) -> str:
+    """A role's name as the sidebar shows it, in the current language."""
+    return _(ROLE_TITLES[role]) if role in ROLE_TITLES else ""
 
 
 def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
@@ -26,19 +37,23 @@ def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
     keys = u.pages_for(user.roles)
     work = [
         st.Page(
-            PAGE_FILES[k][0], title=PAGE_FILES[k][1], icon=PAGE_FILES[k][2], default=(k == u.LINKS)
+            PAGE_FILES[k][0],
+            title=_(PAGE_FILES[k][1]),
+            icon=PAGE_FILES[k][2],
+            default=(k == u.LINKS),
         )
         for k in keys
         if k not in (u.WEBHOOKS, u.SETTINGS)
     ]
     admin = [
-        st.Page(PAGE_FILES[k][0], title=PAGE_FILES[k][1], icon=PAGE_FILES[k][2])
+        st.Page(PAGE_FILES[k][0], title=_(PAGE_FILES[k][1]), icon=PAGE_FILES[k][2])
         for k in keys
         if k in (u.WEBHOOKS, u.SETTINGS)
     ]
-    return {"Sales": work, "Admin": admin} if admin else {"Sales": work}
+    # The sections' names are also their keys: translated, like the page titles.
+    return {_("Sales"): work, _("Admin"): admin} if admin else {_("Sales"): work}
 
 
 def page_url_paths() -> set[str]:
     """The URL path of every page of the app (whoever may open it)."""
-    return {Path(file).stem for file, _, _ in PAGE_FILES.values()}
+    return {Path(file).stem for file, _title, _icon in PAGE_FILES.values()}

@@ -13,9 +13,10 @@ import streamlit as st
 from linksplus.console import payments_report
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
+from linksplus.i18n import N_, _, current_language, format_date, format_number
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import eventlog_problem, md_escape, show_error
+from linksplus.ui.widgets import eventlog_problem, labels, md_escape, show_error
 
 REFRESH_SECONDS = 5
 PAGE_ROWS = 50
@@ -23,17 +24,33 @@ PAGE_ROWS = 50
 
 def _date_range(ctx: PageContext) -> tuple[date, date]:
     today = pd.Timestamp.now(tz=ctx.tz).date()
-    presets = {"Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Last 90 days": 89, "Custom": None}
+    # The options stay English (kept in the session); shown translated.
+    presets = {
+        N_("Today"): 0,
+        N_("Last 7 days"): 6,
+        N_("Last 30 days"): 29,
+        N_("Last 90 days"): 89,
+        N_("Custom"): None,
+    }
     # A row of its own: in a narrow column the last options ("Custom") were cut off.
     choice = (
-        st.segmented_control("Period", list(presets), default="Last 30 days", key="pay_period")
+        st.segmented_control(
+            _("Period"),
+            list(presets),
+            default="Last 30 days",
+            key="pay_period",
+            format_func=labels(presets),
+        )
         or "Last 30 days"
     )
     days = presets[choice]
     if days is None:
-        c1, _ = st.columns([2, 3])
+        c1, _rest = st.columns([2, 3])
         picked = c1.date_input(
-            "Dates", value=(today - timedelta(days=6), today), key="pay_dates", format="YYYY-MM-DD"
+            _("Dates"),
+            value=(today - timedelta(days=6), today),
+            key="pay_dates",
+            format="YYYY-MM-DD",
         )
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
             return picked[0], picked[1]
@@ -44,16 +61,18 @@ def _date_range(ctx: PageContext) -> tuple[date, date]:
 
 def render(ctx: PageContext) -> None:
     """The whole Payments page."""
-    st.title("Payments")
+    st.title(_("Payments"))
     st.caption(
-        f"Payments on **{md_escape(ctx.team_name)}**'s links, as reported by Links+ webhooks. "
-        f"Days are in {ctx.tz}. Each currency is counted on its own."
+        _(
+            "Payments on **{team}**'s links, as reported by Links+ webhooks. Days are in {tz}. "
+            "Each currency is counted on its own."
+        ).format(team=md_escape(ctx.team_name), tz=ctx.tz)
     )
     try:
-        with st.spinner("Loading links…"):
+        with st.spinner(_("Loading links…")):
             links = data.links_table(ctx.team_id)
     except LinksPlusError as exc:
-        show_error(exc, what="The team's links could not be loaded.")
+        show_error(exc, what=_("The team's links could not be loaded."))
         st.stop()
     first, last = _date_range(ctx)
     start, end = day_bounds(first, last, ctx.tz)
@@ -67,12 +86,12 @@ def render(ctx: PageContext) -> None:
     st.session_state["pay_watch_armed"] = False
     watch(ctx.team_id, marker, first, last)
     if report is None:
-        eventlog_problem(problem, what="Payments", retrying=True)
+        eventlog_problem(problem, what=_("Payments"), retrying=True)
         return
     tiles = payments_report.currency_tiles(report["by_currency"])
     if not tiles:
         st.info(
-            "No payment in this period yet. Payments appear here within seconds of being made.",
+            _("No payment in this period yet. Payments appear here within seconds of being made."),
             icon=":material/hourglass_empty:",
         )
         return
@@ -88,8 +107,9 @@ def watch(team_id: int, shown: int | None, first: date, last: date) -> None:
     """Reruns the page once the team's change marker moved from `shown`, the one the page
     was drawn with (None: the event log could not be read then); else costs one read."""
     st.caption(
-        f":material/autorenew: Updates every {REFRESH_SECONDS} s · "
-        f"{first:%d %b %Y} – {last:%d %b %Y}"
+        ":material/autorenew: "
+        + _("Updates every {n} s").format(n=REFRESH_SECONDS)
+        + f" · {format_date(first, 'd MMM y')} – {format_date(last, 'd MMM y')}"
     )
     if not st.session_state.get("pay_watch_armed"):
         # Drawn with the page: its marker was just read. Compare from the next tick on,
@@ -111,24 +131,24 @@ def currency_tiles(tiles: list[payments_report.CurrencyTile]) -> None:
             # The currency is the tile's heading, so the amounts fit without their code.
             st.markdown(f"#### {md_escape(tile.title)}")  # the currency came in a webhook
             c1, c2, c3, c4 = st.columns(4)
-            c1.metric("Successful volume", tile.volume_text)
-            c2.metric("Successful payments", f"{tile.successful:,}")
-            c3.metric("Failed", f"{tile.failed:,}")
-            c4.metric("Success rate", tile.rate_text)
+            c1.metric(_("Successful volume"), tile.volume_text)
+            c2.metric(_("Successful payments"), format_number(tile.successful))
+            c3.metric(_("Failed"), format_number(tile.failed))
+            c4.metric(_("Success rate"), tile.rate_text)
 
 
 def volume_and_status_charts(report: dict[str, pd.DataFrame]) -> None:
     """Volume per day (a chart per currency) beside the mix of payment statuses."""
     left, right = st.columns(2)
     with left:
-        st.markdown("##### Volume per day")
+        st.markdown("##### " + _("Volume per day"))
         daily = payments_report.daily_volume_frame(report["daily"])
         if daily.empty:
-            st.caption("No successful payment yet.")
-        for _, part in payments_report.by_currency(daily):
+            st.caption(_("No successful payment yet."))
+        for _currency, part in payments_report.by_currency(daily):
             st.altair_chart(payments_report.daily_volume_chart(part), width="stretch")
     with right:
-        st.markdown("##### Status mix")
+        st.markdown("##### " + _("Status mix"))
         st.altair_chart(
             payments_report.status_mix_chart(payments_report.status_mix_frame(report["by_status"])),
             width="stretch",
@@ -141,16 +161,16 @@ def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
         st.columns(2),
         (
             (
-                "Top links",
+                _("Top links"),
                 payments_report.top_links_frame(by_link, links, n=5),
-                "Link",
-                "No paid link yet.",
+                _("Link"),
+                _("No paid link yet."),
             ),
             (
-                "Top templates",
+                _("Top templates"),
                 payments_report.top_templates_frame(by_link, links, n=5),
-                "Template",
-                "No paid template yet.",
+                _("Template"),
+                _("No paid template yet."),
             ),
         ),
         strict=True,
@@ -159,7 +179,7 @@ def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
             st.markdown(f"##### {title}")
             if frame.empty:
                 st.caption(none)
-            for _, part in payments_report.by_currency(frame):
+            for _currency, part in payments_report.by_currency(frame):
                 st.altair_chart(payments_report.top_chart(part, label), width="stretch")
 
 
@@ -182,18 +202,18 @@ def payments_list(
     """A page of the period's payments, newest first, with paging; the whole period as a
     CSV download, written only when asked for."""
     (first, last), (start, end) = days, bounds
-    st.markdown("##### All payments")
+    st.markdown("##### " + _("All payments"))
     cursors = _page_cursor(f"{ctx.team_id}/{start.isoformat()}/{end.isoformat()}")
     before = cursors[-1] if cursors else None
     try:
         page = data.payments_page(ctx.team_id, start, end, marker, PAGE_ROWS, before)
     except Exception as exc:
-        eventlog_problem(exc, what="Payments", retrying=True)
+        eventlog_problem(exc, what=_("Payments"), retrying=True)
         return
-    team, tz = ctx.team_id, ctx.tz
+    team, tz, language = ctx.team_id, ctx.tz, current_language()
     st.download_button(
-        "Download CSV",
-        data=lambda: data.payments_csv(team, start, end, tz),
+        _("Download CSV"),
+        data=lambda: data.payments_csv(team, start, end, tz, language),
         on_click="ignore",
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",
@@ -204,23 +224,29 @@ def payments_list(
         payments_report.payments_table(page, links, ctx.tz),
         hide_index=True,
         column_config={
-            "occurred": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
-            "link_id": st.column_config.NumberColumn("Link", format="%d"),
-            "link": "Link name",
-            "payment_id": "Payment",
-            "status": "Status",
-            "amount_text": "Amount",
-            "currency": "Cur.",
+            "occurred": st.column_config.DatetimeColumn(_("When"), format="D MMM YYYY, HH:mm"),
+            "link_id": st.column_config.NumberColumn(_("Link"), format="%d"),
+            "link": _("Link name"),
+            "payment_id": _("Payment"),
+            "status": _("Status"),
+            "amount_text": _("Amount"),
+            "currency": _("Cur."),
         },
     )
     shown_from = len(cursors) * PAGE_ROWS + 1
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
-    c1.caption(f"Payments {shown_from:,}–{shown_from + len(page) - 1:,} of {count:,}, newest first")
-    if c2.button("Newer", key="pay_newer", disabled=not cursors, icon=":material/chevron_left:"):
+    c1.caption(
+        _("Payments {first}–{last} of {total}, newest first").format(
+            first=format_number(shown_from),
+            last=format_number(shown_from + len(page) - 1),
+            total=format_number(count),
+        )
+    )
+    if c2.button(_("Newer"), key="pay_newer", disabled=not cursors, icon=":material/chevron_left:"):
         cursors.pop()
         st.rerun()
     older = len(page) == PAGE_ROWS and shown_from + len(page) - 1 < count
-    if c3.button("Older", key="pay_older", disabled=not older, icon=":material/chevron_right:"):
+    if c3.button(_("Older"), key="pay_older", disabled=not older, icon=":material/chevron_right:"):
         last_row = page.iloc[-1]
         cursors.append((last_row.occurred_at.to_pydatetime(), str(last_row.payment_id)))
         st.rerun()

@@ -24,7 +24,7 @@ from linksplus.ui import data
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.context import PageContext
 from linksplus.ui.settings import current_settings
-from linksplus.ui.widgets import eventlog_problem, md_escape, nav_page, show_error
+from linksplus.ui.widgets import eventlog_problem, labels, md_escape, nav_page, show_error
 from linksplus.ui.workspace_data import WorkspaceUnavailable
 from linksplus.ui.workspace_data import owners as owners_of
 from linksplus.workspace import OUTSIDE
@@ -147,7 +147,7 @@ def _period(ctx: PageContext) -> tuple[date, date]:
             _("Period"),
             list(PERIODS),
             default="30",
-            format_func=lambda k: _(PERIODS[k]),
+            format_func=labels(PERIODS, lambda k: _(PERIODS[k])),
             key="perf_period",
         )
         or "30"
@@ -261,7 +261,10 @@ def _owed_links(
         _("Show the links made"),
         list(aging.BUCKETS),
         key="owed_bucket",
-        format_func=lambda k: f"{aging.bucket_label(k)} ({format_number(int(counts.get(k, 0)))})",
+        format_func=labels(
+            aging.BUCKETS,
+            lambda k: f"{aging.bucket_label(k)} ({format_number(int(counts.get(k, 0)))})",
+        ),
     )
     who = only
     if only is None:
@@ -273,7 +276,9 @@ def _owed_links(
                 _("Salesperson"),
                 people,
                 key="owed_who",
-                format_func=lambda p: _("Everyone") if p == EVERYONE else names.get(p, p),
+                format_func=labels(
+                    people, lambda p: _("Everyone") if p == EVERYONE else names.get(p, p)
+                ),
             )
             or None
         )

@@ -9,6 +9,7 @@ import os
 import streamlit as st
 
 from linksplus.config import Settings
+from linksplus.i18n import _
 
 
 def _secrets() -> dict:
@@ -35,17 +36,21 @@ def setup_problems(settings: Settings) -> list[str]:
     problems = list(settings.problems())
     if not settings.cookie_key:
         problems.append(
-            "No login cookie key is set. Put a long random `cookie_key` under "
-            "`[linksplus]` in .streamlit/secrets.toml, or set LINKSPLUS_COOKIE_KEY "
-            '(for example the output of `python -c "import secrets; '
-            'print(secrets.token_urlsafe(32))"`).'
+            _(
+                "No login cookie key is set. Put a long random `cookie_key` under "
+                "`[linksplus]` in .streamlit/secrets.toml, or set LINKSPLUS_COOKIE_KEY "
+                '(for example the output of `python -c "import secrets; '
+                'print(secrets.token_urlsafe(32))"`).'
+            )
         )
     elif len(settings.cookie_key) < 16:
-        problems.append("The login cookie key is too short: use at least 16 random characters.")
+        problems.append(_("The login cookie key is too short: use at least 16 random characters."))
     if not settings.users_file:
         problems.append(
-            "No users file is set. Put `users_file` under `[linksplus]` in "
-            ".streamlit/secrets.toml, or set LINKSPLUS_USERS_FILE, to a YAML file "
-            "of users with bcrypt password hashes (`linksplus hash-password`)."
+            _(
+                "No users file is set. Put `users_file` under `[linksplus]` in "
+                ".streamlit/secrets.toml, or set LINKSPLUS_USERS_FILE, to a YAML file "
+                "of users with bcrypt password hashes (`linksplus hash-password`)."
+            )
         )
     return problems

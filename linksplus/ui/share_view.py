@@ -7,28 +7,29 @@ import streamlit as st
 
 from linksplus.console.qr import qr_print_png
 from linksplus.console.sharing import LANGUAGES, payment_message, share_urls, subject
+from linksplus.i18n import N_, _
 from linksplus.money import format_amount
 
 APPS = {
     "LINE": ":material/chat:",
     "WhatsApp": ":material/forum:",
-    "Email": ":material/mail:",
+    N_("Email"): ":material/mail:",  # the others are names, the same in Thai
     "SMS": ":material/sms:",
 }
 
 
 def share_panel(*, link_id: int, name: str, amount: int, currency: str, url: str, key: str) -> None:
     """The Send it panel for one link; `key` keeps its widgets apart from another panel's."""
-    st.markdown("##### Send it to your customer")
+    st.markdown("##### " + _("Send it to your customer"))
     lang = st.radio(
-        "Message language",
+        _("Message language"),
         list(LANGUAGES),  # Thai first: Thailand's customers are reached in Thai, on LINE
         format_func=LANGUAGES.get,
         horizontal=True,
         key=f"{key}_lang_{link_id}",
     )
     message = st.text_area(
-        "Message (you can edit it before sending)",
+        _("Message (you can edit it before sending)"),
         value=payment_message(name, amount, currency, url, lang),
         height=120,
         # One box per language: switching language starts from that language's text.
@@ -36,11 +37,11 @@ def share_panel(*, link_id: int, name: str, amount: int, currency: str, url: str
     )
     urls = share_urls(message, subject(name, lang))
     for col, (app, icon) in zip(st.columns(len(APPS)), APPS.items(), strict=True):
-        col.link_button(app, urls[app], icon=icon, width="stretch")
-    st.caption("Or copy the message with the button at its top right:")
+        col.link_button(_(app), urls[app], icon=icon, width="stretch")
+    st.caption(_("Or copy the message with the button at its top right:"))
     st.code(message, language=None, wrap_lines=True)
     st.download_button(
-        "Download QR code for printing",
+        _("Download QR code for printing"),
         data=lambda: qr_print_png(url, name, format_amount(amount, currency, code=True)),
         file_name=f"link-{link_id}-qr-print.png",
         mime="image/png",

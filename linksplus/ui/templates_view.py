@@ -14,11 +14,28 @@ from linksplus.console.templates_table import (
     templates_frame,
 )
 from linksplus.errors import LinksPlusError
+from linksplus.i18n import N_, _, current_language, format_number
 from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape, nav_page, refresh_button, selected_id, show_error
+from linksplus.ui.widgets import (
+    labels,
+    md_escape,
+    nav_page,
+    refresh_button,
+    selected_id,
+    show_error,
+)
+
+STATUS_WORDS = {"active": N_("Active"), "inactive": N_("Inactive")}
+
+
+def status_word(status: str | None) -> str:
+    """A template's status as a word of the current language."""
+    if not status:
+        return "—"
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status.title()
 
 
 def _use_template(template_id: int) -> None:
@@ -29,15 +46,15 @@ def render(ctx: PageContext) -> None:
     """The whole Templates page: header, filters, table, and the selected template."""
     _header(ctx)
     try:
-        with st.spinner("Loading templates…"):
+        with st.spinner(_("Loading templates…")):
             templates = data.templates(ctx.team_id)
             links = data.links_table(ctx.team_id)
     except LinksPlusError as exc:
-        show_error(exc, what="The templates could not be loaded.")
+        show_error(exc, what=_("The templates could not be loaded."))
         st.stop()
     if not templates:
         st.info(
-            "This team has no templates yet. Templates are made in the Links+ dashboard.",
+            _("This team has no templates yet. Templates are made in the Links+ dashboard."),
             icon=":material/dashboard_customize:",
         )
         return
@@ -46,11 +63,17 @@ def render(ctx: PageContext) -> None:
     _count_and_download(ctx, frame, view)
     selected = _table(view)
     if selected is None:
-        st.caption(":material/touch_app: Select a template to see it and make a link from it.")
+        st.caption(
+            ":material/touch_app: " + _("Select a template to see it and make a link from it.")
+        )
         return
     template = next((t for t in templates if t.id == selected), None)
     if template is None:
-        st.warning(f"Template {selected} is not one of {md_escape(ctx.team_name)}'s templates.")
+        st.warning(
+            _("Template {id} is not one of {team}'s templates.").format(
+                id=selected, team=md_escape(ctx.team_name)
+            )
+        )
         return
     st.query_params["template"] = str(selected)
     detail(template, links)
@@ -58,10 +81,11 @@ def render(ctx: PageContext) -> None:
 
 def _header(ctx: PageContext) -> None:
     head, button = st.columns([5, 1], vertical_alignment="bottom")
-    head.title("Templates")
+    head.title(_("Templates"))
     head.caption(
-        f"Link templates of **{md_escape(ctx.team_name)}**: each sets a page design and "
-        "default amount."
+        _("Link templates of **{team}**: each sets a page design and default amount.").format(
+            team=md_escape(ctx.team_name)
+        )
     )
     with button:
         refresh_button(data.clear_api_cache, key="templates_refresh")
@@ -71,22 +95,31 @@ def filter_bar(frame: pd.DataFrame) -> TemplateFilters:
     """The filter widgets, offering the statuses and currencies in `frame`; answers the
     filters they show."""
     c1, c2, c3 = st.columns([3, 2, 2])
-    text = c1.text_input("Name contains", key="tf_text", icon=":material/search:")
+    text = c1.text_input(_("Name contains"), key="tf_text", icon=":material/search:")
     status = c2.multiselect(
-        "Status", choices(frame, "status"), key="tf_status", placeholder="Any status"
+        _("Status"),
+        statuses := choices(frame, "status"),
+        key="tf_status",
+        placeholder=_("Any status"),
+        format_func=labels(statuses, status_word),
     )
     cur = c3.multiselect(
-        "Currency", choices(frame, "currency"), key="tf_currency", placeholder="Any currency"
+        _("Currency"), choices(frame, "currency"), key="tf_currency", placeholder=_("Any currency")
     )
     return TemplateFilters(text, tuple(status), tuple(cur))
 
 
 def _count_and_download(ctx: PageContext, frame: pd.DataFrame, view: pd.DataFrame) -> None:
     count, download = st.columns([5, 1], vertical_alignment="center")
-    count.markdown(f"**{len(view)}** of {len(frame)} templates")
+    count.markdown(
+        _("**{shown}** of {total} templates").format(
+            shown=format_number(len(view)), total=format_number(len(frame))
+        )
+    )
+    language = current_language()
     download.download_button(
-        "Download CSV",
-        data=lambda: frame_csv(view),
+        _("Download CSV"),
+        data=lambda: frame_csv(view, language),
         on_click="ignore",
         file_name=f"templates-team-{ctx.team_id}.csv",
         mime="text/csv",
@@ -95,16 +128,18 @@ def _count_and_download(ctx: PageContext, frame: pd.DataFrame, view: pd.DataFram
     )
 
 
-TABLE_COLUMNS = {
-    "id": st.column_config.NumberColumn("Template", format="%d", width="small"),
-    "name": "Name",
-    "status": "Status",
-    "language": "Language",
-    "currency": "Currency",
-    "default_amount": "Default amount",
-    "links": st.column_config.NumberColumn("Links", format="%d"),
-    "created": st.column_config.DatetimeColumn("Created", format="D MMM YYYY"),
-}
+def table_columns() -> dict:
+    """The templates table's column headers, in the current language."""
+    return {
+        "id": st.column_config.NumberColumn(_("Template"), format="%d", width="small"),
+        "name": _("Name"),
+        "status": _("Status"),
+        "language": _("Language"),
+        "currency": _("Currency"),
+        "default_amount": _("Default amount"),
+        "links": st.column_config.NumberColumn(_("Links"), format="%d"),
+        "created": st.column_config.DatetimeColumn(_("Created"), format="D MMM YYYY"),
+    }
 
 
 def _table(view: pd.DataFrame) -> int | None:
@@ -115,7 +150,7 @@ def _table(view: pd.DataFrame) -> int | None:
         key="templates_table",
         on_select="rerun",
         selection_mode="single-row",
-        column_config=TABLE_COLUMNS,
+        column_config=table_columns(),
     )
     return selected_id(event, lambda i: view.iloc[i]["id"], "template")
 
@@ -123,25 +158,26 @@ def _table(view: pd.DataFrame) -> int | None:
 def detail(template: Template, links: pd.DataFrame) -> None:
     """One template: default amount, links made from it, facts, and a way to use it."""
     with st.container(border=True, key="template_detail"):
-        st.subheader(md_escape(template.name or f"Template {template.id}"))
+        st.subheader(md_escape(template.name or _("Template {id}").format(id=template.id)))
         m1, m2, m3 = st.columns(3)
         cur_code = (template.currency or "").lower()
         m1.metric(
-            "Default amount",
+            _("Default amount"),
             format_amount(template.amount, cur_code, code=True)
             if template.amount is not None and cur_code in CURRENCIES
             else "—",
         )
         m2.metric(
-            "Links made", int((links["template_id"] == template.id).sum()) if not links.empty else 0
+            _("Links made"),
+            int((links["template_id"] == template.id).sum()) if not links.empty else 0,
         )
-        m3.metric("Status", md_escape((template.status or "—").title()))
-        facts = {"Template": f"#{template.id}", "Language": template.language or "—"}
+        m3.metric(_("Status"), md_escape(status_word(template.status)))
+        facts = {_("Template"): f"#{template.id}", _("Language"): template.language or "—"}
         if template.features:
-            facts["Features"] = ", ".join(str(f) for f in template.features)
+            facts[_("Features")] = ", ".join(str(f) for f in template.features)
         st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         if st.button(
-            "Create a link from this template",
+            _("Create a link from this template"),
             type="primary",
             icon=":material/add_link:",
             on_click=_use_template,

@@ -6,18 +6,28 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
 import streamlit as st
+from babel.numbers import get_currency_name
 from PIL import Image, ImageDraw
 
+from linksplus.i18n import _, babel_locale
 from linksplus.money import CURRENCIES, AmountError, parse_amount
 from linksplus.ui.data import EventLogUnavailable
 from linksplus.ui.markdown import md_escape
 from linksplus.ui.messages import error_notice
 from linksplus.ui.nav import PAGE_FILES
+
+
+def labels(options: Iterable[Any], show: Callable[[Any], str] = _) -> Callable[[Any], str]:
+    """A widget's `format_func` that shows each option as `show` words it in this run's
+    language. The words are settled now: Streamlit (and AppTest) may call the function
+    again outside the script run, where the language is not known."""
+    shown = {option: show(option) for option in options}
+    return lambda option: shown.get(option, str(option))
 
 
 def show_error(exc: BaseException, *, what: str = "") -> None:
@@ -48,7 +58,7 @@ def nav_page(key: str) -> st.Page:
     """The navigation's page `key` (``users.CREATE``...), for `st.switch_page` and
     `st.page_link`: page files are named only in `nav.PAGE_FILES`."""
     file, title, icon = PAGE_FILES[key]
-    return st.Page(file, title=title, icon=icon)
+    return st.Page(file, title=_(title), icon=icon)
 
 
 def only_page(render: Callable[[], None], title: str, url_path: str) -> None:
@@ -64,14 +74,16 @@ def only_page(render: Callable[[], None], title: str, url_path: str) -> None:
 
 def setup_page(problems: list[str]) -> None:
     """The page shown instead of the app while the configuration is incomplete."""
-    st.title(":material/settings: Links+ Console needs setting up")
-    st.write("An admin has to finish the configuration before anyone can log in:")
+    st.title(":material/settings: " + _("Links+ Console needs setting up"))
+    st.write(_("An admin has to finish the configuration before anyone can log in:"))
     for problem in problems:
         st.error(problem, icon=":material/build:")
     st.markdown(
-        "Settings are read from `.streamlit/secrets.toml` (section `[linksplus]`, see "
-        "`.streamlit/secrets.toml.example`) or from `LINKSPLUS_*` environment variables. "
-        "Restart the app after changing them."
+        _(
+            "Settings are read from `.streamlit/secrets.toml` (section `[linksplus]`, see "
+            "`.streamlit/secrets.toml.example`) or from `LINKSPLUS_*` environment variables. "
+            "Restart the app after changing them."
+        )
     )
 
 
@@ -84,10 +96,17 @@ def field_error(message: str | None) -> None:
 
 def money_hint(currency: str | None) -> str:
     if not currency or currency not in CURRENCIES:
-        return "Type the amount as you would write it, for example 1,250.50."
+        return _("Type the amount as you would write it, for example 1,250.50.")
     cur = CURRENCIES[currency]
     example = "1,250" if cur.exponent == 0 else "1,250.50"
-    return f"In {cur.name} ({cur.code.upper()}), for example {example}."
+    return _("In {currency} ({code}), for example {example}.").format(
+        currency=currency_name(cur.code), code=cur.code.upper(), example=example
+    )
+
+
+def currency_name(code: str) -> str:
+    """A currency's name in the current language ("Thai Baht", "บาท")."""
+    return get_currency_name(code.upper(), locale=babel_locale())
 
 
 def parse_money(text: str, currency: str | None) -> tuple[int | None, str | None]:
@@ -95,7 +114,7 @@ def parse_money(text: str, currency: str | None) -> tuple[int | None, str | None
     if not text or not text.strip():
         return None, None
     if not currency:
-        return None, "Choose a currency first."
+        return None, _("Choose a currency first.")
     try:
         return parse_amount(text, currency), None
     except AmountError as exc:
@@ -105,13 +124,13 @@ def parse_money(text: str, currency: str | None) -> tuple[int | None, str | None
 def refresh_button(clear: Callable[[], None], *, key: str = "refresh") -> None:
     """A button that drops cached API data and reruns."""
     if st.button(
-        "Refresh",
+        _("Refresh"),
         icon=":material/refresh:",
         key=key,
-        help="Load the latest links and templates from Links+",
+        help=_("Load the latest links and templates from Links+"),
     ):
         clear()
-        st.toast("Reloaded from Links+.", icon=":material/refresh:")
+        st.toast(_("Reloaded from Links+."), icon=":material/refresh:")
 
 
 def eventlog_problem(exc: BaseException, *, what: str, retrying: bool = False) -> None:
@@ -121,9 +140,10 @@ def eventlog_problem(exc: BaseException, *, what: str, retrying: bool = False) -
     if isinstance(exc, EventLogUnavailable):
         st.info(str(exc), icon=":material/info:")
         return
-    again = " This page tries again by itself." if retrying else ""
+    again = " " + _("This page tries again by itself.") if retrying else ""
     st.warning(
-        f"{what} cannot be read right now ({type(exc).__name__}).{again}",
+        _("{what} cannot be read right now ({error}).").format(what=what, error=type(exc).__name__)
+        + again,
         icon=":material/cloud_off:",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from linksplus.i18n import _
 from linksplus.ui.settings import current_settings
 from linksplus.workspace import Workspace
 
@@ -24,8 +25,10 @@ def workspace() -> Workspace:
         return _workspace(current_settings().eventlog_url)
     except Exception as exc:
         raise WorkspaceUnavailable(
-            "The console's own records (who made each link, uploads) could not be opened. "
-            f"Ask an admin to check `eventlog_url` in Settings ({type(exc).__name__})."
+            _(
+                "The console's own records (who made each link, uploads) could not be opened. "
+                "Ask an admin to check `eventlog_url` in Settings ({error})."
+            ).format(error=type(exc).__name__)
         ) from exc
 
 
@@ -54,8 +57,8 @@ def record_link(link_id: int, team_id: int, username: str, how: str) -> str | No
         workspace().record_link(link_id, team_id, username, how)
         forget_owners()
     except Exception as exc:
-        return (
-            f"Link #{link_id} was made, but the console could not record that you made it "
-            f"({type(exc).__name__}); it shows as made outside the console."
-        )
+        return _(
+            "Link #{link} was made, but the console could not record that you made it "
+            "({error}); it shows as made outside the console."
+        ).format(link=link_id, error=type(exc).__name__)
     return None

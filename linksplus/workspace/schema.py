@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from linksplus.eventlog.schema import UTCDateTime
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Any constant other than the event log's: serialises migrations between processes.
 _PG_LOCK_KEY = 0x574B5350
 
@@ -100,6 +100,16 @@ seen = Table(
     Column("paid_seen_at", UTCDateTime, nullable=False),
 )
 
+# Version 3: each user's language and whether years are written in the Buddhist era.
+user_prefs = Table(
+    "ws_user_prefs",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("language", String(8), nullable=False),
+    Column("buddhist_era", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -118,8 +128,15 @@ def _reminders_on_owners(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE {link_owners.name} ADD COLUMN {name} {kind}"))
 
 
+def _only_new_tables(conn: Connection) -> None:
+    """Version 2 to 3: only a new table (ws_user_prefs), which create_all makes."""
+
+
 # Version n -> n+1, each run inside the migration's transaction.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _reminders_on_owners}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _reminders_on_owners,
+    2: _only_new_tables,
+}
 
 
 class SchemaError(RuntimeError):

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from linksplus.eventlog.engine import make_engine
+from linksplus.i18n import N_
 from linksplus.workspace.schema import (
     ensure_schema,
     link_owners,
@@ -20,14 +21,16 @@ from linksplus.workspace.schema import (
     team_settings,
     upload_rows,
     uploads,
+    user_prefs,
 )
 
 HOW = ("form", "template", "bulk", "duplicate")
 # Needs follow-up: single-use links unpaid this many days, unless the team sets another.
 DEFAULT_FOLLOW_UP_DAYS = 3
 FOLLOW_UP_DAYS_RANGE = (1, 60)
-# What the Made by column says of a link the console has no record of.
-OUTSIDE = "made outside the console"
+# What the Made by column says of a link the console has no record of (a key: shown
+# translated, _(OUTSIDE)).
+OUTSIDE = N_("made outside the console")
 # A row's states: waiting (never sent), sending (sent; outcome unknown until done or
 # failed), done (its link exists), failed (an error; Resume sends it again, checking first).
 WAITING, SENDING, DONE, FAILED = "waiting", "sending", "done", "failed"
@@ -46,6 +49,14 @@ class Ownership:
     upload_row: int | None = None
     reminded_at: datetime | None = None
     reminded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class UserPrefs:
+    """How a user reads the console: `language` ("en", "th") and Buddhist-era years."""
+
+    language: str
+    buddhist_era: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,28 @@ class Workspace:
             if conn.execute(update(seen).where(where).values(paid_seen_at=at)).rowcount:
                 return
             conn.execute(seen.insert().values(username=username.lower(), paid_seen_at=at))
+
+    def user_prefs(self, username: str) -> UserPrefs | None:
+        """The language `username` chose (None: never chose; the browser's language applies)."""
+        query = select(user_prefs.c.language, user_prefs.c.buddhist_era).where(
+            user_prefs.c.username == username.lower()
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return UserPrefs(row.language, bool(row.buddhist_era)) if row else None
+
+    def set_user_prefs(self, username: str, prefs: UserPrefs) -> None:
+        """Remember `username`'s language and era choice (one row per user, replaced)."""
+        values = {
+            "language": str(prefs.language)[:8],
+            "buddhist_era": bool(prefs.buddhist_era),
+            "updated_at": datetime.now(UTC),
+        }
+        with self.engine.begin() as conn:
+            where = user_prefs.c.username == username.lower()
+            if conn.execute(update(user_prefs).where(where).values(**values)).rowcount:
+                return
+            conn.execute(user_prefs.insert().values(username=username.lower(), **values))
 
     # -- uploads ----------------------------------------------------------------------------
 

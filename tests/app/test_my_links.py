@@ -9,6 +9,7 @@ from app_helpers import no_exception, texts
 
 from linksplus.eventlog import EventLog
 from linksplus.money import format_amount
+from linksplus.ui import my_links_view
 from linksplus.workspace import OUTSIDE, Workspace
 
 
@@ -30,8 +31,9 @@ def _team(sandbox, secrets, n=30):
     return links, makers, ws
 
 
-def _pay(secrets, link, payment_id: str) -> None:
-    """A successful payment of `link` arrives (as the webhook receiver records it)."""
+def _pay(secrets, link, payment_id: str, when: datetime | None = None) -> None:
+    """A successful payment of `link` (made `when`, default now) arrives (as the webhook
+    receiver records it)."""
     EventLog(secrets["eventlog_url"]).record(
         {
             "event": "payment.completed",
@@ -42,7 +44,7 @@ def _pay(secrets, link, payment_id: str) -> None:
                 "currency": link.currency,
                 "status": "successful",
             },
-            "timestamp": datetime.now(UTC).isoformat(),
+            "timestamp": (when or datetime.now(UTC)).isoformat(),
         }
     )
 
@@ -156,6 +158,29 @@ def test_paid_since_you_last_looked_toasts_and_lists_until_dismissed(make_app, s
     no_exception(at)
     assert "Paid since you last looked" not in texts(at)
     assert ws.paid_seen_at("sales") > pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=1)
+
+
+def test_a_payment_in_the_second_of_the_first_look_is_announced(
+    make_app, sandbox, secrets, monkeypatch
+):
+    # Payment times have whole seconds: one paid 0.2 s after the first look (at .6 s) reads
+    # as 0.6 s before it.
+    links, makers, _ = _team(sandbox, secrets)
+    mine = next(ln for ln in links if makers[ln.id] == "sales")
+    look = datetime.now(UTC).replace(microsecond=600_000)
+
+    class LookingAt(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return look.astimezone(tz)
+
+    monkeypatch.setattr(my_links_view, "datetime", LookingAt)
+    make_app("sales").run()  # the first look: nothing of theirs paid yet
+    _pay(secrets, mine, "chrg_same_second", when=look.replace(microsecond=0))
+    at = make_app("sales").run()  # another tab
+    no_exception(at)
+    assert [t.value for t in at.toast if f"for your link #{mine.id}" in t.value], texts(at)
+    assert "Paid since you last looked (1)" in texts(at)
 
 
 def test_a_link_just_made_is_in_my_links_on_the_next_page(make_app, sandbox, secrets):

@@ -2,8 +2,8 @@
 
 As `sales` on the demo: the Links page shows the links table within the first screen (the
 count and search above it, the other filters folded away), Create link works with one
-thumb, and its share buttons carry the message to LINE, WhatsApp, email and SMS. Screens
-are saved to test-artifacts/screenshots/phone-*.png.
+thumb, its share buttons carry the message to LINE, WhatsApp, email and SMS, and the link's
+detail opens by the table. Screens are saved to test-artifacts/screenshots/phone-*.png.
 """
 
 from __future__ import annotations
@@ -97,6 +97,10 @@ def test_phone_links_first_then_create_and_share(browser: Browser, demo, screens
         top = table.bounding_box()["y"]
         print(f"phone: the links table's top is at {top:.0f} px of {PHONE['height']}")
         assert top < PHONE["height"] - 3 * 35, f"the table starts at {top:.0f} px, off screen"
+        # No blank band above the page: the heading starts just under Streamlit's header
+        # (60 px; it started at 179 px, below a 6rem padding and two invisible components).
+        heading = main(page).get_by_role("heading", name="Links", exact=True)
+        assert heading.bounding_box()["y"] < 90, heading.bounding_box()
         for above in (count, search):
             assert above.bounding_box()["y"] < top
         # The other filters are folded away, and one tap shows them.
@@ -154,6 +158,23 @@ def test_phone_links_first_then_create_and_share(browser: Browser, demo, screens
         for app, prefix in (("WhatsApp", "https://wa.me/?text="), ("SMS", "sms:")):
             assert main(page).get_by_role("link", name=app).get_attribute("href").startswith(prefix)
         shoot(page, screenshots, "phone-share")
+
+        # Its detail on the Links page opens by the table, above the follow-up panels (it
+        # was below them, a long scroll from the row tapped).
+        link_id = re.search(r"Link #(\d+) “", page.locator(".st-key-created_link").inner_text())
+        assert link_id, page.locator(".st-key-created_link").inner_text()
+        page.goto(f"{demo.app_url}/?link={link_id.group(1)}")
+        detail = page.locator(".st-key-link_detail")
+        expect(detail.get_by_role("heading", level=3)).to_contain_text(name)
+        wait_idle(page)
+        assert_page_healthy(page)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        table = main(page).locator("[data-testid='stDataFrame']").first.bounding_box()
+        panel = main(page).locator("[data-testid='stExpander']").filter(has_text="Needs follow-up")
+        top = detail.bounding_box()["y"]
+        assert table["y"] + table["height"] <= top < panel.bounding_box()["y"], (table, top)
+        page.evaluate("window.scrollTo(0, 0)")
+        shoot(page, screenshots, "phone-link-detail")
     except BaseException:
         shoot(page, screenshots, "failed-phone")
         raise

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from linksplus.eventlog.engine import make_engine
-from linksplus.workspace import Workspace
+from linksplus.workspace import UserPrefs, Workspace
 from linksplus.workspace.schema import SCHEMA_VERSION, SchemaError
 from linksplus.workspace.store import DONE, FAILED, SENDING, WAITING, RowParams, upload_id_for
 
@@ -134,7 +134,7 @@ def test_a_version_1_database_is_migrated_in_place_keeping_its_records(db_url):
     with engine.connect() as conn:
         versions = conn.execute(text("SELECT version FROM ws_schema_version")).scalars().all()
     engine.dispose()
-    assert versions == [SCHEMA_VERSION] == [2]
+    assert versions == [SCHEMA_VERSION] == [3]
 
 
 def test_team_follow_up_days_and_when_a_user_last_looked(db_url):
@@ -155,3 +155,34 @@ def test_team_follow_up_days_and_when_a_user_last_looked(db_url):
     ws.record_link(2, 102, "sales", "bulk")
     ws.record_link(3, 101, "manager", "form")
     assert sorted(ws.link_ids_of("sales")) == [1, 2]
+
+
+def test_a_version_2_database_gains_user_prefs_keeping_its_records(db_url):
+    ws = Workspace(db_url)
+    ws.record_link(5, 101, "sales", "form")
+    ws.set_paid_seen("sales", datetime(2026, 3, 1, tzinfo=UTC))
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # back to the layout of release 2
+        conn.execute(text("DROP TABLE ws_user_prefs"))
+        conn.execute(text("UPDATE ws_schema_version SET version = 2"))
+    Workspace(db_url)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM ws_schema_version")).scalars().all()
+        names = set(inspect(conn).get_table_names())
+    engine.dispose()
+    assert versions == [3] and "ws_user_prefs" in names
+    again = Workspace(db_url)
+    assert again.owner(5).made_by == "sales"
+    assert again.user_prefs("sales") is None
+    again.set_user_prefs("sales", UserPrefs("th", buddhist_era=True))
+    assert again.user_prefs("sales") == UserPrefs("th", True)
+
+
+def test_each_user_keeps_their_own_language_choice(db_url):
+    ws = Workspace(db_url)
+    assert ws.user_prefs("manager") is None
+    ws.set_user_prefs("Manager", UserPrefs("th", buddhist_era=True))
+    ws.set_user_prefs("manager", UserPrefs("en", buddhist_era=False))
+    ws.set_user_prefs("sales", UserPrefs("th"))
+    assert ws.user_prefs("MANAGER") == UserPrefs("en", False)
+    assert Workspace(db_url).user_prefs("sales") == UserPrefs("th", False)
