@@ -533,13 +533,13 @@ def _newest_first(ctx: PageContext) -> None:
     total = newest.total if newest.total is not None else len(newest.frame)
     st.caption(
         ":material/hourglass_top: "
-        + _("The newest {shown:,} of {total:,} links, while all of them load…").format(
-            shown=len(newest.frame), total=total
+        + _("The newest {shown} of {total} links, while all of them load…").format(
+            shown=format_number(len(newest.frame)), total=format_number(total)
         )
     )
     shown = prepare_links(newest.frame, None, ctx.tz).shown(None)
     st.container(key="links_newest").dataframe(
-        shown, hide_index=True, height=_table_height(len(shown)), column_config=TABLE_COLUMNS
+        shown, hide_index=True, height=_table_height(len(shown)), column_config=table_columns()
     )
     _when_loaded(ctx.team_id)
 
