@@ -1,7 +1,8 @@
 """Benchmark: the Links page (AppTest) for a team with 20,000 links, against a bare page.
 
 Seeds a sandbox team with 20,000 links, then in one run times with AppTest:
-  * the Links page's first load (API fetch, frame build, render),
+  * the Links page's first load (a big team: its newest links, while all of them load),
+    and the time until the whole table is shown, with the process's peak RSS,
   * a filter change on it (must be served from cache: the API calls are counted),
   * a bare page doing only ``st.dataframe(df)`` on the same 20,000-row frame.
 Filter changes and bare-page runs alternate. Prints the medians and the ratio
@@ -14,6 +15,7 @@ API requests made during the filter changes (target 0).
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import tempfile
@@ -126,14 +128,27 @@ def main() -> int:
             "roles": ["sales"],
         }.items():
             at.session_state[key] = value
+        at.query_params["view"] = "team"  # the team's links (a sales user lands on My links)
+        started_app = time.perf_counter()
         first = timed_run(at)
         first_calls = counter.count
-        rows = len(at.dataframe[0].value)
+        rows = len(at.dataframe[-1].value)
         print(f"first load: {first * 1000:.0f} ms, {first_calls} API requests, {rows:,} rows")
+        # A big team's first run shows its newest links while all of them load; the page
+        # then reruns itself (every second) until they are in. Here: every 50 ms.
+        while "links_table" not in {d.key for d in at.dataframe if d.key}:
+            time.sleep(0.05)
+            timed_run(at)
+        whole = time.perf_counter() - started_app
+        print(
+            f"whole table: {whole * 1000:.0f} ms after the first run began, "
+            f"{counter.count} API requests; peak RSS "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        )
 
         # The bare page gets the same 20,000-row frame the Links page shows unfiltered.
         frame_path = tmp / "frame.pkl"
-        at_frame = at.dataframe[0].value
+        at_frame = at.dataframe(key="links_table").value
         at_frame.to_pickle(frame_path)
         page = tmp / "bare_page.py"
         page.write_text(BARE_PAGE.format(path=str(frame_path)))

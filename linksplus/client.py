@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from itertools import count
+from itertools import count, islice
 from typing import Any, TypeVar
 
 import orjson
@@ -239,9 +239,12 @@ class LinksPlusClient:
         """Every link of a team, following the pages to the end."""
         return self._list(f"/external/{_id(team_id, 'team_id')}/links", Link, order)
 
-    def list_all_links(self, *, order: str = "chronological") -> list[Link]:
-        """Every link of every team the key can see (``GET /external/links``)."""
-        return self._list("/external/links", Link, order)
+    def list_all_links(
+        self, *, order: str = "chronological", max_links: int | None = None
+    ) -> list[Link]:
+        """Every link of every team the key can see (``GET /external/links``); with
+        `max_links`, only the first that many in `order` (no page past them is asked for)."""
+        return self._list("/external/links", Link, order, max_links)
 
     def links_page(
         self,
@@ -270,20 +273,33 @@ class LinksPlusClient:
     # -- lists ---------------------------------------------------------------------------
 
     def iter_pages(
-        self, path: str, *, order: str = "chronological", parse: Callable[[dict], Any] | None = None
+        self,
+        path: str,
+        *,
+        order: str = "chronological",
+        parse: Callable[[dict], Any] | None = None,
+        max_items: int | None = None,
     ) -> Iterator[list]:
         """The items of each page of a list, in order, each passed through `parse` if given.
 
         Pages after the first are fetched, and parsed, by up to `max_concurrency` threads
         (two when the first page came back within `NEAR_SERVICE`: the service is local).
-        When the answer gives no `total`, pages are fetched until a short one.
+        When the answer gives no `total`, pages are fetched until a short one. With
+        `max_items`, no page starting at or past that many items is fetched.
         """
-        for page in self._pages(path, order, parse):
+        for page in self._pages(path, order, parse, max_items):
             yield page.data
 
-    def _pages(self, path: str, order: str, parse: Callable[[dict], Any] | None) -> Iterator[Page]:
+    def _pages(
+        self,
+        path: str,
+        order: str,
+        parse: Callable[[dict], Any] | None,
+        max_items: int | None = None,
+    ) -> Iterator[Page]:
         if order not in ("chronological", "reverse_chronological"):
             raise ValueError("order must be chronological or reverse_chronological")
+        bound = max_items if max_items is not None else float("inf")
         started = time.perf_counter()
         first = self._page(path, 0, order, parse)
         near = time.perf_counter() - started < NEAR_SERVICE
@@ -293,20 +309,22 @@ class LinksPlusClient:
         step = first.limit if first.limit and 0 < first.limit <= PAGE_SIZE else PAGE_SIZE
         fetch = lambda offset: self._page(path, offset, order, parse, step)  # noqa: E731
         if first.total is not None:
-            offsets = range(step, first.total, step)
+            offsets = range(step, int(min(first.total, bound)), step)
             if workers == 1 or len(offsets) <= 1:
                 yield from map(fetch, offsets)
                 return
             with ThreadPoolExecutor(workers, thread_name_prefix="linksplus") as pool:
                 yield from pool.map(fetch, offsets)
             return
-        if len(first.data) < step:
+        if len(first.data) < step or step >= bound:
             return
         # No total: keep `workers` pages ahead in flight until one comes back short.
-        offsets = count(step, step)
+        offsets = (
+            iter(range(step, int(bound), step)) if max_items is not None else count(step, step)
+        )
         with ThreadPoolExecutor(workers, thread_name_prefix="linksplus") as pool:
             ahead: deque[Future[Page]] = deque(
-                pool.submit(fetch, next(offsets)) for _ in range(workers)
+                pool.submit(fetch, offset) for offset in islice(offsets, workers)
             )
             try:
                 while ahead:
@@ -314,7 +332,9 @@ class LinksPlusClient:
                     yield page
                     if len(page.data) < step:
                         return
-                    ahead.append(pool.submit(fetch, next(offsets)))
+                    offset = next(offsets, None)
+                    if offset is not None:
+                        ahead.append(pool.submit(fetch, offset))
             finally:
                 for future in ahead:
                     future.cancel()
@@ -330,12 +350,10 @@ class LinksPlusClient:
         params = {"limit": limit, "offset": offset, "order": order}
         return Page.from_api(self._request("GET", path, params=params), parse)
 
-    def _list(self, path: str, model: type[T], order: str) -> list[T]:
-        return [
-            item
-            for items in self.iter_pages(path, order=order, parse=model.from_api)
-            for item in items
-        ]
+    def _list(self, path: str, model: type[T], order: str, max_items: int | None = None) -> list[T]:
+        pages = self.iter_pages(path, order=order, parse=model.from_api, max_items=max_items)
+        items = [item for page in pages for item in page]
+        return items if max_items is None else items[:max_items]
 
     # -- the create check ----------------------------------------------------------------
 

@@ -44,10 +44,11 @@ SORTS: dict[str, str] = {
 }
 
 
-def paid_by_link_query(link_ids: Iterable[int]):
+def paid_by_link_query(link_ids: Iterable[int], backend: str):
     """Per link and currency: successful payments, their amount (as `queries.exact_sum`'s
-    two columns) and the first one's time: one GROUP BY on the (link, time) index."""
-    p = queries.payments(None, None, link_ids)
+    two columns) and the first one's time: one GROUP BY on the (link, time) index (on
+    `backend`: ``sqlite`` or ``postgresql``)."""
+    p = queries.payments(None, None, link_ids, backend=backend)
     return (
         select(
             p.c.link_id,
@@ -66,7 +67,7 @@ def paid_by_link(log, link_ids: Iterable[int]) -> pd.DataFrame:
     lower case, amounts exact ints of minor units, times UTC."""
     ids = [int(i) for i in link_ids]
     log.changes(())  # a public read that also makes the log's tables on first use
-    query = paid_by_link_query(ids)
+    query = paid_by_link_query(ids, log.backend)
     with log.engine.connect() as conn:
         result = conn.execute(query)
         rows = queries.merge_sums(list(result.keys()), result.all())

@@ -23,10 +23,10 @@ from datetime import datetime
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.engine import Engine
 
+from linksplus.eventlog import queries
 from linksplus.eventlog.counting import not_counted
 from linksplus.eventlog.log import NOT_COUNTED, EventLog
-from linksplus.eventlog.queries import link_filter
-from linksplus.eventlog.schema import _ID, SchemaOnce, UTCDateTime, deliveries, events, payments
+from linksplus.eventlog.schema import _ID, SchemaOnce, UTCDateTime, deliveries, events
 
 SOURCES = ("system", "dashboard", "custom")
 _VIA = " via "
@@ -104,10 +104,9 @@ def link_payments(log: EventLog, link_ids: Iterable[int]) -> list[LoggedPayment]
     """Every counted payment of `link_ids` (one bound parameter, read through the
     payments index on link_id)."""
     engine = _ensure(log)
-    p = payments.c
-    query = select(p.link_id, p.payment_id, p.status, p.amount, p.currency, p.occurred_at).where(
-        link_filter(p.link_id, list(link_ids))
-    )
+    # With, on SQLite, the latest events not moved into ``payments`` yet.
+    p = queries.payments(None, None, list(link_ids), backend=log.backend).c
+    query = select(p.link_id, p.payment_id, p.status, p.amount, p.currency, p.occurred_at)
     with engine.connect() as conn:
         return [LoggedPayment(int(r[0]), *r[1:]) for r in conn.execute(query)]
 
@@ -116,7 +115,8 @@ def logged_link_ids(log: EventLog) -> set[int]:
     """Every link id with at least one counted payment in the log (whatever its team)."""
     engine = _ensure(log)
     with engine.connect() as conn:
-        return {int(i) for i in conn.execute(select(payments.c.link_id).distinct()).scalars()}
+        query = select(queries.payments(None, None, backend=log.backend).c.link_id).distinct()
+        return {int(i) for i in conn.execute(query).scalars()}
 
 
 @dataclass(frozen=True, slots=True)

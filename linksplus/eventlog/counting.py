@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, literal
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -58,6 +59,12 @@ def counted(table=events) -> ColumnElement:
         c.amount <= MAX_AMOUNT,
         c.occurred_at <= day_after(c.received_at),
     )
+
+
+def counted_sql(backend: str) -> str:
+    """`counted()` as SQL text for `backend` (``sqlite`` or ``postgresql``), over ``events``."""
+    dialect = sqlite.dialect() if backend == "sqlite" else postgresql.dialect()
+    return str(counted().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def not_counted(

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from linksplus.eventlog.counting import counted
+from linksplus.eventlog.counting import counted_sql
 from linksplus.events import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
 EVENT_FIELDS = (
@@ -35,6 +33,9 @@ DELIVERIES_KEEP = 100_000
 PRUNE_EVERY = 1_000
 # Bound parameters per statement stay far below SQLite's 32,766 and PostgreSQL's 65,535.
 MAX_ROWS_PER_STATEMENT = 500
+# SQLite: the most stored events that ``payments`` may lag behind (schema.payments_upto).
+# The reads scan that tail by id; the write that passes it moves the whole tail at once.
+TAIL_MAX = 5000
 
 
 @dataclass(slots=True)
@@ -188,16 +189,11 @@ def _sqlite_time(value: datetime) -> str:
 _PAYMENT_FIELDS = "payment_id, link_id, occurred_at, status, amount, currency"
 
 
-def _counted_sql(backend: str) -> str:
-    dialect = sqlite.dialect() if backend == "sqlite" else postgresql.dialect()
-    return str(counted().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-
-
 def derived_rows_sql(backend: str, new_events: str, source: str | None = None) -> list[str]:
     """The statements that bring ``payments`` and ``link_changes`` up to date with the
     events of `source` (the ``events`` table unless given, read as ``events``) matching
     the SQL condition `new_events` (a batch's, or every one)."""
-    where = f"WHERE ({new_events}) AND {_counted_sql(backend)}"
+    where = f"WHERE ({new_events}) AND {counted_sql(backend)}"
     if source is None:
         # SQLite, left to itself, reads every payment.completed event through the unique
         # (event, payment_id) index instead of the batch's few rows by rowid.
@@ -255,7 +251,10 @@ class BulkWriter:
             f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}"
         )
         self._deliveries_written = 0
-        self._derived = derived_rows_sql(backend, "events.id > ?") if self._sqlite else []
+        # SQLite: the upkeep of payments (moving the tail) and of link_changes (each batch).
+        self._payments_sql, self._changes_sql = (
+            derived_rows_sql(backend, "events.id > ?") if self._sqlite else ("", "")
+        )
         # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
         self._formatted: dict[int, str] = {}
 
@@ -301,6 +300,7 @@ class BulkWriter:
             rows.append((*values[:6], self._time(values[6]), received_at, *values[8:]))
         new: set[int] = set()
         since: int | None = None  # SQLite: every id above it is this batch's
+        last = 0
         for chunk in _chunks(rows):
             if self._sqlite:
                 cursor.execute(
@@ -313,15 +313,28 @@ class BulkWriter:
                     new.update(first[key] for key in self._new_keys(cursor, chunk, inserted))
                 if inserted and since is None:
                     since = cursor.lastrowid - inserted
+                if inserted:
+                    last = cursor.lastrowid
             else:
                 cursor.execute(
                     self._statement("events", len(chunk)), [v for row in chunk for v in row]
                 )
                 new.update(first[tuple(key)] for key in cursor.fetchall())
         if since is not None:
-            for sql in self._derived:
-                cursor.execute(sql, (since,))
+            cursor.execute(self._changes_sql, (since,))
+            self._move_tail(cursor, last)
         return [i in new for i in range(len(events))]
+
+    def _move_tail(self, cursor: Any, last: int) -> None:
+        """SQLite: once more than TAIL_MAX events (up to id `last`) are not in ``payments``,
+        move them all in, in this transaction: one statement for thousands of events
+        touches each page of the (link, time) index once, where a statement per batch
+        would touch it once per batch."""
+        cursor.execute("SELECT upto FROM payments_upto")
+        (upto,) = cursor.fetchone()
+        if last - upto > TAIL_MAX:
+            cursor.execute(self._payments_sql, (upto,))
+            cursor.execute("UPDATE payments_upto SET upto = ?", (last,))
 
     def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:
         """SQLite, when only some of `chunk` was new: the keys of the `inserted` new rows."""

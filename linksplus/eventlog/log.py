@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +17,7 @@ from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import counting, frames, queries
 from linksplus.eventlog.engine import backend_name, make_engine
 from linksplus.eventlog.ingest import BulkWriter, delivery_write, event_write
-from linksplus.eventlog.schema import SchemaOnce, deliveries, events
+from linksplus.eventlog.schema import SchemaOnce, deliveries, events, payments_upto
 from linksplus.eventlog.writer import GroupCommitWriter
 
 NOT_COUNTED = "stored, not counted: "
@@ -25,6 +27,21 @@ def _not_counted(event, amount, currency, occurred_at, received_at) -> str | Non
     """The Webhook log's reason for a stored event that reports do not count."""
     why = counting.not_counted(event, amount, currency, occurred_at, received_at)
     return None if why is None else NOT_COUNTED + why
+
+
+# How many rows of figures of the moved payments an EventLog keeps, all reads together
+# (see `_summed`): a few MB. A year's daily figures are 365 x currencies rows; a team's
+# per-link figures, links x currencies x statuses.
+KEPT_ROWS = 100_000
+
+
+def _id_key(link_ids: Iterable[int] | None) -> tuple[int, ...] | None:
+    return None if link_ids is None else tuple(int(i) for i in link_ids)
+
+
+def _fetch(conn, query) -> list:
+    result = conn.execute(query)
+    return queries.merge_sums(list(result.keys()), result.all())
 
 
 class EventLog:
@@ -41,6 +58,8 @@ class EventLog:
         self.backend = backend_name(self.url)
         self.engine = make_engine(self.url)
         self._ready = SchemaOnce(self.engine)
+        self._kept: OrderedDict[tuple, tuple[int, list]] = OrderedDict()
+        self._kept_lock = threading.Lock()
         self._writer = GroupCommitWriter(
             self.engine, BulkWriter(self.backend).apply, prepare=self._ready
         )
@@ -86,8 +105,40 @@ class EventLog:
     def _rows(self, query) -> list:
         self._ready()
         with self.engine.connect() as conn:
-            result = conn.execute(query)
-            return queries.merge_sums(list(result.keys()), result.all())
+            return _fetch(conn, query)
+
+    def _summed(self, query: Callable[[str], Any], groups: int, key: tuple) -> list[tuple]:
+        """The rows of an aggregate `query(part)` (its first `groups` columns the group,
+        the rest counts and sums), ordered by the group.
+
+        On SQLite, the sum of two parts read in one transaction: the payments moved into
+        ``payments``, whose rows are kept under `key` until the mark moves (every few
+        thousand events: a new payment costs the tail's few rows, not a year's), and the
+        tail after the mark. Elsewhere, one query over every payment."""
+        self._ready()
+        with self.engine.connect() as conn:
+            if self.backend != "sqlite":
+                return _fetch(conn, query("all"))
+            conn.exec_driver_sql("BEGIN")  # one snapshot for the mark and both parts
+            upto = conn.execute(select(payments_upto.c.upto)).scalar_one()
+            with self._kept_lock:
+                kept = self._kept.get(key)
+            if kept is None or kept[0] != upto:
+                kept = (upto, _fetch(conn, query("moved")))
+                with self._kept_lock:
+                    self._kept.pop(key, None)
+                    self._kept[key] = kept
+                    while sum(len(rows) for _, rows in self._kept.values()) > KEPT_ROWS:
+                        self._kept.popitem(last=False)  # the oldest first
+            tail = _fetch(conn, query("tail"))
+        if not tail:
+            return kept[1]
+        totals: dict[tuple, list[int]] = {}
+        for row in itertools.chain(kept[1], tail):
+            values = totals.setdefault(tuple(row[:groups]), [0] * (len(row) - groups))
+            for i, value in enumerate(row[groups:]):
+                values[i] += int(value)
+        return [(*group, *values) for group, values in sorted(totals.items())]
 
     def count(self) -> int:
         """How many distinct events are stored."""
@@ -150,7 +201,7 @@ class EventLog:
         """The same rows as `payments`, as frames of at most `chunk_rows`, streamed from one
         query (a server-side cursor on PostgreSQL): never the whole window in memory."""
         self._ready()
-        query = queries.latest_payments(start, end, link_ids)
+        query = queries.latest_payments(start, end, link_ids, backend=self.backend)
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=chunk_rows).execute(query)
             for part in result.partitions():
@@ -192,8 +243,13 @@ class EventLog:
         exact however large)."""
         status: dict[tuple, list[int]] = {}
         links: dict[tuple, list[int]] = {}
-        for link_id, currency, state, count, amount in self._rows(
-            queries.by_link_status(start, end, link_ids)
+        ids = _id_key(link_ids)
+
+        def query(part: str):
+            return queries.by_link_status(start, end, ids, backend=self.backend, part=part)
+
+        for link_id, currency, state, count, amount in self._summed(
+            query, 3, ("by_link_status", start, end, ids)
         ):
             count, amount = int(count), int(amount)
             total = status.setdefault((currency, state), [0, 0])
@@ -230,10 +286,14 @@ class EventLog:
         link_ids: Iterable[int] | None = None,
     ) -> pd.DataFrame:
         """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
-        return frames.to_frame(
-            self._rows(queries.daily(start, end, utc_offset_minutes, link_ids)),
-            frames.DAILY_COLUMNS,
-        )
+        ids = _id_key(link_ids)
+
+        def query(part: str):
+            offset = utc_offset_minutes
+            return queries.daily(start, end, offset, ids, backend=self.backend, part=part)
+
+        key = ("daily", start, end, utc_offset_minutes, ids)
+        return frames.to_frame(self._summed(query, 2, key), frames.DAILY_COLUMNS)
 
     def totals_by_link(
         self,

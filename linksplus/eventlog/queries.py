@@ -5,7 +5,8 @@ payment that `counting.counted` accepts (a ``payment.completed`` in a known curr
 positive amount, not dated in the future), its latest counted event (by ``occurred_at``,
 then arrival), kept by the write path in the same transaction as the events (`ingest`).
 So nothing is counted twice and no query ranks events at read time. Every read of a team
-is a read of its links' rows, through the index on (link_id, occurred_at). Amounts stay
+is a read of its links' rows, through the index on (link_id, occurred_at); on SQLite, plus
+the few thousand latest events not moved into ``payments`` yet (`_not_moved`). Amounts stay
 integer minor units; two currencies are never added together.
 
 Sums never overflow: SQLite's sum() of integers fails past 2**63 (one absurd amount used
@@ -28,15 +29,19 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.types import NullType, String, Text, TypeDecorator
 
-from linksplus.eventlog.schema import link_changes
+from linksplus.eventlog.counting import counted_sql
+from linksplus.eventlog.schema import events, link_changes
 from linksplus.eventlog.schema import payments as payments_table
 
 SUCCESSFUL = "successful"
@@ -119,14 +124,59 @@ def only_links(query: Select, column, link_ids: Iterable[int] | None) -> Select:
     return query if link_ids is None else query.where(link_filter(column, link_ids))
 
 
-def payments(start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None):
-    """The payments with start <= occurred_at < end (on the links `link_ids`, when given),
-    as a subquery."""
-    query = time_range(select(payments_table), payments_table.c.occurred_at, start, end)
-    return only_links(query, payments_table.c.link_id, link_ids).subquery("payments")
-
-
 PAGE_COLUMNS = ("occurred_at", "link_id", "payment_id", "status", "amount", "currency")
+
+
+def _not_moved(backend: str) -> Subquery | None:
+    """SQLite: the counted events not in ``payments`` yet (those after
+    ``payments_upto``: a few thousand at most, read by id), as rows of ``payments``. None
+    on PostgreSQL, where every write keeps ``payments`` whole.
+
+    A payment has at most one counted event (only ``payment.completed`` counts, and
+    ``events`` holds each (event, payment id) once), so these rows are payments that
+    ``payments`` does not hold yet: adding them up counts nothing twice."""
+    if backend != "sqlite":
+        return None
+    # By id (NOT INDEXED): left to itself, SQLite reads every payment.completed event
+    # through the unique (event, payment_id) index instead.
+    tail = text(
+        f"SELECT {', '.join(PAGE_COLUMNS)} FROM events NOT INDEXED "
+        f"WHERE id > (SELECT upto FROM payments_upto) AND {counted_sql('sqlite')}"
+    ).columns(*(events.c[name] for name in PAGE_COLUMNS))
+    return tail.subquery("tail")
+
+
+def _restricted(query: Select, table, start, end, link_ids: Iterable[int] | None) -> Select:
+    query = time_range(query, table.c.occurred_at, start, end)
+    return only_links(query, table.c.link_id, link_ids)
+
+
+# Which payments a query reads: ``all`` of them, or on SQLite one of the two parts they are
+# the sum of, in one read transaction: those ``moved`` into ``payments`` (which change only
+# when the mark moves: their figures can be kept) and the ``tail`` after the mark.
+PARTS = ("all", "moved", "tail")
+
+
+def payments(
+    start: datetime | None,
+    end: datetime | None,
+    link_ids: Iterable[int] | None = None,
+    *,
+    backend: str,
+    part: str = "all",
+):
+    """The payments with start <= occurred_at < end (on the links `link_ids`, when given),
+    as a subquery; only `part` of them (see PARTS)."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    # Only the columns the reports read: all in the index, so the table is never read.
+    columns = select(*(payments_table.c[name] for name in PAGE_COLUMNS))
+    moved = _restricted(columns, payments_table, start, end, link_ids)
+    tail = _not_moved(backend)
+    if tail is None or part == "moved":
+        return moved.subquery("window")
+    rows = _restricted(select(*(tail.c[name] for name in PAGE_COLUMNS)), tail, start, end, link_ids)
+    return (rows if part == "tail" else union_all(moved, rows)).subquery("window")
 
 
 def _page_query(table, start, end, limit: int, before: tuple[datetime, str] | None) -> Select:
@@ -147,7 +197,7 @@ def latest_payments(
     *,
     limit: int | None = None,
     before: tuple[datetime, str] | None = None,
-    backend: str = "sqlite",
+    backend: str,
 ) -> Select:
     """The payments of the range, newest first (payment id breaking ties); with `limit`,
     at most that many, older than `before` (the last (occurred_at, payment_id) shown).
@@ -157,10 +207,23 @@ def latest_payments(
     (sorting every payment of a busy team's year would cost the whole window).
     """
     if limit is None:
-        p = payments(start, end, link_ids)
+        p = payments(start, end, link_ids, backend=backend)
         query = select(*(p.c[name] for name in PAGE_COLUMNS))
         return query.order_by(p.c.occurred_at.desc(), p.c.payment_id.desc())
     limit = max(0, int(limit))
+    query = _moved_page(start, end, link_ids, limit, before, backend)
+    tail = _not_moved(backend)
+    if tail is None:
+        return query
+    # SQLite: the page of the payments not moved yet, merged with the moved ones'.
+    tail = only_links(_page_query(tail, start, end, limit, before), tail.c.link_id, link_ids)
+    both = union_all(*(select(part.subquery()) for part in (query, tail))).subquery("page")
+    query = select(*(both.c[name] for name in PAGE_COLUMNS))
+    return query.order_by(both.c.occurred_at.desc(), both.c.payment_id.desc()).limit(limit)
+
+
+def _moved_page(start, end, link_ids, limit: int, before, backend: str) -> Select:
+    """`latest_payments`' page, of ``payments`` alone."""
     if link_ids is None:
         return _page_query(payments_table, start, end, limit, before)
     ids = literal(list(link_ids), _IdList())
@@ -222,11 +285,16 @@ def merge_sums(keys: list[str], rows: Iterable[tuple]) -> list[tuple]:
 
 
 def by_link_status(
-    start: datetime | None, end: datetime | None, link_ids: Iterable[int] | None = None
+    start: datetime | None,
+    end: datetime | None,
+    link_ids: Iterable[int] | None = None,
+    *,
+    backend: str,
+    part: str = "all",
 ) -> Select:
     """Per link, currency and status: how many payments and their amount. Every total
     but the daily one is a sum of these rows: one pass over the window serves them all."""
-    p = payments(start, end, link_ids)
+    p = payments(start, end, link_ids, backend=backend, part=part)
     return (
         select(p.c.link_id, p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "a"))
         .group_by(p.c.link_id, p.c.currency, p.c.status)
@@ -263,10 +331,13 @@ def daily(
     end: datetime | None,
     utc_offset_minutes: int,
     link_ids: Iterable[int] | None = None,
+    *,
+    backend: str,
+    part: str = "all",
 ) -> Select:
     if not isinstance(utc_offset_minutes, int) or abs(utc_offset_minutes) > 18 * 60:
         raise ValueError("utc_offset_minutes must be an integer within ±1080")
-    p = payments(start, end, link_ids)
+    p = payments(start, end, link_ids, backend=backend, part=part)
     day = local_day(p.c.occurred_at, cast(utc_offset_minutes, Integer)).label("day")
     return (
         select(day, p.c.currency, *exact_sum(p.c.amount, "amount"), func.count())

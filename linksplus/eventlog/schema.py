@@ -1,9 +1,10 @@
-"""The event log's tables (schema version 3), and making or migrating them on first use.
+"""The event log's tables (schema version 4), and making or migrating them on first use.
 
 ``events`` is the exact record (one row per event and payment id), ``deliveries`` the
 attempts that stored nothing, ``payments`` and ``link_changes`` the shape the reports read,
-kept in each write's transaction; ``schema_version`` the layout version. Versions 1 and 2
-are migrated in place. What each table is for and why: docs/architecture.md.
+kept in the writes' transactions (``payments_upto``: how far ``payments`` is, on SQLite);
+``schema_version`` the layout version. Versions 1 to 3 are migrated in place. What each
+table is for and why: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Any constant: serialises schema creation between processes sharing one PostgreSQL.
 _PG_LOCK_KEY = 0x4C494E4B53
 
@@ -112,6 +113,18 @@ payments = Table(
     sqlite_with_rowid=False,
 )
 
+# SQLite: every counted event with an id up to ``upto`` is in ``payments``; the reads take
+# the few later ones (at most `ingest.TAIL_MAX`) from ``events`` by id. Moving them in
+# batches of thousands, not per write, is what keeps ingest fast: each write would
+# otherwise touch a page of the (link, time) index per link it pays. One row. (PostgreSQL
+# keeps ``payments`` up to date in every write, where ids are not committed in order: a
+# mark there could pass an id still uncommitted. The row exists but is not read.)
+payments_upto = Table(
+    "payments_upto",
+    metadata,
+    Column("upto", BigInteger, nullable=False),
+)
+
 # Per link, how many times its payments changed: the sum over a team's links is the
 # team's change marker, read every few seconds by each open Payments page.
 link_changes = Table(
@@ -154,6 +167,7 @@ def _create(conn: Connection) -> None:
     metadata.create_all(conn, checkfirst=True)
     found = conn.execute(schema_version.select()).all()
     if not found:
+        _payments_complete(conn)
         conn.execute(
             schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
         )
@@ -168,6 +182,8 @@ def _create(conn: Connection) -> None:
         _accepted_deliveries_become_events(conn)
     if version < 3:
         _payments_from_events(conn)
+    if version < 4:
+        _payments_complete(conn)
     if version < SCHEMA_VERSION:
         conn.execute(schema_version.delete())
         conn.execute(
@@ -203,6 +219,12 @@ def _payments_from_events(conn: Connection) -> None:
 
     for sql in derived_rows_sql(conn.dialect.name, new_events="TRUE"):
         conn.execute(text(sql))
+
+
+def _payments_complete(conn: Connection) -> None:
+    """Version 3 to 4 (and a new log): ``payments`` holds every stored event so far."""
+    conn.execute(payments_upto.delete())
+    conn.execute(text("INSERT INTO payments_upto (upto) SELECT COALESCE(MAX(id), 0) FROM events"))
 
 
 def ensure_schema(engine: Engine) -> None:

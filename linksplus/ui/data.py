@@ -10,6 +10,8 @@ of the team's links was stored or changed.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -34,6 +36,10 @@ EVENTS_TTL = 5
 # Reads keyed by a change marker stay right however long they are kept: this only frees
 # the memory of windows nobody looks at any more.
 REPORT_TTL = 600
+# Without a sandbox, the admin's team list is the teams seen on this many of the newest
+# links: reading every link of every team took seconds per 10,000 links, on each load.
+# (A team with no link among them is listed when the user's own teams name it.)
+TEAM_SCAN_LINKS = 2_000
 # The newest payments a link's detail shows.
 LINK_PAYMENTS_SHOWN = 100
 
@@ -86,19 +92,63 @@ class LinksLoad:
     fingerprint: int
 
 
-# A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
-# every rerun (callers copy before changing it; with_payments and filters never mutate).
-@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=64)
-def _links_load(source: ApiSource, team_id: int, _client: LinksPlusClient) -> LinksLoad:
-    frame = links_frame(_client.list_links(team_id), _templates(source, team_id, _client))
+# Team loads run here, so that a page can show the first links while the rest load.
+_LOADS = ThreadPoolExecutor(4, thread_name_prefix="links-load")
+
+
+def _load_links(team_id: int, client: LinksPlusClient) -> LinksLoad:
+    # No st.* call here: it runs outside any script run.
+    frame = links_frame(client.list_links(team_id), client.list_templates(team_id))
     return LinksLoad(frame, _fingerprint(frame))
 
 
-def _team_links(source: ApiSource, team_id: int, api_client: LinksPlusClient) -> LinksLoad:
-    # The cache's own spinner takes its text once, at import, in no language: this one is
-    # worded in the reader's (it shows only when the load takes long, i.e. a cache miss).
-    with st.spinner(_("Loading links from Links+…")):
-        return _links_load(source, team_id, api_client)
+# A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
+# every rerun (callers copy before changing it; with_payments and filters never mutate).
+# One load per team and account, started by whoever asks first, waited for by the rest.
+@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=64)
+def _links_future(source: ApiSource, team_id: int, _client: LinksPlusClient) -> Future:
+    return _LOADS.submit(_load_links, team_id, _client)
+
+
+def _links_load(source: ApiSource, team_id: int, _client: LinksPlusClient) -> LinksLoad:
+    future = _links_future(source, team_id, _client)
+    if not future.done():
+        with st.spinner(_("Loading links from Links+…")):
+            futures_wait([future])
+    if future.exception() is not None:
+        # A failed load is not kept: the next run asks Links+ again, as before the loads
+        # ran in the background (an outage must not outlive itself by API_TTL).
+        _links_future.clear(source, team_id, _client)
+    return future.result()
+
+
+def links_ready(team_id: int, wait: float = 0.0, settings: Settings | None = None) -> bool:
+    """Whether the team's links are loaded (or failed to), waiting up to `wait` seconds;
+    starts loading them when not."""
+    source, api_client = _api(settings)
+    future = _links_future(source, int(team_id), api_client)
+    futures_wait([future], timeout=wait)
+    return future.done()
+
+
+@st.cache_data(ttl=API_TTL, show_spinner=False, max_entries=64)
+def _newest_links(source: ApiSource, team_id: int, _client: LinksPlusClient) -> NewestLinks:
+    page = _client.links_page(team_id, order="reverse_chronological")
+    frame = links_frame(page.data, _templates(source, team_id, _client))
+    return NewestLinks(frame, page.total)
+
+
+class NewestLinks(NamedTuple):
+    """A team's newest page of links (as the Links page's frame), and how many it has."""
+
+    frame: pd.DataFrame
+    total: int | None
+
+
+def newest_links(team_id: int, settings: Settings | None = None) -> NewestLinks:
+    """The team's newest links, one page of them (one request), while all of them load."""
+    source, api_client = _api(settings)
+    return _newest_links(source, int(team_id), api_client)
 
 
 def templates(team_id: int, settings: Settings | None = None) -> list[Template]:
@@ -111,13 +161,14 @@ def templates(team_id: int, settings: Settings | None = None) -> list[Template]:
 def links_table(team_id: int, settings: Settings | None = None) -> pd.DataFrame:
     """The team's links as the Links page's frame (cached, built once per load)."""
     source, api_client = _api(settings)
-    return _team_links(source, int(team_id), api_client).frame
+    return _links_load(source, int(team_id), api_client).frame
 
 
 def clear_api_cache() -> None:
     """Forget every cached Links+ read (the Refresh button)."""
     _templates.clear()
-    _links_load.clear()
+    _links_future.clear()
+    _newest_links.clear()
     _prepared_links.clear()
     _teams.clear()
     _sandbox_teams.clear()
@@ -137,19 +188,17 @@ def _sandbox_teams(sandbox_url: str) -> dict[int, str]:
 @st.cache_data(ttl=API_TTL, show_spinner=False)
 def _teams(source: ApiSource, _client: LinksPlusClient) -> dict[int, str]:
     try:
-        return {
-            t: f"Team {t}"
-            for t in sorted(
-                {ln.team_id for ln in _client.list_all_links() if ln.team_id is not None}
-            )
-        }
+        links = _client.list_all_links(order="reverse_chronological", max_links=TEAM_SCAN_LINKS)
+        teams = {ln.team_id for ln in links if ln.team_id is not None}
+        return {t: f"Team {t}" for t in sorted(teams)}
     except Exception:  # listing every team is a convenience; the user's own teams still work
         return {}
 
 
 def team_names(*, every_team: bool = False) -> dict[int, str]:
     """Team id -> name. The sandbox lists its teams (cheap); the real API has none, so with
-    `every_team` the teams seen on the key's links are used, named by number."""
+    `every_team` the teams seen on the key's newest TEAM_SCAN_LINKS links are used, named
+    by number."""
     s = current_settings()
     names = _sandbox_teams(s.sandbox_url) if s.sandbox_url else {}
     if every_team and not names:
@@ -192,7 +241,7 @@ def _fingerprint(frame: pd.DataFrame) -> int:
 
 
 def _team_link_ids(source: ApiSource, team_id: int, api_client: LinksPlusClient):
-    return _team_links(source, team_id, api_client).frame["id"].to_numpy()
+    return _links_load(source, team_id, api_client).frame["id"].to_numpy()
 
 
 def utc_offset_minutes(tz: str) -> int:
@@ -348,7 +397,7 @@ def prepared_links(
     settings = settings or current_settings()
     source, api_client = _api(settings)
     team_id = int(team_id)
-    load = _team_links(source, team_id, api_client)
+    load = _links_load(source, team_id, api_client)
     paid, paid_key, problem = None, -1, None
     try:
         marker = _open_eventlog(settings.eventlog_url).changes(

@@ -18,6 +18,7 @@ from linksplus.console.links_table import (
     PreparedLinks,
     link_row,
     links_csv,
+    prepare_links,
 )
 from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
@@ -245,6 +246,9 @@ def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> No
 def render(ctx: PageContext) -> None:
     """The whole Links page for `ctx.team_id`: header, filters, toolbar, table, detail."""
     _header(ctx)
+    if not data.links_ready(ctx.team_id, wait=FIRST_WAIT):
+        _newest_first(ctx)
+        return
     try:
         # The cached loaders show their own spinner, only while they really load.
         links, problem = data.prepared_links(ctx.team_id, ctx.tz)
@@ -517,3 +521,36 @@ def _simulate(ctx: PageContext, row: dict) -> None:
                     + _("It appears here as soon as its webhook arrives."),
                     icon=":material/payments:",
                 )
+
+
+# How long the page waits for all of a team's links before it shows the newest first: a
+# team of a few thousand is in by then.
+FIRST_WAIT = 1.0
+
+
+def _newest_first(ctx: PageContext) -> None:
+    """The team's newest links at once, while all of them load (a team of 100,000 takes
+    seconds); the page draws itself whole once they are in."""
+    try:
+        newest = data.newest_links(ctx.team_id)
+    except LinksPlusError as exc:
+        show_error(exc, what=_("The links could not be loaded."))
+        st.stop()
+    total = newest.total if newest.total is not None else len(newest.frame)
+    st.caption(
+        ":material/hourglass_top: "
+        + _("The newest {shown} of {total} links, while all of them load…").format(
+            shown=format_number(len(newest.frame)), total=format_number(total)
+        )
+    )
+    shown = prepare_links(newest.frame, None, ctx.tz).shown(None)
+    st.container(key="links_newest").dataframe(
+        shown, hide_index=True, height=_table_height(len(shown)), column_config=table_columns()
+    )
+    _when_loaded(ctx.team_id)
+
+
+@st.fragment(run_every=1.0)
+def _when_loaded(team_id: int) -> None:
+    if data.links_ready(team_id):
+        st.rerun()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
+from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
-from linksplus.errors import AuthenticationError
+from linksplus.errors import AuthenticationError, LinksPlusError
 from linksplus.ui import data
 
 TZ = "Asia/Bangkok"
@@ -67,14 +68,44 @@ def test_the_prepared_table_follows_the_content_of_each_load(current, sandbox):
     first, problem = data.prepared_links(101, TZ)
     assert problem is None
     held = data.links_table(101)  # alive, so the next load's frame has another id
-    data._links_load.clear()  # what the two-minute TTL does; the prepared tables stay
+    data._links_future.clear()  # what the two-minute TTL does; the prepared tables stay
     assert data.links_table(101) is not held
     assert data.prepared_links(101, TZ)[0] is first
 
     sandbox.seed_links(101, 1)
-    data._links_load.clear()
+    data._links_future.clear()
     expected = sorted(ln.id for ln in sandbox.client().list_links(101))
     newer, _ = data.prepared_links(101, TZ)
     assert sorted(newer.frame["id"]) == expected
     assert sorted(newer.display.column("id").to_pylist()) == expected
     assert len(expected) == len(first.frame) + 1
+
+
+def test_the_admin_team_list_reads_only_the_newest_links(current, sandbox, monkeypatch):
+    # No sandbox controls (as with the real service): the teams are those of the newest
+    # TEAM_SCAN_LINKS links, not of every link of every team.
+    monkeypatch.setattr(data, "TEAM_SCAN_LINKS", 100)
+    sandbox.seed_links(7011, 150)
+    sandbox.seed_links(7012, 2)
+    offsets: list[int] = []
+    page = LinksPlusClient._page
+    monkeypatch.setattr(
+        LinksPlusClient,
+        "_page",
+        lambda self, path, offset, *a: offsets.append(offset) or page(self, path, offset, *a),
+    )
+    assert not data.current_settings().sandbox_url
+    names = data.team_names(every_team=True)
+    assert {7011, 7012} <= set(names) and names[7012] == "Team 7012"
+    assert offsets == [0]
+
+
+def test_a_failed_load_of_the_links_is_not_kept(current, sandbox):
+    # Links+ failing must not outlive itself: once it answers again, the next run shows the
+    # links (the background load's failure is not cached for the API's TTL).
+    sandbox.seed_links(101, 3)
+    sandbox.faults(error_rate=1.0)
+    with pytest.raises(LinksPlusError):
+        data.links_table(101)
+    sandbox.faults(0, 0)
+    assert len(data.links_table(101)) == 3

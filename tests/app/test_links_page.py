@@ -205,3 +205,30 @@ def test_the_selected_row_opens_its_detail_and_goes_to_the_url(make_app, sandbox
     url = next(ln.payment_url for ln in _links(sandbox) if ln.id == chosen)
     assert url in [c.value for c in at.code] and other.payment_url not in [c.value for c in at.code]
     assert at.query_params["link"] == str(chosen)
+
+
+def test_a_slow_team_shows_its_newest_links_at_once_then_all_of_them(
+    make_app, sandbox, monkeypatch
+):
+    # A team whose links take long to load (100,000 took 4.5 s) shows its newest page at
+    # once, then the whole table when the load is in.
+    import threading
+
+    from linksplus.ui import data, links_view
+
+    sandbox.seed_links(101, 130)
+    links = _links(sandbox)
+    release = threading.Event()
+    load = data._load_links
+    monkeypatch.setattr(data, "_load_links", lambda *a: release.wait(30) and load(*a))
+    monkeypatch.setattr(links_view, "FIRST_WAIT", 0.05)
+    at = make_app("sales", query={"view": "team"}).run()
+    no_exception(at)
+    newest = sorted((ln.id for ln in links), reverse=True)[:100]
+    assert list(table_rows(at, "links_newest")["id"]) == newest
+    assert "The newest 100 of 130 links, while all of them load…" in texts(at)
+    release.set()
+    at.run()
+    no_exception(at)
+    assert sorted(table_rows(at, "links_table")["id"]) == sorted(ln.id for ln in links)
+    assert "while all of them load" not in texts(at)

@@ -222,3 +222,18 @@ def test_slow_service_times_out_as_a_connection_error(sandbox, team):
     with pytest.raises(APIConnectionError, match="timed out") as info:
         sandbox.client(timeout=0.3, max_retries=0).get_template(team[1])
     assert info.value.reason == "timed out" and info.value.request_sent
+
+
+def test_list_all_links_with_max_links_asks_only_for_the_pages_it_needs(sandbox, monkeypatch):
+    sandbox.seed_links(7005, 250)
+    newest = sandbox.seed_links(7006, 3)
+    client = sandbox.client()
+    pages: list[int] = []
+    page = client._page
+    monkeypatch.setattr(
+        client, "_page", lambda path, offset, *a: pages.append(offset) or page(path, offset, *a)
+    )
+    links = client.list_all_links(order="reverse_chronological", max_links=150)
+    assert len(links) == 150
+    assert links[0].team_id == 7006 and newest["team_id"] == 7006
+    assert sorted(pages) == [0, 100]  # of 253 links or more: two pages, not every one

@@ -1,5 +1,6 @@
-"""Schema 3, the shape the reports read: one ``payments`` row per counted payment, kept in the
-write's own transaction, built once from ``events`` when a version-2 log is opened; pages
+"""Schemas 3 and 4, the shape the reports read: one ``payments`` row per counted payment,
+kept in the writes' transactions (on SQLite thousands of events at a time, the reads adding
+the rest from ``events``), built once from ``events`` when a version-2 log is opened; pages
 of payments by keyset; the CSV's chunks; and the per-team change marker. SQLite and
 PostgreSQL."""
 
@@ -9,13 +10,14 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import text, update
+import pytest
+from sqlalchemy import func, select, text, update
 
 from linksplus.console.payments_report import payments_csv, payments_csv_chunks
-from linksplus.eventlog import SCHEMA_VERSION, EventLog
+from linksplus.eventlog import SCHEMA_VERSION, EventLog, ingest
 from linksplus.eventlog.counting import not_counted
 from linksplus.eventlog.ingest import EventWrite, derived_rows_sql
-from linksplus.eventlog.schema import schema_version
+from linksplus.eventlog.schema import events, payments, payments_upto, schema_version
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 TEAM = [3, 5, 8, 13, 21]
@@ -104,7 +106,18 @@ def counted_payments(log: EventLog, start=None, end=None, ids=None) -> pd.DataFr
     return ev[["occurred_at", "link_id", "payment_id", "status", "amount", "currency"]]
 
 
-def test_a_version_2_log_is_upgraded_in_place_with_identical_reports(db_url):
+@pytest.fixture(params=["small tail", "whole log in the tail"])
+def tail_max(request, monkeypatch, db_url):
+    """SQLite moves events into ``payments`` every few thousand: with a tail of 150 the
+    generated logs are read half moved, half from the tail; with the default, all from the
+    tail. (PostgreSQL keeps ``payments`` whole in each write.)"""
+    if request.param == "small tail":
+        monkeypatch.setattr(ingest, "TAIL_MAX", 150)
+    return ingest.TAIL_MAX
+
+
+@pytest.mark.parametrize("old_version", [2, 3])
+def test_an_older_log_is_upgraded_in_place_with_identical_reports(db_url, tail_max, old_version):
     with EventLog(db_url) as log:
         write(log, generated_events())
         before = reports(log)
@@ -113,12 +126,16 @@ def test_a_version_2_log_is_upgraded_in_place_with_identical_reports(db_url):
             expected = counted_payments(log, start, end, TEAM).reset_index(drop=True)
             pd.testing.assert_frame_equal(log.payments(start, end, TEAM), expected)
         marker = log.changes(TEAM)
-        # Back to version 2: the events alone, as the previous release left them.
+        # Back to the older version, as the previous releases left it.
         with log.engine.begin() as conn:
-            conn.execute(text("DROP TABLE payments"))
-            conn.execute(text("DROP TABLE link_changes"))
-            conn.execute(update(schema_version).values(version=2))
-    for _ in range(2):  # the second opening finds version 3 and changes nothing
+            if old_version == 2:  # the events alone
+                conn.execute(text("DROP TABLE payments"))
+                conn.execute(text("DROP TABLE link_changes"))
+            else:  # version 3 kept payments whole in every write
+                conn.execute(text(derived_rows_sql(log.backend, "TRUE")[0]))
+            conn.execute(text("DROP TABLE payments_upto"))
+            conn.execute(update(schema_version).values(version=old_version))
+    for _ in range(2):  # the second opening finds version 4 and changes nothing
         with EventLog(db_url) as log:
             after = reports(log)
             assert len(after) == len(before)
@@ -127,10 +144,75 @@ def test_a_version_2_log_is_upgraded_in_place_with_identical_reports(db_url):
             assert log.changes(TEAM) == marker
             with log.engine.connect() as conn:
                 assert conn.execute(schema_version.select()).one().version == SCHEMA_VERSION
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4
 
 
-def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url):
+def test_sqlite_moves_the_tail_into_payments_in_bulk_and_reads_add_it(sqlite_url, monkeypatch):
+    # Each write leaves payments behind by at most TAIL_MAX events; the write that passes
+    # it moves the whole tail at once. At every step the reads are the exact record's.
+    monkeypatch.setattr(ingest, "TAIL_MAX", 40)
+    writes = generated_events(seed=9, payments=300)
+    with EventLog(sqlite_url) as log:
+        moves = 0
+        for i in range(0, len(writes), 13):
+            log._writer.submit_many(writes[i : i + 13]).result()
+            with log.engine.connect() as conn:
+                upto = conn.execute(select(payments_upto.c.upto)).scalar_one()
+                last = conn.execute(select(func.max(events.c.id))).scalar_one()
+                moved = conn.execute(select(func.count()).select_from(payments)).scalar_one()
+            assert last - upto <= 40
+            moves += upto == last
+            assert moved <= len(counted_payments(log))
+            expected = counted_payments(log).reset_index(drop=True)
+            pd.testing.assert_frame_equal(log.payments(), expected)
+            # The figures too, the moved part's kept from the previous step when the mark
+            # did not move.
+            by_status = log.totals_by_status(link_ids=TEAM)
+            team = expected[expected.link_id.isin(TEAM)]
+            totals = team.groupby(["currency", "status"]).amount.agg(["count", "sum"])
+            assert {
+                (r.currency, r.status): (r.count, r.amount) for r in by_status.itertuples()
+            } == {key: (int(row["count"]), int(row["sum"])) for key, row in totals.iterrows()}
+            daily = log.daily_totals(utc_offset_minutes=420)
+            paid = expected[expected.status == "successful"]
+            days = (paid.occurred_at + pd.Timedelta(minutes=420)).dt.date
+            sums = paid.groupby([days, paid.currency]).amount.agg(["sum", "count"])
+            assert {(r.day, r.currency): (r.amount, r.count) for r in daily.itertuples()} == {
+                key: (int(row["sum"]), int(row["count"])) for key, row in sums.iterrows()
+            }
+        assert moves >= 5
+
+
+def test_a_new_payment_costs_the_reports_the_tail_not_the_moved_payments(sqlite_url):
+    # SQLite: the figures of the payments moved into ``payments`` are kept until the mark
+    # moves; a report after a new payment reads only the events after the mark.
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with EventLog(sqlite_url) as log:
+        write(log, generated_events(seed=10, payments=400))
+        with log.engine.begin() as conn:  # everything so far moved
+            conn.execute(text(derived_rows_sql("sqlite", "TRUE")[0]))
+            conn.execute(
+                update(payments_upto).values(upto=select(func.max(events.c.id)).scalar_subquery())
+            )
+        start, end = WINDOWS[1]
+        first = log.report(start, end, 420, TEAM)
+        event.listen(log.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        new = ("payment.completed", TEAM[0], "chrg_new", 777, "thb", "successful")
+        log._writer.submit_many([EventWrite((*new, end - timedelta(hours=1), end, "{}", None))])
+        log._writer.submit_many([]).result()
+        second = log.report(start, end, 420, TEAM)
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+        assert reads and not [sql for sql in reads if "FROM payments " in sql], reads
+        assert any("FROM events NOT INDEXED" in sql for sql in reads), reads
+        paid = first["by_currency"].set_index("currency").successful_amount
+        assert second["by_currency"].set_index("currency").successful_amount["thb"] == (
+            paid["thb"] + 777
+        )
+
+
+def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url, tail_max):
     with EventLog(db_url) as log:
         tied = START + timedelta(days=20)  # 50 payments of one instant: pages cut through
         ties = [
@@ -169,7 +251,7 @@ def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url):
         assert log.payments(start, end, [], limit=10).empty
 
 
-def test_the_csv_rows_come_in_chunks_and_add_up_to_the_window(db_url):
+def test_the_csv_rows_come_in_chunks_and_add_up_to_the_window(db_url, tail_max):
     with EventLog(db_url) as log:
         write(log, generated_events(seed=6, payments=500))
         chunks = list(log.iter_payments(link_ids=TEAM, chunk_rows=25))
@@ -204,7 +286,7 @@ def test_the_change_marker_moves_only_for_the_teams_own_counted_payments(db_url)
 
 def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
     # SQLite: every report query searches the (link_id, occurred_at) index by the team's
-    # ids; none scans the payments of every team.
+    # ids; none scans the payments of every team; the events not moved yet are read by id.
     from sqlalchemy.dialects import sqlite
 
     from linksplus.eventlog import queries
@@ -213,9 +295,9 @@ def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
     with EventLog(sqlite_url) as log:
         write(log, generated_events(seed=7, payments=200))
         statements = [
-            queries.by_link_status(start, end, TEAM),
-            queries.daily(start, end, 0, TEAM),
-            queries.latest_payments(start, end, TEAM, limit=50),
+            queries.by_link_status(start, end, TEAM, backend="sqlite"),
+            queries.daily(start, end, 0, TEAM, backend="sqlite"),
+            queries.latest_payments(start, end, TEAM, limit=50, backend="sqlite"),
         ]
         with log.engine.connect() as conn:
             for statement in statements:
@@ -226,7 +308,9 @@ def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
                     row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
                 )
                 assert "USING COVERING INDEX ix_payments_link_time (link_id=?" in plan, plan
-                assert "SCAN payments" not in plan, plan
+                assert "SCAN payments " not in plan + " ", plan
+                assert "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+                assert "SCAN events" not in plan, plan
 
 
 def test_each_write_reads_back_only_its_own_batch(sqlite_url):
@@ -239,3 +323,19 @@ def test_each_write_reads_back_only_its_own_batch(sqlite_url):
             for sql in derived_rows_sql("sqlite", "events.id > ?"):
                 plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (5,))]
                 assert plan[0] == "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)", plan
+
+
+def test_the_kept_figures_stay_within_their_bound(sqlite_url, monkeypatch):
+    # Bounded memory: however many windows and teams are read, an EventLog keeps at most
+    # KEPT_ROWS rows of figures, dropping the oldest first.
+    from linksplus.eventlog import log as log_module
+
+    monkeypatch.setattr(log_module, "KEPT_ROWS", 60)
+    monkeypatch.setattr(ingest, "TAIL_MAX", 50)  # most of the log moved: figures to keep
+    with EventLog(sqlite_url) as log:
+        write(log, generated_events(seed=12, payments=300))
+        for start, end in WINDOWS:
+            for ids in (None, TEAM, [3], [5]):
+                log.report(start, end, 420, ids)
+                assert sum(len(rows) for _, rows in log._kept.values()) <= 60
+        assert any(rows for _, rows in log._kept.values())  # the latest reads' are kept
