@@ -80,7 +80,15 @@ def test_the_payments_page_writes_table_dates_and_chart_days_in_thai(make_app, b
     assert str(table_rows(english, "payments_table")["occurred"].dtype).startswith("datetime64")
 
 
-def test_the_links_spinner_is_worded_in_the_reader_language(make_app, busy_team, monkeypatch):  # noqa: F811
+def test_the_links_spinner_is_worded_in_the_reader_language(
+    make_app,
+    busy_team,  # noqa: F811
+    sandbox,
+    monkeypatch,
+):
+    # A page that needs all the team's links (Payments) waits for their load with a
+    # spinner; Links+ a little slow, so the load is still running when the page asks.
+    sandbox.faults(latency_ms=300)
     said: list[str] = []
     plain, method = st.spinner, DeltaGenerator.spinner
 
@@ -94,7 +102,9 @@ def test_the_links_spinner_is_worded_in_the_reader_language(make_app, busy_team,
 
     monkeypatch.setattr(st, "spinner", heard)
     monkeypatch.setattr(DeltaGenerator, "spinner", heard_method)
-    at = _thai(make_app, False, {"team": "101"})
+    at = make_app("sales", query={"team": "101"})
+    at.session_state["ui_language"] = "th"
+    at.switch_page("pages/payments.py").run(timeout=30)
     no_exception(at)
     assert "กำลังโหลดลิงก์จาก Links+…" in said, said
     assert not [s for s in said if "Loading" in s], said
