@@ -22,16 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
+from harness import logged_in_app, sandbox, seed_links, timed_run
+from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from linksplus.client import LinksPlusClient  # noqa: E402
-from linksplus.console.users import UserRecord, hash_password, save_users  # noqa: E402
-from linksplus.devserver import ServerProcess, free_port  # noqa: E402
+from linksplus.client import LinksPlusClient
+from linksplus.console.users import UserRecord, hash_password, save_users
 
 API_KEY = "skey_test_bench_app_key"
 TEAM = 101
@@ -66,26 +61,6 @@ class RequestCounter:
         LinksPlusClient._request = counted
 
 
-def seed(url: str, count: int) -> None:
-    left = count
-    while left > 0:
-        n = min(left, 5000)
-        resp = requests.post(
-            f"{url}/_sandbox/teams/{TEAM}/links/seed", json={"count": n}, timeout=300
-        )
-        resp.raise_for_status()
-        left -= n
-
-
-def timed_run(at: AppTest) -> float:
-    started = time.perf_counter()
-    at.run()
-    elapsed = time.perf_counter() - started
-    if at.exception:
-        raise RuntimeError(at.exception[0].value)
-    return elapsed
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--links", type=int, default=20_000)
@@ -93,41 +68,19 @@ def main() -> int:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-app-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = ServerProcess(
-        ["sandbox", "--port", str(port), "--api-key", API_KEY, "--data", "empty"],
-        health_url=f"{url}/_sandbox/health",
-        log_path=tmp / "sandbox.log",
-    ).start()
-    try:
+    with sandbox(tmp, API_KEY) as url:
         started = time.perf_counter()
-        seed(url, args.links)
+        seed_links(url, TEAM, args.links)
         print(f"seeded {args.links:,} links in {time.perf_counter() - started:.1f} s")
         users = tmp / "users.yaml"
         save_users(
             users,
             [UserRecord("sales", "Sales", "", ["sales"], [TEAM], hash_password("bench-password"))],
         )
-        secrets = {
-            "api_base_url": url,
-            "api_key": API_KEY,
-            "users_file": str(users),
-            "cookie_key": "bench-cookie-key-0123456789abcdef",
-            "eventlog_url": f"sqlite:///{tmp}/events.db",
-        }
         counter = RequestCounter()
         counter.install()
 
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        at.secrets["linksplus"] = secrets
-        for key, value in {
-            "authentication_status": True,
-            "username": "sales",
-            "name": "Sales",
-            "roles": ["sales"],
-        }.items():
-            at.session_state[key] = value
+        at = logged_in_app(url, API_KEY, users, f"sqlite:///{tmp}/events.db", timeout=120)
         at.query_params["view"] = "team"  # the team's links (a sales user lands on My links)
         started_app = time.perf_counter()
         first = timed_run(at)
@@ -179,8 +132,6 @@ def main() -> int:
         print(f"ratio filter change / bare: {f_med / b_med:.2f}  (target <= 1.5)")
         print(f"API requests during the filter changes: {filter_calls}  (target 0)")
         return 0 if f_med / b_med <= 1.5 and filter_calls == 0 else 1
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -37,8 +37,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import ROOT, logged_in_app, sandbox, seed_links, timed_run
 
 API_KEY = "skey_test_bench_payments_key"
 BIG, SMALL = 101, 102  # the team with half the events; a 100-link team
@@ -114,34 +113,6 @@ def _timed(fn):
     return result, time.perf_counter() - started
 
 
-def _app(sandbox_url: str, db: str, users: Path):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.secrets["linksplus"] = {
-        "api_base_url": sandbox_url,
-        "api_key": API_KEY,
-        "users_file": str(users),
-        "cookie_key": "bench-cookie-key-0123456789abcdef",
-        "eventlog_url": db,
-    }
-    for key, value in {
-        "authentication_status": True,
-        "username": "sales",
-        "name": "Sales",
-        "roles": ["sales"],
-    }.items():
-        at.session_state[key] = value
-    return at
-
-
-def _run(at) -> float:
-    _, elapsed = _timed(at.run)
-    if at.exception:
-        raise RuntimeError(at.exception[0].value)
-    return elapsed
-
-
 def measure(sandbox_url: str, db: str, users: Path, teams: dict[int, list[int]]) -> dict:
     """Every figure for the log at `db`, in this (fresh) process."""
     import streamlit as st
@@ -179,17 +150,17 @@ def measure(sandbox_url: str, db: str, users: Path, teams: dict[int, list[int]])
     for days in (30, 365):
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = _app(sandbox_url, db, users)
-        _run(at)  # the Links page, where a sales user lands
+        at = logged_in_app(sandbox_url, API_KEY, users, db)
+        timed_run(at)  # the Links page, where a sales user lands
         at.switch_page("pages/payments.py")
         if days == 365:
-            _run(at)
+            timed_run(at)
             at.segmented_control(key="pay_period").set_value("Custom")
-            _run(at)
+            timed_run(at)
             at.date_input(key="pay_dates").set_value((today - timedelta(days=364), today))
             st.cache_data.clear()  # the figures cold, the links still loaded
-        out[f"page_cold_{days}d"] = _run(at)
-        out[f"page_unchanged_{days}d"] = min(_run(at) for _ in range(3))
+        out[f"page_cold_{days}d"] = timed_run(at)
+        out[f"page_unchanged_{days}d"] = min(timed_run(at) for _ in range(3))
         times = []
         for i in range(3):
             payload = {
@@ -204,7 +175,7 @@ def measure(sandbox_url: str, db: str, users: Path, teams: dict[int, list[int]])
                 "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
             log._writer.run(event_write(payload))
-            times.append(_run(at))
+            times.append(timed_run(at))
         out[f"page_recompute_{days}d"] = min(times)
         if at.metric:
             out[f"tiles_{days}d"] = [m.value for m in at.metric][:2]
@@ -214,25 +185,6 @@ def measure(sandbox_url: str, db: str, users: Path, teams: dict[int, list[int]])
 
 
 # -- orchestration ---------------------------------------------------------------------------
-
-
-def _sandbox(tmp: Path):
-    import requests
-
-    from linksplus.devserver import ServerProcess, free_port
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = ServerProcess(
-        ["sandbox", "--port", str(port), "--api-key", API_KEY, "--data", "empty"],
-        health_url=f"{url}/_sandbox/health",
-        log_path=tmp / "sandbox.log",
-    ).start()
-    for team, count in ((BIG, BIG_LINKS), (SMALL, SMALL_LINKS)):
-        requests.post(
-            f"{url}/_sandbox/teams/{team}/links/seed", json={"count": count}, timeout=120
-        ).raise_for_status()
-    return server, url
 
 
 def _users(tmp: Path) -> Path:
@@ -308,8 +260,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-payments-"))
     keep = Path(args.keep) if args.keep else tmp
     keep.mkdir(parents=True, exist_ok=True)
-    server, sandbox_url = _sandbox(tmp)
-    try:
+    with sandbox(tmp, API_KEY) as sandbox_url:
+        for team, count in ((BIG, BIG_LINKS), (SMALL, SMALL_LINKS)):
+            seed_links(sandbox_url, team, count)
         teams = link_ids(sandbox_url)
         users = _users(tmp)
         sizes = [args.small, args.events]
@@ -348,8 +301,6 @@ def main() -> int:
         ok = _print(results, sizes)
         print(f"(measured {date.today():%Y-%m-%d}; busy team: {BIG_LINKS} links, half the log)")
         return 0 if ok else 1
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

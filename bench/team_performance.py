@@ -30,16 +30,10 @@ from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
+from harness import logged_in_app, sandbox, seed_links, timed_run
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from linksplus.client import LinksPlusClient  # noqa: E402
-from linksplus.console.users import UserRecord, hash_password, save_users  # noqa: E402
-from linksplus.devserver import ServerProcess, free_port  # noqa: E402
+from linksplus.client import LinksPlusClient
+from linksplus.console.users import UserRecord, hash_password, save_users
 
 API_KEY = "skey_test_bench_perf_key"
 BIG, SMALL = 101, 102
@@ -48,14 +42,7 @@ BATCH = 2000
 
 
 def seed(url: str, team: int, count: int) -> list:
-    left = count
-    while left > 0:
-        n = min(left, 5000)
-        resp = requests.post(
-            f"{url}/_sandbox/teams/{team}/links/seed", json={"count": n}, timeout=300
-        )
-        resp.raise_for_status()
-        left -= n
+    seed_links(url, team, count)
     return LinksPlusClient(API_KEY, base_url=url).list_links(team)
 
 
@@ -121,46 +108,18 @@ def write_payments(db: str, links: list, count: int, seed_: int, tag: str) -> fl
     return time.perf_counter() - started
 
 
-def app(url: str, db: str, users: Path, team: int) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    at.secrets["linksplus"] = {
-        "api_base_url": url,
-        "api_key": API_KEY,
-        "users_file": str(users),
-        "cookie_key": "bench-cookie-key-0123456789abcdef",
-        "eventlog_url": db,
-    }
-    for key, value in {
-        "authentication_status": True,
-        "username": "manager",
-        "name": "Manager",
-        "roles": ["manager"],
-    }.items():
-        at.session_state[key] = value
-    at.query_params["team"] = str(team)
-    return at
-
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    at = fn()
-    elapsed = time.perf_counter() - started
-    if at.exception:
-        raise RuntimeError(at.exception[0].value)
-    return elapsed
-
-
 def measure(url: str, db: str, users: Path, team: int, links: list, tag: str, n: int) -> dict:
     """The three server times of the page for `team` (round `n`)."""
     import streamlit as st
 
     from linksplus.eventlog import EventLog
 
-    at = app(url, db, users, team)
+    at = logged_in_app(url, API_KEY, users, db, username="manager", role="manager", timeout=600)
+    at.query_params["team"] = str(team)
     at.run()  # app.py opens on Links: start the measured page from empty caches
     st.cache_data.clear()
     st.cache_resource.clear()
-    cold = timed(lambda: at.switch_page(PAGE).run())
+    cold = timed_run(at.switch_page(PAGE))
     assert at.dataframe, "the page drew no table"
     log = EventLog(db)
     link = links[n % len(links)]
@@ -178,9 +137,9 @@ def measure(url: str, db: str, users: Path, team: int, links: list, tag: str, n:
         }
     )
     log.close()
-    new = timed(lambda: at.run())
+    new = timed_run(at)
     at.segmented_control(key="perf_period").set_value("7" if n % 2 else "90")
-    rerun = timed(lambda: at.run())
+    rerun = timed_run(at)
     return {"cold": cold, "new payment": new, "rerun": rerun}
 
 
@@ -194,15 +153,8 @@ def main() -> int:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-perf-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     db = f"sqlite:///{tmp}/events.db"
-    server = ServerProcess(
-        ["sandbox", "--port", str(port), "--api-key", API_KEY, "--data", "empty"],
-        health_url=f"{url}/_sandbox/health",
-        log_path=tmp / "sandbox.log",
-    ).start()
-    try:
+    with sandbox(tmp, API_KEY) as url:
         started = time.perf_counter()
         big = seed(url, BIG, args.links)
         small = seed(url, SMALL, args.small_links)
@@ -236,8 +188,6 @@ def main() -> int:
             s = statistics.median(r[key] for r in results["small"])
             print(f"{key:14}{b * 1000:>8.0f}ms{s * 1000:>8.0f}ms{b / s:>8.2f}")
         return 0
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":
