@@ -88,6 +88,33 @@ def _hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_timezone(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from linksplus.config import DEFAULT_EVENTLOG_URL
+    from linksplus.eventlog import EventLog
+
+    try:
+        offset = datetime.now(ZoneInfo(args.timezone)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"{args.timezone!r} is not a timezone name such as Asia/Tokyo", file=sys.stderr)
+        return 2
+
+    def utc(m: int) -> str:
+        return f"UTC{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+
+    minutes = int(offset.total_seconds() // 60)
+    with EventLog(args.db or DEFAULT_EVENTLOG_URL) as log:
+        added = log.add_day_offset(minutes)
+        kept = ", ".join(utc(m) for m in log.day_offsets())
+    print(
+        f"per-day figures {'now kept' if added else 'were already kept'} at {utc(minutes)} "
+        f"({args.timezone} on {datetime.now(UTC):%Y-%m-%d}); kept at: {kept}"
+    )
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from linksplus.demo import run_demo
 
@@ -201,6 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--sandbox-url", default=os.environ.get("LINKSPLUS_SANDBOX_URL", "http://127.0.0.1:8765")
     )
     p.set_defaults(func=_simulate_payment)
+
+    p = sub.add_parser(
+        "report-timezone",
+        help="keep the event log's per-day figures at a timezone's UTC offset too "
+        "(reports of its days then read them; the default is Asia/Bangkok's)",
+    )
+    p.add_argument("timezone", help="an IANA name, e.g. Asia/Tokyo")
+    p.add_argument("--db", default=os.environ.get("LINKSPLUS_EVENTLOG_URL"))
+    p.set_defaults(func=_report_timezone)
 
     p = sub.add_parser("hash-password", help="print a bcrypt hash for the users file")
     p.add_argument("--password", help="(default: asked for, not echoed)")

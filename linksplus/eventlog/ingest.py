@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from linksplus.eventlog.counting import counted_sql
+from linksplus.eventlog.schema import WRITE_LOCK_KEY
 from linksplus.events import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
 EVENT_FIELDS = (
@@ -33,8 +34,8 @@ DELIVERIES_KEEP = 100_000
 PRUNE_EVERY = 1_000
 # Bound parameters per statement stay far below SQLite's 32,766 and PostgreSQL's 65,535.
 MAX_ROWS_PER_STATEMENT = 500
-# SQLite: the most stored events that ``payments`` may lag behind (schema.payments_upto).
-# The reads scan that tail by id; the write that passes it moves the whole tail at once.
+# The most stored events that ``payments`` may lag behind (schema.payments_upto). The
+# reads scan that tail by id; the write that passes it moves the whole tail at once.
 TAIL_MAX = 5000
 
 
@@ -189,15 +190,20 @@ def _sqlite_time(value: datetime) -> str:
 _PAYMENT_FIELDS = "payment_id, link_id, occurred_at, status, amount, currency"
 
 
-def derived_rows_sql(backend: str, new_events: str, source: str | None = None) -> list[str]:
-    """The statements that bring ``payments`` and ``link_changes`` up to date with the
-    events of `source` (the ``events`` table unless given, read as ``events``) matching
-    the SQL condition `new_events` (a batch's, or every one)."""
+def _sources(backend: str, new_events: str, source: str | None) -> tuple[str, str]:
     where = f"WHERE ({new_events}) AND {counted_sql(backend)}"
     if source is None:
         # SQLite, left to itself, reads every payment.completed event through the unique
         # (event, payment_id) index instead of the batch's few rows by rowid.
         source = "events NOT INDEXED" if backend == "sqlite" else "events"
+    return source, where
+
+
+def derived_rows_sql(backend: str, new_events: str, source: str | None = None) -> list[str]:
+    """The statements that bring ``payments`` and ``link_changes`` up to date with the
+    events of `source` (the ``events`` table unless given, read as ``events``) matching
+    the SQL condition `new_events` (a batch's, or every one)."""
+    source, where = _sources(backend, new_events, source)
     # PostgreSQL refuses to update one row twice in a statement: one event per payment
     # first (there is one today: only payment.completed counts, stored once per payment).
     distinct = "DISTINCT ON (payment_id) " if backend == "postgresql" else ""
@@ -217,14 +223,54 @@ def derived_rows_sql(backend: str, new_events: str, source: str | None = None) -
     ]
 
 
-def _with_derived_rows(insert_events: str) -> str:
-    """PostgreSQL: `insert_events` and the upkeep of its new rows as ONE statement (one
-    round trip per batch, as before the upkeep), answering the new events' keys."""
-    payments_sql, changes_sql = derived_rows_sql("postgresql", "TRUE", "new AS events")
+def local_day_sql(backend: str, column: str, minutes: str) -> str:
+    """SQL: the calendar day of the UTC time `column`, `minutes` east of UTC (SQL too)."""
+    if backend == "sqlite":
+        return f"date({column}, ({minutes}) || ' minutes')"
+    return f"CAST(({column} AT TIME ZONE 'UTC') + make_interval(mins => {minutes}) AS DATE)"
+
+
+def day_rows_sql(backend: str, table: str, new_rows: str, minutes: int | None = None) -> str:
+    """The statement that adds the rows of `table` (``events``, whose counted ones are
+    payments not in ``payments`` yet, or ``payments`` itself) matching `new_rows` to
+    ``payment_days``: at `minutes` only, or at every offset in ``day_offsets``.
+
+    Adding is right because a payment is moved once: it has one counted event (only
+    ``payment.completed`` counts, stored once per payment), so no row moved before
+    changes."""
+    if table == "events":
+        source, where = _sources(backend, new_rows, None)
+    else:
+        source, where = table, f"WHERE ({new_rows})"
+    offsets = (
+        "day_offsets AS o" if minutes is None else f"(SELECT {int(minutes)} AS utc_offset) AS o"
+    )
+    day = local_day_sql(backend, "occurred_at", "o.utc_offset")
+    # The halves of a positive amount, without "%" (a placeholder to PostgreSQL's driver).
+    high = "amount / 4294967296"
+    low = f"amount - {high} * 4294967296"
     return (
-        f"WITH new AS ({insert_events} RETURNING *), "
-        f"new_payments AS ({payments_sql}), new_changes AS ({changes_sql}) "
-        "SELECT event, payment_id FROM new"
+        "INSERT INTO payment_days (utc_offset, link_id, day, currency, status, payments, "
+        "amount_high, amount_low) "
+        f"SELECT o.utc_offset, link_id, {day}, currency, status, COUNT(*), "
+        f"SUM({high}), SUM({low}) FROM {source} CROSS JOIN {offsets} {where} "
+        f"GROUP BY o.utc_offset, link_id, {day}, currency, status "
+        # Ordered by key: two PostgreSQL writers lock the rows in one order, no deadlock.
+        f"ORDER BY o.utc_offset, link_id, {day}, currency, status "
+        "ON CONFLICT (utc_offset, link_id, day, currency, status) DO UPDATE SET "
+        "payments = payment_days.payments + excluded.payments, "
+        "amount_high = payment_days.amount_high + excluded.amount_high, "
+        "amount_low = payment_days.amount_low + excluded.amount_low"
+    )
+
+
+def _with_changes(insert_events: str) -> str:
+    """PostgreSQL: `insert_events` and the upkeep of ``link_changes`` for its new rows as
+    ONE statement (one round trip per batch), answering the new events' keys and ids."""
+    changes_sql = derived_rows_sql("postgresql", "TRUE", "new AS events")[1]
+    return (
+        f"WITH new AS ({insert_events} RETURNING *), new_changes AS ({changes_sql}) "
+        "SELECT event, payment_id, id FROM new"
     )
 
 
@@ -251,10 +297,11 @@ class BulkWriter:
             f"(SELECT MAX(id) FROM deliveries) - {DELIVERIES_KEEP}"
         )
         self._deliveries_written = 0
-        # SQLite: the upkeep of payments (moving the tail) and of link_changes (each batch).
-        self._payments_sql, self._changes_sql = (
-            derived_rows_sql(backend, "events.id > ?") if self._sqlite else ("", "")
-        )
+        # Moving the tail: into payments, and payment_days; (SQLite) link_changes' upkeep,
+        # each batch (PostgreSQL's is in the insert's statement).
+        after = f"events.id > {self._mark}"
+        self._payments_sql, self._changes_sql = derived_rows_sql(backend, after)
+        self._days_sql = day_rows_sql(backend, "events", after)
         # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
         self._formatted: dict[int, str] = {}
 
@@ -280,7 +327,7 @@ class BulkWriter:
             if kind == "events":
                 sql += " ON CONFLICT (event, payment_id) DO NOTHING"
                 if not self._sqlite:
-                    sql = _with_derived_rows(sql)
+                    sql = _with_changes(sql)
         if len(self._sql) < 256:
             self._sql[(kind, rows)] = sql
         return sql
@@ -301,6 +348,9 @@ class BulkWriter:
         new: set[int] = set()
         since: int | None = None  # SQLite: every id above it is this batch's
         last = 0
+        if rows and not self._sqlite:
+            # Number and commit events in order, one writer at a time (schema.payments_upto).
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
         for chunk in _chunks(rows):
             if self._sqlite:
                 cursor.execute(
@@ -319,22 +369,26 @@ class BulkWriter:
                 cursor.execute(
                     self._statement("events", len(chunk)), [v for row in chunk for v in row]
                 )
-                new.update(first[tuple(key)] for key in cursor.fetchall())
+                for event, payment_id, row_id in cursor.fetchall():
+                    new.add(first[(event, payment_id)])
+                    last = max(last, row_id)
         if since is not None:
             cursor.execute(self._changes_sql, (since,))
+        if last:
             self._move_tail(cursor, last)
         return [i in new for i in range(len(events))]
 
     def _move_tail(self, cursor: Any, last: int) -> None:
-        """SQLite: once more than TAIL_MAX events (up to id `last`) are not in ``payments``,
-        move them all in, in this transaction: one statement for thousands of events
-        touches each page of the (link, time) index once, where a statement per batch
-        would touch it once per batch."""
+        """Once more than TAIL_MAX events (up to id `last`) are not in ``payments``, move
+        them all into it and ``payment_days``, in this transaction: one statement for
+        thousands of events touches each page of the (link, time) index once, where a
+        statement per batch would touch it once per batch."""
         cursor.execute("SELECT upto FROM payments_upto")
         (upto,) = cursor.fetchone()
         if last - upto > TAIL_MAX:
             cursor.execute(self._payments_sql, (upto,))
-            cursor.execute("UPDATE payments_upto SET upto = ?", (last,))
+            cursor.execute(self._days_sql, (upto,))
+            cursor.execute(f"UPDATE payments_upto SET upto = {self._mark}", (last,))
 
     def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:
         """SQLite, when only some of `chunk` was new: the keys of the `inserted` new rows."""

@@ -11,13 +11,21 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, not_, select
+from sqlalchemy import func, not_, select, text
 
 from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import counting, frames, queries
 from linksplus.eventlog.engine import backend_name, make_engine
 from linksplus.eventlog.ingest import BulkWriter, delivery_write, event_write
-from linksplus.eventlog.schema import SchemaOnce, deliveries, events, payments_upto
+from linksplus.eventlog.schema import (
+    WRITE_LOCK_KEY,
+    SchemaOnce,
+    count_days,
+    day_offsets,
+    deliveries,
+    events,
+    payments_upto,
+)
 from linksplus.eventlog.writer import GroupCommitWriter
 
 NOT_COUNTED = "stored, not counted: "
@@ -100,6 +108,31 @@ class EventLog:
         """Log a delivery attempt that stored nothing: ``duplicate`` or ``rejected``."""
         self._writer.run(delivery_write(outcome, reason, event, payment_id, link_id, remote))
 
+    def add_day_offset(self, minutes: int) -> bool:
+        """Keep the per-day figures (``payment_days``) at `minutes` east of UTC too,
+        counting every payment so far: reports of that offset's days then read them.
+        False when they were kept at it already."""
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or abs(minutes) > 18 * 60:
+            raise ValueError("the UTC offset must be a whole number of minutes within ±1080")
+        self._ready()
+        with self.engine.connect() as conn:
+            if self.backend == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # no write may move payments meanwhile
+            else:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+            found = conn.execute(
+                select(day_offsets.c.utc_offset).where(day_offsets.c.utc_offset == minutes)
+            ).first()
+            if found is None:
+                conn.execute(day_offsets.insert().values(utc_offset=minutes))
+                count_days(conn, minutes)
+            conn.commit()
+        return found is None
+
+    def day_offsets(self) -> list[int]:
+        """The UTC offsets (minutes) the per-day figures are kept at."""
+        return sorted(int(row[0]) for row in self._rows(select(day_offsets.c.utc_offset)))
+
     # -- reading -------------------------------------------------------------------------
 
     def _rows(self, query) -> list:
@@ -107,30 +140,34 @@ class EventLog:
         with self.engine.connect() as conn:
             return _fetch(conn, query)
 
-    def _summed(self, query: Callable[[str], Any], groups: int, key: tuple) -> list[tuple]:
-        """The rows of an aggregate `query(part)` (its first `groups` columns the group,
-        the rest counts and sums), ordered by the group.
+    def _summed(
+        self, query: Callable[[str, list[int]], Any], groups: int, key: tuple
+    ) -> list[tuple]:
+        """The rows of an aggregate `query(part, offsets)` (its first `groups` columns the
+        group, the rest counts and sums; `offsets` those ``payment_days`` is kept at),
+        ordered by the group.
 
-        On SQLite, the sum of two parts read in one transaction: the payments moved into
-        ``payments``, whose rows are kept under `key` until the mark moves (every few
-        thousand events: a new payment costs the tail's few rows, not a year's), and the
-        tail after the mark. Elsewhere, one query over every payment."""
+        The sum of two parts read in one snapshot: the payments moved into ``payments``,
+        whose rows are kept under `key` until the mark moves (every few thousand events:
+        a new payment costs the tail's few rows, not a year's), and the tail after it."""
         self._ready()
         with self.engine.connect() as conn:
-            if self.backend != "sqlite":
-                return _fetch(conn, query("all"))
-            conn.exec_driver_sql("BEGIN")  # one snapshot for the mark and both parts
+            if self.backend == "sqlite":
+                conn.exec_driver_sql("BEGIN")  # one snapshot for the mark and both parts
+            else:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             upto = conn.execute(select(payments_upto.c.upto)).scalar_one()
             with self._kept_lock:
                 kept = self._kept.get(key)
             if kept is None or kept[0] != upto:
-                kept = (upto, _fetch(conn, query("moved")))
+                offsets = list(conn.execute(select(day_offsets.c.utc_offset)).scalars())
+                kept = (upto, _fetch(conn, query("moved", offsets)))
                 with self._kept_lock:
                     self._kept.pop(key, None)
                     self._kept[key] = kept
                     while sum(len(rows) for _, rows in self._kept.values()) > KEPT_ROWS:
                         self._kept.popitem(last=False)  # the oldest first
-            tail = _fetch(conn, query("tail"))
+            tail = _fetch(conn, query("tail", []))
         if not tail:
             return kept[1]
         totals: dict[tuple, list[int]] = {}
@@ -238,15 +275,20 @@ class EventLog:
         ]
         return frames.to_frame(rows, frames.CURRENCY_COLUMNS)
 
-    def _link_status(self, start, end, link_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _link_status(
+        self, start, end, link_ids, minutes: int = 0
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """`totals_by_status` and `totals_by_link`, from one query (sums as Python ints:
-        exact however large)."""
+        exact however large). `minutes`: the UTC offset whose days the window's bounds
+        are likely to fall on (the days of ``payment_days`` at it serve best)."""
         status: dict[tuple, list[int]] = {}
         links: dict[tuple, list[int]] = {}
         ids = _id_key(link_ids)
 
-        def query(part: str):
-            return queries.by_link_status(start, end, ids, backend=self.backend, part=part)
+        def query(part: str, offsets: list[int]):
+            return queries.by_link_status(
+                start, end, ids, backend=self.backend, part=part, minutes=minutes, offsets=offsets
+            )
 
         for link_id, currency, state, count, amount in self._summed(
             query, 3, ("by_link_status", start, end, ids)
@@ -288,9 +330,11 @@ class EventLog:
         """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
         ids = _id_key(link_ids)
 
-        def query(part: str):
+        def query(part: str, offsets: list[int]):
             offset = utc_offset_minutes
-            return queries.daily(start, end, offset, ids, backend=self.backend, part=part)
+            return queries.daily(
+                start, end, offset, ids, backend=self.backend, part=part, offsets=offsets
+            )
 
         key = ("daily", start, end, utc_offset_minutes, ids)
         return frames.to_frame(self._summed(query, 2, key), frames.DAILY_COLUMNS)
@@ -314,7 +358,7 @@ class EventLog:
         """The Payments page's figures in two passes over the window's payments:
         ``by_status``, ``by_currency``, ``by_link`` and ``daily`` (as the methods of those
         names give them)."""
-        by_status, by_link = self._link_status(start, end, link_ids)
+        by_status, by_link = self._link_status(start, end, link_ids, utc_offset_minutes)
         return {
             "by_status": by_status,
             "by_currency": self.totals_by_currency(by_status=by_status),

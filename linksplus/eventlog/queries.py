@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
     BigInteger,
@@ -38,10 +38,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import Subquery
-from sqlalchemy.types import NullType, String, Text, TypeDecorator
+from sqlalchemy.types import Date, NullType, Text, TypeDecorator
 
 from linksplus.eventlog.counting import counted_sql
-from linksplus.eventlog.schema import events, link_changes
+from linksplus.eventlog.schema import events, link_changes, payment_days
 from linksplus.eventlog.schema import payments as payments_table
 
 SUCCESSFUL = "successful"
@@ -127,21 +127,19 @@ def only_links(query: Select, column, link_ids: Iterable[int] | None) -> Select:
 PAGE_COLUMNS = ("occurred_at", "link_id", "payment_id", "status", "amount", "currency")
 
 
-def _not_moved(backend: str) -> Subquery | None:
-    """SQLite: the counted events not in ``payments`` yet (those after
-    ``payments_upto``: a few thousand at most, read by id), as rows of ``payments``. None
-    on PostgreSQL, where every write keeps ``payments`` whole.
+def _not_moved(backend: str) -> Subquery:
+    """The counted events not in ``payments`` yet (those after ``payments_upto``: a few
+    thousand at most, read by id), as rows of ``payments``.
 
     A payment has at most one counted event (only ``payment.completed`` counts, and
     ``events`` holds each (event, payment id) once), so these rows are payments that
     ``payments`` does not hold yet: adding them up counts nothing twice."""
-    if backend != "sqlite":
-        return None
     # By id (NOT INDEXED): left to itself, SQLite reads every payment.completed event
     # through the unique (event, payment_id) index instead.
+    table = "events NOT INDEXED" if backend == "sqlite" else "events"
     tail = text(
-        f"SELECT {', '.join(PAGE_COLUMNS)} FROM events NOT INDEXED "
-        f"WHERE id > (SELECT upto FROM payments_upto) AND {counted_sql('sqlite')}"
+        f"SELECT {', '.join(PAGE_COLUMNS)} FROM {table} "
+        f"WHERE id > (SELECT upto FROM payments_upto) AND {counted_sql(backend)}"
     ).columns(*(events.c[name] for name in PAGE_COLUMNS))
     return tail.subquery("tail")
 
@@ -151,9 +149,9 @@ def _restricted(query: Select, table, start, end, link_ids: Iterable[int] | None
     return only_links(query, table.c.link_id, link_ids)
 
 
-# Which payments a query reads: ``all`` of them, or on SQLite one of the two parts they are
-# the sum of, in one read transaction: those ``moved`` into ``payments`` (which change only
-# when the mark moves: their figures can be kept) and the ``tail`` after the mark.
+# Which payments a query reads: ``all`` of them, or one of the two parts they are the sum
+# of, in one read transaction: those ``moved`` into ``payments`` (which change only when
+# the mark moves: their figures can be kept) and the ``tail`` after the mark.
 PARTS = ("all", "moved", "tail")
 
 
@@ -172,9 +170,9 @@ def payments(
     # Only the columns the reports read: all in the index, so the table is never read.
     columns = select(*(payments_table.c[name] for name in PAGE_COLUMNS))
     moved = _restricted(columns, payments_table, start, end, link_ids)
-    tail = _not_moved(backend)
-    if tail is None or part == "moved":
+    if part == "moved":
         return moved.subquery("window")
+    tail = _not_moved(backend)
     rows = _restricted(select(*(tail.c[name] for name in PAGE_COLUMNS)), tail, start, end, link_ids)
     return (rows if part == "tail" else union_all(moved, rows)).subquery("window")
 
@@ -213,9 +211,7 @@ def latest_payments(
     limit = max(0, int(limit))
     query = _moved_page(start, end, link_ids, limit, before, backend)
     tail = _not_moved(backend)
-    if tail is None:
-        return query
-    # SQLite: the page of the payments not moved yet, merged with the moved ones'.
+    # The page of the payments not moved yet, merged with the moved ones'.
     tail = only_links(_page_query(tail, start, end, limit, before), tail.c.link_id, link_ids)
     both = union_all(*(select(part.subquery()) for part in (query, tail))).subquery("page")
     query = select(*(both.c[name] for name in PAGE_COLUMNS))
@@ -284,6 +280,131 @@ def merge_sums(keys: list[str], rows: Iterable[tuple]) -> list[tuple]:
     return out
 
 
+# -- the aggregates: per link, or per local day -------------------------------------------
+
+
+def whole_days(
+    start: datetime | None, end: datetime | None, minutes: int
+) -> tuple[date | None, date | None] | None:
+    """The local days (at `minutes` east of UTC) wholly within start <= t < end, as
+    (first, stop), stop excluded, None where the window is unbounded; None when none."""
+    shift = timedelta(minutes=minutes)
+    try:
+        first = stop = None
+        if start is not None:
+            local = as_utc(start, "start") + shift
+            first = local.date() + timedelta(days=0 if local.time() == time(0) else 1)
+        if end is not None:
+            stop = (as_utc(end, "end") + shift).date()
+    except OverflowError:  # a window reaching year 1 or 9999
+        return None
+    if first is not None and stop is not None and first >= stop:
+        return None
+    return first, stop
+
+
+def _midnight(day: date, minutes: int) -> datetime:
+    return datetime.combine(day, time(0), UTC) - timedelta(minutes=minutes)
+
+
+# An aggregate's rows before grouping: its keys, then how many payments ("n") and the sums
+# of their amounts' high and low 32 bits, which cannot overflow (see `exact_sum`).
+BY_LINK, BY_DAY = "link", "day"
+
+
+def _payment_rows(table, kind: str, minutes: int, start, end, link_ids) -> Select:
+    """`table`'s payments (of ``payments``' columns) as rows of an aggregate."""
+    c = table.c
+    if kind == BY_LINK:
+        keys = (c.link_id, c.currency, c.status)
+    else:
+        keys = (local_day(c.occurred_at, cast(minutes, Integer)).label("day"), c.currency)
+    half = literal(_HALF, BigInteger)
+    query = select(
+        *keys,
+        literal(1, BigInteger).label("n"),
+        (c.amount // half).label("hi"),
+        (c.amount % half).label("lo"),
+    )
+    if kind == BY_DAY:
+        query = query.where(c.status == SUCCESSFUL)
+    return _restricted(query, table, start, end, link_ids)
+
+
+def _cell_rows(kind: str, minutes: int, days: tuple, link_ids) -> Select:
+    """The ``payment_days`` rows at `minutes` of the `days` (first, stop) as rows of an
+    aggregate."""
+    c = payment_days.c
+    keys = (c.link_id, c.currency, c.status) if kind == BY_LINK else (c.day, c.currency)
+    query = select(
+        *keys, c.payments.label("n"), c.amount_high.label("hi"), c.amount_low.label("lo")
+    ).where(c.utc_offset == minutes)
+    first, stop = days
+    if first is not None:
+        query = query.where(c.day >= first)
+    if stop is not None:
+        query = query.where(c.day < stop)
+    if kind == BY_DAY:
+        query = query.where(c.status == SUCCESSFUL)
+    return only_links(query, c.link_id, link_ids)
+
+
+def _moved_rows(kind, start, end, link_ids, minutes: int, counted_at: int | None) -> list:
+    """The moved payments' rows: from ``payment_days`` at `counted_at` (an offset it is
+    kept at) for the window's whole days, and from ``payments`` for the hours at its ends;
+    all from ``payments`` when `counted_at` is None or no day is whole."""
+    days = None if counted_at is None else whole_days(start, end, counted_at)
+    if days is None:
+        return [_payment_rows(payments_table, kind, minutes, start, end, link_ids)]
+    pieces = [_cell_rows(kind, counted_at, days, link_ids)]
+    first, stop = days
+    if start is not None and _midnight(first, counted_at) > as_utc(start, "start"):
+        left = (start, _midnight(first, counted_at))
+        pieces.append(_payment_rows(payments_table, kind, minutes, *left, link_ids))
+    if end is not None and as_utc(end, "end") > _midnight(stop, counted_at):
+        right = (_midnight(stop, counted_at), end)
+        pieces.append(_payment_rows(payments_table, kind, minutes, *right, link_ids))
+    return pieces
+
+
+def _aggregate(
+    kind: str,
+    start,
+    end,
+    link_ids,
+    *,
+    minutes: int,
+    offsets: Iterable[int],
+    backend: str,
+    part: str,
+) -> Select:
+    """The grouped rows of `kind` for `part` of the window's payments: keys, then count
+    and the exact-sum pair of columns (per link: ``a``; per day: ``amount``).
+
+    `offsets`: those ``payment_days`` is kept at (`minutes` preferred). Per day, only
+    `minutes` serves (another offset's days are other days)."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    offsets = list(offsets)
+    if minutes in offsets:
+        counted_at = minutes
+    else:
+        counted_at = offsets[0] if offsets and kind == BY_LINK else None
+    pieces = []
+    if part != "tail":
+        pieces += _moved_rows(kind, start, end, link_ids, minutes, counted_at)
+    if part != "moved":
+        tail = _not_moved(backend)
+        pieces.append(_payment_rows(tail, kind, minutes, start, end, link_ids))
+    rows = union_all(*pieces).subquery("rows")
+    keys = [rows.c[name] for name in rows.c.keys()[:-3]]
+    name = "a" if kind == BY_LINK else "amount"
+    sums = (func.sum(rows.c.hi).label(name + HIGH), func.sum(rows.c.lo).label(name + LOW))
+    count = func.sum(rows.c.n).label("count")
+    columns = (count, *sums) if kind == BY_LINK else (*sums, count)
+    return select(*keys, *columns).group_by(*keys).order_by(*keys)
+
+
 def by_link_status(
     start: datetime | None,
     end: datetime | None,
@@ -291,21 +412,29 @@ def by_link_status(
     *,
     backend: str,
     part: str = "all",
+    minutes: int = 0,
+    offsets: Iterable[int] = (),
 ) -> Select:
     """Per link, currency and status: how many payments and their amount. Every total
-    but the daily one is a sum of these rows: one pass over the window serves them all."""
-    p = payments(start, end, link_ids, backend=backend, part=part)
-    return (
-        select(p.c.link_id, p.c.currency, p.c.status, func.count(), *exact_sum(p.c.amount, "a"))
-        .group_by(p.c.link_id, p.c.currency, p.c.status)
-        .order_by(p.c.link_id, p.c.currency, p.c.status)
+    but the daily one is a sum of these rows: one pass over the window serves them all.
+    `offsets`: those ``payment_days`` is kept at (``day_offsets``), `minutes` preferred;
+    none: every row from ``payments``."""
+    return _aggregate(
+        BY_LINK,
+        start,
+        end,
+        link_ids,
+        minutes=minutes,
+        offsets=offsets,
+        backend=backend,
+        part=part,
     )
 
 
 class local_day(FunctionElement):  # lower case, like the SQL functions it stands for
     """The calendar day of a UTC timestamp column, seen at a fixed UTC offset."""
 
-    type = String()
+    type = Date()  # SQLite answers text, which SQLAlchemy reads as a date
     inherit_cache = True
 
 
@@ -334,14 +463,19 @@ def daily(
     *,
     backend: str,
     part: str = "all",
+    offsets: Iterable[int] = (),
 ) -> Select:
+    """Per local day (at `utc_offset_minutes`) and currency: the successful payments'
+    amount and count. From ``payment_days`` when it is kept at that offset (`offsets`)."""
     if not isinstance(utc_offset_minutes, int) or abs(utc_offset_minutes) > 18 * 60:
         raise ValueError("utc_offset_minutes must be an integer within ±1080")
-    p = payments(start, end, link_ids, backend=backend, part=part)
-    day = local_day(p.c.occurred_at, cast(utc_offset_minutes, Integer)).label("day")
-    return (
-        select(day, p.c.currency, *exact_sum(p.c.amount, "amount"), func.count())
-        .where(p.c.status == SUCCESSFUL)
-        .group_by(day, p.c.currency)
-        .order_by(day, p.c.currency)
+    return _aggregate(
+        BY_DAY,
+        start,
+        end,
+        link_ids,
+        minutes=utc_offset_minutes,
+        offsets=offsets,
+        backend=backend,
+        part=part,
     )

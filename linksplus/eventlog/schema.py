@@ -1,9 +1,10 @@
-"""The event log's tables (schema version 4), and making or migrating them on first use.
+"""The event log's tables (schema version 5), and making or migrating them on first use.
 
 ``events`` is the exact record (one row per event and payment id), ``deliveries`` the
-attempts that stored nothing, ``payments`` and ``link_changes`` the shape the reports read,
-kept in the writes' transactions (``payments_upto``: how far ``payments`` is, on SQLite);
-``schema_version`` the layout version. Versions 1 to 3 are migrated in place. What each
+attempts that stored nothing; ``payments``, ``payment_days`` and ``link_changes`` the shape
+the reports read, kept in the writes' transactions (``payments_upto``: how far the first
+two are); ``day_offsets`` the UTC offsets ``payment_days`` counts days at;
+``schema_version`` the layout version. Versions 1 to 4 are migrated in place. What each
 table is for and why: docs/architecture.md.
 """
 
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -30,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Any constant: serialises schema creation between processes sharing one PostgreSQL.
 _PG_LOCK_KEY = 0x4C494E4B53
 
@@ -113,16 +115,51 @@ payments = Table(
     sqlite_with_rowid=False,
 )
 
-# SQLite: every counted event with an id up to ``upto`` is in ``payments``; the reads take
-# the few later ones (at most `ingest.TAIL_MAX`) from ``events`` by id. Moving them in
-# batches of thousands, not per write, is what keeps ingest fast: each write would
-# otherwise touch a page of the (link, time) index per link it pays. One row. (PostgreSQL
-# keeps ``payments`` up to date in every write, where ids are not committed in order: a
-# mark there could pass an id still uncommitted. The row exists but is not read.)
+# Every counted event with an id up to ``upto`` is in ``payments`` and ``payment_days``;
+# the reads take the few later ones (at most `ingest.TAIL_MAX`) from ``events`` by id.
+# Moving them in batches of thousands, not per write, is what keeps ingest fast: each write
+# would otherwise touch a page of the (link, time) index per link it pays. Writers number
+# and commit events in order (SQLite has one writer at a time; PostgreSQL's take
+# `WRITE_LOCK_KEY` first), so no id at or below the mark is still uncommitted. One row.
 payments_upto = Table(
     "payments_upto",
     metadata,
     Column("upto", BigInteger, nullable=False),
+)
+
+# PostgreSQL: the transaction-level advisory lock each write that stores events takes
+# before numbering them (see payments_upto). Any constant.
+WRITE_LOCK_KEY = 0x4C505F5752
+
+# Per link, local day (at ``utc_offset`` minutes east of UTC), currency and status: how
+# many payments and their amount, of the moved payments. A year of a busy link is at most
+# 365 rows per currency and status where ``payments`` has one per payment: a report reads
+# these for the whole days of its window and ``payments`` only for the hours at its ends.
+# Amounts are kept as the sums of their high and low 32 bits (`queries.exact_sum`), which
+# cannot overflow. Kept at each offset in ``day_offsets`` (a report at another offset reads
+# ``payments``: still exact, only slower).
+payment_days = Table(
+    "payment_days",
+    metadata,
+    Column("utc_offset", Integer, primary_key=True, autoincrement=False),
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("status", String(50), primary_key=True),
+    Column("payments", BigInteger, nullable=False),
+    Column("amount_high", BigInteger, nullable=False),
+    Column("amount_low", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# The UTC offsets, in minutes, that ``payment_days`` counts days at. A new log starts with
+# the console's default timezone's (Asia/Bangkok, +07:00, no daylight saving);
+# `EventLog.add_day_offset` adds one, counting the payments so far.
+DEFAULT_DAY_OFFSETS = (420,)
+day_offsets = Table(
+    "day_offsets",
+    metadata,
+    Column("utc_offset", Integer, primary_key=True, autoincrement=False),
 )
 
 # Per link, how many times its payments changed: the sum over a team's links is the
@@ -168,6 +205,7 @@ def _create(conn: Connection) -> None:
     found = conn.execute(schema_version.select()).all()
     if not found:
         _payments_complete(conn)
+        _day_offsets_default(conn)
         conn.execute(
             schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
         )
@@ -184,6 +222,9 @@ def _create(conn: Connection) -> None:
         _payments_from_events(conn)
     if version < 4:
         _payments_complete(conn)
+    if version < 5:
+        _payments_moved(conn, version)
+        _day_offsets_default(conn)
     if version < SCHEMA_VERSION:
         conn.execute(schema_version.delete())
         conn.execute(
@@ -225,6 +266,36 @@ def _payments_complete(conn: Connection) -> None:
     """Version 3 to 4 (and a new log): ``payments`` holds every stored event so far."""
     conn.execute(payments_upto.delete())
     conn.execute(text("INSERT INTO payments_upto (upto) SELECT COALESCE(MAX(id), 0) FROM events"))
+
+
+def _payments_moved(conn: Connection, version: int) -> None:
+    """Version 4 to 5 on PostgreSQL: version 4 kept ``payments`` whole in every write, so
+    every stored event is moved. (On SQLite, the version-4 mark already says how far.)"""
+    if conn.dialect.name == "postgresql" and version == 4:
+        _payments_complete(conn)
+
+
+def _day_offsets_default(conn: Connection) -> None:
+    """Version 4 to 5 (and a new log): ``payment_days`` at the default offsets (and any
+    other already listed), counted from ``payments``."""
+    kept = set(conn.execute(day_offsets.select()).scalars())
+    for minutes in DEFAULT_DAY_OFFSETS:
+        if minutes not in kept:
+            conn.execute(day_offsets.insert().values(utc_offset=minutes))
+    for minutes in sorted(kept | set(DEFAULT_DAY_OFFSETS)):
+        count_days(conn, minutes)
+    if conn.dialect.name == "postgresql":
+        # Statistics now, not when autovacuum gets to it: without them the planner reads
+        # the days of every team's links for one team's report.
+        conn.execute(text("ANALYZE payment_days"))
+
+
+def count_days(conn: Connection, minutes: int) -> None:
+    """``payment_days`` at `minutes`, from the moved payments (those in ``payments``)."""
+    from linksplus.eventlog.ingest import day_rows_sql  # ingest imports this module
+
+    conn.execute(payment_days.delete().where(payment_days.c.utc_offset == minutes))
+    conn.execute(text(day_rows_sql(conn.dialect.name, "payments", "TRUE", minutes)))
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -1,7 +1,7 @@
-"""Schemas 3 and 4, the shape the reports read: one ``payments`` row per counted payment,
-kept in the writes' transactions (on SQLite thousands of events at a time, the reads adding
-the rest from ``events``), built once from ``events`` when a version-2 log is opened; pages
-of payments by keyset; the CSV's chunks; and the per-team change marker. SQLite and
+"""Schemas 3 to 5, the shape the reports read: one ``payments`` row per counted payment and
+per-day figures (``payment_days``), kept in the writes' transactions thousands of events at
+a time (the reads adding the rest from ``events``), built once when an older log is opened;
+pages of payments by keyset; the CSV's chunks; and the per-team change marker. SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ from sqlalchemy import func, select, text, update
 from linksplus.console.payments_report import payments_csv, payments_csv_chunks
 from linksplus.eventlog import SCHEMA_VERSION, EventLog, ingest
 from linksplus.eventlog.counting import not_counted
-from linksplus.eventlog.ingest import EventWrite, derived_rows_sql
-from linksplus.eventlog.schema import events, payments, payments_upto, schema_version
+from linksplus.eventlog.ingest import EventWrite, day_rows_sql, derived_rows_sql
+from linksplus.eventlog.schema import (
+    events,
+    payment_days,
+    payments,
+    payments_upto,
+    schema_version,
+)
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 TEAM = [3, 5, 8, 13, 21]
@@ -67,10 +73,15 @@ def write(log: EventLog, writes: list[EventWrite], batch: int = 97) -> None:
         log._writer.submit_many(part + part[::3]).result()
 
 
+# Bangkok's midnight, in UTC: the days payment_days is kept at by default.
+BANGKOK_DAY = START + timedelta(hours=17)
 WINDOWS = [
     (None, None),
     (START + timedelta(days=10), START + timedelta(days=40)),
     (START + timedelta(days=20, hours=7), START + timedelta(days=21, hours=7)),
+    (BANGKOK_DAY + timedelta(days=5), BANGKOK_DAY + timedelta(days=35)),  # whole days
+    (None, BANGKOK_DAY + timedelta(days=30, minutes=1)),
+    (START + timedelta(days=50, seconds=1), None),
 ]
 
 
@@ -108,15 +119,15 @@ def counted_payments(log: EventLog, start=None, end=None, ids=None) -> pd.DataFr
 
 @pytest.fixture(params=["small tail", "whole log in the tail"])
 def tail_max(request, monkeypatch, db_url):
-    """SQLite moves events into ``payments`` every few thousand: with a tail of 150 the
+    """Events are moved into ``payments`` every few thousand: with a tail of 150 the
     generated logs are read half moved, half from the tail; with the default, all from the
-    tail. (PostgreSQL keeps ``payments`` whole in each write.)"""
+    tail."""
     if request.param == "small tail":
         monkeypatch.setattr(ingest, "TAIL_MAX", 150)
     return ingest.TAIL_MAX
 
 
-@pytest.mark.parametrize("old_version", [2, 3])
+@pytest.mark.parametrize("old_version", [2, 3, 4])
 def test_an_older_log_is_upgraded_in_place_with_identical_reports(db_url, tail_max, old_version):
     with EventLog(db_url) as log:
         write(log, generated_events())
@@ -131,11 +142,17 @@ def test_an_older_log_is_upgraded_in_place_with_identical_reports(db_url, tail_m
             if old_version == 2:  # the events alone
                 conn.execute(text("DROP TABLE payments"))
                 conn.execute(text("DROP TABLE link_changes"))
-            else:  # version 3 kept payments whole in every write
+            elif old_version == 3 or log.backend == "postgresql":
+                # Version 3 kept payments whole in every write, and so did version 4 on
+                # PostgreSQL (its payments_upto row was not read).
                 conn.execute(text(derived_rows_sql(log.backend, "TRUE")[0]))
-            conn.execute(text("DROP TABLE payments_upto"))
+                conn.execute(update(payments_upto).values(upto=0))
+            if old_version < 4:
+                conn.execute(text("DROP TABLE payments_upto"))
+            conn.execute(text("DROP TABLE payment_days"))
+            conn.execute(text("DROP TABLE day_offsets"))
             conn.execute(update(schema_version).values(version=old_version))
-    for _ in range(2):  # the second opening finds version 4 and changes nothing
+    for _ in range(2):  # the second opening finds version 5 and changes nothing
         with EventLog(db_url) as log:
             after = reports(log)
             assert len(after) == len(before)
@@ -144,15 +161,77 @@ def test_an_older_log_is_upgraded_in_place_with_identical_reports(db_url, tail_m
             assert log.changes(TEAM) == marker
             with log.engine.connect() as conn:
                 assert conn.execute(schema_version.select()).one().version == SCHEMA_VERSION
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5
 
 
-def test_sqlite_moves_the_tail_into_payments_in_bulk_and_reads_add_it(sqlite_url, monkeypatch):
+def expected_figures(paid_rows: pd.DataFrame, start, end, ids, minutes: int) -> dict:
+    """The reports' figures, worked out in pandas from `counted_payments`' rows."""
+    rows = paid_rows
+    if start is not None:
+        rows = rows[rows.occurred_at >= start]
+    if end is not None:
+        rows = rows[rows.occurred_at < end]
+    if ids is not None:
+        rows = rows[rows.link_id.isin(ids)]
+    status = rows.groupby(["currency", "status"]).amount.agg(["count", "sum"])
+    links = rows.groupby(["link_id", "currency", "status"]).amount.agg(["count", "sum"])
+    paid = rows[rows.status == "successful"]
+    days = (paid.occurred_at + pd.Timedelta(minutes=minutes)).dt.date
+    daily = paid.groupby([days, paid.currency]).amount.agg(["sum", "count"])
+    return {
+        "status": {k: (int(r["count"]), int(r["sum"])) for k, r in status.iterrows()},
+        "links": {k: (int(r["count"]), int(r["sum"])) for k, r in links.iterrows()},
+        "daily": {k: (int(r["sum"]), int(r["count"])) for k, r in daily.iterrows()},
+    }
+
+
+def read_figures(log: EventLog, start, end, ids, minutes: int) -> dict:
+    report = log.report(start, end, minutes, ids)
+    links = {}
+    for r in report["by_link"].itertuples():
+        if r.paid_count:
+            links[(r.link_id, r.currency, "successful")] = (r.paid_count, r.paid_amount)
+    for r in report["by_status"].itertuples():
+        assert r.status in ("successful", "failed") or r.count == 0
+    failed = log.totals_by_status(start, end, ids)
+    status = {(r.currency, r.status): (r.count, r.amount) for r in failed.itertuples()}
+    return {
+        "status": status,
+        "links": links,
+        "daily": {(r.day, r.currency): (r.amount, r.count) for r in report["daily"].itertuples()},
+    }
+
+
+def assert_figures_exact(log: EventLog, windows, offsets=(420, 0, -330), ids_list=(None, TEAM)):
+    paid_rows = counted_payments(log)
+    for start, end in windows:
+        for ids in ids_list:
+            for minutes in offsets:
+                want = expected_figures(paid_rows, start, end, ids, minutes)
+                want["links"] = {k: v for k, v in want["links"].items() if k[2] == "successful"}
+                got = read_figures(log, start, end, ids, minutes)
+                assert got == want, (start, end, ids, minutes)
+
+
+def move_everything(log: EventLog) -> None:
+    """Every stored event moved into ``payments`` and ``payment_days``, as a write past
+    TAIL_MAX does."""
+    with log.engine.begin() as conn:
+        upto = conn.execute(select(payments_upto.c.upto)).scalar_one()
+        after = f"events.id > {upto}"
+        conn.execute(text(derived_rows_sql(log.backend, after)[0]))
+        conn.execute(text(day_rows_sql(log.backend, "events", after)))
+        conn.execute(
+            update(payments_upto).values(upto=select(func.max(events.c.id)).scalar_subquery())
+        )
+
+
+def test_writes_move_the_tail_in_bulk_and_reads_add_it(db_url, monkeypatch):
     # Each write leaves payments behind by at most TAIL_MAX events; the write that passes
     # it moves the whole tail at once. At every step the reads are the exact record's.
     monkeypatch.setattr(ingest, "TAIL_MAX", 40)
     writes = generated_events(seed=9, payments=300)
-    with EventLog(sqlite_url) as log:
+    with EventLog(db_url) as log:
         moves = 0
         for i in range(0, len(writes), 13):
             log._writer.submit_many(writes[i : i + 13]).result()
@@ -160,56 +239,124 @@ def test_sqlite_moves_the_tail_into_payments_in_bulk_and_reads_add_it(sqlite_url
                 upto = conn.execute(select(payments_upto.c.upto)).scalar_one()
                 last = conn.execute(select(func.max(events.c.id))).scalar_one()
                 moved = conn.execute(select(func.count()).select_from(payments)).scalar_one()
+                days = conn.execute(select(func.sum(payment_days.c.payments))).scalar_one()
             assert last - upto <= 40
             moves += upto == last
             assert moved <= len(counted_payments(log))
+            assert (days or 0) == moved  # each moved payment counted on one day, once
             expected = counted_payments(log).reset_index(drop=True)
             pd.testing.assert_frame_equal(log.payments(), expected)
             # The figures too, the moved part's kept from the previous step when the mark
             # did not move.
-            by_status = log.totals_by_status(link_ids=TEAM)
-            team = expected[expected.link_id.isin(TEAM)]
-            totals = team.groupby(["currency", "status"]).amount.agg(["count", "sum"])
-            assert {
-                (r.currency, r.status): (r.count, r.amount) for r in by_status.itertuples()
-            } == {key: (int(row["count"]), int(row["sum"])) for key, row in totals.iterrows()}
-            daily = log.daily_totals(utc_offset_minutes=420)
-            paid = expected[expected.status == "successful"]
-            days = (paid.occurred_at + pd.Timedelta(minutes=420)).dt.date
-            sums = paid.groupby([days, paid.currency]).amount.agg(["sum", "count"])
-            assert {(r.day, r.currency): (r.amount, r.count) for r in daily.itertuples()} == {
-                key: (int(row["sum"]), int(row["count"])) for key, row in sums.iterrows()
-            }
+            assert_figures_exact(log, [(None, None), WINDOWS[3]], offsets=(420, 0))
         assert moves >= 5
 
 
-def test_a_new_payment_costs_the_reports_the_tail_not_the_moved_payments(sqlite_url):
-    # SQLite: the figures of the payments moved into ``payments`` are kept until the mark
-    # moves; a report after a new payment reads only the events after the mark.
+# Windows of every shape against the days payment_days is kept at (Bangkok's): whole days,
+# days and hours, less than a day, open on either side, and at the ends of time.
+SHAPES = [
+    (BANGKOK_DAY + timedelta(days=3), BANGKOK_DAY + timedelta(days=4)),
+    (BANGKOK_DAY + timedelta(days=3, microseconds=1), BANGKOK_DAY + timedelta(days=4)),
+    (BANGKOK_DAY + timedelta(days=3), BANGKOK_DAY + timedelta(days=4, microseconds=-1)),
+    (BANGKOK_DAY + timedelta(days=3, hours=2), BANGKOK_DAY + timedelta(days=3, hours=5)),
+    (START + timedelta(days=2, hours=3, seconds=17), START + timedelta(days=44, hours=23)),
+    (BANGKOK_DAY - timedelta(days=2), None),
+    (None, BANGKOK_DAY + timedelta(days=33, hours=6)),
+    (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)),
+    (START + timedelta(days=10), START + timedelta(days=10)),
+]
+
+
+def test_the_per_day_figures_give_the_exact_record_for_any_window(db_url, monkeypatch):
+    # A report reads payment_days for the window's whole days (at the offset it is kept
+    # at) and payments for the hours at its ends: for any window, at any offset, the
+    # figures are the exact record's, per currency and status, per link, and per day.
+    monkeypatch.setattr(ingest, "TAIL_MAX", 60)
+    statements: list[str] = []
+    with EventLog(db_url) as log:
+        write(log, generated_events(seed=21, payments=900))
+        from sqlalchemy import event
+
+        event.listen(log.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        assert_figures_exact(log, SHAPES + WINDOWS)
+        assert any("FROM payment_days" in sql for sql in statements)
+        move_everything(log)  # and with nothing in the tail
+        assert_figures_exact(log, SHAPES[:5])
+
+
+def test_another_timezones_days_are_kept_once_asked_for(db_url, tmp_path):
     from sqlalchemy import event
 
-    statements: list[str] = []
-    with EventLog(sqlite_url) as log:
-        write(log, generated_events(seed=10, payments=400))
-        with log.engine.begin() as conn:  # everything so far moved
-            conn.execute(text(derived_rows_sql("sqlite", "TRUE")[0]))
-            conn.execute(
-                update(payments_upto).values(upto=select(func.max(events.c.id)).scalar_subquery())
-            )
-        start, end = WINDOWS[1]
-        first = log.report(start, end, 420, TEAM)
+    from linksplus.cli import main
+
+    with EventLog(db_url) as log:
+        write(log, generated_events(seed=22, payments=400))
+        move_everything(log)
+        assert log.day_offsets() == [420]
+        statements: list[str] = []
         event.listen(log.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        new = ("payment.completed", TEAM[0], "chrg_new", 777, "thb", "successful")
-        log._writer.submit_many([EventWrite((*new, end - timedelta(hours=1), end, "{}", None))])
-        log._writer.submit_many([]).result()
-        second = log.report(start, end, 420, TEAM)
-        reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
-        assert reads and not [sql for sql in reads if "FROM payments " in sql], reads
-        assert any("FROM events NOT INDEXED" in sql for sql in reads), reads
-        paid = first["by_currency"].set_index("currency").successful_amount
-        assert second["by_currency"].set_index("currency").successful_amount["thb"] == (
-            paid["thb"] + 777
-        )
+        log.daily_totals(link_ids=TEAM, utc_offset_minutes=540)
+        assert not any("FROM payment_days" in sql for sql in statements)
+    # Tokyo, +09:00 all year: its days counted from the payments so far, then kept.
+    assert main(["report-timezone", "Asia/Tokyo", "--db", db_url]) == 0
+    assert main(["report-timezone", "Asia/Tokyo", "--db", db_url]) == 0
+    with EventLog(db_url) as log:
+        assert log.day_offsets() == [420, 540]
+        assert log.add_day_offset(540) is False
+        with pytest.raises(ValueError, match="minutes"):
+            log.add_day_offset(5000)
+        statements = []
+        event.listen(log.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        write(log, generated_events(seed=23, payments=100))
+        move_everything(log)
+        assert_figures_exact(log, [(None, None), WINDOWS[1]], offsets=(540,))
+        assert any("FROM payment_days" in sql for sql in statements)
+
+
+def test_the_report_timezone_command_says_what_it_did(sqlite_url, capsys):
+    from linksplus.cli import main
+
+    assert main(["report-timezone", "Asia/Kolkata", "--db", sqlite_url]) == 0
+    out = capsys.readouterr().out
+    assert "now kept at UTC+05:30" in out and "kept at: UTC+05:30, UTC+07:00" in out
+    assert main(["report-timezone", "Mars/Olympus", "--db", sqlite_url]) == 2
+    assert "not a timezone name" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_two_postgresql_writers_at_once_move_every_payment_once(pg_url, monkeypatch):
+    # Two receivers on one PostgreSQL: each write takes the write lock before numbering
+    # its events, so the mark never passes an event still being committed, and every
+    # payment is moved (and counted on its day) exactly once.
+    import threading
+
+    monkeypatch.setattr(ingest, "TAIL_MAX", 25)
+    writes = generated_events(seed=24, payments=800)
+    logs = [EventLog(pg_url), EventLog(pg_url)]
+    try:
+        halves = [writes[0::2], writes[1::2]]
+
+        def run(log, part):
+            for i in range(0, len(part), 7):
+                log._writer.submit_many(part[i : i + 7]).result()
+
+        threads = [
+            threading.Thread(target=run, args=pair) for pair in zip(logs, halves, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        log = logs[0]
+        move_everything(log)  # what a later write would do: nothing left behind
+        with log.engine.connect() as conn:
+            moved = conn.execute(select(func.count()).select_from(payments)).scalar_one()
+            days = conn.execute(select(func.sum(payment_days.c.payments))).scalar_one()
+        assert moved == days == len(counted_payments(log))
+        assert_figures_exact(log, [(None, None), WINDOWS[3]], offsets=(420,))
+    finally:
+        for log in logs:
+            log.close()
 
 
 def test_pages_newest_first_by_keyset_cover_every_payment_once(db_url, tail_max):
