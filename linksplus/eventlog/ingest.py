@@ -266,11 +266,12 @@ def day_rows_sql(backend: str, table: str, new_rows: str, minutes: int | None = 
 
 def _with_changes(insert_events: str) -> str:
     """PostgreSQL: `insert_events` and the upkeep of ``link_changes`` for its new rows as
-    ONE statement (one round trip per batch), answering the new events' keys and ids."""
+    ONE statement (one round trip per batch), answering the new events' keys and ids, and
+    the mark (``payments_upto``) with each."""
     changes_sql = derived_rows_sql("postgresql", "TRUE", "new AS events")[1]
     return (
         f"WITH new AS ({insert_events} RETURNING *), new_changes AS ({changes_sql}) "
-        "SELECT event, payment_id, id FROM new"
+        "SELECT event, payment_id, id, (SELECT upto FROM payments_upto) FROM new"
     )
 
 
@@ -348,9 +349,8 @@ class BulkWriter:
         new: set[int] = set()
         since: int | None = None  # SQLite: every id above it is this batch's
         last = 0
-        if rows and not self._sqlite:
-            # Number and commit events in order, one writer at a time (schema.payments_upto).
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        upto: int | None = None  # PostgreSQL: the mark, as the insert read it
+        locked = self._sqlite  # SQLite's write lock is the transaction's (BEGIN IMMEDIATE)
         for chunk in _chunks(rows):
             if self._sqlite:
                 cursor.execute(
@@ -366,25 +366,34 @@ class BulkWriter:
                 if inserted:
                     last = cursor.lastrowid
             else:
-                cursor.execute(
-                    self._statement("events", len(chunk)), [v for row in chunk for v in row]
-                )
-                for event, payment_id, row_id in cursor.fetchall():
+                sql = self._statement("events", len(chunk))
+                values = [v for row in chunk for v in row]
+                if locked:
+                    cursor.execute(sql, values)
+                else:
+                    # Number and commit events in order, one writer at a time
+                    # (schema.payments_upto): the lock first, in the insert's round trip.
+                    with cursor.connection.pipeline():
+                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                        cursor.execute(sql, values)
+                    locked = True
+                for event, payment_id, row_id, mark in cursor.fetchall():
                     new.add(first[(event, payment_id)])
-                    last = max(last, row_id)
+                    last, upto = max(last, row_id), mark
         if since is not None:
             cursor.execute(self._changes_sql, (since,))
         if last:
-            self._move_tail(cursor, last)
+            self._move_tail(cursor, last, upto)
         return [i in new for i in range(len(events))]
 
-    def _move_tail(self, cursor: Any, last: int) -> None:
+    def _move_tail(self, cursor: Any, last: int, upto: int | None = None) -> None:
         """Once more than TAIL_MAX events (up to id `last`) are not in ``payments``, move
         them all into it and ``payment_days``, in this transaction: one statement for
         thousands of events touches each page of the (link, time) index once, where a
         statement per batch would touch it once per batch."""
-        cursor.execute("SELECT upto FROM payments_upto")
-        (upto,) = cursor.fetchone()
+        if upto is None:
+            cursor.execute("SELECT upto FROM payments_upto")
+            (upto,) = cursor.fetchone()
         if last - upto > TAIL_MAX:
             cursor.execute(self._payments_sql, (upto,))
             cursor.execute(self._days_sql, (upto,))
