@@ -44,11 +44,11 @@ SORTS: dict[str, str] = {
 }
 
 
-def paid_by_link_query(link_ids: Iterable[int], backend: str):
+def paid_by_link_query(link_ids: Iterable[int], backend: str, upto: int | None = None):
     """Per link and currency: successful payments, their amount (as `queries.exact_sum`'s
     two columns) and the first one's time: one GROUP BY on the (link, time) index (on
-    `backend`: ``sqlite`` or ``postgresql``)."""
-    p = queries.payments(None, None, link_ids, backend=backend)
+    `backend`: ``sqlite`` or ``postgresql``; `upto`: the event log's mark, when read)."""
+    p = queries.payments(None, None, link_ids, backend=backend, upto=upto)
     return (
         select(
             p.c.link_id,
@@ -66,12 +66,7 @@ def paid_by_link(log, link_ids: Iterable[int]) -> pd.DataFrame:
     """`PAID_COLUMNS` for `link_ids` from the event log `log` (an `EventLog`); currencies in
     lower case, amounts exact ints of minor units, times UTC."""
     ids = [int(i) for i in link_ids]
-    log.changes(())  # a public read that also makes the log's tables on first use
-    query = paid_by_link_query(ids, log.backend)
-    with log.engine.connect() as conn:
-        result = conn.execute(query)
-        rows = queries.merge_sums(list(result.keys()), result.all())
-    return paid_frame(rows)
+    return paid_frame(log.read_at_mark(lambda upto: paid_by_link_query(ids, log.backend, upto)))
 
 
 def paid_frame(rows: Iterable[tuple]) -> pd.DataFrame:

@@ -103,20 +103,26 @@ class LoggedPayment:
 def link_payments(log: EventLog, link_ids: Iterable[int]) -> list[LoggedPayment]:
     """Every counted payment of `link_ids` (one bound parameter, read through the
     payments index on link_id)."""
-    engine = _ensure(log)
-    # With, on SQLite, the latest events not moved into ``payments`` yet.
-    p = queries.payments(None, None, list(link_ids), backend=log.backend).c
-    query = select(p.link_id, p.payment_id, p.status, p.amount, p.currency, p.occurred_at)
-    with engine.connect() as conn:
-        return [LoggedPayment(int(r[0]), *r[1:]) for r in conn.execute(query)]
+    _ensure(log)
+    ids = list(link_ids)
+
+    def query(upto: int):
+        # With the latest events not moved into ``payments`` yet.
+        p = queries.payments(None, None, ids, backend=log.backend, upto=upto).c
+        return select(p.link_id, p.payment_id, p.status, p.amount, p.currency, p.occurred_at)
+
+    return [LoggedPayment(int(r[0]), *r[1:]) for r in log.read_at_mark(query)]
 
 
 def logged_link_ids(log: EventLog) -> set[int]:
     """Every link id with at least one counted payment in the log (whatever its team)."""
-    engine = _ensure(log)
-    with engine.connect() as conn:
-        query = select(queries.payments(None, None, backend=log.backend).c.link_id).distinct()
-        return {int(i) for i in conn.execute(query).scalars()}
+    _ensure(log)
+
+    def query(upto: int):
+        p = queries.payments(None, None, backend=log.backend, upto=upto)
+        return select(p.c.link_id).distinct()
+
+    return {int(row[0]) for row in log.read_at_mark(query)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,34 +140,47 @@ class EventLog:
         with self.engine.connect() as conn:
             return _fetch(conn, query)
 
+    def _snapshot(self, conn) -> tuple[Any, int]:
+        """`conn` in a transaction that sees one snapshot for every statement, and the mark
+        (``payments_upto``) in it."""
+        if self.backend == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        return conn, int(conn.execute(select(payments_upto.c.upto)).scalar_one())
+
+    def read_at_mark(self, build: Callable[[int], Any]) -> list[tuple]:
+        """The rows of the query `build(upto)` (given the mark, for the `queries` that take
+        ``upto``), read in the mark's snapshot, `queries.exact_sum` pairs merged."""
+        self._ready()
+        with self.engine.connect() as conn:
+            conn, upto = self._snapshot(conn)
+            return _fetch(conn, build(upto))
+
     def _summed(
-        self, query: Callable[[str, list[int]], Any], groups: int, key: tuple
+        self, query: Callable[[str, list[int], int], Any], groups: int, key: tuple
     ) -> list[tuple]:
-        """The rows of an aggregate `query(part, offsets)` (its first `groups` columns the
-        group, the rest counts and sums; `offsets` those ``payment_days`` is kept at),
-        ordered by the group.
+        """The rows of an aggregate `query(part, offsets, upto)` (its first `groups`
+        columns the group, the rest counts and sums; `offsets` those ``payment_days`` is
+        kept at; `upto` the mark), ordered by the group.
 
         The sum of two parts read in one snapshot: the payments moved into ``payments``,
         whose rows are kept under `key` until the mark moves (every few thousand events:
         a new payment costs the tail's few rows, not a year's), and the tail after it."""
         self._ready()
         with self.engine.connect() as conn:
-            if self.backend == "sqlite":
-                conn.exec_driver_sql("BEGIN")  # one snapshot for the mark and both parts
-            else:
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            upto = conn.execute(select(payments_upto.c.upto)).scalar_one()
+            conn, upto = self._snapshot(conn)  # one snapshot for the mark and both parts
             with self._kept_lock:
                 kept = self._kept.get(key)
             if kept is None or kept[0] != upto:
                 offsets = list(conn.execute(select(day_offsets.c.utc_offset)).scalars())
-                kept = (upto, _fetch(conn, query("moved", offsets)))
+                kept = (upto, _fetch(conn, query("moved", offsets, upto)))
                 with self._kept_lock:
                     self._kept.pop(key, None)
                     self._kept[key] = kept
                     while sum(len(rows) for _, rows in self._kept.values()) > KEPT_ROWS:
                         self._kept.popitem(last=False)  # the oldest first
-            tail = _fetch(conn, query("tail", []))
+            tail = _fetch(conn, query("tail", [], upto))
         if not tail:
             return kept[1]
         totals: dict[tuple, list[int]] = {}
@@ -223,10 +236,14 @@ class EventLog:
         below counts (a payment reported pending, then successful, is one row). With
         `limit`, one page: at most `limit` rows older than `before`, the (occurred_at,
         payment_id) of the last row of the previous page."""
-        query = queries.latest_payments(
-            start, end, link_ids, limit=limit, before=before, backend=self.backend
-        )
-        return frames.to_frame(self._rows(query), frames.PAYMENT_COLUMNS)
+        self._ready()
+        with self.engine.connect() as conn:
+            conn, upto = self._snapshot(conn)
+            query = queries.latest_payments(
+                start, end, link_ids, limit=limit, before=before, backend=self.backend, upto=upto
+            )
+            rows = _fetch(conn, query)
+        return frames.to_frame(rows, frames.PAYMENT_COLUMNS)
 
     def iter_payments(
         self,
@@ -238,8 +255,9 @@ class EventLog:
         """The same rows as `payments`, as frames of at most `chunk_rows`, streamed from one
         query (a server-side cursor on PostgreSQL): never the whole window in memory."""
         self._ready()
-        query = queries.latest_payments(start, end, link_ids, backend=self.backend)
         with self.engine.connect() as conn:
+            conn, upto = self._snapshot(conn)
+            query = queries.latest_payments(start, end, link_ids, backend=self.backend, upto=upto)
             result = conn.execution_options(yield_per=chunk_rows).execute(query)
             for part in result.partitions():
                 yield frames.to_frame(part, frames.PAYMENT_COLUMNS)
@@ -285,9 +303,16 @@ class EventLog:
         links: dict[tuple, list[int]] = {}
         ids = _id_key(link_ids)
 
-        def query(part: str, offsets: list[int]):
+        def query(part: str, offsets: list[int], upto: int):
             return queries.by_link_status(
-                start, end, ids, backend=self.backend, part=part, minutes=minutes, offsets=offsets
+                start,
+                end,
+                ids,
+                backend=self.backend,
+                part=part,
+                minutes=minutes,
+                offsets=offsets,
+                upto=upto,
             )
 
         for link_id, currency, state, count, amount in self._summed(
@@ -330,10 +355,17 @@ class EventLog:
         """Successful amount and count per day (as seen at `utc_offset_minutes`) and currency."""
         ids = _id_key(link_ids)
 
-        def query(part: str, offsets: list[int]):
+        def query(part: str, offsets: list[int], upto: int):
             offset = utc_offset_minutes
             return queries.daily(
-                start, end, offset, ids, backend=self.backend, part=part, offsets=offsets
+                start,
+                end,
+                offset,
+                ids,
+                backend=self.backend,
+                part=part,
+                offsets=offsets,
+                upto=upto,
             )
 
         key = ("daily", start, end, utc_offset_minutes, ids)

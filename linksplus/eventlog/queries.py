@@ -127,9 +127,11 @@ def only_links(query: Select, column, link_ids: Iterable[int] | None) -> Select:
 PAGE_COLUMNS = ("occurred_at", "link_id", "payment_id", "status", "amount", "currency")
 
 
-def _not_moved(backend: str) -> Subquery:
-    """The counted events not in ``payments`` yet (those after ``payments_upto``: a few
-    thousand at most, read by id), as rows of ``payments``.
+def _not_moved(backend: str, upto: int | None = None) -> Subquery:
+    """The counted events not in ``payments`` yet (those after ``payments_upto``, or after
+    `upto`, the mark as read in the same snapshot: a few thousand at most, read by id), as
+    rows of ``payments``. (PostgreSQL's planner, given the mark as a value, knows the ids
+    after it are few; given the subquery, it guesses a third of the table and scans it.)
 
     A payment has at most one counted event (only ``payment.completed`` counts, and
     ``events`` holds each (event, payment id) once), so these rows are payments that
@@ -137,9 +139,10 @@ def _not_moved(backend: str) -> Subquery:
     # By id (NOT INDEXED): left to itself, SQLite reads every payment.completed event
     # through the unique (event, payment_id) index instead.
     table = "events NOT INDEXED" if backend == "sqlite" else "events"
+    mark = "(SELECT upto FROM payments_upto)" if upto is None else str(int(upto))
     tail = text(
         f"SELECT {', '.join(PAGE_COLUMNS)} FROM {table} "
-        f"WHERE id > (SELECT upto FROM payments_upto) AND {counted_sql(backend)}"
+        f"WHERE id > {mark} AND {counted_sql(backend)}"
     ).columns(*(events.c[name] for name in PAGE_COLUMNS))
     return tail.subquery("tail")
 
@@ -162,9 +165,10 @@ def payments(
     *,
     backend: str,
     part: str = "all",
+    upto: int | None = None,
 ):
     """The payments with start <= occurred_at < end (on the links `link_ids`, when given),
-    as a subquery; only `part` of them (see PARTS)."""
+    as a subquery; only `part` of them (see PARTS). `upto`: the mark, when read already."""
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}, not {part!r}")
     # Only the columns the reports read: all in the index, so the table is never read.
@@ -172,7 +176,7 @@ def payments(
     moved = _restricted(columns, payments_table, start, end, link_ids)
     if part == "moved":
         return moved.subquery("window")
-    tail = _not_moved(backend)
+    tail = _not_moved(backend, upto)
     rows = _restricted(select(*(tail.c[name] for name in PAGE_COLUMNS)), tail, start, end, link_ids)
     return (rows if part == "tail" else union_all(moved, rows)).subquery("window")
 
@@ -196,6 +200,7 @@ def latest_payments(
     limit: int | None = None,
     before: tuple[datetime, str] | None = None,
     backend: str,
+    upto: int | None = None,
 ) -> Select:
     """The payments of the range, newest first (payment id breaking ties); with `limit`,
     at most that many, older than `before` (the last (occurred_at, payment_id) shown).
@@ -205,12 +210,12 @@ def latest_payments(
     (sorting every payment of a busy team's year would cost the whole window).
     """
     if limit is None:
-        p = payments(start, end, link_ids, backend=backend)
+        p = payments(start, end, link_ids, backend=backend, upto=upto)
         query = select(*(p.c[name] for name in PAGE_COLUMNS))
         return query.order_by(p.c.occurred_at.desc(), p.c.payment_id.desc())
     limit = max(0, int(limit))
     query = _moved_page(start, end, link_ids, limit, before, backend)
-    tail = _not_moved(backend)
+    tail = _not_moved(backend, upto)
     # The page of the payments not moved yet, merged with the moved ones'.
     tail = only_links(_page_query(tail, start, end, limit, before), tail.c.link_id, link_ids)
     both = union_all(*(select(part.subquery()) for part in (query, tail))).subquery("page")
@@ -377,6 +382,7 @@ def _aggregate(
     offsets: Iterable[int],
     backend: str,
     part: str,
+    upto: int | None = None,
 ) -> Select:
     """The grouped rows of `kind` for `part` of the window's payments: keys, then count
     and the exact-sum pair of columns (per link: ``a``; per day: ``amount``).
@@ -394,7 +400,7 @@ def _aggregate(
     if part != "tail":
         pieces += _moved_rows(kind, start, end, link_ids, minutes, counted_at)
     if part != "moved":
-        tail = _not_moved(backend)
+        tail = _not_moved(backend, upto)
         pieces.append(_payment_rows(tail, kind, minutes, start, end, link_ids))
     rows = union_all(*pieces).subquery("rows")
     keys = [rows.c[name] for name in rows.c.keys()[:-3]]
@@ -414,6 +420,7 @@ def by_link_status(
     part: str = "all",
     minutes: int = 0,
     offsets: Iterable[int] = (),
+    upto: int | None = None,
 ) -> Select:
     """Per link, currency and status: how many payments and their amount. Every total
     but the daily one is a sum of these rows: one pass over the window serves them all.
@@ -428,6 +435,7 @@ def by_link_status(
         offsets=offsets,
         backend=backend,
         part=part,
+        upto=upto,
     )
 
 
@@ -464,6 +472,7 @@ def daily(
     backend: str,
     part: str = "all",
     offsets: Iterable[int] = (),
+    upto: int | None = None,
 ) -> Select:
     """Per local day (at `utc_offset_minutes`) and currency: the successful payments'
     amount and count. From ``payment_days`` when it is kept at that offset (`offsets`)."""
@@ -478,4 +487,5 @@ def daily(
         offsets=offsets,
         backend=backend,
         part=part,
+        upto=upto,
     )
