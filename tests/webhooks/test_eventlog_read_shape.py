@@ -432,8 +432,9 @@ def test_the_change_marker_moves_only_for_the_teams_own_counted_payments(db_url)
 
 
 def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
-    # SQLite: every report query searches the (link_id, occurred_at) index by the team's
-    # ids; none scans the payments of every team; the events not moved yet are read by id.
+    # SQLite: every report query searches the (link_id, occurred_at) index, and the
+    # per-day figures' primary key, by the team's ids; none scans the payments of every
+    # team; the events not moved yet are read by id.
     from sqlalchemy.dialects import sqlite
 
     from linksplus.eventlog import queries
@@ -441,13 +442,16 @@ def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
     start, end = WINDOWS[1]
     with EventLog(sqlite_url) as log:
         write(log, generated_events(seed=7, payments=200))
+        by_days = {"offsets": [420], "upto": 100}
         statements = [
-            queries.by_link_status(start, end, TEAM, backend="sqlite"),
-            queries.daily(start, end, 0, TEAM, backend="sqlite"),
-            queries.latest_payments(start, end, TEAM, limit=50, backend="sqlite"),
+            (queries.by_link_status(start, end, TEAM, backend="sqlite"), False),
+            (queries.daily(start, end, 0, TEAM, backend="sqlite"), False),
+            (queries.latest_payments(start, end, TEAM, limit=50, backend="sqlite"), False),
+            (queries.by_link_status(start, end, TEAM, backend="sqlite", **by_days), True),
+            (queries.daily(start, end, 420, TEAM, backend="sqlite", **by_days), True),
         ]
         with log.engine.connect() as conn:
-            for statement in statements:
+            for statement, days in statements:
                 compiled = statement.compile(
                     dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
                 )
@@ -458,6 +462,10 @@ def test_a_teams_report_reads_its_own_links_rows_through_the_index(sqlite_url):
                 assert "SCAN payments " not in plan + " ", plan
                 assert "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
                 assert "SCAN events" not in plan, plan
+                if days:
+                    key = "SEARCH payment_days USING PRIMARY KEY (utc_offset=? AND link_id=? AND"
+                    assert key in plan, plan
+                    assert "SCAN payment_days" not in plan, plan
 
 
 def test_each_write_reads_back_only_its_own_batch(sqlite_url):
