@@ -1,21 +1,17 @@
 """The report queries over ``payments`` and ``payment_days``: every aggregate is a GROUP BY
 in SQL, per currency.
 
-Reports count payments, not deliveries or events: the ``payments`` table holds one row per
-payment that `counting.counted` accepts (a ``payment.completed`` in a known currency, for a
-positive amount, not dated in the future), its latest counted event (by ``occurred_at``,
-then arrival), kept by the write path (`ingest`), and ``payment_days`` their count and
-amount per link, local day, currency and status. So nothing is counted twice and no query
-ranks events at read time. Every read of a team is a read of its links' rows, through the
-primary key of ``payment_days`` (link, day) for the whole days of a window and the index
-of ``payments`` (link_id, occurred_at) for the hours at its ends, plus the few thousand
-latest events not moved into either yet (`_not_moved`). Amounts stay integer minor units;
-two currencies are never added together.
+Reports count payments (what `counting.counted` accepts), one ``payments`` row each, and
+``payment_days`` their count and amount per link, local day, currency and status, both
+kept by the write path (`ingest`): nothing is counted twice, nothing ranked at read time.
+A team's read is of its links' rows only: ``payment_days`` for a window's whole days,
+``payments`` (link_id, occurred_at) for the hours at its ends, and the few thousand latest
+events not moved into either yet (`_not_moved`). Amounts stay integer minor units; two
+currencies are never added together.
 
-Sums never overflow: SQLite's sum() of integers fails past 2**63 (one absurd amount used
-to break a team's whole Payments page), and PostgreSQL's bigint cast would too. Each sum
-is taken as two, of the amounts' high and low 32 bits, which cannot overflow for
-billions of rows, and `merge_sums` adds them up exactly in Python.
+Sums never overflow: each is taken as two, of the amounts' high and low 32 bits, which
+cannot overflow for billions of rows, and `merge_sums` adds them up exactly in Python
+(SQLite's sum() fails past 2**63: one absurd amount used to break a whole page).
 """
 
 from __future__ import annotations
