@@ -1,11 +1,13 @@
-"""What the app benches share: a sandbox of their own, a team seeded with links, the app in
-AppTest with a user already logged in, and a timed run of it."""
+"""What the app benches share: a sandbox of their own, a team seeded with links, payments
+written to an event log through the product's write path, the app in AppTest with a user
+already logged in, and a timed run of it."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,6 +77,42 @@ def logged_in_app(
     }.items():
         at.session_state[key] = value
     return at
+
+
+def write_payments(db: str, payments: Iterable[tuple], batch: int) -> float:
+    """Writes `payments`, (link_id, payment_id, amount, currency, status, when) each, to the
+    event log at `db` as ``payment.completed`` webhooks would be (the receiver's worker's
+    group-commit writer and bulk statements, without HTTP), `batch` per transaction;
+    seconds taken."""
+    from concurrent.futures import Future
+
+    from linksplus.eventlog.engine import backend_name, make_engine
+    from linksplus.eventlog.ingest import BulkWriter, EventWrite
+    from linksplus.eventlog.schema import SchemaOnce
+    from linksplus.eventlog.writer import GroupCommitWriter
+
+    engine = make_engine(db)
+    writer = GroupCommitWriter(
+        engine, BulkWriter(backend_name(db)).apply, prepare=SchemaOnce(engine)
+    )
+    started = time.perf_counter()
+    rows = iter(payments)
+    while chunk := list(itertools.islice(rows, batch)):
+        writes = []
+        for link, pid, amount, currency, status, when in chunk:
+            payload = (
+                f'{{"event":"payment.completed","link_id":{link},"payment":{{"id":"{pid}",'
+                f'"amount":{amount},"currency":"{currency}","status":"{status}"}}}}'
+            )
+            row = ("payment.completed", link, pid, amount, currency, status, when, when)
+            writes.append(EventWrite((*row, payload, "10.0.0.1")))
+        future: Future = Future()
+        writer.write_batch([(writes, future)])
+        if isinstance(future.result()[0], BaseException):
+            raise future.result()[0]
+    writer.close()
+    engine.dispose()
+    return time.perf_counter() - started
 
 
 def timed_run(at) -> float:

@@ -39,7 +39,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from harness import ROOT, logged_in_app, sandbox, seed_links, timed_run
+from harness import ROOT, logged_in_app, sandbox, seed_links, timed_run, write_payments
 
 API_KEY = "skey_test_bench_payments_key"
 BIG, SMALL = 101, 102  # the team with half the events; a 100-link team
@@ -62,27 +62,15 @@ def link_ids(sandbox_url: str) -> dict[int, list[int]]:
 
 def generate(url: str, events: int, teams: dict[int, list[int]], seed: int = 11) -> float:
     """Writes `events` payments to the log at `url`; seconds taken."""
-    from concurrent.futures import Future
-
-    from linksplus.eventlog.engine import backend_name, make_engine
-    from linksplus.eventlog.ingest import BulkWriter, EventWrite
-    from linksplus.eventlog.schema import SchemaOnce
-    from linksplus.eventlog.writer import GroupCommitWriter
-
     rnd = random.Random(seed)
     big, small = teams[BIG], teams[SMALL]
     # The 19 other teams' links need not exist in the sandbox: no page shows them.
     others = small + list(range(10_000_000, 10_000_000 + LINKS - len(big) - len(small)))
-    engine = make_engine(url)
-    writer = GroupCommitWriter(
-        engine, BulkWriter(backend_name(url)).apply, prepare=SchemaOnce(engine)
-    )
     now = datetime.now(UTC)
     year = 365 * 86400
-    started = time.perf_counter()
-    for first in range(0, events, BATCH):
-        batch = []
-        for i in range(first, min(events, first + BATCH)):
+
+    def payments():
+        for i in range(events):
             link = rnd.choice(big) if i % 2 == 0 else rnd.choice(others)
             # In the order they happened, as a year of webhooks would arrive: each in its
             # own slot of the year, at a random instant of it.
@@ -90,20 +78,9 @@ def generate(url: str, events: int, teams: dict[int, list[int]], seed: int = 11)
             status = "failed" if rnd.random() < 0.1 else "successful"
             currency = "thb" if i % 5 else "jpy"
             amount = rnd.randrange(2_000, 5_000_000)
-            pid = f"chrg_bench_{seed}_{i:08d}"
-            payload = (
-                f'{{"event":"payment.completed","link_id":{link},"payment":{{"id":"{pid}",'
-                f'"amount":{amount},"currency":"{currency}","status":"{status}"}}}}'
-            )
-            row = ("payment.completed", link, pid, amount, currency, status, when, when)
-            batch.append(EventWrite((*row, payload, "10.0.0.1")))
-        future: Future = Future()
-        writer.write_batch([(batch, future)])
-        if isinstance(future.result()[0], BaseException):
-            raise future.result()[0]
-    writer.close()
-    engine.dispose()
-    return time.perf_counter() - started
+            yield link, f"chrg_bench_{seed}_{i:08d}", amount, currency, status, when
+
+    return write_payments(url, payments(), BATCH)
 
 
 # -- the measurements (in a process of their own) -----------------------------------------

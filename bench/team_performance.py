@@ -26,11 +26,11 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harness import logged_in_app, sandbox, seed_links, timed_run
+from harness import write_payments as write_events
 
 from linksplus.client import LinksPlusClient
 from linksplus.console.users import UserRecord, hash_password, save_users
@@ -70,21 +70,11 @@ def record_owners(db: str, team: int, links: list, sellers: list[str]) -> None:
 
 def write_payments(db: str, links: list, count: int, seed_: int, tag: str) -> float:
     """`count` payments of `links`, dated after the links were made; seconds taken."""
-    from linksplus.eventlog.engine import backend_name, make_engine
-    from linksplus.eventlog.ingest import BulkWriter, EventWrite
-    from linksplus.eventlog.schema import SchemaOnce
-    from linksplus.eventlog.writer import GroupCommitWriter
-
     rnd = random.Random(seed_)
-    engine = make_engine(db)
-    writer = GroupCommitWriter(
-        engine, BulkWriter(backend_name(db)).apply, prepare=SchemaOnce(engine)
-    )
     now = datetime.now(UTC)
-    started = time.perf_counter()
-    for first in range(0, count, BATCH):
-        batch = []
-        for i in range(first, min(count, first + BATCH)):
+
+    def payments():
+        for i in range(count):
             link = rnd.choice(links)
             # The seeded links are made "now": their payments come within the next hours
             # (a payment at most a day ahead of its arrival is counted).
@@ -92,20 +82,9 @@ def write_payments(db: str, links: list, count: int, seed_: int, tag: str) -> fl
             status = "failed" if rnd.random() < 0.1 else "successful"
             currency = "jpy" if i % 7 == 0 else link.currency
             amount = rnd.randrange(2_000, 5_000_000)
-            pid = f"chrg_perf_{tag}_{i:08d}"
-            payload = (
-                f'{{"event":"payment.completed","link_id":{link.id},"payment":{{"id":"{pid}",'
-                f'"amount":{amount},"currency":"{currency}","status":"{status}"}}}}'
-            )
-            row = ("payment.completed", link.id, pid, amount, currency, status, when, when)
-            batch.append(EventWrite((*row, payload, "10.0.0.1")))
-        future: Future = Future()
-        writer.write_batch([(batch, future)])
-        if isinstance(future.result()[0], BaseException):
-            raise future.result()[0]
-    writer.close()
-    engine.dispose()
-    return time.perf_counter() - started
+            yield link.id, f"chrg_perf_{tag}_{i:08d}", amount, currency, status, when
+
+    return write_events(db, payments(), BATCH)
 
 
 def measure(url: str, db: str, users: Path, team: int, links: list, tag: str, n: int) -> dict:
