@@ -181,24 +181,16 @@ class LinksPlusClient:
         attempt), which spares the search where the service honours it; correctness does
         not depend on it. `CreateUnconfirmedError` when the search itself fails.
         """
-        params: dict[str, Any] = {
-            "template_id": template_id,
-            "team_id": team_id,
-            "name": name,
-            "amount": amount,
-        }
-        optional = {
-            "currency": currency.lower() if isinstance(currency, str) else currency,
-            "multiple_usage": multiple_usage,
-            "additional": additional,
-            "custom_webhook": custom_webhook or None,
-        }
-        params.update({k: v for k, v in optional.items() if v is not None})
-        errors = link_param_errors(params)
-        if errors:
-            field, message = next(iter(errors.items()))
-            raise ValidationError(field, message)
-        body = orjson.dumps(params)
+        params = _new_link_params(
+            template_id=template_id,
+            team_id=team_id,
+            name=name,
+            amount=amount,
+            currency=currency,
+            multiple_usage=multiple_usage,
+            additional=additional,
+            custom_webhook=custom_webhook,
+        )
         headers = {
             "Idempotency-Key": idempotency_key or str(uuid.uuid4()),
             "Content-Type": "application/json",
@@ -208,7 +200,19 @@ class LinksPlusClient:
             found = self._check_created(params, made_since, notify)
             if found is not None:
                 return found
-        since = made_since
+        return self._send_create(params, headers, made_since, notify)
+
+    def _send_create(
+        self,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        since: datetime | None,
+        notify: Callable[[CreateCheck], None],
+    ) -> Link:
+        """POST a new link until its outcome is clear: resend what is safe to resend, and
+        after an answer that leaves it unknown, look for the link (made since `since`, else
+        the first attempt) before sending it again."""
+        body = orjson.dumps(params)
         attempt = 0
         while True:
             if since is None:
@@ -521,6 +525,39 @@ def backoff_delay(base: float, attempt: int, jitter: Callable[[], float] | None 
 
 def _jitter() -> float:
     return random.uniform(0.5, 1.5)
+
+
+def _new_link_params(
+    *,
+    template_id: int,
+    team_id: int,
+    name: str,
+    amount: int,
+    currency: str | None,
+    multiple_usage: bool | None,
+    additional: str | None,
+    custom_webhook: str | None,
+) -> dict[str, Any]:
+    """A create's body, the parameters not given left out; `ValidationError` names the
+    first field refused."""
+    params: dict[str, Any] = {
+        "template_id": template_id,
+        "team_id": team_id,
+        "name": name,
+        "amount": amount,
+    }
+    optional = {
+        "currency": currency.lower() if isinstance(currency, str) else currency,
+        "multiple_usage": multiple_usage,
+        "additional": additional,
+        "custom_webhook": custom_webhook or None,
+    }
+    params.update({k: v for k, v in optional.items() if v is not None})
+    errors = link_param_errors(params)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ValidationError(field, message)
+    return params
 
 
 def _ignore(_: CreateCheck) -> None:

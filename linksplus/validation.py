@@ -41,64 +41,77 @@ def link_param_errors(
     documented minimum; with the `account_country` (the console's setting) also the charge
     limits Omise documents for that country (`linksplus.money.check_amount`).
     """
-    errors: dict[str, str] = {}
-    for key in ("template_id", "team_id"):
-        value = params.get(key)
-        if value is None:
-            errors[key] = _('"{field}" is required.').format(field=key)
-        elif isinstance(value, bool) or not isinstance(value, int):
-            errors[key] = _('"{field}" must be a number.').format(field=key)
+    problems: dict[str, str | None] = {
+        key: _id_problem(key, params.get(key)) for key in ("template_id", "team_id")
+    }
+    problems["name"] = _name_problem(params.get("name"))
+    problems.update(_money_problems(params.get("currency"), params.get("amount"), account_country))
+    if "multiple_usage" in params and not isinstance(params["multiple_usage"], bool):
+        problems["multiple_usage"] = _('"{field}" must be true or false.').format(
+            field="multiple_usage"
+        )
+    problems["additional"] = _note_problem(params.get("additional"))
+    problems["custom_webhook"] = _webhook_problem(params.get("custom_webhook"))
+    return {field: problem for field, problem in problems.items() if problem}
 
-    name = params.get("name")
+
+def _id_problem(key: str, value: Any) -> str | None:
+    if value is None:
+        return _('"{field}" is required.').format(field=key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return _('"{field}" must be a number.').format(field=key)
+    return None
+
+
+def _name_problem(name: Any) -> str | None:
     if not isinstance(name, str) or not name.strip():
-        errors["name"] = _("Give the link a name; the payer sees it.")
-    elif len(name) > NAME_MAX:
-        errors["name"] = _("The name can be at most {n} characters (it has {has}).").format(
+        return _("Give the link a name; the payer sees it.")
+    if len(name) > NAME_MAX:
+        return _("The name can be at most {n} characters (it has {has}).").format(
             n=NAME_MAX, has=len(name)
         )
+    return None
 
-    currency = params.get("currency")
+
+def _money_problems(
+    currency: Any, amount: Any, account_country: str | None
+) -> dict[str, str | None]:
+    """The currency's problem and the amount's (checked in the currency when it is good)."""
+    problems: dict[str, str | None] = {}
     if currency is not None:
         try:
             get_currency(currency)
         except AmountError as exc:
-            errors["currency"] = str(exc)
+            problems["currency"] = str(exc)
             currency = None
-    amount = params.get("amount")
     if amount is None:
-        errors["amount"] = _("Enter an amount.")
+        problems["amount"] = _("Enter an amount.")
     elif currency is not None:
-        problem = check_amount(amount, currency, account_country)
-        if problem:
-            errors["amount"] = problem
+        problems["amount"] = check_amount(amount, currency, account_country)
     elif isinstance(amount, bool) or not isinstance(amount, int) or amount < MIN_AMOUNT:
         # No currency (the template's applies): only Links+'s own minimum can be checked.
-        errors["amount"] = _(
+        problems["amount"] = _(
             "The amount must be a whole number of at least {n} in the currency's "
             "smallest unit (Links+'s minimum)."
         ).format(n=MIN_AMOUNT)
+    return problems
 
-    if "multiple_usage" in params and not isinstance(params["multiple_usage"], bool):
-        errors["multiple_usage"] = _('"{field}" must be true or false.').format(
-            field="multiple_usage"
+
+def _note_problem(additional: Any) -> str | None:
+    if additional is None:
+        return None
+    if not isinstance(additional, str):
+        return _("The note must be text.")
+    if len(additional) > ADDITIONAL_MAX:
+        return _("The note can be at most {n} characters (it has {has}).").format(
+            n=ADDITIONAL_MAX, has=len(additional)
         )
+    return None
 
-    additional = params.get("additional")
-    if additional is not None:
-        if not isinstance(additional, str):
-            errors["additional"] = _("The note must be text.")
-        elif len(additional) > ADDITIONAL_MAX:
-            errors["additional"] = _(
-                "The note can be at most {n} characters (it has {has})."
-            ).format(n=ADDITIONAL_MAX, has=len(additional))
 
-    hook = params.get("custom_webhook")
-    if hook not in (None, ""):
-        problem = (
-            webhook_url_problem(hook)
-            if isinstance(hook, str)
-            else _("The custom webhook must be a web address.")
-        )
-        if problem:
-            errors["custom_webhook"] = problem
-    return errors
+def _webhook_problem(hook: Any) -> str | None:
+    if hook in (None, ""):
+        return None
+    if not isinstance(hook, str):
+        return _("The custom webhook must be a web address.")
+    return webhook_url_problem(hook)

@@ -14,11 +14,12 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from zipfile import ZIP_STORED, ZipFile
 
 from linksplus.client import LinksPlusClient
+from linksplus.console.make_link import LinkRequest, UploadRowRef, make_link
 from linksplus.console.qr import qr_print_png
 from linksplus.errors import LinksPlusError, ValidationError
 from linksplus.money import format_amount
@@ -44,6 +45,60 @@ class RunResult:
     error: str | None
 
 
+@dataclass
+class _Run:
+    """One run of an upload: what making each row needs, the errors so far, and the flag
+    that stops new rows from starting."""
+
+    ws: Workspace
+    client: LinksPlusClient
+    upload_id: str
+    username: str
+    team_id: int
+    stop: threading.Event = field(default_factory=threading.Event)
+    errors: list[str] = field(default_factory=list)
+
+    def make_row(self, row: UploadRow) -> bool:
+        """Make one row's link and mark the row done (True); or store why not, in the row
+        and in `errors`, and stop the run when Links+ or the records are failing (False)."""
+        if self.stop.is_set():
+            return False  # Links+ is failing: leave the row waiting for Resume
+        p = row.params
+        made_since = self.ws.mark_sending(self.upload_id, p.row_no)
+        try:
+            made = make_link(
+                self.client,
+                self.ws,
+                LinkRequest(
+                    template_id=p.template_id,
+                    name=p.name,
+                    amount=p.amount,
+                    currency=p.currency,
+                    multiple_usage=p.multiple_usage,
+                    additional=p.note,
+                ),
+                team_id=self.team_id,
+                made_by=self.username,
+                how="bulk",
+                upload=UploadRowRef(self.upload_id, p.row_no),
+                idempotency_key=row_idempotency_key(self.upload_id, p.row_no),
+                made_since=made_since,
+            )
+        except LinksPlusError as exc:  # ValidationError too: this row only, others go on
+            self.ws.mark_failed(self.upload_id, p.row_no, str(exc))
+            self.errors.append(f"Row {p.row_no}: {exc}")
+            if not isinstance(exc, ValidationError):
+                self.stop.set()
+            return False
+        if made.record_error is not None:
+            # The link exists but its row is not marked done: the row stays sent, and
+            # Resume finds the link through the create check instead of making another.
+            self.errors.append(f"Row {p.row_no}: {made.record_error}")
+            self.stop.set()
+            return False
+        return True
+
+
 def run_upload(
     ws: Workspace,
     client: LinksPlusClient,
@@ -60,49 +115,11 @@ def run_upload(
     total = len(rows)
     todo = [r for r in rows if r.state != DONE]
     done = total - len(todo)
-    stop = threading.Event()
-    errors: list[str] = []
-
-    def create(row: UploadRow) -> bool:
-        if stop.is_set():
-            return False  # Links+ is failing: leave the row waiting for Resume
-        p = row.params
-        made_since = ws.mark_sending(upload_id, p.row_no)
-        try:
-            link = client.create_link(
-                template_id=p.template_id,
-                team_id=team_id,
-                name=p.name,
-                amount=p.amount,
-                currency=p.currency,
-                multiple_usage=p.multiple_usage,
-                additional=p.note,
-                idempotency_key=row_idempotency_key(upload_id, p.row_no),
-                made_since=made_since,
-            )
-        except ValidationError as exc:
-            ws.mark_failed(upload_id, p.row_no, str(exc))  # this row only; others go on
-            errors.append(f"Row {p.row_no}: {exc}")
-            return False
-        except LinksPlusError as exc:
-            ws.mark_failed(upload_id, p.row_no, str(exc))
-            errors.append(f"Row {p.row_no}: {exc}")
-            stop.set()
-            return False
-        ws.mark_done(
-            upload_id,
-            p.row_no,
-            link_id=link.id,
-            payment_url=link.payment_url,
-            team_id=team_id,
-            made_by=username,
-        )
-        return True
-
+    run = _Run(ws, client, upload_id, username, team_id)
     if on_progress:
         on_progress(done, total)
     with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="bulk") as pool:
-        futures = [pool.submit(create, row) for row in todo]
+        futures = [pool.submit(run.make_row, row) for row in todo]
         try:
             for future in as_completed(futures):
                 if future.result():
@@ -110,14 +127,14 @@ def run_upload(
                     if on_progress:
                         on_progress(done, total)
         finally:
-            stop.set()  # an interrupted run (the page left) starts nothing new
+            run.stop.set()  # an interrupted run (the page left) starts nothing new
     counts = ws.upload_counts(upload_id)
     failed = counts.get(FAILED, 0)
     return RunResult(
         done=counts.get(DONE, 0),
         failed=failed,
         waiting=total - counts.get(DONE, 0) - failed,
-        error=errors[0] if errors else None,
+        error=run.errors[0] if run.errors else None,
     )
 
 

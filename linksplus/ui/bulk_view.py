@@ -14,6 +14,7 @@ import streamlit as st
 from linksplus.console.bulk_run import CONCURRENCY, qr_zip, run_upload
 from linksplus.console.bulk_sheet import (
     MAX_ROWS,
+    CheckedRow,
     SheetError,
     check_rows,
     created_frame,
@@ -30,7 +31,7 @@ from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, show_error
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.workspace import Workspace
-from linksplus.workspace.store import DONE, FAILED, SENDING, upload_id_for
+from linksplus.workspace.store import DONE, FAILED, SENDING, UploadRow, upload_id_for
 
 STATE_LABELS = {
     DONE: N_("made"),
@@ -138,9 +139,39 @@ def _apply_edits(key: str) -> None:
 
 
 def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None:
+    """The rows read from the file, checked and editable, and the button creating the good
+    ones not made yet."""
     s = st.session_state
     checked = check_rows(s["bulk_rows"], templates, account_country=ctx.settings.account_country)
     stored = {r.params.row_no: r for r in ws.upload_rows(upload_id, ctx.user.username)}
+    _preview_table(checked, stored)
+    good = [c.params for c in checked if c.params is not None]
+    to_make = [p for p in good if stored.get(p.row_no) is None or stored[p.row_no].state != DONE]
+    bad = [c for c in checked if c.params is None]
+    st.markdown(_ready_line(len(good), len(to_make), len(bad)))
+    if bad:
+        _problems(bad)
+    if st.button(
+        ngettext("Create {n} link", "Create {n} links", len(to_make)).format(
+            n=format_number(len(to_make))
+        ),
+        type="primary",
+        icon=":material/playlist_add:",
+        disabled=not to_make,
+        key="bulk_create",
+    ):
+        ws.start_upload(
+            upload_id,
+            username=ctx.user.username,
+            team_id=ctx.team_id,
+            filename=s.get("bulk_name", "upload"),
+            rows=to_make,
+        )
+        _run(ctx, ws, upload_id)
+
+
+def _preview_table(checked: list[CheckedRow], stored: dict[int, UploadRow]) -> None:
+    """The rows as an editable table with each row's status so far and its problems."""
     frame = preview_frame(checked)
     frame.insert(
         1,
@@ -159,7 +190,7 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
             "already made cannot change."
         )
     )
-    key = f"bulk_editor_{s.get('bulk_v', 0)}"
+    key = f"bulk_editor_{st.session_state.get('bulk_v', 0)}"
     st.data_editor(
         frame,
         key=key,
@@ -174,56 +205,43 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
             "problems": st.column_config.TextColumn(_("Problems"), width="large"),
         },
     )
-    good = [c.params for c in checked if c.params is not None]
-    to_make = [p for p in good if stored.get(p.row_no) is None or stored[p.row_no].state != DONE]
-    bad = [c for c in checked if c.params is None]
-    ready = ngettext("**{n}** row is ready", "**{n}** rows are ready", len(good)).format(
-        n=format_number(len(good))
+
+
+def _ready_line(good: int, to_make: int, bad: int) -> str:
+    """How many rows are ready, still to make, and left out for their problems (Markdown)."""
+    ready = ngettext("**{n}** row is ready", "**{n}** rows are ready", good).format(
+        n=format_number(good)
     )
-    if len(to_make) != len(good):
-        ready += _(", **{n}** of them still to make").format(n=format_number(len(to_make)))
+    if to_make != good:
+        ready += _(", **{n}** of them still to make").format(n=format_number(to_make))
     if bad:
         ready += ngettext(
             "; **{n}** has problems and is left out until fixed.",
             "; **{n}** have problems and are left out until fixed.",
-            len(bad),
-        ).format(n=format_number(len(bad)))
+            bad,
+        ).format(n=format_number(bad))
     else:
         ready += "."
-    st.markdown(ready)
-    if bad:
-        st.warning(
-            "\n".join(
-                "- "
-                + _("Row {row}: {problems}").format(
-                    row=c.row_no, problems=md_escape(" ".join(c.problems))
-                )
-                for c in bad[:10]
+    return ready
+
+
+def _problems(bad: list[CheckedRow]) -> None:
+    """The first ten rows with problems, each with its problems."""
+    st.warning(
+        "\n".join(
+            "- "
+            + _("Row {row}: {problems}").format(
+                row=c.row_no, problems=md_escape(" ".join(c.problems))
             )
-            + (
-                "\n- " + _("…and {n} more (see the table).").format(n=len(bad) - 10)
-                if len(bad) > 10
-                else ""
-            ),
-            icon=":material/rule:",
+            for c in bad[:10]
         )
-    if st.button(
-        ngettext("Create {n} link", "Create {n} links", len(to_make)).format(
-            n=format_number(len(to_make))
+        + (
+            "\n- " + _("…and {n} more (see the table).").format(n=len(bad) - 10)
+            if len(bad) > 10
+            else ""
         ),
-        type="primary",
-        icon=":material/playlist_add:",
-        disabled=not to_make,
-        key="bulk_create",
-    ):
-        ws.start_upload(
-            upload_id,
-            username=ctx.user.username,
-            team_id=ctx.team_id,
-            filename=s.get("bulk_name", "upload"),
-            rows=to_make,
-        )
-        _run(ctx, ws, upload_id)
+        icon=":material/rule:",
+    )
 
 
 def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import streamlit as st
 
 from linksplus.client import CreateCheck
 from linksplus.console import users
+from linksplus.console.make_link import LinkRequest, MadeLink, make_link
 from linksplus.console.qr import qr_png
 from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationError
 from linksplus.i18n import N_, _
@@ -35,7 +37,7 @@ from linksplus.ui.widgets import (
     parse_money,
     show_error,
 )
-from linksplus.ui.workspace_data import record_link
+from linksplus.ui.workspace_data import forget_owners, workspace
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
 
 DOUBLE_CLICK_SECONDS = 2.0
@@ -87,14 +89,10 @@ def _on_template_change(templates: dict[int, Template]) -> None:
     st.session_state.pop("cl_errors", None)
 
 
-def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
-    """The submit button's callback: validate, then create (runs before the page redraws,
-    so errors appear beside their fields in the same run)."""
+def _read_form(ctx: PageContext) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form's new-link parameters (the API's names) and its problems, by field."""
     s = st.session_state
-    if time.monotonic() - s.get("cl_last_success", -DOUBLE_CLICK_SECONDS) < DOUBLE_CLICK_SECONDS:
-        return  # the second click of a double click: the link is already made
     errors: dict[str, str] = {}
-    s.pop("cl_api_error", None)
     currency = s.get("cl_currency")
     amount, amount_error = parse_money(s.get("cl_amount", ""), currency)
     if amount_error:
@@ -117,26 +115,54 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     account_country = ctx.settings.account_country
     for field, message in link_param_errors(params, account_country=account_country).items():
         errors.setdefault(field, message)
+    return params, errors
+
+
+def _on_check(step: CreateCheck) -> None:
+    """Tell the user while the client checks whether a link with no clear answer was made."""
+    if step is CreateCheck.CHECKING:
+        st.toast(_(CHECKING), icon=":material/sync:")
+    st.session_state["cl_checked"] = step
+
+
+def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
+    """Make the form's link and record that this user made it, and how (the Links page's
+    My links and Made by read this)."""
+    s = st.session_state
+    request = LinkRequest(**{k: v for k, v in params.items() if k != "team_id"})
+    made = make_link(
+        data.client(ctx.settings),
+        workspace,  # opened only to record: a failure to open it is a record error
+        request,
+        team_id=ctx.team_id,
+        made_by=ctx.user.username,
+        how=s.get("cl_how") or "form",
+        idempotency_key=idempotency_key(),
+        # An earlier press of this form ended in an error: its link may exist.
+        made_since=s.get("cl_tried_at"),
+        on_check=_on_check,
+    )
+    if made.record_error is None:
+        forget_owners()
+    return made
+
+
+def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
+    """The submit button's callback: validate, then create (runs before the page redraws,
+    so errors appear beside their fields in the same run)."""
+    s = st.session_state
+    if time.monotonic() - s.get("cl_last_success", -DOUBLE_CLICK_SECONDS) < DOUBLE_CLICK_SECONDS:
+        return  # the second click of a double click: the link is already made
+    s.pop("cl_api_error", None)
+    params, errors = _read_form(ctx)
     if errors:
         s["cl_errors"] = errors
         return
     s["cl_errors"] = {}
     s.pop("cl_checked", None)
     started = datetime.now(UTC)
-
-    def on_check(step: CreateCheck) -> None:
-        if step is CreateCheck.CHECKING:
-            st.toast(_(CHECKING), icon=":material/sync:")
-        s["cl_checked"] = step
-
     try:
-        link = data.client(ctx.settings).create_link(
-            **params,
-            idempotency_key=idempotency_key(),
-            # An earlier press of this form ended in an error: its link may exist.
-            made_since=s.get("cl_tried_at"),
-            on_check=on_check,
-        )
+        made = _make(ctx, params)
     except ValidationError as exc:
         s["cl_errors"] = {exc.field: exc.message}
         return
@@ -144,11 +170,9 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
         s["cl_api_error"] = exc
         s.setdefault("cl_tried_at", started)  # pressing again looks for the link first
         return
-    s["cl_created"] = link.to_dict()
-    # Who made it, and how: the Links page's My links and Made by read this.
-    s["cl_record_error"] = record_link(
-        link.id, ctx.team_id, ctx.user.username, s.pop("cl_how", None) or "form"
-    )
+    s["cl_created"] = made.link.to_dict()
+    s["cl_record_error"] = made.record_error
+    s.pop("cl_how", None)
     s["cl_last_success"] = time.monotonic()
     s["cl_toast"] = True
     for key in ("cl_idem", "cl_tried_at"):  # the next link starts afresh
@@ -158,21 +182,15 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     data.clear_api_cache()
 
 
-def render(ctx: PageContext) -> None:
-    """The whole Create link page."""
-    st.title(_("Create a payment link"))
-    st.caption(
-        _("For **{team}**. The payer sees the name and the amount.").format(
-            team=md_escape(ctx.team_name)
-        )
-    )
+def _templates(ctx: PageContext) -> dict[int, Template]:
+    """The team's templates by id (the page stops with a sentence when they cannot be
+    loaded; says what to do when there are none)."""
     try:
         with st.spinner(_("Loading templates…")):
-            template_list = [t for t in data.templates(ctx.team_id)]
+            templates = {t.id: t for t in data.templates(ctx.team_id)}
     except LinksPlusError as exc:
         show_error(exc, what=_("The templates could not be loaded."))
         st.stop()
-    templates = {t.id: t for t in template_list}
     if not templates:
         st.info(
             _(
@@ -181,8 +199,11 @@ def render(ctx: PageContext) -> None:
             ),
             icon=":material/dashboard_customize:",
         )
-        return
+    return templates
 
+
+def _prefill(ctx: PageContext, templates: dict[int, Template]) -> None:
+    """Fill the form from a chosen template or a link to copy, else keep what it holds."""
     # A template chosen on the Templates page (or ?template=) preselects the form.
     wanted = st.session_state.pop("create_template_id", None) or st.query_params.get("template")
     try:
@@ -202,6 +223,19 @@ def render(ctx: PageContext) -> None:
     st.session_state.setdefault("cl_amount", "")
     idempotency_key()
 
+
+def render(ctx: PageContext) -> None:
+    """The whole Create link page."""
+    st.title(_("Create a payment link"))
+    st.caption(
+        _("For **{team}**. The payer sees the name and the amount.").format(
+            team=md_escape(ctx.team_name)
+        )
+    )
+    templates = _templates(ctx)
+    if not templates:
+        return
+    _prefill(ctx, templates)
     created = st.session_state.get("cl_created")
     if created:
         _success(created)
@@ -221,98 +255,117 @@ def render(ctx: PageContext) -> None:
             help=_("The template sets the page design and the default amount."),
         )
         field_error(errors.get("template_id"))
-        with st.form("create_link", border=True, enter_to_submit=False):
-            st.text_input(
-                _("Link name"),
-                key="cl_name",
-                max_chars=NAME_MAX,
-                placeholder=_("e.g. Deposit for order 1042"),
-                help=_("Shown to the payer; at most {n} characters.").format(n=NAME_MAX),
-            )
-            field_error(errors.get("name"))
-            a, c = st.columns([3, 1])
-            currency = st.session_state.get("cl_currency")
-            a.text_input(
-                _("Amount"), key="cl_amount", placeholder="1,250.50", help=money_hint(currency)
-            )
-            c.selectbox(
-                _("Currency"),
-                list(CURRENCIES),  # every currency Omise lists (linksplus.money)
-                key="cl_currency",
-                format_func=str.upper,
-                help=_(
-                    "Every currency Omise takes. For accounts in {country}, Omise takes {low} "
-                    "to {high} per charge in {currency}; any currency needs at least 100 of "
-                    "its smallest unit."
-                ).format(
-                    country=_(account.name),
-                    low=format_amount(account.min_amount, account.currency, code=True),
-                    high=format_amount(account.max_amount, account.currency, code=True),
-                    currency=account.currency.upper(),
-                ),
-            )
-            with a:
-                field_error(errors.get("amount"))
-            with c:
-                field_error(errors.get("currency"))
-            st.toggle(
-                _("Can be paid many times"),
-                key="cl_multiple",
-                help=_(
-                    "Off: the link closes after one payment. On: anyone can pay it "
-                    "again, e.g. for a class fee."
-                ),
-            )
-            field_error(errors.get("multiple_usage"))
-            st.text_area(
-                _("Note for your team (optional)"),
-                key="cl_additional",
-                max_chars=ADDITIONAL_MAX,
-                height=80,
-            )
-            field_error(errors.get("additional"))
-            st.text_input(
-                _("Custom webhook (optional)"),
-                key="cl_webhook",
-                placeholder="https://example.com/hooks/links",
-                help=_("Links+ also notifies this HTTPS address of each payment."),
-            )
-            field_error(errors.get("custom_webhook"))
-            st.form_submit_button(
-                _("Create link"),
-                type="primary",
-                icon=":material/add_link:",
-                on_click=_submit,
-                args=(ctx, templates),
-            )
-        if errors:
-            st.error(_("Please correct the fields marked in red."), icon=":material/error:")
-        api_error = st.session_state.get("cl_api_error")
-        if isinstance(api_error, CreateUnconfirmedError):
-            show_error(api_error)
-            st.caption(
-                _(
-                    "Pressing Create link again is safe: it looks for the link first and "
-                    "makes it only if it is not there."
-                )
-            )
-        elif api_error is not None:
-            show_error(api_error, what=_("The link was not created."))
-            st.caption(_("You can press Create link again: it will not make a second link."))
+        _form(ctx, templates, errors)
+        _form_errors(errors)
     with help_col:
-        template = templates[st.session_state["cl_template"]]
-        with st.container(border=True):
-            st.markdown(f"**{md_escape(template.name)}**")
-            if template.amount and template.currency and template.currency in CURRENCIES:
-                default = format_amount(template.amount, template.currency, code=True)
-                st.markdown(_("Default amount: {amount}").format(amount=default))
-            st.caption(
-                _(
-                    "Type amounts the way you write them: 1,250.50 or 1250.5. "
-                    "They are checked against Links+'s minimum and your account's charge "
-                    "limits before anything is sent."
-                )
+        _template_card(templates[st.session_state["cl_template"]])
+
+
+def _form(ctx: PageContext, templates: dict[int, Template], errors: dict[str, str]) -> None:
+    """The form itself: name, amount and currency, usage, note and webhook, each field's
+    error beside it, and the Create link button."""
+    with st.form("create_link", border=True, enter_to_submit=False):
+        st.text_input(
+            _("Link name"),
+            key="cl_name",
+            max_chars=NAME_MAX,
+            placeholder=_("e.g. Deposit for order 1042"),
+            help=_("Shown to the payer; at most {n} characters.").format(n=NAME_MAX),
+        )
+        field_error(errors.get("name"))
+        _amount_fields(ctx, errors)
+        st.toggle(
+            _("Can be paid many times"),
+            key="cl_multiple",
+            help=_(
+                "Off: the link closes after one payment. On: anyone can pay it "
+                "again, e.g. for a class fee."
+            ),
+        )
+        field_error(errors.get("multiple_usage"))
+        st.text_area(
+            _("Note for your team (optional)"),
+            key="cl_additional",
+            max_chars=ADDITIONAL_MAX,
+            height=80,
+        )
+        field_error(errors.get("additional"))
+        st.text_input(
+            _("Custom webhook (optional)"),
+            key="cl_webhook",
+            placeholder="https://example.com/hooks/links",
+            help=_("Links+ also notifies this HTTPS address of each payment."),
+        )
+        field_error(errors.get("custom_webhook"))
+        st.form_submit_button(
+            _("Create link"),
+            type="primary",
+            icon=":material/add_link:",
+            on_click=_submit,
+            args=(ctx, templates),
+        )
+
+
+def _amount_fields(ctx: PageContext, errors: dict[str, str]) -> None:
+    """Amount and currency side by side, with the account's charge limits as help."""
+    account = get_account_country(ctx.settings.account_country)
+    a, c = st.columns([3, 1])
+    currency = st.session_state.get("cl_currency")
+    a.text_input(_("Amount"), key="cl_amount", placeholder="1,250.50", help=money_hint(currency))
+    c.selectbox(
+        _("Currency"),
+        list(CURRENCIES),  # every currency Omise lists (linksplus.money)
+        key="cl_currency",
+        format_func=str.upper,
+        help=_(
+            "Every currency Omise takes. For accounts in {country}, Omise takes {low} "
+            "to {high} per charge in {currency}; any currency needs at least 100 of "
+            "its smallest unit."
+        ).format(
+            country=_(account.name),
+            low=format_amount(account.min_amount, account.currency, code=True),
+            high=format_amount(account.max_amount, account.currency, code=True),
+            currency=account.currency.upper(),
+        ),
+    )
+    with a:
+        field_error(errors.get("amount"))
+    with c:
+        field_error(errors.get("currency"))
+
+
+def _form_errors(errors: dict[str, str]) -> None:
+    """Below the form: fields to correct, or what Links+ answered and whether to press again."""
+    if errors:
+        st.error(_("Please correct the fields marked in red."), icon=":material/error:")
+    api_error = st.session_state.get("cl_api_error")
+    if isinstance(api_error, CreateUnconfirmedError):
+        show_error(api_error)
+        st.caption(
+            _(
+                "Pressing Create link again is safe: it looks for the link first and "
+                "makes it only if it is not there."
             )
+        )
+    elif api_error is not None:
+        show_error(api_error, what=_("The link was not created."))
+        st.caption(_("You can press Create link again: it will not make a second link."))
+
+
+def _template_card(template: Template) -> None:
+    """The chosen template's name and default amount, and how amounts are typed."""
+    with st.container(border=True):
+        st.markdown(f"**{md_escape(template.name)}**")
+        if template.amount and template.currency and template.currency in CURRENCIES:
+            default = format_amount(template.amount, template.currency, code=True)
+            st.markdown(_("Default amount: {amount}").format(amount=default))
+        st.caption(
+            _(
+                "Type amounts the way you write them: 1,250.50 or 1250.5. "
+                "They are checked against Links+'s minimum and your account's charge "
+                "limits before anything is sent."
+            )
+        )
 
 
 def _success(created: dict) -> None:

@@ -48,17 +48,3 @@ def owners(team_id: int) -> pd.DataFrame:
 def forget_owners() -> None:
     """Drop the cached owners after this session recorded a link, a bulk run or a reminder."""
     _owners.clear()
-
-
-def record_link(link_id: int, team_id: int, username: str, how: str) -> str | None:
-    """Record who made a link; None, or a sentence when it could not be recorded (the link
-    itself is made either way)."""
-    try:
-        workspace().record_link(link_id, team_id, username, how)
-        forget_owners()
-    except Exception as exc:
-        return _(
-            "Link #{link} was made, but the console could not record that you made it "
-            "({error}); it shows as made outside the console."
-        ).format(link=link_id, error=type(exc).__name__)
-    return None
