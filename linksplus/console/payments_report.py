@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
@@ -95,15 +96,32 @@ def _major(minor: pd.Series, currency: pd.Series) -> list[float]:
     return out
 
 
-def daily_volume_frame(daily_totals: pd.DataFrame) -> pd.DataFrame:
-    """Per day and currency: the successful volume in major units, and the count."""
+# Longer periods are charted a week to a bar: a day's bar of a year at a phone's width
+# would be a fraction of a pixel and draw nothing.
+WEEKLY_AFTER_DAYS = 92
+
+
+def daily_volume_frame(
+    daily_totals: pd.DataFrame, first: date | None = None, last: date | None = None
+) -> pd.DataFrame:
+    """Per day and currency (per week, from Monday, when ``first`` to ``last`` is longer than
+    `WEEKLY_AFTER_DAYS`): the successful volume in major units, and the count; ``day`` is
+    the bar's first day and ``days`` how many days it spans."""
+    columns = ["day", "currency", "volume", "count", "days"]
     if daily_totals is None or daily_totals.empty:
-        return pd.DataFrame(columns=["day", "currency", "volume", "count"])
+        return pd.DataFrame(columns=columns)
     df = daily_totals.copy()
     df["currency"] = df["currency"].astype(str).str.upper()
     df["volume"] = _major(daily_totals["amount"], daily_totals["currency"].astype(str))
     df["day"] = pd.to_datetime(df["day"])
-    return df[["day", "currency", "volume", "count"]]
+    df["days"] = 1
+    if first is not None and last is not None and (last - first).days + 1 > WEEKLY_AFTER_DAYS:
+        df["day"] = df["day"] - pd.to_timedelta(df["day"].dt.weekday, unit="D")
+        df = df.groupby(["day", "currency"], as_index=False).agg(
+            volume=("volume", "sum"), count=("count", "sum")
+        )
+        df["days"] = 7
+    return df[columns]
 
 
 def status_mix_frame(totals_by_status: pd.DataFrame) -> pd.DataFrame:
@@ -278,29 +296,65 @@ def by_currency(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 _PADDING = {"left": 4, "right": 16, "top": 4, "bottom": 4}
 
 
-def daily_volume_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Successful volume per day of ONE currency (see `by_currency`)."""
+def _day_point(day: date, hours: int = 0) -> alt.DateTime:
+    """`day` at `hours` o'clock, as the chart's data is read: local time in the browser."""
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, hours=hours)
+
+
+def _day_ticks(first: date, last: date, most: int = 6) -> list[date]:
+    """At most `most` evenly spaced days from `first` to `last`: the axis labels, never a
+    day outside the period nor one twice."""
+    span = (last - first).days
+    step = max(1, -(-span // (most - 1))) if most > 1 else span + 1
+    return [first + timedelta(days=d) for d in range(0, span + 1, step)]
+
+
+def daily_volume_chart(
+    frame: pd.DataFrame, first: date | None = None, last: date | None = None
+) -> alt.Chart:
+    """Successful volume per day (or week) of ONE currency (see `by_currency`), on an axis
+    that spans the period `first` to `last`, labelled only with days inside it."""
     currency = str(frame["currency"].iloc[0]) if len(frame) else ""
-    axis = alt.Axis(labelOverlap=True)
-    day = alt.Tooltip("yearmonthdate(day):T", title=_("Day"))
+    if first is None or last is None:
+        days = pd.to_datetime(frame["day"])
+        first, last = days.min().date(), days.max().date()
+    days = frame["days"] if "days" in frame else pd.Series(1, index=frame.index)
+    # Each bar spans its days less a gap at each end, so that bars never touch or vanish.
+    frame = frame.assign(
+        start=pd.to_datetime(frame["day"]) + pd.Timedelta(hours=2),
+        stop=pd.to_datetime(frame["day"]) + pd.to_timedelta(days * 24 - 2, unit="h"),
+    )
+    axis = {"format": "%-d %b", "labelOverlap": True}
+    tip = alt.Tooltip("day:T", format="%-d %b %Y", title=_("Day"))
     if current_language() != DEFAULT_LANGUAGE:
         # Vega writes month names in English only: the axis and the tooltip get the
         # language's own (and the Buddhist-era year when that setting is on).
-        axis = alt.Axis(labelOverlap=True, labelExpr=vega_date_label())
+        axis = {"labelExpr": vega_date_label(), "labelOverlap": True}
         frame = frame.assign(day_text=date_cells(frame["day"], time=None).to_numpy())
-        day = alt.Tooltip("day_text:N", title=_("Day"))
+        tip = alt.Tooltip("day_text:N", title=_("Day"))
+    ticks = [_day_point(d, 12) for d in _day_ticks(first, last)]
+    domain = [_day_point(first), _day_point(last + timedelta(days=1))]
+    thin = (last - first).days + 1 > 31  # rounded corners would eat a thin bar whole
+    corners = {} if thin else {"cornerRadiusTopLeft": 2, "cornerRadiusTopRight": 2}
     return (
         alt.Chart(frame)
-        .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
+        .mark_bar(**corners)
         .encode(
-            x=alt.X("yearmonthdate(day):T", title=None, axis=axis),
+            x=alt.X(
+                "start:T",
+                title=None,
+                scale=alt.Scale(domain=domain),
+                axis=alt.Axis(values=ticks, **axis),
+            ),
+            x2="stop:T",
             y=alt.Y(
                 "volume:Q",
                 title=_("Volume ({currency})").format(currency=currency),
                 axis=alt.Axis(format="~s"),
             ),
+            y2=alt.datum(0),  # x and x2 alone would make a horizontal bar
             tooltip=[
-                day,
+                tip,
                 alt.Tooltip("currency:N", title=_("Currency")),
                 alt.Tooltip("volume:Q", format=",.2f", title=_("Volume")),
                 alt.Tooltip("count:Q", title=_("Paid")),

@@ -96,7 +96,7 @@ def render(ctx: PageContext) -> None:
         )
         return
     currency_tiles(tiles)
-    volume_and_status_charts(report)
+    volume_and_status_charts(report, first, last)
     top_charts(report["by_link"], links)
     count = int(report["by_status"]["count"].sum())
     payments_list(ctx, links, (first, last), (start, end), marker, count)
@@ -137,16 +137,18 @@ def currency_tiles(tiles: list[payments_report.CurrencyTile]) -> None:
             c4.metric(_("Success rate"), tile.rate_text)
 
 
-def volume_and_status_charts(report: dict[str, pd.DataFrame]) -> None:
-    """Volume per day (a chart per currency) beside the mix of payment statuses."""
+def volume_and_status_charts(report: dict[str, pd.DataFrame], first: date, last: date) -> None:
+    """Volume per day from `first` to `last` (a chart per currency) beside the mix of
+    payment statuses."""
     left, right = st.columns(2)
     with left:
         st.markdown("##### " + _("Volume per day"))
-        daily = payments_report.daily_volume_frame(report["daily"])
+        daily = payments_report.daily_volume_frame(report["daily"], first, last)
         if daily.empty:
             st.caption(_("No successful payment yet."))
         for _currency, part in payments_report.by_currency(daily):
-            st.altair_chart(payments_report.daily_volume_chart(part), width="stretch")
+            chart = payments_report.daily_volume_chart(part, first, last)
+            st.altair_chart(chart, width="stretch")
     with right:
         st.markdown("##### " + _("Status mix"))
         st.altair_chart(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pandas as pd
 
@@ -122,3 +123,36 @@ def test_status_mix_and_payments_table():
     csv = pd.read_csv(io.BytesIO(r.payments_csv(events, "UTC")), dtype=str)
     assert list(csv["amount"]) == ["3000", "1250.50"]
     assert r.payments_table(events.iloc[0:0]).empty
+
+
+def test_the_volume_axis_spans_the_chosen_period_and_names_only_its_days():
+    daily = pd.DataFrame(
+        {"day": ["2026-11-20", "2026-11-21"], "currency": ["thb", "thb"], "amount": [500, 700]}
+    ).assign(count=1)
+    first, last = date(2026, 11, 8), date(2026, 12, 7)
+    ((_c, part),) = r.by_currency(r.daily_volume_frame(daily, first, last))
+    x = r.daily_volume_chart(part, first, last).to_dict()["encoding"]["x"]
+    start, stop = x["scale"]["domain"]
+    assert (start["year"], start["month"], start["date"]) == (2026, 11, 8)  # not the data's
+    assert (stop["year"], stop["month"], stop["date"]) == (2026, 12, 8)  # the last day's end
+    ticks = [date(v["year"], v["month"], v["date"]) for v in x["axis"]["values"]]
+    assert ticks == sorted(set(ticks)) and ticks[0] == first and ticks[-1] <= last
+    # Today: one day, one label (not the hours of one day written as dates, nor tomorrow).
+    today = r.daily_volume_chart(part, last, last).to_dict()["encoding"]["x"]["axis"]
+    assert [(v["month"], v["date"]) for v in today["values"]] == [(12, 7)]
+
+
+def test_bars_are_upright_and_a_long_period_is_charted_by_week():
+    days = pd.date_range("2026-01-01", "2026-12-31", freq="D")
+    daily = pd.DataFrame(
+        {"day": days.strftime("%Y-%m-%d"), "currency": "thb", "amount": 100, "count": 1}
+    )
+    frame = r.daily_volume_frame(daily, date(2026, 1, 1), date(2026, 12, 31))
+    assert len(frame) == 53 and set(frame["days"]) == {7}  # Mondays, from 29 Dec 2025
+    assert frame["volume"].sum() == 365 and frame["count"].sum() == 365
+    spec = r.daily_volume_chart(frame, date(2026, 1, 1), date(2026, 12, 31)).to_dict()
+    # A bar from x to x2 and from 0 to y: drawn upright, however thin.
+    assert spec["encoding"]["x2"]["field"] == "stop" and spec["encoding"]["y2"] == {"datum": 0}
+    assert "cornerRadiusTopLeft" not in spec["mark"]  # would eat a bar a pixel or two wide
+    short = r.daily_volume_frame(daily.head(90), date(2026, 1, 1), date(2026, 3, 31))
+    assert len(short) == 90 and set(short["days"]) == {1}
