@@ -71,7 +71,7 @@ HEADERS = (
 
 
 def frame_csv(frame: pd.DataFrame, language: str | None = None) -> bytes:
-    """`frame` as UTF-8 CSV (no index, CRLF lines as RFC 4180 has them), every text cell
+    """`frame` as UTF-8 CSV with a byte-order mark (no index, CRLF lines as RFC 4180 has them), every text cell
     neutralised against formulas; with a `language` other than English, the headers in
     that language. (A language, not the current one: a download is written when it is
     clicked, outside the page's run.)"""
@@ -81,4 +81,7 @@ def frame_csv(frame: pd.DataFrame, language: str | None = None) -> bytes:
     # CRLF, not "\n": Python's writer quotes a cell only for the characters of its line
     # ending, and a bare CR left unquoted would split the row in Excel, starting a new cell
     # (say "=HYPERLINK(...)") that no check saw as the start of a cell.
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    # A byte-order mark first: without it Excel on Windows (what managers open a CSV with)
+    # reads the file as the system's code page and shows Thai as mojibake.
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")

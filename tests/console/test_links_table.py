@@ -67,7 +67,7 @@ def test_empty_frame():
     empty = links_frame([], [])
     assert empty.empty
     assert apply_filters(empty, LinkFilters(text="x")).empty
-    assert links_csv(with_payments(empty, None)).decode().startswith("link_id,")
+    assert links_csv(with_payments(empty, None)).decode("utf-8-sig").startswith("link_id,")
 
 
 def test_filters(frame):

@@ -128,7 +128,7 @@ def test_sorting_and_the_csv_of_what_is_shown():
     assert fastest["username"].tolist()[:2] == ["alice", "bob"]
     assert sort_table(table, "paid_usd")["username"].tolist()[0] == "bob"
     evil = table.assign(name=table["name"].where(table["username"] != "bob", "=HYPERLINK(1)"))
-    csv = table_csv(sort_table(evil, "paid_usd"), ("thb", "usd")).decode()
+    csv = table_csv(sort_table(evil, "paid_usd"), ("thb", "usd")).decode("utf-8-sig")
     lines = csv.splitlines()
     assert lines[0].startswith("salesperson,username,links_made,links_paid,conversion")
     assert lines[1].startswith("'=HYPERLINK(1),bob,2,1,0.5,48.0,48.0,0.00,5.00")

@@ -4,6 +4,7 @@ chart titles and status words in Thai."""
 
 from __future__ import annotations
 
+import codecs
 import io
 from datetime import UTC, datetime
 
@@ -51,14 +52,16 @@ def test_a_thai_payments_csv_has_thai_headers():
             "amount": [125050],
         }
     )
-    header = payments_csv(events, "Asia/Bangkok", "th").decode().split("\r\n")[0]
+    header = payments_csv(events, "Asia/Bangkok", "th").decode("utf-8-sig").split("\r\n")[0]
     assert header == "เวลาที่ชำระ,รหัสลิงก์,รหัสการชำระเงิน,สถานะ,สกุลเงิน,จำนวนเงิน"
-    assert payments_csv(events, "Asia/Bangkok").decode().startswith("occurred_at,link_id,")
+    assert (
+        payments_csv(events, "Asia/Bangkok").decode("utf-8-sig").startswith("occurred_at,link_id,")
+    )
 
 
 def test_every_csv_header_has_a_thai_word():
     assert all(is_translated(h, "th") for h in HEADERS)
-    assert frame_csv(pd.DataFrame({"unknown": [1]}), "th").startswith(b"unknown")
+    assert frame_csv(pd.DataFrame({"unknown": [1]}), "th").startswith(codecs.BOM_UTF8 + b"unknown")
 
 
 def test_the_status_chart_speaks_the_language_of_the_run():

@@ -9,6 +9,7 @@ Each download is checked through the function that builds it: the Links CSV
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from datetime import UTC, datetime
@@ -43,7 +44,9 @@ SAFE = ["Deposit for order 1042", "a=b", "1+1", "", "'quoted already", "x\r=1+1"
 
 
 def read(data: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    # Every CSV starts with a byte-order mark, so that Excel on Windows reads it as UTF-8.
+    assert data.startswith(codecs.BOM_UTF8), data[:20]
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
 def _link(name: str, **extra) -> Link:
