@@ -32,6 +32,16 @@ def role_title(role: str | None) -> str:
     return _(ROLE_TITLES[role]) if role in ROLE_TITLES else ""
 
 
+# The Links page is the app's root ("/"); its own name answers too, sending the browser
+# to the root with the same query ("/links?view=team" is "/?view=team"). Streamlit tells
+# pages apart by their URL path, so the root page's own must differ from "links".
+ROOT_URL_PATH = "home"
+
+
+def _links_by_name() -> None:
+    st.switch_page(PAGE_FILES[u.LINKS][0], query_params=st.query_params.to_dict())
+
+
 def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
     """The navigation for `user`'s role: pages left out cannot be opened, by URL either."""
     keys = u.pages_for(user.roles)
@@ -40,11 +50,15 @@ def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
             PAGE_FILES[k][0],
             title=_(PAGE_FILES[k][1]),
             icon=PAGE_FILES[k][2],
-            default=(k == u.LINKS),
+            **({"default": True, "url_path": ROOT_URL_PATH} if k == u.LINKS else {}),
         )
         for k in keys
         if k not in (u.WEBHOOKS, u.SETTINGS)
     ]
+    if u.LINKS in keys:
+        work.append(
+            st.Page(_links_by_name, title=_("Links"), url_path="links", visibility="hidden")
+        )
     admin = [
         st.Page(PAGE_FILES[k][0], title=_(PAGE_FILES[k][1]), icon=PAGE_FILES[k][2])
         for k in keys
