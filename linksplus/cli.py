@@ -297,11 +297,11 @@ def _database_parsers(sub) -> None:
     p.add_argument("--db", default=os.environ.get("LINKSPLUS_EVENTLOG_URL"))
     p.set_defaults(func=_report_timezone)
 
-    p = sub.add_parser(
-        "migrate",
-        help="make or upgrade the event log's and the console's tables in place "
-        "(the database the app's eventlog_url names)",
+    about = (
+        "make or upgrade the event log's and the console's tables in place "
+        "(the database the app's eventlog_url names)"
     )
+    p = sub.add_parser("migrate", help=about, description=about)
     p.add_argument("--db", help="database URL (default: the app's eventlog_url setting)")
     p.set_defaults(func=_migrate)
 
