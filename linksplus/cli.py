@@ -115,6 +115,63 @@ def _report_timezone(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app_settings():
+    """The settings the app reads: ``[linksplus]`` in .streamlit/secrets.toml (the user's,
+    then the project's, as Streamlit reads them), overridden by LINKSPLUS_* variables.
+    ValueError, saying which file, when one is not TOML."""
+    import tomllib
+    from pathlib import Path
+
+    from linksplus.config import Settings
+
+    secrets: dict = {}
+    for path in (Path.home() / ".streamlit" / "secrets.toml", Path(".streamlit/secrets.toml")):
+        if path.is_file():
+            try:
+                with path.open("rb") as file:
+                    secrets.update(tomllib.load(file))
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"{path} cannot be read as TOML ({exc}).") from None
+    return Settings.load(secrets, os.environ)
+
+
+def _sentence(text: str) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from linksplus.eventlog.engine import make_engine
+    from linksplus.eventlog.schema import HISTORY as EVENT_LOG
+    from linksplus.schema_history import SchemaError, migrate
+    from linksplus.workspace.schema import HISTORY as WORKSPACE
+
+    try:
+        engine = make_engine(args.db or _app_settings().eventlog_url)
+    except ValueError as exc:
+        print(_sentence(exc), file=sys.stderr)
+        return 2
+    except ArgumentError:
+        # Not the URL itself: it may hold a password.
+        print("The database URL is not one SQLAlchemy can read.", file=sys.stderr)
+        return 2
+    try:
+        for history in (EVENT_LOG, WORKSPACE):
+            print(migrate(engine, history))
+    except SchemaError as exc:
+        print(_sentence(exc), file=sys.stderr)
+        return 1
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0]
+        print(f"The database could not be migrated: {reason}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from linksplus.demo import run_demo
 
@@ -165,11 +222,7 @@ def _receiver_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="linksplus", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _sandbox_parser(sub) -> None:
     p = sub.add_parser("sandbox", help="serve a local stand-in for the Links+ API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
@@ -202,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     _delivery_schedule(p)
     p.set_defaults(func=_sandbox)
 
+
+def _webhooks_parser(sub) -> None:
     p = sub.add_parser("webhooks", help="serve the webhook receiver that records payments")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8766)
@@ -220,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     _receiver_limits(p)
     p.set_defaults(func=_webhooks)
 
+
+def _simulate_payment_parser(sub) -> None:
     p = sub.add_parser("simulate-payment", help="make the sandbox take a payment on a link")
     p.add_argument("link_id", type=int)
     p.add_argument("--status", choices=("successful", "failed"), default="successful")
@@ -229,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_simulate_payment)
 
+
+def _database_parsers(sub) -> None:
     p = sub.add_parser(
         "report-timezone",
         help="keep the event log's per-day figures at a timezone's UTC offset too "
@@ -238,10 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=os.environ.get("LINKSPLUS_EVENTLOG_URL"))
     p.set_defaults(func=_report_timezone)
 
-    p = sub.add_parser("hash-password", help="print a bcrypt hash for the users file")
-    p.add_argument("--password", help="(default: asked for, not echoed)")
-    p.set_defaults(func=_hash_password)
+    about = (
+        "make or upgrade the event log's and the console's tables in place "
+        "(the database the app's eventlog_url names)"
+    )
+    p = sub.add_parser("migrate", help=about, description=about)
+    p.add_argument("--db", help="database URL (default: the app's eventlog_url setting)")
+    p.set_defaults(func=_migrate)
 
+
+def _demo_parser(sub) -> None:
     p = sub.add_parser("demo", help="sandbox, receiver and app together, with demo users")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--app-port", type=int, default=8501)
@@ -254,6 +319,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the demo keeps its event log and users file",
     )
     p.set_defaults(func=_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linksplus", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _sandbox_parser(sub)
+    _webhooks_parser(sub)
+    _simulate_payment_parser(sub)
+    _database_parsers(sub)
+    p = sub.add_parser("hash-password", help="print a bcrypt hash for the users file")
+    p.add_argument("--password", help="(default: asked for, not echoed)")
+    p.set_defaults(func=_hash_password)
+    _demo_parser(sub)
     return parser
 
 

@@ -7,33 +7,22 @@ checked; see docs/architecture.md, "The login throttle".
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, case, delete, select
+from sqlalchemy import case, delete, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from linksplus.eventlog.engine import make_engine
+from linksplus.workspace.schema import SchemaOnce, login_attempts
 
 ADDRESS_ROW = ""  # the username of an address's own row: no login has an empty username
-MAX_USERNAME = 200  # longer names are cut in the key (the password check still sees all)
+# Longer names are cut in the key (the password check still sees all): the column's length.
+MAX_USERNAME = login_attempts.c.username.type.length
 _PRUNE_EVERY = 200  # attempts between deletions of long-forgotten rows
-
-metadata = MetaData()
-login_attempts = Table(
-    "login_attempts",
-    metadata,
-    Column("username", String(MAX_USERNAME), primary_key=True),
-    Column("address", String(64), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("locked_until", Float, nullable=False),  # Unix time; 0 when not locked
-    Column("last_failure", Float, nullable=False),  # Unix time of the last counted attempt
-)
 
 
 class Verdict(NamedTuple):
@@ -65,8 +54,8 @@ class LoginThrottle:
         self.max_delay = max_delay
         self.window = window
         self._clock = clock
-        self._ready = False
-        self._lock = threading.Lock()
+        # The table is the workspace schema's (version 4): made or migrated on first use.
+        self._ensure_table = SchemaOnce(self.engine)
         self._attempts = itertools.count(1)
 
     # --- public -------------------------------------------------------------------------
@@ -180,19 +169,6 @@ class LoginThrottle:
             conn.execute(
                 delete(t).where(t.c.last_failure < now - self.window, t.c.locked_until < now)
             )
-
-    def _ensure_table(self) -> None:
-        if self._ready:
-            return
-        with self._lock:
-            if self._ready:
-                return
-            try:
-                metadata.create_all(self.engine, checkfirst=True)
-            except DBAPIError:
-                # Another process created it between our check and our CREATE.
-                metadata.create_all(self.engine, checkfirst=True)
-            self._ready = True
 
 
 def _user_key(username: str) -> str:

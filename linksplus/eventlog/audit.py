@@ -8,25 +8,23 @@ Which webhook: the payload cannot say. The receiver also answers at
 ``/webhooks/linksplus/<source>`` and records the source after the address in ``remote``
 (``"203.0.113.9 via custom"``): no new column in the tables of the receiver's hot path.
 
-The last checks are kept in ``reconciliation_checks``, made here on first use: a cached
-answer (losing it costs one click on *Check now*), so outside the versioned schemas.
+The last checks are kept in ``reconciliation_checks`` (event log schema 6).
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from linksplus.eventlog import queries
 from linksplus.eventlog.counting import not_counted
 from linksplus.eventlog.log import NOT_COUNTED, EventLog
-from linksplus.eventlog.schema import _ID, SchemaOnce, UTCDateTime, deliveries, events
+from linksplus.eventlog.schema import deliveries, events
+from linksplus.eventlog.schema import reconciliation_checks as checks
 
 SOURCES = ("system", "dashboard", "custom")
 _VIA = " via "
@@ -50,41 +48,8 @@ def split_remote(remote: str | None) -> tuple[str | None, str | None]:
     return remote, None
 
 
-_checks_metadata = MetaData()
-checks = Table(
-    "reconciliation_checks",
-    _checks_metadata,
-    Column("id", _ID, primary_key=True, autoincrement=True),
-    Column("checked_at", UTCDateTime, nullable=False),
-    Column("checked_by", String(255)),
-    Column("differences", Integer, nullable=False),
-    Column("result", Text, nullable=False),  # JSON written and read by console.reconcile
-)
-
-_ready: weakref.WeakKeyDictionary[EventLog, SchemaOnce] = weakref.WeakKeyDictionary()
-_ready_lock = threading.Lock()
-
-
-class _AuditSchema(SchemaOnce):
-    """The event log's schema, then the checks table (each once per log)."""
-
-    def __init__(self, engine: Engine):
-        super().__init__(engine)
-        self._checks = False
-
-    def __call__(self) -> None:
-        super().__call__()
-        if not self._checks:
-            _checks_metadata.create_all(self._engine, checkfirst=True)
-            self._checks = True
-
-
 def _ensure(log: EventLog) -> Engine:
-    with _ready_lock:
-        ready = _ready.get(log)
-        if ready is None:
-            ready = _ready[log] = _AuditSchema(log.engine)
-    ready()
+    log._ready()  # the log's schema, once: its tables, this module's included
     return log.engine
 
 

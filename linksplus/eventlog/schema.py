@@ -1,17 +1,17 @@
-"""The event log's tables (schema version 5), and making or migrating them on first use.
+"""The event log's tables (schema version 6) and their history, for `schema_history.migrate`.
 
 ``events`` is the exact record (one row per event and payment id), ``deliveries`` the
 attempts that stored nothing; ``payments``, ``payment_days`` and ``link_changes`` the shape
 the reports read, kept in the writes' transactions (``payments_upto``: how far the first
 two are); ``day_offsets`` the UTC offsets ``payment_days`` counts days at;
-``schema_version`` the layout version. Versions 1 to 4 are migrated in place. What each
-table is for and why: docs/architecture.md.
+``reconciliation_checks`` the last reconciliations; ``schema_version`` the layout version.
+Versions 1 to 5 are migrated in place. What each table is for and why:
+docs/architecture.md.
 """
 
 from __future__ import annotations
 
-import threading
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import (
     BigInteger,
@@ -29,12 +29,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 5
-# Any constant: serialises schema creation between processes sharing one PostgreSQL.
-_PG_LOCK_KEY = 0x4C494E4B53
+from linksplus import schema_history
+from linksplus.schema_history import SchemaHistory, migrate
+
+SCHEMA_VERSION = 6
 
 
 class UTCDateTime(TypeDecorator):
@@ -185,51 +185,24 @@ deliveries = Table(
     Column("remote", String(100)),
 )
 
+# Version 6: the last reconciliations' results (`audit.save_check` keeps the newest few).
+# Made unversioned on first use by earlier releases: version 6 finds it and keeps it.
+reconciliation_checks = Table(
+    "reconciliation_checks",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("checked_at", UTCDateTime, nullable=False),
+    Column("checked_by", String(255)),
+    Column("differences", Integer, nullable=False),
+    Column("result", Text, nullable=False),  # JSON written and read by console.reconcile
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
     Column("version", Integer, nullable=False),
     Column("applied_at", UTCDateTime, nullable=False),
 )
-
-
-class SchemaError(RuntimeError):
-    """The database holds a layout this code does not know (made by a newer release)."""
-
-
-def _create(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        # Two receivers starting at once would otherwise race on CREATE TABLE.
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    metadata.create_all(conn, checkfirst=True)
-    found = conn.execute(schema_version.select()).all()
-    if not found:
-        _payments_complete(conn)
-        _day_offsets_default(conn)
-        conn.execute(
-            schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
-        )
-        return
-    version = max(row.version for row in found)
-    if version > SCHEMA_VERSION:
-        raise SchemaError(
-            f"the event log has schema version {version}; this release knows "
-            f"up to {SCHEMA_VERSION}. Upgrade linksplus."
-        )
-    if version < 2:
-        _accepted_deliveries_become_events(conn)
-    if version < 3:
-        _payments_from_events(conn)
-    if version < 4:
-        _payments_complete(conn)
-    if version < 5:
-        _payments_moved(conn, version)
-        _day_offsets_default(conn)
-    if version < SCHEMA_VERSION:
-        conn.execute(schema_version.delete())
-        conn.execute(
-            schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
-        )
 
 
 def _accepted_deliveries_become_events(conn: Connection) -> None:
@@ -268,11 +241,13 @@ def _payments_complete(conn: Connection) -> None:
     conn.execute(text("INSERT INTO payments_upto (upto) SELECT COALESCE(MAX(id), 0) FROM events"))
 
 
-def _payments_moved(conn: Connection, version: int) -> None:
-    """Version 4 to 5 on PostgreSQL: version 4 kept ``payments`` whole in every write, so
-    every stored event is moved. (On SQLite, the version-4 mark already says how far.)"""
-    if conn.dialect.name == "postgresql" and version == 4:
+def _payments_moved_and_days_counted(conn: Connection) -> None:
+    """Version 4 to 5: on PostgreSQL, version 4 kept ``payments`` whole in every write, so
+    every stored event is moved (on SQLite, the version-4 mark already says how far); then
+    ``payment_days`` at the default offsets."""
+    if conn.dialect.name == "postgresql":
         _payments_complete(conn)
+    _day_offsets_default(conn)
 
 
 def _day_offsets_default(conn: Connection) -> None:
@@ -298,31 +273,52 @@ def count_days(conn: Connection, minutes: int) -> None:
     conn.execute(text(day_rows_sql(conn.dialect.name, "payments", "TRUE", minutes)))
 
 
+def _only_new_tables(conn: Connection) -> None:
+    """Version 5 to 6: only a new table (reconciliation_checks), which create_all makes or,
+    made by an earlier release outside the versions, finds and keeps."""
+
+
+def _new_log(conn: Connection) -> None:
+    """A new log: nothing stored, everything moved; days at the default offsets."""
+    _payments_complete(conn)
+    _day_offsets_default(conn)
+
+
+class SchemaError(schema_history.SchemaError):
+    """The database holds a layout this code does not know (made by a newer release)."""
+
+
+# Version n -> n+1, each run inside the migration's transaction.
+MIGRATIONS = {
+    1: _accepted_deliveries_become_events,
+    2: _payments_from_events,
+    3: _payments_complete,
+    4: _payments_moved_and_days_counted,
+    5: _only_new_tables,
+}
+
+HISTORY = SchemaHistory(
+    name="event log",
+    metadata=metadata,
+    version_table=schema_version,
+    version=SCHEMA_VERSION,
+    steps=MIGRATIONS,
+    # Any constant: serialises schema creation between processes sharing one PostgreSQL.
+    lock_key=0x4C494E4B53,
+    too_new="the event log has schema version {found}; this release knows up to {known}. "
+    "Upgrade linksplus.",
+    error=SchemaError,
+    on_create=_new_log,
+)
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create the tables and version row when missing; SchemaError when too new."""
-    try:
-        with engine.begin() as conn:
-            _create(conn)
-    except (OperationalError, ProgrammingError):
-        # Another SQLite process created the tables between our check and CREATE: retry
-        # once, now finding them. A real connection problem fails again and propagates.
-        with engine.begin() as conn:
-            _create(conn)
+    """Create or migrate the event log's tables; SchemaError when the layout is too new."""
+    migrate(engine, HISTORY)
 
 
-class SchemaOnce:
-    """`ensure_schema(engine)` on the first call only, then nothing (thread-safe): for the
-    reads and writes that each need the schema but must not check it every time."""
+class SchemaOnce(schema_history.SchemaOnce):
+    """`ensure_schema(engine)` on the first call only, then nothing (thread-safe)."""
 
     def __init__(self, engine: Engine):
-        self._engine = engine
-        self._lock = threading.Lock()
-        self._done = False
-
-    def __call__(self) -> None:
-        if self._done:
-            return
-        with self._lock:
-            if not self._done:
-                ensure_schema(self._engine)
-                self._done = True
+        super().__init__(engine, HISTORY)

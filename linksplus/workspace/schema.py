@@ -1,4 +1,4 @@
-"""The workspace's tables and their in-place migrations.
+"""The workspace's tables and their history, for `schema_history.migrate`.
 
 Its own MetaData and its own version table (``ws_schema_version``), so it shares a database
 with the event log without touching the event log's tables or version. Each migration step
@@ -8,12 +8,12 @@ may run twice (two processes starting at once on SQLite) to the same end.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -24,13 +24,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from linksplus import schema_history
 from linksplus.eventlog.schema import UTCDateTime
+from linksplus.schema_history import SchemaHistory, migrate
 
-SCHEMA_VERSION = 3
-# Any constant other than the event log's: serialises migrations between processes.
-_PG_LOCK_KEY = 0x574B5350
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -110,6 +109,19 @@ user_prefs = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Version 4: the login throttle's counters (`linksplus.console.throttle`), per (username,
+# address) and per address. Made unversioned on first use by earlier releases: version 4
+# finds it and keeps it.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("username", String(200), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", Float, nullable=False),  # Unix time; 0 when not locked
+    Column("last_failure", Float, nullable=False),  # Unix time of the last counted attempt
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -129,56 +141,43 @@ def _reminders_on_owners(conn: Connection) -> None:
 
 
 def _only_new_tables(conn: Connection) -> None:
-    """Version 2 to 3: only a new table (ws_user_prefs), which create_all makes."""
+    """Version 2 to 3 (ws_user_prefs) and 3 to 4 (login_attempts): only new tables, which
+    create_all makes (or finds, made by an earlier release, and keeps)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _reminders_on_owners,
     2: _only_new_tables,
+    3: _only_new_tables,
 }
 
 
-class SchemaError(RuntimeError):
+class SchemaError(schema_history.SchemaError):
     """The database holds a workspace layout this code does not know (a newer release)."""
 
 
-def _migrate(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    found = (
-        conn.execute(schema_version.select()).all()
-        if conn.dialect.has_table(conn, schema_version.name)
-        else []
-    )
-    version = max((row.version for row in found), default=0)
-    if version > SCHEMA_VERSION:
-        raise SchemaError(
-            f"the console's records have schema version {version}; this release knows up "
-            f"to {SCHEMA_VERSION}. Upgrade linksplus."
-        )
-    if version == SCHEMA_VERSION:
-        return
-    if version:  # an existing layout moves up one version at a time
-        for step in range(version, SCHEMA_VERSION):
-            MIGRATIONS[step](conn)
-    # New tables of any version are made here; migrations change the existing ones.
-    metadata.create_all(conn, checkfirst=True)
-    conn.execute(schema_version.delete())
-    conn.execute(
-        schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
-    )
+HISTORY = SchemaHistory(
+    name="workspace",
+    metadata=metadata,
+    version_table=schema_version,
+    version=SCHEMA_VERSION,
+    steps=MIGRATIONS,
+    # Any constant other than the event log's: serialises migrations between processes.
+    lock_key=0x574B5350,
+    too_new="the console's records have schema version {found}; this release knows up "
+    "to {known}. Upgrade linksplus.",
+    error=SchemaError,
+)
 
 
 def ensure_schema(engine: Engine) -> None:
     """Create or migrate the workspace tables; SchemaError when the layout is too new."""
-    for attempt in range(2):
-        try:
-            with engine.begin() as conn:
-                _migrate(conn)
-            return
-        except (OperationalError, ProgrammingError):
-            # Another SQLite process migrated between our read and our CREATE: once more,
-            # now finding its work done. A real connection problem fails twice.
-            if attempt:
-                raise
+    migrate(engine, HISTORY)
+
+
+class SchemaOnce(schema_history.SchemaOnce):
+    """`ensure_schema(engine)` on the first call only, then nothing (thread-safe)."""
+
+    def __init__(self, engine: Engine):
+        super().__init__(engine, HISTORY)
