@@ -172,6 +172,33 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from linksplus.backup import BackupError, backup
+
+    try:
+        done = backup(args.db or _app_settings().eventlog_url, args.folder, keep=args.keep)
+    except (BackupError, ValueError) as exc:
+        print(_sentence(exc), file=sys.stderr)
+        return 1
+    print(f"Backed up to {done.path} ({done.size:,} bytes).")
+    for old in done.pruned:
+        print(f"Removed the older backup {old.name}.")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from linksplus.backup import BackupError, restore
+
+    url = args.db or _app_settings().eventlog_url
+    try:
+        restore(args.file, url)
+    except (BackupError, ValueError) as exc:
+        print(_sentence(exc), file=sys.stderr)
+        return 1
+    print(f"Restored {args.file}. Run `linksplus migrate` if it came from an older release.")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from linksplus.demo import run_demo
 
@@ -304,6 +331,24 @@ def _database_parsers(sub) -> None:
     p = sub.add_parser("migrate", help=about, description=about)
     p.add_argument("--db", help="database URL (default: the app's eventlog_url setting)")
     p.set_defaults(func=_migrate)
+    _backup_parsers(sub)
+
+
+def _backup_parsers(sub) -> None:
+    about = (
+        "write a consistent copy of the event log and the console's records into FOLDER "
+        "while the receiver keeps running, named by time; keep the newest --keep"
+    )
+    p = sub.add_parser("backup", help=about, description=about)
+    p.add_argument("folder", help="where backups go (made if missing)")
+    p.add_argument("--keep", type=int, default=14, help="how many backups to keep (14)")
+    p.add_argument("--db", help="database URL (default: the app's eventlog_url setting)")
+    p.set_defaults(func=_backup)
+    about = "put a backup back into an empty database (it never writes over data)"
+    p = sub.add_parser("restore", help=about, description=about)
+    p.add_argument("file", help="a backup file that `linksplus backup` wrote")
+    p.add_argument("--db", help="database URL (default: the app's eventlog_url setting)")
+    p.set_defaults(func=_restore)
 
 
 def _demo_parser(sub) -> None:
