@@ -4,6 +4,7 @@ looked, and in a link's detail who made it, sending it and making another like i
 
 from __future__ import annotations
 
+import contextlib
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
@@ -336,6 +337,13 @@ def _toast_new_payments(user: UserRecord) -> None:
     s[PAID_MARKER] = marker
     toasted: set[str] = s.setdefault("paid_toasted", set())
     fresh = [p for p in paid.to_dict("records") if p["payment_id"] not in toasted]
+    # Once per person, ever: not again in the next session, tab or browser.
+    try:
+        ws = workspace()
+        unseen = set(ws.unannounced(user.username, [p["payment_id"] for p in fresh]))
+    except Exception:  # no records: this session's own memory still holds
+        ws, unseen = None, {p["payment_id"] for p in fresh}
+    fresh = [p for p in fresh if p["payment_id"] in unseen]
     for p in fresh[:3]:
         amount = format_amount(int(p["amount"]), str(p["currency"]).lower(), code=True)
         st.toast(
@@ -352,3 +360,7 @@ def _toast_new_payments(user: UserRecord) -> None:
             duration="long",
         )
     toasted.update(p["payment_id"] for p in fresh)
+    if ws is not None and fresh:
+        # Shown in this session at least; if this fails, the next session may repeat it.
+        with contextlib.suppress(Exception):
+            ws.mark_announced(user.username, [p["payment_id"] for p in fresh])

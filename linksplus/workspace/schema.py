@@ -122,6 +122,16 @@ login_attempts = Table(
     Column("last_failure", Float, nullable=False),  # Unix time of the last counted attempt
 )
 
+# Version 4: each payment toasted to a user ("Payment received…"), so that it is announced
+# once per person, ever, not again in every new session.
+announced = Table(
+    "ws_announced",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("payment_id", String(255), primary_key=True),
+    Column("announced_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -141,8 +151,8 @@ def _reminders_on_owners(conn: Connection) -> None:
 
 
 def _only_new_tables(conn: Connection) -> None:
-    """Version 2 to 3 (ws_user_prefs) and 3 to 4 (login_attempts): only new tables, which
-    create_all makes (or finds, made by an earlier release, and keeps)."""
+    """Version 2 to 3 (ws_user_prefs) and 3 to 4 (login_attempts, ws_announced): only new
+    tables, which create_all makes (or finds, made by an earlier release, and keeps)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from linksplus.eventlog.engine import make_engine
 from linksplus.i18n import N_
 from linksplus.workspace.schema import (
+    announced,
     ensure_schema,
     link_owners,
     seen,
@@ -242,6 +243,34 @@ class Workspace:
             if conn.execute(update(user_prefs).where(where).values(**values)).rowcount:
                 return
             conn.execute(user_prefs.insert().values(username=username.lower(), **values))
+
+    def unannounced(self, username: str, payment_ids: Iterable[str]) -> list[str]:
+        """Those of `payment_ids` not yet announced to `username`, in the order given."""
+        wanted = [str(p) for p in payment_ids]
+        if not wanted:
+            return []
+        query = select(announced.c.payment_id).where(
+            announced.c.username == username.lower(), announced.c.payment_id.in_(wanted)
+        )
+        with self.engine.connect() as conn:
+            done = set(conn.execute(query).scalars())
+        return [p for p in wanted if p not in done]
+
+    def mark_announced(self, username: str, payment_ids: Iterable[str]) -> None:
+        """`payment_ids` were announced to `username` (again is harmless)."""
+        now = datetime.now(UTC)
+        fresh = self.unannounced(username, payment_ids)
+        with self.engine.begin() as conn:
+            for payment_id in dict.fromkeys(fresh):
+                try:
+                    with conn.begin_nested():  # another tab of the same user may be first
+                        conn.execute(
+                            announced.insert().values(
+                                username=username.lower(), payment_id=payment_id, announced_at=now
+                            )
+                        )
+                except IntegrityError:
+                    continue
 
     # -- uploads ----------------------------------------------------------------------------
 

@@ -63,3 +63,22 @@ def test_no_timed_check_while_the_login_cookie_is_being_written(make_app, sandbo
     assert timers == []
     # The toast still comes, with the run.
     assert len(_toasts_for(at, mine.id)) == 1
+
+
+def test_a_payment_is_announced_once_per_person_not_again_at_the_next_login(
+    make_app, sandbox, secrets
+):
+    links, makers, ws = _team(sandbox, secrets)
+    mine = next(ln for ln in links if makers[ln.id] == "sales")
+    ws.set_paid_seen("sales", datetime.now(UTC) - timedelta(hours=1))
+    _pay(secrets, mine, "chrg_once_0")
+    first = make_app("sales").run()
+    no_exception(first)
+    assert len(_toasts_for(first, mine.id)) == 1
+    # A new session (another login, tab or browser): the same payment is not toasted again.
+    again = make_app("sales").run()
+    no_exception(again)
+    assert _toasts_for(again, mine.id) == []
+    _pay(secrets, mine, "chrg_once_1")  # a new payment is still announced
+    later = make_app("sales").run()
+    assert len(_toasts_for(later, mine.id)) == 1

@@ -21,6 +21,7 @@ from test_browser import (
     main,
     run_in_new_context,
     shoot,
+    wait_idle,
 )
 
 from linksplus.errors import LinksPlusError
@@ -96,3 +97,7 @@ def idle_toast_flow(page: Page, demo, shots: Path) -> None:
     expect(page.get_by_role("textbox", name="Username")).to_have_count(0)
     expect(page.locator("[data-testid='stSidebarNav']")).to_be_visible()
     assert_page_healthy(page)
+    # A new session: the payment was announced once, to this person, and is not again.
+    wait_idle(page)
+    page.wait_for_timeout(1500)  # a toast would come with the page's first run
+    expect(payment_toast(page, link_id)).to_have_count(0)
