@@ -73,8 +73,8 @@ HEADERS = (
 def frame_csv(frame: pd.DataFrame, language: str | None = None) -> bytes:
     """`frame` as UTF-8 CSV with a byte-order mark (no index, CRLF lines as RFC 4180 has
     them), every text cell neutralised against formulas; with a `language` other than
-    English, the headers in that language. (A language, not the current one: a download is written when it is
-    clicked, outside the page's run.)"""
+    English, the headers in that language. (A language, not the current one: a download is
+    written when it is clicked, outside the page's run.)"""
     if language and language != DEFAULT_LANGUAGE:
         words = translations(language)
         frame = frame.rename(columns={c: words.gettext(c) for c in frame.columns if c in HEADERS})
