@@ -73,9 +73,7 @@ class SignatureChecker:
             raise SignatureError("missing Omise-Signature or Omise-Signature-Timestamp header")
         # int() would also take "1765_123", "+1765", " 1765" and non-ASCII digits.
         if not (raw_ts.isascii() and raw_ts.isdigit()):
-            raise SignatureError(
-                "Omise-Signature-Timestamp must be Unix seconds in digits 0-9 only"
-            )
+            raise SignatureError("Omise-Signature-Timestamp is not a Unix time (digits 0-9 only)")
         try:
             ts = int(raw_ts)
         except ValueError:  # more digits than int() reads
