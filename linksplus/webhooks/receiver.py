@@ -8,9 +8,9 @@ stored: the same payment comes from the system, dashboard and custom webhooks, a
 retries). Rejections answer 400 (malformed, invalid, or a value no database can store;
 the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database
 cannot take the event (the sender retries later; the worker lives on). Every attempt goes
-to the delivery log. ``GET /healthz`` reports whether a write through the worker commits;
-``GET /openapi.json`` describes all of it. The HTTP server's own limits (431, 408: header
-size, header and body time; connections) are in `limits`. ``/webhooks/linksplus/<source>``
+to the delivery log. ``GET /healthz`` reports whether a write through the worker commits
+and deliveries do; ``GET /openapi.json`` describes all of it. The HTTP server's own limits
+(431, 408: header size, header and body time; connections, per address too) are `limits`. ``/webhooks/linksplus/<source>``
 (system, dashboard, custom) is the same path with the source logged.
 """
 
