@@ -10,8 +10,8 @@ the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the 
 cannot take the event (the sender retries later; the worker lives on). Every attempt goes
 to the delivery log. ``GET /healthz`` reports whether a write through the worker commits
 and deliveries do; ``GET /openapi.json`` describes all of it. The HTTP server's own limits
-(431, 408: header size, header and body time; connections, per address too) are `limits`. ``/webhooks/linksplus/<source>``
-(system, dashboard, custom) is the same path with the source logged.
+(431, 408: header size, header and body time; connections, per address too) are `limits`.
+``/webhooks/linksplus/<source>`` (system, dashboard, custom) is the same path, logged.
 """
 
 from __future__ import annotations
