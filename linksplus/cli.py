@@ -38,6 +38,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _webhooks(args: argparse.Namespace) -> int:
+    from linksplus.webhooks.limits import Limits
     from linksplus.webhooks.receiver import serve
 
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
@@ -50,9 +51,14 @@ def _webhooks(args: argparse.Namespace) -> int:
         secret=args.secret,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
-        header_timeout=args.header_timeout,
-        body_timeout=args.body_timeout,
-        max_connections=args.max_connections,
+        limits=Limits(
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            first_request_timeout=args.first_request_timeout,
+            max_connections=args.max_connections,
+            per_client=args.max_connections_per_client,
+            reserved=args.reserved_connections,
+        ),
     )
     return 0
 
@@ -246,6 +252,23 @@ def _receiver_limits(p: argparse.ArgumentParser) -> None:
         type=int,
         default=limits.MAX_CONNECTIONS,
         help="open connections at most; more get 503 (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-connections-per-client",
+        type=int,
+        help="open connections from one address at most (default: a tenth of --max-connections)",
+    )
+    p.add_argument(
+        "--reserved-connections",
+        type=int,
+        help="the last slots, kept for addresses holding fewer than "
+        f"{limits.RESERVE_PER_CLIENT} connections (default: a tenth of --max-connections)",
+    )
+    p.add_argument(
+        "--first-request-timeout",
+        type=float,
+        default=limits.FIRST_REQUEST_TIMEOUT,
+        help="seconds a new connection may stay silent (default %(default)s)",
     )
 
 

@@ -34,19 +34,31 @@ def _answer(description: str, statuses: list[str]) -> dict:
     }
 
 
+def _text(max_len: int) -> dict:
+    """A string field as `linksplus.events` checks it: not blank, no NUL (PostgreSQL text
+    cannot hold one; every backend refuses it alike)."""
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_len,
+        "pattern": "^[^\\x00]*$",
+        "description": "Not only spaces; a NUL character (U+0000) is refused (400).",
+    }
+
+
 _REFUSED = _answer("Refused; `reason` says why (and `field` which field).", ["rejected"])
 
 PAYMENT_EVENT = {
     "type": "object",
     "required": ["event", "link_id", "payment", "timestamp"],
     "properties": {
-        "event": {"type": "string", "minLength": 1, "maxLength": MAX_EVENT_LEN},
+        "event": _text(MAX_EVENT_LEN),
         "link_id": {"type": "integer", "minimum": 0, "maximum": MAX_BIGINT},
         "payment": {
             "type": "object",
             "required": ["id", "amount", "currency", "status"],
             "properties": {
-                "id": {"type": "string", "minLength": 1, "maxLength": MAX_PAYMENT_ID_LEN},
+                "id": _text(MAX_PAYMENT_ID_LEN),
                 "amount": {
                     "type": "integer",
                     "minimum": 0,
@@ -54,7 +66,7 @@ PAYMENT_EVENT = {
                     "description": "Minor units (satang, cents, yen).",
                 },
                 "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
-                "status": {"type": "string", "minLength": 1, "maxLength": MAX_STATUS_LEN},
+                "status": _text(MAX_STATUS_LEN),
             },
         },
         "timestamp": {"type": "string", "format": "date-time"},
@@ -77,13 +89,23 @@ OPENAPI = {
                 "summary": "Deliver a payment event",
                 "parameters": [
                     {
-                        "name": name,
+                        "name": TIMESTAMP_HEADER,
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        "description": (
+                            "Unix seconds, ASCII digits only (no sign, space or underscore); "
+                            "required when the receiver has a secret, which refuses (401) "
+                            "anything else."
+                        ),
+                    },
+                    {
+                        "name": SIGNATURE_HEADER,
                         "in": "header",
                         "required": False,
                         "schema": {"type": "string"},
                         "description": "Required when the receiver has a secret.",
-                    }
-                    for name in (TIMESTAMP_HEADER, SIGNATURE_HEADER)
+                    },
                 ],
                 "requestBody": {
                     "required": True,

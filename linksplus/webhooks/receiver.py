@@ -8,10 +8,10 @@ stored: the same payment comes from the system, dashboard and custom webhooks, a
 retries). Rejections answer 400 (malformed, invalid, or a value no database can store;
 the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database
 cannot take the event (the sender retries later; the worker lives on). Every attempt goes
-to the delivery log. ``GET /healthz`` reports whether a write through the worker commits;
-``GET /openapi.json`` describes all of it. The HTTP server's own limits (431, 408: header
-size, header and body time; connections) are in `limits`. ``/webhooks/linksplus/<source>``
-(system, dashboard, custom) is the same path with the source logged.
+to the delivery log. ``GET /healthz`` reports whether a write through the worker commits
+and deliveries do; ``GET /openapi.json`` describes all of it. The HTTP server's own limits
+(431, 408: header size, header and body time; connections, per address too) are `limits`.
+``/webhooks/linksplus/<source>`` (system, dashboard, custom) is the same path, logged.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import uvicorn
@@ -36,8 +37,8 @@ from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import EventLog
 from linksplus.eventlog.audit import SOURCES, tag_remote
 from linksplus.eventlog.ingest import WriteCheck, rejected_write
-from linksplus.webhooks import limits
 from linksplus.webhooks.delivery import Delivery, Rejection, WorkerError
+from linksplus.webhooks.limits import KEEP_ALIVE_TIMEOUT, Limits, connection_limit, guarded_protocol
 from linksplus.webhooks.openapi import OPENAPI, OPENAPI_PATH
 from linksplus.webhooks.payload import MAX_BODY_BYTES
 from linksplus.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, decode_secret
@@ -142,26 +143,50 @@ def _warn_if_unlogged(written: asyncio.Future) -> None:
 # /healthz checks at most this often, however often it is asked.
 HEALTH_CACHE_SECONDS = 1.0
 HEALTH_TIMEOUT = 5.0
+# A delivery that could not be stored keeps /healthz at 503 until one is stored, or until
+# this long passes without another failing (a sender backing off sends nothing to clear it).
+FAILED_DELIVERY_SECONDS = 60.0
 
 
 class HealthCheck:
-    """What /healthz says: the event log read from this process, and a write through the
+    """What /healthz says: the event log read from this process, a write through the
     worker, the path deliveries take (`WriteCheck`: not read-only, locked, full, or an
-    SQLite file deleted or replaced). Both must work for "ok"."""
+    SQLite file deleted or replaced), and how the last delivery's write went: a full disk
+    can take the check's one-row write and still refuse deliveries. All must work for
+    "ok"."""
 
     def __init__(self, event_log: EventLog, worker: WebhookWorker):
         self._event_log, self._worker = event_log, worker
         self._lock = asyncio.Lock()
         self._report: dict[str, Any] | None = None
         self._at = 0.0
+        self._failed: str | None = None  # the last delivery's error, while it stands
+        self._failed_at = 0.0
+
+    def delivery_stored(self) -> None:
+        """A delivery's write committed: deliveries work again."""
+        self._failed = None
+
+    def delivery_failed(self, error: str) -> None:
+        """A delivery could not be stored (answered 503)."""
+        self._failed, self._failed_at = error, time.monotonic()
 
     async def report(self) -> dict[str, Any]:
-        """The latest report, made afresh when older than HEALTH_CACHE_SECONDS."""
+        """The latest check, made afresh when older than HEALTH_CACHE_SECONDS, with the
+        last delivery's failure (as it is now, not cached)."""
         async with self._lock:  # callers meanwhile wait for this check, not their own
             if self._report is None or time.monotonic() - self._at >= HEALTH_CACHE_SECONDS:
                 self._report = await self._check()
                 self._at = time.monotonic()
-            return self._report
+            report = self._report
+        failed = self._failed
+        if failed is not None and time.monotonic() - self._failed_at < FAILED_DELIVERY_SECONDS:
+            error = f"deliveries fail: {failed}"[:300]
+            if report["ok"]:
+                report = {**report, "ok": False, "error": error}
+            else:
+                report = {**report, "error": f"{report.get('error')}; {error}"[:600]}
+        return report
 
     async def _check(self) -> dict[str, Any]:
         report = await run_in_threadpool(self._event_log.health)
@@ -185,12 +210,14 @@ def create_app(
     event_log = EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log else eventlog_or_url
     # Checks and writes happen in the worker process; this process reads and answers.
     worker = WebhookWorker(event_log.url, _checked_secrets(secret))
+    health = HealthCheck(event_log, worker)
+    deliver = _delivery_endpoint(worker, health)
     app = Starlette(
         routes=[
-            Route(WEBHOOK_PATH, _delivery_endpoint(worker), methods=["POST"]),
+            Route(WEBHOOK_PATH, deliver, methods=["POST"]),
             # One path per webhook (system, dashboard, custom): the log can say which.
-            Route(WEBHOOK_PATH + "/{source}", _delivery_endpoint(worker), methods=["POST"]),
-            Route(HEALTH_PATH, _health_endpoint(HealthCheck(event_log, worker)), methods=["GET"]),
+            Route(WEBHOOK_PATH + "/{source}", deliver, methods=["POST"]),
+            Route(HEALTH_PATH, _health_endpoint(health), methods=["GET"]),
             Route(OPENAPI_PATH, _openapi, methods=["GET"]),
         ],
         lifespan=_lifespan(event_log, worker, owns_log),
@@ -211,7 +238,9 @@ def _checked_secrets(secret: str | None) -> list[str]:
     return secrets
 
 
-def _delivery_endpoint(worker: WebhookWorker) -> Callable[[Request], Awaitable[Response]]:
+def _delivery_endpoint(
+    worker: WebhookWorker, health: HealthCheck
+) -> Callable[[Request], Awaitable[Response]]:
     """``POST /webhooks/linksplus``: read the delivery, have the worker check and commit it,
     answer what became of it."""
 
@@ -245,10 +274,12 @@ def _delivery_endpoint(worker: WebhookWorker) -> Callable[[Request], Awaitable[R
             return rejection_response(rejection)
         except Exception as exc:
             log.error("could not record a delivery from %s: %s", remote, exc)
+            health.delivery_failed(str(exc))
             return JSONResponse(
                 {"status": "error", "reason": "the event log is unavailable; retry later"},
                 status_code=503,
             )
+        health.delivery_stored()
         return _ACCEPTED if new else _DUPLICATE
 
     return receive
@@ -305,17 +336,17 @@ def run(
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
     *,
-    header_timeout: float = limits.HEADER_TIMEOUT,
-    body_timeout: float = limits.BODY_TIMEOUT,
-    max_connections: int = limits.MAX_CONNECTIONS,
+    limits: Limits | None = None,
 ) -> None:
     """Serve an ASGI app with the receiver's uvicorn settings (the bench's no-op uses it too).
 
     No access log: the delivery log records every attempt, and a line per request would
     cost a large share of the receiver's time. The HTTP protocol is uvicorn's httptools
-    one with the limits of `limits` (header size, header and body time, connections); idle
-    connections close after KEEP_ALIVE_TIMEOUT seconds.
+    one behind the guard of `limits` (header size, header and body time, connections in
+    all and per address); idle connections close after KEEP_ALIVE_TIMEOUT seconds.
     """
+    limits = limits or Limits()
+    limits = replace(limits, max_connections=connection_limit(limits.max_connections))
     uvicorn.run(
         app,
         host=host,
@@ -325,12 +356,8 @@ def run(
         access_log=False,
         log_level="info",
         timeout_graceful_shutdown=10,
-        http=limits.limited_protocol(
-            header_timeout=header_timeout,
-            body_timeout=body_timeout,
-            max_connections=limits.connection_limit(max_connections),
-        ),
-        timeout_keep_alive=limits.KEEP_ALIVE_TIMEOUT,
+        http=guarded_protocol(limits),
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
     )
 
 
@@ -342,9 +369,7 @@ def serve(
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
     *,
-    header_timeout: float = limits.HEADER_TIMEOUT,
-    body_timeout: float = limits.BODY_TIMEOUT,
-    max_connections: int = limits.MAX_CONNECTIONS,
+    limits: Limits | None = None,
 ) -> None:
     """Run the receiver until interrupted (``linksplus webhooks``)."""
     url = db_url or DEFAULT_EVENTLOG_URL
@@ -364,13 +389,4 @@ def serve(
     # every full collection, which deliveries waiting for their commit make frequent.
     gc.collect()
     gc.freeze()
-    run(
-        app,
-        host,
-        port,
-        ssl_certfile,
-        ssl_keyfile,
-        header_timeout=header_timeout,
-        body_timeout=body_timeout,
-        max_connections=max_connections,
-    )
+    run(app, host, port, ssl_certfile, ssl_keyfile, limits=limits)

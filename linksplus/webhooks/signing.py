@@ -71,9 +71,12 @@ class SignatureChecker:
         """The delivery's timestamp when a signature is valid, else `SignatureError`."""
         if not raw_ts or not raw_sig:
             raise SignatureError("missing Omise-Signature or Omise-Signature-Timestamp header")
+        # int() would also take "1765_123", "+1765", " 1765" and non-ASCII digits.
+        if not (raw_ts.isascii() and raw_ts.isdigit()):
+            raise SignatureError("Omise-Signature-Timestamp is not a Unix time (digits 0-9 only)")
         try:
-            ts = int(raw_ts.strip())
-        except ValueError:
+            ts = int(raw_ts)
+        except ValueError:  # more digits than int() reads
             raise SignatureError("Omise-Signature-Timestamp is not a Unix time") from None
         current = time.time() if now is None else now
         if abs(current - ts) > self._tolerance:

@@ -156,3 +156,65 @@ def test_an_sqlite_file_deleted_or_replaced_under_the_receiver_is_unhealthy_and_
     resp = post(server, payment_event("chrg_after"))
     assert resp.status_code == 503  # not acknowledged: no reader would ever see it
     assert "restarted" in server.log_path.read_text()
+
+
+_FULL = "could not extend file: No space left on device"
+_SQLITE_FULL = [
+    f"CREATE TRIGGER full_{table} BEFORE INSERT ON {table} "
+    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    for table in ("events", "deliveries")
+]
+_PG_FULL = [
+    "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN RAISE EXCEPTION '{_FULL}' USING ERRCODE = 'disk_full'; END $$",
+    *(
+        f"CREATE TRIGGER full_{table} BEFORE INSERT ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION disk_full()"
+        for table in ("events", "deliveries")
+    ),
+]
+
+
+def fill_the_disk(url: str, full: bool, pg=None) -> None:
+    """Make every new row fail as on a full disk, while an update in place (the health
+    check's own write) still fits, as it did in issue 23; or undo it."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(make_url(url).database, isolation_level=None)
+        statements = (
+            _SQLITE_FULL if full else ["DROP TRIGGER full_events", "DROP TRIGGER full_deliveries"]
+        )
+    else:
+        conn = pg.connect(make_url(url).database)
+        statements = _PG_FULL if full else ["DROP FUNCTION disk_full() CASCADE"]
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def test_healthz_is_503_while_deliveries_fail_though_its_own_write_commits(
+    start_receiver,  # noqa: F811
+    db_url,  # noqa: F811
+    request,
+):
+    pg = request.getfixturevalue("pg_server") if db_url.startswith("postgresql") else None
+    server = start_receiver(db_url)
+    assert post(server, payment_event("chrg_before")).status_code == 200
+    assert health(server).status_code == 200
+
+    fill_the_disk(db_url, True, pg)
+    try:
+        polls, deliveries = [], []
+        for i in range(11):  # as in the issue: eleven polls while deliveries got 503
+            if i % 3 == 0:  # the sender's retries come now and then
+                deliveries.append(post(server, payment_event(f"chrg_full_{i}")).status_code)
+            polls.append(requests.get(f"{server.base}/healthz", timeout=30))
+            time.sleep(0.4)
+    finally:
+        fill_the_disk(db_url, False, pg)
+    print(f"\ndeliveries {deliveries}; /healthz {[p.status_code for p in polls]}")
+    assert deliveries == [503] * 4
+    assert [p.status_code for p in polls] == [503] * 11
+    assert "deliveries fail" in polls[-1].json()["database"]["error"]
+
+    assert post(server, payment_event("chrg_full_0")).json() == {"status": "accepted"}
+    assert requests.get(f"{server.base}/healthz", timeout=30).status_code == 200

@@ -5,11 +5,15 @@ Raw sockets, because an HTTP client library would not send what an attacker send
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import http.client
+import inspect
 import json
 import resource
 import selectors
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -35,9 +39,11 @@ def enough_file_descriptors():
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def connect(server) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-    return sock
+def connect(server, source: str | None = None) -> socket.socket:
+    """A connection to the receiver, from `source` (a loopback address, 127.0.0.1 when None:
+    Linux answers all of 127/8 on the loopback interface)."""
+    where = (source, 0) if source else None
+    return socket.create_connection(("127.0.0.1", server.port), timeout=5, source_address=where)
 
 
 def vm_hwm_kb(pid: int) -> int:
@@ -94,7 +100,8 @@ def test_a_delivery_is_answered_at_once_while_500_slow_sockets_are_open(
     slow: list[socket.socket] = []
     opened = time.monotonic()
     for i in range(SLOW_SOCKETS):
-        sock = connect(server)
+        # From ten addresses, 50 each: one address may hold no more than 200 (the default).
+        sock = connect(server, f"127.0.0.{2 + i % 10}")
         if i % 2:  # headers that never end
             sock.sendall(REQUEST_LINE + b"Content-Type: application/json\r\nX-Slow: 1")
         else:  # a body that trickles
@@ -168,3 +175,166 @@ def test_connections_beyond_the_cap_get_503_at_once(start_receiver, sqlite_url):
         sock.close()
     time.sleep(0.3)
     assert requests.post(server.url, json=payment_event(), timeout=5).status_code == 200
+
+
+def deliver_from(server, source: str, payment_id: str) -> int | str:
+    """POST a delivery from a loopback address of our choosing; the status code, or
+    "reset" when the connection was closed before it could be answered."""
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", server.port, timeout=10, source_address=(source, 0)
+    )
+    try:
+        conn.request(
+            "POST",
+            "/webhooks/linksplus",
+            body=json.dumps(payment_event(payment_id)),
+            headers={"Content-Type": "application/json"},
+        )
+        return conn.getresponse().status
+    except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+        return "reset"
+    finally:
+        conn.close()
+
+
+class Hog:
+    """Idle connections from one address, re-opened as the receiver closes them: the
+    attack of issue 23, where 2,100 of them kept every delivery at 503."""
+
+    def __init__(self, server, source: str, count: int):
+        self.server, self.source, self.count = server, source, count
+        self.socks: list[socket.socket] = []
+        self.refused = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+
+    def __enter__(self) -> Hog:
+        self._refill()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for sock in self.socks:
+            sock.close()
+
+    def held(self) -> int:
+        """Connections the receiver keeps open without an answer."""
+        return sum(1 for sock in self.socks if self._alive(sock))
+
+    def _alive(self, sock: socket.socket) -> bool:
+        try:
+            data = sock.recv(4096, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        return not (data == b"" or data.startswith(b"HTTP/1.1 503 "))
+
+    def _refill(self) -> None:
+        for sock in [s for s in self.socks if not self._alive(s)]:
+            self.refused += 1
+            self.socks.remove(sock)
+            sock.close()
+        while len(self.socks) < self.count:
+            sock = connect(self.server, self.source)
+            sock.setblocking(False)  # so that _alive only peeks
+            self.socks.append(sock)
+
+    def _hold(self) -> None:
+        while not self._stop.wait(0.1):
+            with contextlib.suppress(OSError):
+                self._refill()
+
+
+def test_one_address_holding_its_cap_leaves_deliveries_from_others_served(
+    start_receiver,  # noqa: F811
+    sqlite_url,  # noqa: F811
+):
+    server = start_receiver(
+        sqlite_url,
+        args=(
+            *("--max-connections", "60", "--max-connections-per-client", "20"),
+            *("--first-request-timeout", "30", "--header-timeout", "30"),
+        ),
+    )
+    # One address tries for every slot of the receiver, and keeps trying.
+    with Hog(server, "127.0.0.1", 60) as hog:
+        time.sleep(1.5)
+        print(f"\none address: {hog.held()} connections held, {hog.refused} refused (503)")
+        assert hog.held() == 20  # its cap; the rest were refused, and re-opened
+        assert deliver_from(server, "127.0.0.2", "chrg_other_address") == 200
+        # The cap is the address's own: a delivery from the hog's address waits its turn
+        # (503, or a reset once the address has more refused sockets waiting than 8).
+        assert deliver_from(server, "127.0.0.1", "chrg_hog_address") in (503, "reset")
+
+
+def test_the_reserve_serves_a_new_address_while_three_hold_every_other_slot(
+    start_receiver,  # noqa: F811
+    sqlite_url,  # noqa: F811
+):
+    server = start_receiver(
+        sqlite_url,
+        args=(
+            *("--max-connections", "60", "--max-connections-per-client", "20"),
+            *("--reserved-connections", "6", "--first-request-timeout", "30"),
+            *("--header-timeout", "30"),
+        ),
+    )
+    with contextlib.ExitStack() as stack:
+        hogs = []
+        for source in ("127.0.0.3", "127.0.0.4", "127.0.0.5"):
+            hogs.append(stack.enter_context(Hog(server, source, 20)))
+            time.sleep(0.5)  # each takes what it can before the next comes
+        time.sleep(1.0)
+        held = [hog.held() for hog in hogs]
+        print(f"\nthree addresses hold {held} of 60 slots; 6 are reserved")
+        assert sum(held) == 54  # every slot but the reserve
+        assert deliver_from(server, "127.0.0.2", "chrg_new_address") == 200
+
+
+def test_a_connection_that_sends_nothing_is_closed_sooner_than_a_slow_request(
+    start_receiver,  # noqa: F811
+    sqlite_url,  # noqa: F811
+):
+    server = start_receiver(
+        sqlite_url, args=("--first-request-timeout", "1", "--header-timeout", "4")
+    )
+    silent, slow = connect(server), connect(server)
+    slow.sendall(REQUEST_LINE)  # a request begun, not finished
+    opened = time.monotonic()
+    silent.settimeout(4)
+    assert silent.recv(4096) == b""  # closed, nothing said: no request to answer
+    silent_closed = time.monotonic() - opened
+    slow.settimeout(6)
+    answer = slow.recv(4096)
+    slow_closed = time.monotonic() - opened
+    print(f"\nsilent connection closed after {silent_closed:.1f} s, slow one {slow_closed:.1f} s")
+    assert 0.8 < silent_closed < 2.0
+    assert answer.startswith(b"HTTP/1.1 408 ") and 3.5 < slow_closed < 5.5
+    silent.close()
+    slow.close()
+
+
+def test_the_guard_wraps_uvicorns_protocol_through_the_public_asyncio_interface():
+    """What the guard still takes from uvicorn: the class that ``http="httptools"`` names,
+    built with the arguments uvicorn's server passes, and used as an asyncio.Protocol.
+    This fails when uvicorn moves or reshapes it, rather than the limits going quiet."""
+    from uvicorn.config import HTTP_PROTOCOLS
+    from uvicorn.importer import import_from_string
+    from uvicorn.server import Server
+
+    from linksplus.webhooks.limits import GuardedProtocol, Limits, guarded_protocol
+
+    named = import_from_string(HTTP_PROTOCOLS["httptools"])
+    guarded = guarded_protocol(Limits())
+    assert guarded.inner is named
+    assert issubclass(named, asyncio.Protocol)
+    # Composition: the guard is no subclass of uvicorn's class, and calls only these.
+    assert not issubclass(guarded, named) and issubclass(guarded, GuardedProtocol)
+    for method in ("connection_made", "data_received", "eof_received", "connection_lost"):
+        assert callable(getattr(named, method))
+    # uvicorn's server builds the protocol with these keywords; the guard passes them on.
+    inspect.signature(named).bind(config=None, server_state=None, app_state={}, _loop=None)
+    assert "http_protocol_class(" in inspect.getsource(Server.startup)
