@@ -11,34 +11,63 @@ from urllib.parse import quote
 from linksplus.money import format_amount
 
 LANGUAGES = {"th": "ไทย", "en": "English"}
+# Thai ends a polite sentence with the speaker's particle: ค่ะ (a woman), ครับ (a man).
+# Each salesperson chooses theirs; ค่ะ until they do.
+PARTICLES = {"ka": "ค่ะ", "krap": "ครับ"}
+DEFAULT_PARTICLE = "ka"
 
 _PAYMENT = {
     "en": "Hello, here is the payment link for {name}: {amount}.\nPay here: {url}\nThank you!",
-    "th": "สวัสดีค่ะ ลิงก์ชำระเงินสำหรับ {name} ยอด {amount}\nชำระได้ที่: {url}\nขอบคุณค่ะ",
+    "th": "สวัสดี{p} ลิงก์ชำระเงินสำหรับ {name} ยอด {amount}\nชำระได้ที่: {url}\nขอบคุณ{p}",
 }
 _REMINDER = {
     "en": "Hello, a friendly reminder: {name} ({amount}) is still waiting for payment.\n"
     "Pay here: {url}\nThank you!",
-    "th": "สวัสดีค่ะ ขอแจ้งเตือนว่า {name} ยอด {amount} ยังรอการชำระเงินอยู่ค่ะ\nชำระได้ที่: {url}\nขอบคุณค่ะ",
+    "th": "สวัสดี{p} ขอแจ้งเตือนว่า {name} ยอด {amount} ยังรอการชำระเงินอยู่{p}\nชำระได้ที่: {url}\nขอบคุณ{p}",
 }
 _SUBJECT = {"en": "Payment link: {name}", "th": "ลิงก์ชำระเงิน: {name}"}
 
 
-def _fill(texts: dict[str, str], lang: str, name: str, amount: int, currency: str, url: str):
+def _fill(
+    texts: dict[str, str],
+    lang: str,
+    link: tuple[str, int, str, str],
+    particle: str = DEFAULT_PARTICLE,
+) -> str:
     if lang not in texts:
         raise ValueError(f"language must be one of {', '.join(texts)}, not {lang!r}")
+    if particle not in PARTICLES:
+        raise ValueError(f"particle must be one of {', '.join(PARTICLES)}, not {particle!r}")
+    name, amount, currency, url = link
     shown = format_amount(int(amount), currency, code=True)
-    return texts[lang].format(name=" ".join(name.split()), amount=shown, url=url)
+    return texts[lang].format(
+        name=" ".join(name.split()), amount=shown, url=url, p=PARTICLES[particle]
+    )
 
 
-def payment_message(name: str, amount: int, currency: str, url: str, lang: str = "en") -> str:
-    """A ready message sending a link: its name, amount with currency and address."""
-    return _fill(_PAYMENT, lang, name, amount, currency, url)
+def payment_message(
+    name: str,
+    amount: int,
+    currency: str,
+    url: str,
+    lang: str = "en",
+    particle: str = DEFAULT_PARTICLE,
+) -> str:
+    """A ready message sending a link: its name, amount with currency and address; in
+    Thai, polite with the sender's `particle` ("ka" or "krap")."""
+    return _fill(_PAYMENT, lang, (name, amount, currency, url), particle)
 
 
-def reminder_message(name: str, amount: int, currency: str, url: str, lang: str = "en") -> str:
+def reminder_message(
+    name: str,
+    amount: int,
+    currency: str,
+    url: str,
+    lang: str = "en",
+    particle: str = DEFAULT_PARTICLE,
+) -> str:
     """A polite reminder that a link is still unpaid, with its address."""
-    return _fill(_REMINDER, lang, name, amount, currency, url)
+    return _fill(_REMINDER, lang, (name, amount, currency, url), particle)
 
 
 def subject(name: str, lang: str = "en") -> str:

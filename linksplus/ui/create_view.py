@@ -393,7 +393,7 @@ def _success(created: dict) -> None:
             left.image(qr_png(link.payment_url), caption=_("Scan to pay"), width=180)
             with right:
                 st.markdown(_("Send this address to your customer (copy button on the right):"))
-                st.code(link.payment_url, language=None)
+                st.code(link.payment_url, language=None, wrap_lines=True)
         with right:
             b1, b2 = st.columns(2)
             b1.page_link(

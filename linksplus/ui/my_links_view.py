@@ -23,7 +23,7 @@ from linksplus.ui import data
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
-from linksplus.ui.share_view import share_panel
+from linksplus.ui.share_view import share_panel, stored_particle
 from linksplus.ui.widgets import labels, md_escape, nav_page
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.ui.workspace_data import owners as owners_of
@@ -224,13 +224,14 @@ def _follow_up_panel(ctx: PageContext, links: PreparedLinks, owners: pd.DataFram
             horizontal=True,
             key="fu_lang",
         )
+        particle = stored_particle(ctx.user.username)  # chosen beside a link's message
         for row in due.head(FOLLOW_UP_SHOWN).to_dict("records"):
-            _follow_up_row(ctx, row, lang)
+            _follow_up_row(ctx, row, lang, particle)
         if len(due) > FOLLOW_UP_SHOWN:
             st.caption(_("…and {n} more, older first.").format(n=len(due) - FOLLOW_UP_SHOWN))
 
 
-def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
+def _follow_up_row(ctx: PageContext, row: dict, lang: str, particle: str) -> None:
     link_id = int(row["id"])
     amount = format_amount(int(row["amount"]), row["currency"], code=True)
     with st.container(border=True, key=f"fu_{link_id}"):
@@ -252,6 +253,7 @@ def _follow_up_row(ctx: PageContext, row: dict, lang: str) -> None:
                         row["currency"],
                         str(row["payment_url"]),
                         lang,
+                        particle,
                     ),
                     language=None,
                     wrap_lines=True,

@@ -132,6 +132,15 @@ announced = Table(
     Column("announced_at", UTCDateTime, nullable=False),
 )
 
+# Version 4: how each salesperson signs a Thai message to a customer (ค่ะ or ครับ).
+message_prefs = Table(
+    "ws_message_prefs",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("thai_particle", String(8), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -151,7 +160,8 @@ def _reminders_on_owners(conn: Connection) -> None:
 
 
 def _only_new_tables(conn: Connection) -> None:
-    """Version 2 to 3 (ws_user_prefs) and 3 to 4 (login_attempts, ws_announced): only new
+    """Version 2 to 3 (ws_user_prefs) and 3 to 4 (login_attempts, ws_announced,
+    ws_message_prefs): only new
     tables, which create_all makes (or finds, made by an earlier release, and keeps)."""
 
 

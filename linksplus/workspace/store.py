@@ -18,6 +18,7 @@ from linksplus.workspace.schema import (
     announced,
     ensure_schema,
     link_owners,
+    message_prefs,
     seen,
     team_settings,
     upload_rows,
@@ -243,6 +244,26 @@ class Workspace:
             if conn.execute(update(user_prefs).where(where).values(**values)).rowcount:
                 return
             conn.execute(user_prefs.insert().values(username=username.lower(), **values))
+
+    def thai_particle(self, username: str) -> str | None:
+        """How `username` ends a Thai message to a customer: "ka" or "krap" (None: never
+        chose)."""
+        query = select(message_prefs.c.thai_particle).where(
+            message_prefs.c.username == username.lower()
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def set_thai_particle(self, username: str, particle: str) -> None:
+        """Remember `username`'s Thai particle ("ka" or "krap")."""
+        if particle not in ("ka", "krap"):
+            raise ValueError(f"particle must be ka or krap, not {particle!r}")
+        values = {"thai_particle": particle, "updated_at": datetime.now(UTC)}
+        with self.engine.begin() as conn:
+            where = message_prefs.c.username == username.lower()
+            if conn.execute(update(message_prefs).where(where).values(**values)).rowcount:
+                return
+            conn.execute(message_prefs.insert().values(username=username.lower(), **values))
 
     def unannounced(self, username: str, payment_ids: Iterable[str]) -> list[str]:
         """Those of `payment_ids` not yet announced to `username`, in the order given."""

@@ -107,3 +107,45 @@ def test_a_link_made_from_a_templates_page_choice_is_recorded_as_from_a_template
     at = _create(at, "Plain form 1")
     plain = next(ln for ln in sandbox.client().list_links(101) if ln.name == "Plain form 1")
     assert Workspace(secrets["eventlog_url"]).owner(plain.id).how == "form"
+
+
+def test_thai_messages_end_with_the_salespersons_own_particle_kept_for_them(
+    make_app, sandbox, secrets
+):
+    _template(sandbox)
+    at = _create(make_app("sales").run().switch_page("pages/create_link.py").run())
+    link = next(ln for ln in sandbox.client().list_links(101) if ln.name == "Deposit 1042")
+    box = at.text_area(key=f"created_msg_{link.id}_th")
+    assert box.value.startswith("สวัสดีค่ะ") and box.value.endswith("ขอบคุณค่ะ")
+    at.radio(key=f"created_particle_{link.id}").set_value("krap").run()
+    box = at.text_area(key=f"created_msg_{link.id}_th")
+    assert box.value.startswith("สวัสดีครับ") and box.value.endswith("ขอบคุณครับ")
+    assert _text(share_links(at)["LINE"], "text") == box.value
+    assert Workspace(secrets["eventlog_url"]).thai_particle("sales") == "krap"
+    # Kept for them: another session opens the link's detail with ครับ already.
+    detail = make_app("sales", query={"link": str(link.id)}).run()
+    no_exception(detail)
+    assert detail.text_area(key=f"detail_msg_{link.id}_th").value.endswith("ขอบคุณครับ")
+    # Each person their own: the manager still gets the default.
+    other = make_app("manager", query={"link": str(link.id), "team": "101"}).run()
+    assert other.text_area(key=f"detail_msg_{link.id}_th").value.endswith("ขอบคุณค่ะ")
+
+
+def test_edits_survive_switching_the_message_language_and_start_again_undoes_them(
+    make_app, sandbox
+):
+    _template(sandbox)
+    at = _create(make_app("sales").run().switch_page("pages/create_link.py").run())
+    link = next(ln for ln in sandbox.client().list_links(101) if ln.name == "Deposit 1042")
+    box = at.text_area(key=f"created_msg_{link.id}_th")
+    ready = box.value
+    box.set_value("เรียนคุณสมชาย " + ready).run()
+    at.radio(key=f"created_lang_{link.id}").set_value("en").run()
+    assert at.text_area(key=f"created_msg_{link.id}_en").value.startswith("Hello")
+    at.radio(key=f"created_lang_{link.id}").set_value("th").run()
+    no_exception(at)
+    assert at.text_area(key=f"created_msg_{link.id}_th").value == "เรียนคุณสมชาย " + ready
+    assert "Your edits are kept when you switch language." in texts(at)
+    at.button(key=f"created_msg_{link.id}_th_reset").click().run()
+    no_exception(at)
+    assert at.text_area(key=f"created_msg_{link.id}_th").value == ready

@@ -47,3 +47,15 @@ def test_every_share_address_carries_the_whole_message_intact(lang):
     for url in urls.values():
         # Nothing of the message is raw in the address: no spaces, newlines, &, # or Thai.
         assert not any(c in url.split("?", 1)[1] for c in " \n#+ภ"), url
+
+
+def test_a_thai_message_takes_the_senders_particle():
+    ka = payment_message("มัดจำ", 1000, "thb", URL, "th")
+    krap = payment_message("มัดจำ", 1000, "thb", URL, "th", "krap")
+    assert ka.startswith("สวัสดีค่ะ") and ka.endswith("ขอบคุณค่ะ") and "ครับ" not in ka
+    assert krap.startswith("สวัสดีครับ") and krap.endswith("ขอบคุณครับ") and "ค่ะ" not in krap
+    reminder = reminder_message("มัดจำ", 1000, "thb", URL, "th", "krap")
+    assert "ยังรอการชำระเงินอยู่ครับ" in reminder and "ค่ะ" not in reminder
+    assert payment_message("x", 100, "thb", URL, "en", "krap").startswith("Hello")
+    with pytest.raises(ValueError, match="particle"):
+        payment_message("x", 100, "thb", URL, "th", "na")
