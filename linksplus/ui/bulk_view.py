@@ -13,6 +13,7 @@ import streamlit as st
 
 from linksplus.console.bulk_run import CONCURRENCY, qr_zip, run_upload
 from linksplus.console.bulk_sheet import (
+    MAX_BYTES,
     MAX_ROWS,
     CheckedRow,
     SheetError,
@@ -96,6 +97,7 @@ def _from_file(ctx: PageContext) -> str | None:
             n=format_number(MAX_ROWS)
         ),
         type=["csv", "xlsx"],
+        max_upload_size=MAX_BYTES // (1024 * 1024),  # the uploader says it, not 200 MB
         key=f"bulk_file_{st.session_state.get('bulk_file_v', 0)}",
     )
     if file is None:
@@ -167,7 +169,11 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
             filename=s.get("bulk_name", "upload"),
             rows=to_make,
         )
-        _run(ctx, ws, upload_id)
+        if _run(ctx, ws, upload_id):
+            # The preview above was drawn before the run: redraw it as it now is. (Not
+            # after a failure: Links+ failing would fail the redraw's loads too, hiding
+            # what Resume is for.)
+            st.rerun()
 
 
 def _preview_table(checked: list[CheckedRow], stored: dict[int, UploadRow]) -> None:
@@ -212,7 +218,9 @@ def _ready_line(good: int, to_make: int, bad: int) -> str:
     ready = ngettext("**{n}** row is ready", "**{n}** rows are ready", good).format(
         n=format_number(good)
     )
-    if to_make != good:
+    if good and not to_make:
+        ready += _(", all of them made")
+    elif to_make != good:
         ready += _(", **{n}** of them still to make").format(n=format_number(to_make))
     if bad:
         ready += ngettext(
@@ -244,7 +252,8 @@ def _problems(bad: list[CheckedRow]) -> None:
     )
 
 
-def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
+def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> bool:
+    """Make the upload's waiting rows, with a progress bar; True when nothing failed."""
     bar = st.progress(0.0, text=_("Creating links…"))
 
     def progress(done: int, total: int) -> None:
@@ -267,6 +276,7 @@ def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
     data.clear_api_cache()
     forget_owners()  # the new links are in My links on the next page
     st.session_state["bulk_error"] = result.error
+    return result.error is None
 
 
 def _outcome(ctx: PageContext, ws: Workspace, upload_id: str) -> None:

@@ -108,7 +108,10 @@ def _read_form(ctx: PageContext) -> tuple[dict[str, Any], dict[str, str]]:
         "currency": currency,
         "multiple_usage": bool(s.get("cl_multiple")),
         "additional": (s.get("cl_additional") or "").strip() or None,
-        "custom_webhook": (s.get("cl_webhook") or "").strip() or None,
+        # Only admins see the field; nothing else may bring one in.
+        "custom_webhook": ((s.get("cl_webhook") or "").strip() or None)
+        if users.effective_role(ctx.user.roles) == "admin"
+        else None,
     }
     if template_id is None:
         errors["template_id"] = _("Choose a template.")
@@ -179,6 +182,10 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
         s.pop(key, None)
     for key in ("cl_name", "cl_additional", "cl_webhook"):
         s[key] = ""
+    # The next link starts from the template's own amount, which its card beside the form
+    # names, not from the one just sent.
+    s["cl_amount"] = ""
+    _apply_template(templates.get(s.get("cl_template")))
     data.clear_api_cache()
 
 
@@ -290,13 +297,14 @@ def _form(ctx: PageContext, templates: dict[int, Template], errors: dict[str, st
             height=80,
         )
         field_error(errors.get("additional"))
-        st.text_input(
-            _("Custom webhook (optional)"),
-            key="cl_webhook",
-            placeholder="https://example.com/hooks/links",
-            help=_("Links+ also notifies this HTTPS address of each payment."),
-        )
-        field_error(errors.get("custom_webhook"))
+        if users.effective_role(ctx.user.roles) == "admin":  # technical: admins only
+            st.text_input(
+                _("Custom webhook (optional)"),
+                key="cl_webhook",
+                placeholder="https://example.com/hooks/links",
+                help=_("Links+ also notifies this HTTPS address of each payment."),
+            )
+            field_error(errors.get("custom_webhook"))
         st.form_submit_button(
             _("Create link"),
             type="primary",

@@ -39,31 +39,26 @@ ROOT_URL_PATH = "home"
 
 
 def _links_by_name() -> None:
-    st.switch_page(PAGE_FILES[u.LINKS][0], query_params=st.query_params.to_dict())
+    st.switch_page(page(u.LINKS), query_params=st.query_params.to_dict())
+
+
+def page(key: str) -> st.Page:
+    """The navigation's page `key` (``users.LINKS``...), as `st.navigation` registers it:
+    the one object to give `st.switch_page` and `st.page_link` too."""
+    file, title, icon = PAGE_FILES[key]
+    root = {"default": True, "url_path": ROOT_URL_PATH} if key == u.LINKS else {}
+    return st.Page(file, title=_(title), icon=icon, **root)
 
 
 def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
     """The navigation for `user`'s role: pages left out cannot be opened, by URL either."""
     keys = u.pages_for(user.roles)
-    work = [
-        st.Page(
-            PAGE_FILES[k][0],
-            title=_(PAGE_FILES[k][1]),
-            icon=PAGE_FILES[k][2],
-            **({"default": True, "url_path": ROOT_URL_PATH} if k == u.LINKS else {}),
-        )
-        for k in keys
-        if k not in (u.WEBHOOKS, u.SETTINGS)
-    ]
+    work = [page(k) for k in keys if k not in (u.WEBHOOKS, u.SETTINGS)]
     if u.LINKS in keys:
         work.append(
             st.Page(_links_by_name, title=_("Links"), url_path="links", visibility="hidden")
         )
-    admin = [
-        st.Page(PAGE_FILES[k][0], title=_(PAGE_FILES[k][1]), icon=PAGE_FILES[k][2])
-        for k in keys
-        if k in (u.WEBHOOKS, u.SETTINGS)
-    ]
+    admin = [page(k) for k in keys if k in (u.WEBHOOKS, u.SETTINGS)]
     # The sections' names are also their keys: translated, like the page titles.
     return {_("Sales"): work, _("Admin"): admin} if admin else {_("Sales"): work}
 

@@ -18,10 +18,10 @@ from PIL import Image, ImageDraw
 
 from linksplus.i18n import DEFAULT_LANGUAGE, _, babel_locale, current_language, date_cells
 from linksplus.money import CURRENCIES, AmountError, parse_amount
+from linksplus.ui import nav
 from linksplus.ui.data import EventLogUnavailable
 from linksplus.ui.markdown import md_escape
 from linksplus.ui.messages import error_notice
-from linksplus.ui.nav import PAGE_FILES
 
 
 def labels(options: Iterable[Any], show: Callable[[Any], str] = _) -> Callable[[Any], str]:
@@ -96,9 +96,8 @@ def app_icon() -> str:
 
 def nav_page(key: str) -> st.Page:
     """The navigation's page `key` (``users.CREATE``...), for `st.switch_page` and
-    `st.page_link`: page files are named only in `nav.PAGE_FILES`."""
-    file, title, icon = PAGE_FILES[key]
-    return st.Page(file, title=_(title), icon=icon)
+    `st.page_link`: pages are made only in `nav.page`."""
+    return nav.page(key)
 
 
 def only_page(render: Callable[[], None], title: str, url_path: str) -> None:

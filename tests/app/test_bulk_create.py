@@ -51,6 +51,9 @@ def test_good_rows_are_made_bad_ones_wait_and_nothing_is_made_twice(
     no_exception(at)
     assert _bulk_names(sandbox) == sorted(f"Bulk {i}" for i in range(8))
     assert "All 8 links are made." in texts(at)
+    # The preview agrees at once: nothing left to make, and nothing to press.
+    assert "**8** rows are ready, all of them made" in texts(at)
+    assert "still to make" not in texts(at) and at.button(key="bulk_create").disabled
     labels = [b.label for b in at.get("download_button")]
     assert "Download the links (CSV)" in labels and "Download the QR codes (ZIP)" in labels
     link = next(ln for ln in sandbox.client().list_links(101) if ln.name == "Bulk 3")

@@ -21,10 +21,11 @@ def _template(sandbox, team=101):
     return sandbox.client().list_templates(team)[0]
 
 
-def _fill(at, name="Deposit 1042", amount="1,250.50", webhook=""):
+def _fill(at, name="Deposit 1042", amount="1,250.50", webhook=None):
     at.text_input(key="cl_name").set_value(name)
     at.text_input(key="cl_amount").set_value(amount)
-    at.text_input(key="cl_webhook").set_value(webhook)
+    if webhook is not None:  # an admin's field only
+        at.text_input(key="cl_webhook").set_value(webhook)
     return at
 
 
@@ -45,7 +46,7 @@ def test_template_defaults_fill_the_form(make_app, sandbox):
 def test_errors_appear_beside_their_fields(make_app, sandbox):
     _template(sandbox)
     before = len(sandbox.client().list_links(101))
-    at = make_app("sales").run().switch_page("pages/create_link.py").run()
+    at = make_app("admin", query={"team": "101"}).run().switch_page("pages/create_link.py").run()
     at.selectbox(key="cl_currency").set_value("thb")
     _submit(_fill(at, name="", amount="10.505", webhook="http://example.com/hook"))
     no_exception(at)
@@ -98,3 +99,28 @@ def test_a_lost_answer_is_checked_and_the_one_link_shown(make_app, sandbox, idem
     assert f"Link #{new[0].id}" in page and "is ready" in page
     assert FOUND in page
     assert new[0].payment_url in [c.value for c in at.code]
+
+
+def test_the_custom_webhook_is_an_admins_field_only(make_app, sandbox):
+    _template(sandbox)
+    sales = make_app("sales").run().switch_page("pages/create_link.py").run()
+    no_exception(sales)
+    assert [t for t in sales.text_input if t.key == "cl_webhook"] == []
+    assert "Custom webhook (optional)" not in texts(sales)
+    admin = make_app("admin", query={"team": "101"}).run().switch_page("pages/create_link.py")
+    admin.run()
+    assert admin.text_input(key="cl_webhook").label == "Custom webhook (optional)"
+
+
+def test_after_a_create_the_amount_is_the_templates_again(make_app, sandbox):
+    template = _template(sandbox)
+    at = make_app("sales").run().switch_page("pages/create_link.py").run()
+    default = at.text_input(key="cl_amount").value
+    currency = at.selectbox(key="cl_currency").value
+    _submit(_fill(at, amount="777.00"))
+    no_exception(at)
+    assert "is ready" in texts(at)
+    assert at.text_input(key="cl_amount").value == default  # not 777.00
+    assert at.selectbox(key="cl_currency").value == currency
+    assert at.text_input(key="cl_name").value == ""
+    assert template.amount is None or default != ""
