@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from linksplus.console.users import effective_role
-from linksplus.eventlog import audit
+from linksplus.eventlog import EventLog, audit
 from linksplus.i18n import _
 from linksplus.ui import data
+from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
-from linksplus.ui.settings import current_settings
 from linksplus.ui.widgets import date_column, eventlog_problem
 
 HISTORY_TTL = 5
@@ -29,9 +29,9 @@ def _sources() -> dict[str | None, str]:
     }
 
 
-@st.cache_data(ttl=HISTORY_TTL, show_spinner=False, max_entries=32)
-def _history(url: str, link_id: int) -> list[audit.Delivery]:
-    return audit.link_deliveries(data.eventlog(), link_id)
+@cached_loader(ttl=HISTORY_TTL, max_entries=32, depends_on=(data.EVENTLOG,))
+def _history(link_id: int, *, eventlog_url: str, _log: EventLog) -> list[audit.Delivery]:
+    return audit.link_deliveries(_log, link_id)
 
 
 def delivery_history(ctx: PageContext, row: dict) -> None:
@@ -41,7 +41,7 @@ def delivery_history(ctx: PageContext, row: dict) -> None:
         return
     st.markdown("##### " + _("Webhook deliveries"))
     try:
-        rows = _history(current_settings().eventlog_url, int(row["id"]))
+        rows = _history(int(row["id"]))
     except Exception as exc:
         eventlog_problem(exc, what=_("The delivery history"))
         return

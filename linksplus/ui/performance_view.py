@@ -18,12 +18,13 @@ from linksplus.console import performance as perf
 from linksplus.console import users as u
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
+from linksplus.eventlog import EventLog
 from linksplus.i18n import N_, _, format_date, format_number
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.auth import users as users_file
+from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
-from linksplus.ui.settings import current_settings
 from linksplus.ui.widgets import eventlog_problem, labels, md_escape, nav_page, show_error
 from linksplus.ui.workspace_data import WorkspaceUnavailable
 from linksplus.ui.workspace_data import owners as owners_of
@@ -46,9 +47,18 @@ def _is_manager(ctx: PageContext) -> bool:
 # -- loaders -------------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=data.REPORT_TTL, show_spinner=False, max_entries=32)
-def _paid(url: str, team_id: int, marker: int, ids_key: str, _ids: tuple[int, ...]):
-    return perf.paid_by_link(data.eventlog(), _ids)
+# The ids' digest in the key says which links; the ids themselves go unhashed.
+@cached_loader(ttl=data.REPORT_TTL, max_entries=32, depends_on=(data.EVENTLOG,))
+def _paid(
+    team_id: int,
+    marker: int,
+    ids_key: str,
+    _ids: tuple[int, ...],
+    *,
+    eventlog_url: str,
+    _log: EventLog,
+) -> pd.DataFrame:
+    return perf.paid_by_link(_log, _ids)
 
 
 def paid_by_link(team_id: int, ids) -> pd.DataFrame:
@@ -57,7 +67,7 @@ def paid_by_link(team_id: int, ids) -> pd.DataFrame:
     ids = tuple(int(i) for i in ids)
     key = hashlib.sha1(repr(ids).encode()).hexdigest()
     marker = data.team_changes(team_id)
-    return _paid(current_settings().eventlog_url, int(team_id), marker, key, ids)
+    return _paid(int(team_id), marker, key, ids)
 
 
 def _people(ctx: PageContext) -> tuple[dict[str, str], dict[str, str]]:
