@@ -11,7 +11,8 @@ from linksplus.i18n import _
 from linksplus.ui import data
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import date_column, eventlog_problem
+from linksplus.ui.deliveries_table import deliveries_table
+from linksplus.ui.widgets import eventlog_problem
 
 HISTORY_TTL = 5
 
@@ -70,19 +71,4 @@ def delivery_history(ctx: PageContext, row: dict) -> None:
             for r in rows
         ]
     )
-    # A display-only table has no key of its own in Streamlit: its container names it.
-    frame, received = date_column(
-        frame, "received_at", _("Received"), year=False, time="HH:mm:ss", tz=ctx.tz
-    )
-    st.container(key="delivery_history_table").dataframe(
-        frame,
-        hide_index=True,
-        column_config={
-            "received_at": received,
-            "outcome": _("Outcome"),
-            "reason": _("Reason"),
-            "payment_id": _("Payment"),
-            "source": _("Webhook"),
-            "address": _("From"),
-        },
-    )
+    deliveries_table(frame, key="delivery_history_table", tz=ctx.tz)
