@@ -8,7 +8,7 @@ their figures are computed from their own links alone, whatever the address asks
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -19,23 +19,26 @@ from linksplus.console import users as u
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
-from linksplus.i18n import N_, _, format_date, format_number
+from linksplus.i18n import _, format_date, format_number
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import eventlog_problem, labels, md_escape, nav_page, show_error
+from linksplus.ui.widgets import (
+    eventlog_problem,
+    labels,
+    md_escape,
+    nav_page,
+    period_picker,
+    show_error,
+)
 from linksplus.ui.workspace_data import WorkspaceUnavailable
 from linksplus.ui.workspace_data import owners as owners_of
 from linksplus.workspace import OUTSIDE
 
-PERIODS = {
-    "7": N_("Last 7 days"),
-    "30": N_("Last 30 days"),
-    "90": N_("Last 90 days"),
-    "custom": N_("Custom"),
-}
+# Links made in the last 7, 30 or 90 days, or between two dates.
+PERIODS = ("7", "30", "90", "custom")
 EVERYONE = ""
 OWED_SHOWN = 200
 
@@ -115,7 +118,7 @@ def render(ctx: PageContext) -> None:
         st.stop()
     owners = _owners(ctx)
     members, names = _people(ctx)
-    first, last = _period(ctx)
+    first, last = period_picker(ctx.tz, key="perf_period", dates_key="perf_dates", options=PERIODS)
     start, end = day_bounds(first, last, ctx.tz)
     try:
         paid = paid_by_link(ctx.team_id, links["id"])
@@ -148,33 +151,6 @@ def _own_rows_only(ctx: PageContext) -> None:
             icon=":material/lock_person:",
         )
         del st.query_params["who"]
-
-
-def _period(ctx: PageContext) -> tuple[date, date]:
-    today = pd.Timestamp.now(tz=ctx.tz).date()
-    choice = (
-        st.segmented_control(
-            _("Period"),
-            list(PERIODS),
-            default="30",
-            format_func=labels(PERIODS, lambda k: _(PERIODS[k])),
-            key="perf_period",
-        )
-        or "30"
-    )
-    if choice != "custom":
-        return today - timedelta(days=int(choice) - 1), today
-    c1, _c2 = st.columns([2, 3])
-    picked = c1.date_input(
-        _("Dates"),
-        value=(today - timedelta(days=29), today),
-        key="perf_dates",
-        format="YYYY-MM-DD",
-    )
-    days = [d for d in (picked if isinstance(picked, (tuple, list)) else [picked]) if d]
-    if not days:
-        return today, today
-    return min(days), max(days)
 
 
 def _table(ctx: PageContext, figures: perf.Performance, first: date, last: date) -> None:

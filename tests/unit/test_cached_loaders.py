@@ -61,9 +61,7 @@ def _bound_names(node: ast.AST) -> set[str]:
             bound.add(sub.id)
         elif isinstance(sub, ast.alias):
             bound.add((sub.asname or sub.name).split(".")[0])
-        elif isinstance(sub, ast.FunctionDef | ast.ClassDef):
-            bound.add(sub.name)
-        elif isinstance(sub, ast.ExceptHandler) and sub.name:
+        elif isinstance(sub, ast.FunctionDef | ast.ClassDef | ast.ExceptHandler) and sub.name:
             bound.add(sub.name)
     return bound
 
