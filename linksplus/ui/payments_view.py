@@ -205,6 +205,12 @@ def payments_list(
             "currency": _("Cur."),
         },
     )
+    _pager(page, cursors, count)
+
+
+def _pager(page: pd.DataFrame, cursors: list, count: int) -> None:
+    """Which payments of `count` are shown, and the Newer and Older buttons (`cursors`: the
+    keyset cursors of the pages before this one)."""
     shown_from = len(cursors) * PAGE_ROWS + 1
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
     c1.caption(

@@ -236,6 +236,33 @@ def still_owed(
 def _owed_links(
     ctx: PageContext, owed: pd.DataFrame, names: dict[str, str], only: str | None
 ) -> None:
+    bucket, who = _owed_choice(owed, names, only)
+    if not bucket:
+        st.caption(":material/touch_app: " + _("Choose an age to see its links."))
+        return
+    rows = owed[owed["bucket"] == bucket]
+    if who:
+        rows = rows[rows["made_by"] == who]
+    if rows.empty:
+        st.caption(_("No link is owed in this bucket."))
+        return
+    _owed_table(ctx, rows, names)
+    query = {"team": str(ctx.team_id), "view": "team" if only is None else "mine", "age": bucket}
+    if who and only is None:
+        query["by"] = who
+    st.page_link(
+        nav_page(u.LINKS),
+        label=_("Open them on the Links page"),
+        icon=":material/link:",
+        query_params=query,
+    )
+
+
+def _owed_choice(
+    owed: pd.DataFrame, names: dict[str, str], only: str | None
+) -> tuple[str | None, str | None]:
+    """The age bucket and the salesperson (None: everyone) whose owed links to list, as
+    picked (first from the address), and kept in the address."""
     s = st.session_state
     if "owed_bucket" not in s:  # once per visit: the address
         s["owed_bucket"] = aging.parse_bucket(st.query_params.get("owed"))
@@ -269,15 +296,11 @@ def _owed_links(
             or None
         )
     _sync_url(bucket, who if only is None else None)
-    if not bucket:
-        st.caption(":material/touch_app: " + _("Choose an age to see its links."))
-        return
-    rows = owed[owed["bucket"] == bucket]
-    if who:
-        rows = rows[rows["made_by"] == who]
-    if rows.empty:
-        st.caption(_("No link is owed in this bucket."))
-        return
+    return bucket, who
+
+
+def _owed_table(ctx: PageContext, rows: pd.DataFrame, names: dict[str, str]) -> None:
+    """The oldest OWED_SHOWN of the owed links `rows`."""
     shown = pd.DataFrame(
         {
             _("Link"): rows["id"],
@@ -306,15 +329,6 @@ def _owed_links(
                 shown=OWED_SHOWN, count=format_number(len(rows))
             )
         )
-    query = {"team": str(ctx.team_id), "view": "team" if only is None else "mine", "age": bucket}
-    if who and only is None:
-        query["by"] = who
-    st.page_link(
-        nav_page(u.LINKS),
-        label=_("Open them on the Links page"),
-        icon=":material/link:",
-        query_params=query,
-    )
 
 
 def _sync_url(bucket: str | None, who: str | None) -> None:
