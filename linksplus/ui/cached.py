@@ -1,23 +1,5 @@
-"""One way to cache a read, `cached_loader`, and one way to open a shared store,
-`open_or_unavailable`.
-
-Streamlit's caches are shared by every user of the process, so what a cached function
-returns must follow from what its cache key holds. A loader therefore reads only
-
-- its arguments, which are part of the key, and
-- its declared dependencies (`Dependency`): values taken from the run's settings (or the
-  settings passed to the call), such as the API account or the event log's URL. Each gives
-  the loader a keyword argument that is part of the key (never a secret: the API key is
-  represented by a one-way fingerprint) and, where it needs one, an object to read through
-  (a client, an open log) under a name with a leading underscore, which Streamlit leaves
-  out of the key.
-
-An argument named with a leading underscore is left out of the key as well: it must be
-identified by another argument (a frame by the fingerprint of its content, say), never by
-its own identity. A loader never reads the session, the secrets, the environment, the
-language or a module's changing state; tests/unit/test_cached_loaders.py checks every
-loader's body for that.
-"""
+"""One way to cache a read, `cached_loader` (the rules are in its docstring), and one way
+to open a shared store, `open_or_unavailable`."""
 
 from __future__ import annotations
 
@@ -76,7 +58,7 @@ LOADERS: list[Loader] = []
 
 
 class Loader:
-    """A cached read (see the module's docstring). Call it with the function's own
+    """A cached read (see `cached_loader`). Call it with the function's own
     positional arguments and, optionally, the settings to read under (the run's when
     omitted); its dependencies' keyword arguments are filled in from those settings."""
 
@@ -148,8 +130,23 @@ def cached_loader(
 ) -> Callable[[Callable[..., Any]], Loader]:
     """Make a function a `Loader`: cached by `st.cache_data` (a copy per caller) or, with
     `resource`, by `st.cache_resource` (one object shared read-only), for `ttl` seconds and
-    at most `max_entries` entries. Its keyword-only arguments must be exactly those of
-    `depends_on`."""
+    at most `max_entries` entries.
+
+    Streamlit's caches are shared by every user of the process, so what a loader returns
+    must follow from its cache key. A loader therefore reads only
+
+    - its positional arguments, part of the key, except those named with a leading
+      underscore: such an argument (a frame, a list of ids) must be identified by another
+      one (the fingerprint of its content, the change marker), never by its own identity;
+    - its dependencies, `depends_on`: its keyword-only arguments, which must be exactly
+      theirs, filled in from the settings passed to the call (the run's when omitted).
+      Each gives a value that is part of the key (never a secret: the API key is there as
+      a one-way fingerprint) and, where needed, a handle to read through (a client, an
+      open log), named with a leading underscore and left out of the key.
+
+    Never the session, the secrets, the environment, the language (`_`: what a loader
+    returns is shared by readers of every language), another loader or a module's changing
+    state; tests/unit/test_cached_loaders.py checks every loader's body for that."""
 
     def wrap(fn: Callable[..., Any]) -> Loader:
         return Loader(

@@ -58,8 +58,8 @@ def _source(settings: Settings) -> ApiSource:
     return ApiSource(settings.api_base_url, settings.api_auth, key_fingerprint(settings))
 
 
-# The dependencies of the loaders below (see `cached`): the account, with or without its
-# client; the event log's URL and the open log; the sandbox controls' URL.
+# The dependencies of the loaders below (see `cached.cached_loader`): the account, with or
+# without its client; the event log's URL and the open log; the sandbox controls' URL.
 API_KEY = Dependency("source", _source, "_api_key", lambda s: s.api_key)
 API_SOURCE = Dependency("source", _source)
 API = Dependency("source", _source, "_client", lambda s: client(s))
