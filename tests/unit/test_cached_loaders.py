@@ -240,6 +240,7 @@ def test_two_accounts_or_two_teams_never_share_an_entry():
         calls.append((team_id, source))
         return team_id, source
 
+    team_read.clear()  # Streamlit keys a cache by the function's code: a rerun finds it
     accounts = [
         _account("https://a.example", "skey_one_0123456789"),
         _account("https://a.example", "skey_two_0123456789"),  # another key, same address
@@ -266,6 +267,7 @@ def test_omitted_settings_are_the_runs_and_numpy_ids_are_plain_ids(monkeypatch):
         calls.append((team_id, sandbox_url))
         return team_id, sandbox_url
 
+    sandbox_read.clear()
     run = Settings(sandbox_url="http://sandbox.example")
     monkeypatch.setattr(cached, "current_settings", lambda: run)
     assert sandbox_read(7) == (7, "http://sandbox.example")
