@@ -35,17 +35,17 @@ def workspace(settings: Settings | None = None) -> Workspace:
 
 # The records live in the event log's database.
 WORKSPACE = Dependency(
-    "workspace_url", lambda s: s.eventlog_url, "_workspace", lambda s: workspace(s)
+    "workspace_url", lambda s: s.eventlog_url, "_records", lambda s: workspace(s)
 )
 
 
 # Short-lived so other users' new links appear soon; this session's own records clear it
 # (`forget_owners`), so a link just made is in My links on the very next page.
 @cached_loader(ttl=5, max_entries=32, depends_on=(WORKSPACE,))
-def owners(team_id: int, *, workspace_url: str, _workspace: Workspace) -> pd.DataFrame:
+def owners(team_id: int, *, workspace_url: str, _records: Workspace) -> pd.DataFrame:
     """Who made each of `team_id`'s links made in the console (cached a few seconds);
     WorkspaceUnavailable when the records cannot be opened."""
-    return _workspace.owners_frame(team_id)
+    return _records.owners_frame(team_id)
 
 
 def forget_owners() -> None:
