@@ -112,6 +112,9 @@ def _global_read(
 ) -> list[str]:
     shown = shown or name
     if isinstance(value, Loader):
+        # One without dependencies reads only its arguments (its body is checked as well).
+        if not value.depends_on:
+            return []
         return [f"{where} calls the loader {shown}, which reads the run's settings"]
     if isinstance(value, types.ModuleType):
         top = value.__name__.split(".")[0]
@@ -200,9 +203,10 @@ def _calls_another_loader(team_id):
     return data.templates(team_id)
 
 
-def _reads_only_its_arguments(team_id, _client, *, source):
+def _reads_only_its_arguments(team_id, _client, *, source, eventlog_url):
     names = {t: f"Team {t}" for t in _client.teams(team_id) if t}
-    return sorted(names), source, data.TEAM_SCAN_LINKS, len(names)
+    log = data._open_eventlog(eventlog_url)  # a loader of its argument alone
+    return sorted(names), source, data.TEAM_SCAN_LINKS, len(names), log
 
 
 @pytest.mark.parametrize(
