@@ -42,15 +42,19 @@ WORKSPACE = Dependency(
 # Short-lived so other users' new links appear soon; this session's own records clear it
 # (`forget_owners`), so a link just made is in My links on the very next page.
 @cached_loader(ttl=5, max_entries=32, depends_on=(WORKSPACE,))
-def owners(team_id: int, *, workspace_url: str, _records: Workspace) -> pd.DataFrame:
+def _owners(team_id: int, *, workspace_url: str, _records: Workspace) -> pd.DataFrame:
+    return _records.owners_frame(team_id)
+
+
+def owners(team_id: int, settings: Settings | None = None) -> pd.DataFrame:
     """Who made each of `team_id`'s links made in the console (cached a few seconds);
     WorkspaceUnavailable when the records cannot be opened."""
-    return _records.owners_frame(team_id)
+    return _owners(team_id, settings)
 
 
 def forget_owners() -> None:
     """Drop the cached owners after this session recorded a link, a bulk run or a reminder."""
-    owners.clear()
+    _owners.clear()
 
 
 def record_link(link_id: int, team_id: int, username: str, how: str) -> str | None:
