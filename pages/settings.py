@@ -1,6 +1,6 @@
 """Settings (admin): configuration and connection checks."""
 
-from linksplus.ui import admin_views
+from linksplus.ui import settings_view
 from linksplus.ui.context import page_context
 
-admin_views.settings_page(page_context("settings", needs_team=False))
+settings_view.settings_page(page_context("settings", needs_team=False))

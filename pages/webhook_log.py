@@ -1,6 +1,6 @@
 """Webhook log (admin): every delivery and its outcome."""
 
-from linksplus.ui import admin_views
+from linksplus.ui import webhook_log_view
 from linksplus.ui.context import page_context
 
-admin_views.webhook_log(page_context("webhooks", needs_team=False))
+webhook_log_view.webhook_log(page_context("webhooks", needs_team=False))

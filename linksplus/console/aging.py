@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from linksplus.console.exact_sums import exact_group_sum
 from linksplus.console.follow_up import made_by
-from linksplus.console.sums import exact_group_sum
 from linksplus.i18n import N_, _, format_number, ngettext
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.workspace.store import OUTSIDE

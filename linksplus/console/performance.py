@@ -22,9 +22,9 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from linksplus.console.csv_export import frame_csv
+from linksplus.console.exact_sums import exact_group_sum, exact_ints
 from linksplus.console.follow_up import made_by
 from linksplus.console.links_table import decimal_amount
-from linksplus.console.sums import exact_group_sum, exact_ints
 from linksplus.eventlog import queries
 from linksplus.i18n import N_, _, format_number, format_share
 from linksplus.money import CURRENCIES, format_amount, to_decimal
@@ -122,6 +122,29 @@ def team_performance(
     theirs). `names`: username -> name of anyone else who may have made links."""
     members = dict(members or {})
     people = {**(names or {}), **members}
+    cohort = _cohort(links, owners, start, end)
+    if only is not None:
+        cohort = cohort[cohort["made_by"] == only]
+        members = {only: people.get(only, only)}
+    mine = paid[paid["link_id"].isin(cohort["id"].to_numpy())]
+    cohort = _with_time_to_pay(cohort, mine)
+    volume = _volume(cohort, mine, people)
+    table, currencies = _with_volumes(_per_person(cohort, members, people), volume)
+    times = cohort.loc[cohort["paid"], ["made_by", "hours"]].reset_index(drop=True)
+    return Performance(
+        table=table.sort_values(["made", "username"], ascending=[False, True], ignore_index=True),
+        volume=volume,
+        times=times,
+        templates=by_template(cohort),
+        cohort=cohort,
+        currencies=currencies,
+    )
+
+
+def _cohort(
+    links: pd.DataFrame, owners: pd.DataFrame, start: datetime | None, end: datetime | None
+) -> pd.DataFrame:
+    """The links made in ``[start, end)``, with who made each (``made_by``)."""
     created = links["created_at"]
     keep = np.ones(len(links), dtype=bool)
     if start is not None:
@@ -129,12 +152,12 @@ def team_performance(
     if end is not None:
         keep &= (created < pd.Timestamp(end)).to_numpy(bool)
     cohort = links.loc[keep, ["id", "name", "template", "currency", "amount", "created_at"]]
-    cohort = cohort.assign(made_by=made_by(cohort["id"], owners))
-    if only is not None:
-        cohort = cohort[cohort["made_by"] == only]
-        members = {only: people.get(only, only)}
-    ids = cohort["id"].to_numpy()
-    mine = paid[paid["link_id"].isin(ids)]
+    return cohort.assign(made_by=made_by(cohort["id"], owners))
+
+
+def _with_time_to_pay(cohort: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """`cohort` with each link's first successful payment, whether it is paid, and the
+    hours from its creation to that payment; `mine`: the cohort's rows of `paid_by_link`."""
     first = mine.groupby("link_id")["first_paid_at"].min()
     cohort = cohort.reset_index(drop=True)
     cohort["first_paid_at"] = pd.to_datetime(
@@ -144,7 +167,14 @@ def team_performance(
     # A payment dated before the link's creation (clocks apart) counts as paid at once.
     hours = (cohort["first_paid_at"] - cohort["created_at"]).dt.total_seconds() / 3600
     cohort["hours"] = hours.clip(lower=0)
+    return cohort
 
+
+def _per_person(
+    cohort: pd.DataFrame, members: Mapping[str, str], people: Mapping[str, str]
+) -> pd.DataFrame:
+    """One row per salesperson (every one of `members`, and whoever else made a link):
+    links made and paid, conversion, median and p90 hours to pay."""
     per = cohort.groupby("made_by", sort=False).agg(
         made=("id", "size"),
         paid=("paid", "sum"),
@@ -160,13 +190,25 @@ def team_performance(
     )
     table = table.rename_axis("username").reset_index()
     table.insert(1, "name", [_person(u, people) for u in table["username"]])
+    return table
 
+
+def _volume(cohort: pd.DataFrame, mine: pd.DataFrame, people: Mapping[str, str]) -> pd.DataFrame:
+    """The amount paid per salesperson and currency (made_by, name, currency, amount)."""
     makers = pd.Series(cohort["made_by"].to_numpy(), index=cohort["id"].to_numpy())
     paid_rows = mine.assign(made_by=mine["link_id"].map(makers).to_numpy())
     volume = exact_group_sum(paid_rows, ["made_by", "currency"], "paid_amount").rename(
         columns={"paid_amount": "amount"}
     )
     volume.insert(1, "name", [_person(u, people) for u in volume["made_by"]])
+    return volume
+
+
+def _with_volumes(
+    table: pd.DataFrame, volume: pd.DataFrame
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """`table` with a ``paid_<currency>`` column per currency of `volume`, and those
+    currencies."""
     currencies = tuple(sorted(set(volume["currency"])))
     for cur in currencies:
         part = volume[volume["currency"] == cur].set_index("made_by")["amount"]
@@ -176,15 +218,7 @@ def team_performance(
         ["username", "name", "made", "paid", "conversion", "median_hours", "p90_hours"]
         + [f"paid_{c}" for c in currencies]
     ]
-    times = cohort.loc[cohort["paid"], ["made_by", "hours"]].reset_index(drop=True)
-    return Performance(
-        table=table.sort_values(["made", "username"], ascending=[False, True], ignore_index=True),
-        volume=volume,
-        times=times,
-        templates=by_template(cohort),
-        cohort=cohort,
-        currencies=currencies,
-    )
+    return table, currencies
 
 
 def _person(username: str, members: Mapping[str, str]) -> str:

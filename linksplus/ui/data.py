@@ -29,6 +29,7 @@ from linksplus.eventlog import EventLog
 from linksplus.i18n import _
 from linksplus.models import Template
 from linksplus.sandbox.controls_client import SandboxControls
+from linksplus.ui.cached import Dependency, Unavailable, cached_loader, open_or_unavailable
 from linksplus.ui.settings import current_settings, key_fingerprint
 
 API_TTL = 120
@@ -57,28 +58,25 @@ def _source(settings: Settings) -> ApiSource:
     return ApiSource(settings.api_base_url, settings.api_auth, key_fingerprint(settings))
 
 
-# Every cached body reads only its arguments. What must not be hashed (the key, the client,
-# a frame already identified by a fingerprint) is passed with a leading underscore, which
-# Streamlit leaves out of the cache key.
-@st.cache_resource(show_spinner=False)
-def _client(source: ApiSource, _api_key: str) -> LinksPlusClient:
+# The dependencies of the loaders below (see `cached.cached_loader`): the account, with or
+# without its client; the event log's URL and the open log; the sandbox controls' URL.
+API_KEY = Dependency("source", _source, "_api_key", lambda s: s.api_key)
+API_SOURCE = Dependency("source", _source)
+API = Dependency("source", _source, "_client", lambda s: client(s))
+EVENTLOG = Dependency("eventlog_url", lambda s: s.eventlog_url, "_log", lambda s: eventlog(s))
+SANDBOX = Dependency("sandbox_url", lambda s: s.sandbox_url)
+
+
+@cached_loader(resource=True, depends_on=(API_KEY,))
+def client(*, source: ApiSource, _api_key: str) -> LinksPlusClient:
+    """The shared API client for the configured base URL and key."""
     return LinksPlusClient(_api_key, base_url=source.base_url, auth=source.auth)
 
 
-def client(settings: Settings | None = None) -> LinksPlusClient:
-    """The shared API client for the configured base URL and key."""
-    settings = settings or current_settings()
-    return _client(_source(settings), settings.api_key)
-
-
-def _api(settings: Settings | None) -> tuple[ApiSource, LinksPlusClient]:
-    """The cache key part and the client for `settings` (the current ones when None)."""
-    settings = settings or current_settings()
-    return _source(settings), client(settings)
-
-
-@st.cache_data(ttl=API_TTL, show_spinner=False, max_entries=64)
-def _templates(source: ApiSource, team_id: int, _client: LinksPlusClient) -> list[Template]:
+@cached_loader(ttl=API_TTL, max_entries=64, depends_on=(API,))
+def templates(team_id: int, *, source: ApiSource, _client: LinksPlusClient) -> list[Template]:
+    """Every template of `team_id` (cached), from the current settings' account or
+    `settings`'."""
     return _client.list_templates(team_id)
 
 
@@ -105,37 +103,29 @@ def _load_links(team_id: int, client: LinksPlusClient) -> LinksLoad:
 # A resource, not data: the 20,000-row frame is shared read-only instead of unpickled on
 # every rerun (callers copy before changing it; with_payments and filters never mutate).
 # One load per team and account, started by whoever asks first, waited for by the rest.
-@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=64)
-def _links_future(source: ApiSource, team_id: int, _client: LinksPlusClient) -> Future:
+@cached_loader(ttl=API_TTL, max_entries=64, depends_on=(API,), resource=True)
+def _links_future(team_id: int, *, source: ApiSource, _client: LinksPlusClient) -> Future:
     return _LOADS.submit(_load_links, team_id, _client)
 
 
-def _links_load(source: ApiSource, team_id: int, _client: LinksPlusClient) -> LinksLoad:
-    future = _links_future(source, team_id, _client)
+def _links_load(team_id: int, settings: Settings) -> LinksLoad:
+    future = _links_future(team_id, settings)
     if not future.done():
         with st.spinner(_("Loading links from Links+…")):
             futures_wait([future])
     if future.exception() is not None:
         # A failed load is not kept: the next run asks Links+ again, as before the loads
         # ran in the background (an outage must not outlive itself by API_TTL).
-        _links_future.clear(source, team_id, _client)
+        _links_future.clear(team_id, settings)
     return future.result()
 
 
 def links_ready(team_id: int, wait: float = 0.0, settings: Settings | None = None) -> bool:
     """Whether the team's links are loaded (or failed to), waiting up to `wait` seconds;
     starts loading them when not."""
-    source, api_client = _api(settings)
-    future = _links_future(source, int(team_id), api_client)
+    future = _links_future(int(team_id), settings)
     futures_wait([future], timeout=wait)
     return future.done()
-
-
-@st.cache_data(ttl=API_TTL, show_spinner=False, max_entries=64)
-def _newest_links(source: ApiSource, team_id: int, _client: LinksPlusClient) -> NewestLinks:
-    page = _client.links_page(team_id, order="reverse_chronological")
-    frame = links_frame(page.data, _templates(source, team_id, _client))
-    return NewestLinks(frame, page.total)
 
 
 class NewestLinks(NamedTuple):
@@ -145,28 +135,29 @@ class NewestLinks(NamedTuple):
     total: int | None
 
 
+# `_templates` are the same account's and team's (`templates`), so the key names them.
+@cached_loader(ttl=API_TTL, max_entries=64, depends_on=(API,))
+def _newest_links(
+    team_id: int, _templates: list[Template], *, source: ApiSource, _client: LinksPlusClient
+) -> NewestLinks:
+    page = _client.links_page(team_id, order="reverse_chronological")
+    return NewestLinks(links_frame(page.data, _templates), page.total)
+
+
 def newest_links(team_id: int, settings: Settings | None = None) -> NewestLinks:
     """The team's newest links, one page of them (one request), while all of them load."""
-    source, api_client = _api(settings)
-    return _newest_links(source, int(team_id), api_client)
-
-
-def templates(team_id: int, settings: Settings | None = None) -> list[Template]:
-    """Every template of `team_id` (cached), from the current settings' account or
-    `settings`'."""
-    source, api_client = _api(settings)
-    return _templates(source, int(team_id), api_client)
+    settings = settings or current_settings()
+    return _newest_links(int(team_id), templates(int(team_id), settings), settings)
 
 
 def links_table(team_id: int, settings: Settings | None = None) -> pd.DataFrame:
     """The team's links as the Links page's frame (cached, built once per load)."""
-    source, api_client = _api(settings)
-    return _links_load(source, int(team_id), api_client).frame
+    return _links_load(int(team_id), settings or current_settings()).frame
 
 
 def clear_api_cache() -> None:
     """Forget every cached Links+ read (the Refresh button)."""
-    _templates.clear()
+    templates.clear()
     _links_future.clear()
     _newest_links.clear()
     _prepared_links.clear()
@@ -177,16 +168,18 @@ def clear_api_cache() -> None:
 # -- teams -------------------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=API_TTL, show_spinner=False)
-def _sandbox_teams(sandbox_url: str) -> dict[int, str]:
+@cached_loader(ttl=API_TTL, depends_on=(SANDBOX,))
+def _sandbox_teams(*, sandbox_url: str) -> dict[int, str]:
+    if not sandbox_url:
+        return {}
     try:
         return SandboxControls(sandbox_url, timeout=5).team_names()
     except LinksPlusError:  # the names are a nicety: the teams are listed by id without them
         return {}
 
 
-@st.cache_data(ttl=API_TTL, show_spinner=False)
-def _teams(source: ApiSource, _client: LinksPlusClient) -> dict[int, str]:
+@cached_loader(ttl=API_TTL, depends_on=(API,))
+def _teams(*, source: ApiSource, _client: LinksPlusClient) -> dict[int, str]:
     try:
         links = _client.list_all_links(order="reverse_chronological", max_links=TEAM_SCAN_LINKS)
         teams = {ln.team_id for ln in links if ln.team_id is not None}
@@ -199,49 +192,45 @@ def team_names(*, every_team: bool = False) -> dict[int, str]:
     """Team id -> name. The sandbox lists its teams (cheap); the real API has none, so with
     `every_team` the teams seen on the key's newest TEAM_SCAN_LINKS links are used, named
     by number."""
-    s = current_settings()
-    names = _sandbox_teams(s.sandbox_url) if s.sandbox_url else {}
+    settings = current_settings()
+    names = _sandbox_teams(settings)
     if every_team and not names:
-        names = {t: _("Team {id}").format(id=t) for t in _teams(*_api(s))}
+        names = {t: _("Team {id}").format(id=t) for t in _teams(settings)}
     return names
 
 
 # -- event log ---------------------------------------------------------------------------------
 
 
-class EventLogUnavailable(RuntimeError):
+class EventLogUnavailable(Unavailable):
     """The event log cannot be opened; the message is a sentence."""
 
+    @staticmethod
+    def sentence() -> str:
+        return _(
+            "The payment event log could not be opened. Ask an admin to check "
+            "`eventlog_url` in Settings ({error})."
+        )
 
-@st.cache_resource(show_spinner=False)
-def _eventlog(url: str) -> EventLog:
+
+@cached_loader(resource=True)
+def _open_eventlog(url: str) -> EventLog:
     return EventLog(url)
 
 
-def _open_eventlog(url: str) -> EventLog:
-    """The shared event log at `url`; EventLogUnavailable when it cannot be opened."""
-    try:
-        return _eventlog(url)
-    except Exception as exc:
-        raise EventLogUnavailable(
-            _(
-                "The payment event log could not be opened. Ask an admin to check "
-                "`eventlog_url` in Settings ({error})."
-            ).format(error=type(exc).__name__)
-        ) from exc
-
-
-def eventlog() -> EventLog:
-    """The shared event log for the configured URL."""
-    return _open_eventlog(current_settings().eventlog_url)
+def eventlog(settings: Settings | None = None) -> EventLog:
+    """The shared event log for the configured URL (or `settings`'); EventLogUnavailable
+    when it cannot be opened."""
+    url = (settings or current_settings()).eventlog_url
+    return open_or_unavailable(_open_eventlog, url, EventLogUnavailable)
 
 
 def _fingerprint(frame: pd.DataFrame) -> int:
     return int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0
 
 
-def _team_link_ids(source: ApiSource, team_id: int, api_client: LinksPlusClient):
-    return _links_load(source, team_id, api_client).frame["id"].to_numpy()
+def _team_link_ids(team_id: int, settings: Settings):
+    return _links_load(team_id, settings).frame["id"].to_numpy()
 
 
 def utc_offset_minutes(tz: str) -> int:
@@ -255,24 +244,25 @@ def team_changes(team_id: int) -> int:
     or changes. Not cached: it costs a few primary-key reads, and is what says whether
     anything cached is still current."""
     settings = current_settings()
-    source, api_client = _api(settings)
-    ids = _team_link_ids(source, int(team_id), api_client)
-    return _open_eventlog(settings.eventlog_url).changes(ids)
+    return eventlog(settings).changes(_team_link_ids(int(team_id), settings))
 
 
-@st.cache_data(ttl=REPORT_TTL, show_spinner=False, max_entries=64)
+# The loaders of a team's figures take its link ids unhashed: the account, team and change
+# marker in their key say which links (and payments) they are.
+@cached_loader(ttl=REPORT_TTL, max_entries=64, depends_on=(API_SOURCE, EVENTLOG))
 def _team_report(
-    url: str,
-    source: ApiSource,
     team_id: int,
     start: datetime,
     end: datetime,
     offset: int,
     marker: int,
-    _client: LinksPlusClient,
+    _ids,
+    *,
+    source: ApiSource,
+    eventlog_url: str,
+    _log: EventLog,
 ) -> dict[str, pd.DataFrame]:
-    ids = _team_link_ids(source, team_id, _client)
-    return _open_eventlog(url).report(start, end, offset, link_ids=ids)
+    return _log.report(start, end, offset, link_ids=_ids)
 
 
 def team_report(
@@ -281,34 +271,27 @@ def team_report(
     """The Payments page's figures for `team_id`'s links in ``[start, end)``, one SQL
     aggregate each: ``by_currency``, ``by_status``, ``daily`` (days in `tz`) and
     ``by_link``; computed once per (team, window, `marker` from `team_changes`)."""
-    settings = current_settings()
-    source, api_client = _api(settings)
-    return _team_report(
-        settings.eventlog_url,
-        source,
-        int(team_id),
-        start,
-        end,
-        utc_offset_minutes(tz),
-        marker,
-        api_client,
-    )
+    settings, team_id = current_settings(), int(team_id)
+    ids = _team_link_ids(team_id, settings)
+    offset = utc_offset_minutes(tz)
+    return _team_report(team_id, start, end, offset, marker, ids, settings)
 
 
-@st.cache_data(ttl=REPORT_TTL, show_spinner=False, max_entries=256)
+@cached_loader(ttl=REPORT_TTL, max_entries=256, depends_on=(API_SOURCE, EVENTLOG))
 def _payments_page(
-    url: str,
-    source: ApiSource,
     team_id: int,
     start: datetime,
     end: datetime,
     limit: int,
     before: tuple[datetime, str] | None,
     marker: int,
-    _client: LinksPlusClient,
+    _ids,
+    *,
+    source: ApiSource,
+    eventlog_url: str,
+    _log: EventLog,
 ) -> pd.DataFrame:
-    ids = _team_link_ids(source, team_id, _client)
-    return _open_eventlog(url).payments(start, end, ids, limit=limit, before=before)
+    return _log.payments(start, end, _ids, limit=limit, before=before)
 
 
 def payments_page(
@@ -321,19 +304,9 @@ def payments_page(
 ) -> pd.DataFrame:
     """At most `limit` of the team's payments in ``[start, end)``, newest first, older than
     `before` (the (occurred_at, payment_id) of the previous page's last row)."""
-    settings = current_settings()
-    source, api_client = _api(settings)
-    return _payments_page(
-        settings.eventlog_url,
-        source,
-        int(team_id),
-        start,
-        end,
-        int(limit),
-        before,
-        marker,
-        api_client,
-    )
+    settings, team_id = current_settings(), int(team_id)
+    ids = _team_link_ids(team_id, settings)
+    return _payments_page(team_id, start, end, int(limit), before, marker, ids, settings)
 
 
 def payments_csv(
@@ -343,48 +316,47 @@ def payments_csv(
     in chunks and written chunk by chunk, never as one frame (not cached: it runs when the
     download is asked for)."""
     settings = current_settings()
-    source, api_client = _api(settings)
-    ids = _team_link_ids(source, int(team_id), api_client)
-    chunks = _open_eventlog(settings.eventlog_url).iter_payments(start, end, ids)
+    ids = _team_link_ids(int(team_id), settings)
+    chunks = eventlog(settings).iter_payments(start, end, ids)
     return b"".join(payments_report.payments_csv_chunks(chunks, tz, language))
 
 
 # A resource (no copy per rerun), with a fingerprint of its content: the Links page
 # rebuilds its prepared frame only when the paid totals really changed.
-@st.cache_resource(ttl=REPORT_TTL, show_spinner=False, max_entries=64)
+@cached_loader(ttl=REPORT_TTL, max_entries=64, depends_on=(API_SOURCE, EVENTLOG), resource=True)
 def _paid_by_link(
-    url: str, source: ApiSource, team_id: int, marker: int, _client: LinksPlusClient
+    team_id: int, marker: int, _ids, *, source: ApiSource, eventlog_url: str, _log: EventLog
 ) -> tuple[pd.DataFrame, int]:
-    ids = _team_link_ids(source, team_id, _client)
-    frame = _open_eventlog(url).totals_by_link(link_ids=ids)
+    frame = _log.totals_by_link(link_ids=_ids)
     return frame, _fingerprint(frame)
 
 
-@st.cache_data(ttl=REPORT_TTL, show_spinner=False, max_entries=64)
-def _link_payments(url: str, link_id: int, marker: int) -> pd.DataFrame:
-    return _open_eventlog(url).payments(link_ids=[link_id], limit=LINK_PAYMENTS_SHOWN)
+@cached_loader(ttl=REPORT_TTL, max_entries=64, depends_on=(EVENTLOG,))
+def _link_payments(link_id: int, marker: int, *, eventlog_url: str, _log: EventLog) -> pd.DataFrame:
+    return _log.payments(link_ids=[link_id], limit=LINK_PAYMENTS_SHOWN)
 
 
 def link_payments(link_id: int) -> pd.DataFrame:
     """One link's newest LINK_PAYMENTS_SHOWN payments, newest first (recomputed only once
     one of them changed). The caller checks that the link is one of the user's team's."""
-    url = current_settings().eventlog_url
-    marker = _open_eventlog(url).changes([int(link_id)])
-    return _link_payments(url, int(link_id), marker)
+    settings = current_settings()
+    marker = eventlog(settings).changes([int(link_id)])
+    return _link_payments(int(link_id), marker, settings)
 
 
 # A resource: built once per (links load, payment totals, timezone) and shared read-only, so
-# a filter change only computes a mask. Its inputs are passed unhashed (leading underscore)
-# and keyed by the fingerprints of their content.
-@st.cache_resource(ttl=API_TTL, show_spinner=False, max_entries=16)
+# a filter change only computes a mask. Its frames are passed unhashed and keyed by the
+# fingerprints of their content.
+@cached_loader(ttl=API_TTL, max_entries=16, depends_on=(API_SOURCE,), resource=True)
 def _prepared_links(
-    source: ApiSource,
     team_id: int,
     links_key: int,
     paid_key: int,
     tz: str,
     _links: pd.DataFrame,
     _paid: pd.DataFrame | None,
+    *,
+    source: ApiSource,
 ) -> PreparedLinks:
     return prepare_links(_links, _paid, tz)
 
@@ -394,44 +366,33 @@ def prepared_links(
 ) -> tuple[PreparedLinks, str | None]:
     """The Links page's ready frame for `team_id` in `tz`, and why payment counts are
     missing (None when they are there). Raises LinksPlusError when links cannot load."""
-    settings = settings or current_settings()
-    source, api_client = _api(settings)
-    team_id = int(team_id)
-    load = _links_load(source, team_id, api_client)
+    settings, team_id = settings or current_settings(), int(team_id)
+    load = _links_load(team_id, settings)
     paid, paid_key, problem = None, -1, None
     try:
-        marker = _open_eventlog(settings.eventlog_url).changes(
-            _team_link_ids(source, team_id, api_client)
-        )
-        paid, paid_key = _paid_by_link(settings.eventlog_url, source, team_id, marker, api_client)
+        ids = load.frame["id"].to_numpy()
+        marker = eventlog(settings).changes(ids)
+        paid, paid_key = _paid_by_link(team_id, marker, ids, settings)
     except EventLogUnavailable as exc:
         problem = str(exc)
     except Exception as exc:  # the table is still useful without payment counts
         problem = _("Payment counts are unavailable right now ({error}).").format(
             error=type(exc).__name__
         )
-    prepared = _prepared_links(source, team_id, load.fingerprint, paid_key, tz, load.frame, paid)
+    prepared = _prepared_links(team_id, load.fingerprint, paid_key, tz, load.frame, paid, settings)
     return prepared, problem
 
 
-@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=8)
-def _deliveries(url: str, limit: int) -> pd.DataFrame:
-    return _open_eventlog(url).deliveries(limit=limit)
-
-
-def deliveries(limit: int = 500) -> pd.DataFrame:
+@cached_loader(ttl=EVENTS_TTL, max_entries=8, depends_on=(EVENTLOG,))
+def deliveries(limit: int = 500, *, eventlog_url: str, _log: EventLog) -> pd.DataFrame:
     """The latest webhook deliveries (cached for a few seconds)."""
-    return _deliveries(current_settings().eventlog_url, limit)
+    return _log.deliveries(limit=limit)
 
 
-@st.cache_data(ttl=EVENTS_TTL, show_spinner=False, max_entries=8)
-def _delivery_counts(url: str) -> pd.DataFrame:
-    return _open_eventlog(url).delivery_counts()
-
-
-def delivery_counts() -> dict[str, int]:
+@cached_loader(ttl=EVENTS_TTL, max_entries=8, depends_on=(EVENTLOG,))
+def delivery_counts(*, eventlog_url: str, _log: EventLog) -> dict[str, int]:
     """Outcome -> how many deliveries had it, over the whole log (cached a few seconds)."""
-    frame = _delivery_counts(current_settings().eventlog_url)
+    frame = _log.delivery_counts()
     return {str(o): int(c) for o, c in zip(frame["outcome"], frame["count"], strict=True)}
 
 
@@ -440,8 +401,8 @@ def clear_event_cache() -> None:
     _payments_page.clear()
     _paid_by_link.clear()
     _link_payments.clear()
-    _deliveries.clear()
-    _delivery_counts.clear()
+    deliveries.clear()
+    delivery_counts.clear()
 
 
 def timed(fn, *args, **kwargs) -> tuple[Any, float]:

@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from linksplus.console.users import effective_role
-from linksplus.eventlog import audit
+from linksplus.eventlog import EventLog, audit
 from linksplus.i18n import _
 from linksplus.ui import data
+from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
-from linksplus.ui.settings import current_settings
-from linksplus.ui.widgets import date_column, eventlog_problem
+from linksplus.ui.deliveries_table import deliveries_table
+from linksplus.ui.widgets import eventlog_problem
 
 HISTORY_TTL = 5
 
@@ -29,9 +30,9 @@ def _sources() -> dict[str | None, str]:
     }
 
 
-@st.cache_data(ttl=HISTORY_TTL, show_spinner=False, max_entries=32)
-def _history(url: str, link_id: int) -> list[audit.Delivery]:
-    return audit.link_deliveries(data.eventlog(), link_id)
+@cached_loader(ttl=HISTORY_TTL, max_entries=32, depends_on=(data.EVENTLOG,))
+def _history(link_id: int, *, eventlog_url: str, _log: EventLog) -> list[audit.Delivery]:
+    return audit.link_deliveries(_log, link_id)
 
 
 def delivery_history(ctx: PageContext, row: dict) -> None:
@@ -41,7 +42,7 @@ def delivery_history(ctx: PageContext, row: dict) -> None:
         return
     st.markdown("##### " + _("Webhook deliveries"))
     try:
-        rows = _history(current_settings().eventlog_url, int(row["id"]))
+        rows = _history(int(row["id"]))
     except Exception as exc:
         eventlog_problem(exc, what=_("The delivery history"))
         return
@@ -70,19 +71,4 @@ def delivery_history(ctx: PageContext, row: dict) -> None:
             for r in rows
         ]
     )
-    # A display-only table has no key of its own in Streamlit: its container names it.
-    frame, received = date_column(
-        frame, "received_at", _("Received"), year=False, time="HH:mm:ss", tz=ctx.tz
-    )
-    st.container(key="delivery_history_table").dataframe(
-        frame,
-        hide_index=True,
-        column_config={
-            "received_at": received,
-            "outcome": _("Outcome"),
-            "reason": _("Reason"),
-            "payment_id": _("Payment"),
-            "source": _("Webhook"),
-            "address": _("From"),
-        },
-    )
+    deliveries_table(frame, key="delivery_history_table", tz=ctx.tz)

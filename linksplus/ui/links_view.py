@@ -105,17 +105,12 @@ def _clear_filters() -> None:
 
 def filter_widgets(links: PreparedLinks) -> LinkFilters:
     """The filter bar; answers the filters it shows."""
-    template_names = links.template_names
     if "lf_text" not in st.session_state:
         from_url = LinkFilters.from_query_params(st.query_params.to_dict())
         for problem in from_url.problems:  # they quote the address: escaped
             st.info(md_escape(problem), icon=":material/info:")
         _seed_widgets(from_url)
-    currencies = [c for c in links.currencies if c in CURRENCIES] or list(CURRENCIES)
-    if st.session_state.get("lf_cur") in (None, ""):
-        st.session_state["lf_cur"] = ANY_CURRENCY
-    if st.session_state["lf_cur"] not in (ANY_CURRENCY, *currencies):
-        currencies.append(st.session_state["lf_cur"])
+    currencies = _currency_options(links)
     # Search stays on top; the rest fold away so that on a phone the links come first.
     text = st.text_input(
         _("Name contains"), key="lf_text", placeholder=_("e.g. coffee"), icon=":material/search:"
@@ -124,66 +119,10 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
     label = _("Filters ({n} active)").format(n=active) if active else _("Filters")
     folded = st.expander(label, icon=":material/filter_list:", key="lf_folded")
     with folded:
-        c1, c2, c3 = st.columns(3)
-        statuses = c1.multiselect(
-            _("Status"),
-            STATUSES,
-            key="lf_status",
-            placeholder=_("Any status"),
-            format_func=labels(STATUSES, status_word),
-        )
-        template_ids = c2.multiselect(
-            _("Template"),
-            list(template_names),
-            key="lf_template",
-            placeholder=_("Any template"),
-            format_func=lambda t: template_names.get(t, f"#{t}"),
-        )
-        usage = c3.selectbox(
-            _("Use"),
-            list(USE_LABELS),
-            key="lf_use",
-            format_func=labels(USE_LABELS, lambda k: _(USE_LABELS[k])),
-        )
+        statuses, template_ids, usage = _kind_filters(links.template_names)
         d0, d1, d2, d3 = st.columns([3, 2, 2, 2])
-        # One range picker: a single day picked (the range half done) means "from that day".
-        created = d0.date_input(
-            _("Created between"),
-            value=(),
-            key="lf_created",
-            min_value=FIRST_DAY,
-            format="YYYY-MM-DD",
-        )
-        created_from, created_to = (*created, None, None)[:2]
-        if created_from == FIRST_DAY:
-            created_from = None
-        picked = d1.selectbox(
-            _("Currency"),
-            [ANY_CURRENCY, *currencies],
-            key="lf_cur",
-            format_func=labels(
-                [ANY_CURRENCY, *currencies],
-                lambda c: _("Any currency") if c == ANY_CURRENCY else c.upper(),
-            ),
-            help=_("Choose a currency to filter by amount too."),
-        )
-        currency = None if picked in (None, ANY_CURRENCY) else picked
-        low = high = None
-        if currency:  # amounts are in a currency's units: asked for only once there is one
-            hint = money_hint(currency)
-            low_text = d2.text_input(_("Amount from"), key="lf_min", placeholder="1,000", help=hint)
-            high_text = d3.text_input(
-                _("Amount to"), key="lf_max", placeholder="5,000.00", help=hint
-            )
-            low, low_error = parse_money(low_text, currency)
-            high, high_error = parse_money(high_text, currency)
-            with d2:
-                field_error(low_error)
-            with d3:
-                field_error(high_error)
-            if low is not None and high is not None and low > high:
-                with d3:
-                    field_error(_("“Amount to” is below “Amount from”."))
+        created_from, created_to = _created_between(d0)
+        currency, low, high = _amount_filters(currencies, d1, d2, d3)
         age = st.selectbox(
             _("Still owed, made"),
             [ANY_AGE, *BUCKETS],
@@ -212,6 +151,90 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
         disabled=not filters.active,
     )
     return filters
+
+
+def _kind_filters(template_names: dict) -> tuple[list, list, str | None]:
+    """Status, template and use (single or multiple), side by side."""
+    c1, c2, c3 = st.columns(3)
+    statuses = c1.multiselect(
+        _("Status"),
+        STATUSES,
+        key="lf_status",
+        placeholder=_("Any status"),
+        format_func=labels(STATUSES, status_word),
+    )
+    template_ids = c2.multiselect(
+        _("Template"),
+        list(template_names),
+        key="lf_template",
+        placeholder=_("Any template"),
+        format_func=lambda t: template_names.get(t, f"#{t}"),
+    )
+    usage = c3.selectbox(
+        _("Use"),
+        list(USE_LABELS),
+        key="lf_use",
+        format_func=labels(USE_LABELS, lambda k: _(USE_LABELS[k])),
+    )
+    return statuses, template_ids, usage
+
+
+def _created_between(column) -> tuple:
+    """The first and last day of creation picked in `column` (either may be None)."""
+    # One range picker: a single day picked (the range half done) means "from that day".
+    created = column.date_input(
+        _("Created between"),
+        value=(),
+        key="lf_created",
+        min_value=FIRST_DAY,
+        format="YYYY-MM-DD",
+    )
+    created_from, created_to = (*created, None, None)[:2]
+    if created_from == FIRST_DAY:
+        created_from = None
+    return created_from, created_to
+
+
+def _currency_options(links: PreparedLinks) -> list[str]:
+    """The currencies of the team's links (all known ones when none), and the one in the
+    session should the address name another."""
+    currencies = [c for c in links.currencies if c in CURRENCIES] or list(CURRENCIES)
+    if st.session_state.get("lf_cur") in (None, ""):
+        st.session_state["lf_cur"] = ANY_CURRENCY
+    if st.session_state["lf_cur"] not in (ANY_CURRENCY, *currencies):
+        currencies.append(st.session_state["lf_cur"])
+    return currencies
+
+
+def _amount_filters(currencies: list[str], d1, d2, d3) -> tuple[str | None, int | None, int | None]:
+    """The currency picked in `d1` and, once there is one, the amounts from (`d2`) and to
+    (`d3`) in its minor units, each with its error under it."""
+    picked = d1.selectbox(
+        _("Currency"),
+        [ANY_CURRENCY, *currencies],
+        key="lf_cur",
+        format_func=labels(
+            [ANY_CURRENCY, *currencies],
+            lambda c: _("Any currency") if c == ANY_CURRENCY else c.upper(),
+        ),
+        help=_("Choose a currency to filter by amount too."),
+    )
+    currency = None if picked in (None, ANY_CURRENCY) else picked
+    if not currency:  # amounts are in a currency's units: asked for only once there is one
+        return None, None, None
+    hint = money_hint(currency)
+    low_text = d2.text_input(_("Amount from"), key="lf_min", placeholder="1,000", help=hint)
+    high_text = d3.text_input(_("Amount to"), key="lf_max", placeholder="5,000.00", help=hint)
+    low, low_error = parse_money(low_text, currency)
+    high, high_error = parse_money(high_text, currency)
+    with d2:
+        field_error(low_error)
+    with d3:
+        field_error(high_error)
+    if low is not None and high is not None and low > high:
+        with d3:
+            field_error(_("“Amount to” is below “Amount from”."))
+    return currency, low, high
 
 
 def _folded_active() -> int:

@@ -5,7 +5,7 @@ figures are cached under that marker, so viewers of one team share one computati
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -13,50 +13,19 @@ import streamlit as st
 from linksplus.console import payments_report
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, current_language, format_date, format_number
+from linksplus.i18n import _, current_language, format_date, format_number
 from linksplus.ui import data
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import date_column, eventlog_problem, labels, md_escape, show_error
+from linksplus.ui.widgets import (
+    date_column,
+    eventlog_problem,
+    md_escape,
+    period_picker,
+    show_error,
+)
 
 REFRESH_SECONDS = 5
 PAGE_ROWS = 50
-
-
-def _date_range(ctx: PageContext) -> tuple[date, date]:
-    today = pd.Timestamp.now(tz=ctx.tz).date()
-    # The options stay English (kept in the session); shown translated.
-    presets = {
-        N_("Today"): 0,
-        N_("Last 7 days"): 6,
-        N_("Last 30 days"): 29,
-        N_("Last 90 days"): 89,
-        N_("Custom"): None,
-    }
-    # A row of its own: in a narrow column the last options ("Custom") were cut off.
-    choice = (
-        st.segmented_control(
-            _("Period"),
-            list(presets),
-            default="Last 30 days",
-            key="pay_period",
-            format_func=labels(presets),
-        )
-        or "Last 30 days"
-    )
-    days = presets[choice]
-    if days is None:
-        c1, _rest = st.columns([2, 3])
-        picked = c1.date_input(
-            _("Dates"),
-            value=(today - timedelta(days=6), today),
-            key="pay_dates",
-            format="YYYY-MM-DD",
-        )
-        if isinstance(picked, (tuple, list)) and len(picked) == 2:
-            return picked[0], picked[1]
-        start = picked[0] if isinstance(picked, (tuple, list)) and picked else today
-        return start, start
-    return today - timedelta(days=days), today
 
 
 def render(ctx: PageContext) -> None:
@@ -74,7 +43,7 @@ def render(ctx: PageContext) -> None:
     except LinksPlusError as exc:
         show_error(exc, what=_("The team's links could not be loaded."))
         st.stop()
-    first, last = _date_range(ctx)
+    first, last = period_picker(ctx.tz, key="pay_period", dates_key="pay_dates")
     start, end = day_bounds(first, last, ctx.tz)
     try:
         marker = data.team_changes(ctx.team_id)
@@ -238,6 +207,12 @@ def payments_list(
             "currency": _("Cur."),
         },
     )
+    _pager(page, cursors, count)
+
+
+def _pager(page: pd.DataFrame, cursors: list, count: int) -> None:
+    """Which payments of `count` are shown, and the Newer and Older buttons (`cursors`: the
+    keyset cursors of the pages before this one)."""
     shown_from = len(cursors) * PAGE_ROWS + 1
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="center")
     c1.caption(

@@ -8,7 +8,7 @@ their figures are computed from their own links alone, whatever the address asks
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -18,23 +18,27 @@ from linksplus.console import performance as perf
 from linksplus.console import users as u
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, format_date, format_number
+from linksplus.eventlog import EventLog
+from linksplus.i18n import _, format_date, format_number
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.auth import users as users_file
+from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
-from linksplus.ui.settings import current_settings
-from linksplus.ui.widgets import eventlog_problem, labels, md_escape, nav_page, show_error
+from linksplus.ui.widgets import (
+    eventlog_problem,
+    labels,
+    md_escape,
+    nav_page,
+    period_picker,
+    show_error,
+)
 from linksplus.ui.workspace_data import WorkspaceUnavailable
 from linksplus.ui.workspace_data import owners as owners_of
 from linksplus.workspace import OUTSIDE
 
-PERIODS = {
-    "7": N_("Last 7 days"),
-    "30": N_("Last 30 days"),
-    "90": N_("Last 90 days"),
-    "custom": N_("Custom"),
-}
+# Links made in the last 7, 30 or 90 days, or between two dates.
+PERIODS = ("7", "30", "90", "custom")
 EVERYONE = ""
 OWED_SHOWN = 200
 
@@ -46,9 +50,18 @@ def _is_manager(ctx: PageContext) -> bool:
 # -- loaders -------------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=data.REPORT_TTL, show_spinner=False, max_entries=32)
-def _paid(url: str, team_id: int, marker: int, ids_key: str, _ids: tuple[int, ...]):
-    return perf.paid_by_link(data.eventlog(), _ids)
+# The ids' digest in the key says which links; the ids themselves go unhashed.
+@cached_loader(ttl=data.REPORT_TTL, max_entries=32, depends_on=(data.EVENTLOG,))
+def _paid(
+    team_id: int,
+    marker: int,
+    ids_key: str,
+    _ids: tuple[int, ...],
+    *,
+    eventlog_url: str,
+    _log: EventLog,
+) -> pd.DataFrame:
+    return perf.paid_by_link(_log, _ids)
 
 
 def paid_by_link(team_id: int, ids) -> pd.DataFrame:
@@ -57,7 +70,7 @@ def paid_by_link(team_id: int, ids) -> pd.DataFrame:
     ids = tuple(int(i) for i in ids)
     key = hashlib.sha1(repr(ids).encode()).hexdigest()
     marker = data.team_changes(team_id)
-    return _paid(current_settings().eventlog_url, int(team_id), marker, key, ids)
+    return _paid(int(team_id), marker, key, ids)
 
 
 def _people(ctx: PageContext) -> tuple[dict[str, str], dict[str, str]]:
@@ -105,7 +118,7 @@ def render(ctx: PageContext) -> None:
         st.stop()
     owners = _owners(ctx)
     members, names = _people(ctx)
-    first, last = _period(ctx)
+    first, last = period_picker(ctx.tz, key="perf_period", dates_key="perf_dates", options=PERIODS)
     start, end = day_bounds(first, last, ctx.tz)
     try:
         paid = paid_by_link(ctx.team_id, links["id"])
@@ -138,33 +151,6 @@ def _own_rows_only(ctx: PageContext) -> None:
             icon=":material/lock_person:",
         )
         del st.query_params["who"]
-
-
-def _period(ctx: PageContext) -> tuple[date, date]:
-    today = pd.Timestamp.now(tz=ctx.tz).date()
-    choice = (
-        st.segmented_control(
-            _("Period"),
-            list(PERIODS),
-            default="30",
-            format_func=labels(PERIODS, lambda k: _(PERIODS[k])),
-            key="perf_period",
-        )
-        or "30"
-    )
-    if choice != "custom":
-        return today - timedelta(days=int(choice) - 1), today
-    c1, _c2 = st.columns([2, 3])
-    picked = c1.date_input(
-        _("Dates"),
-        value=(today - timedelta(days=29), today),
-        key="perf_dates",
-        format="YYYY-MM-DD",
-    )
-    days = [d for d in (picked if isinstance(picked, (tuple, list)) else [picked]) if d]
-    if not days:
-        return today, today
-    return min(days), max(days)
 
 
 def _table(ctx: PageContext, figures: perf.Performance, first: date, last: date) -> None:
@@ -250,6 +236,33 @@ def still_owed(
 def _owed_links(
     ctx: PageContext, owed: pd.DataFrame, names: dict[str, str], only: str | None
 ) -> None:
+    bucket, who = _owed_choice(owed, names, only)
+    if not bucket:
+        st.caption(":material/touch_app: " + _("Choose an age to see its links."))
+        return
+    rows = owed[owed["bucket"] == bucket]
+    if who:
+        rows = rows[rows["made_by"] == who]
+    if rows.empty:
+        st.caption(_("No link is owed in this bucket."))
+        return
+    _owed_table(ctx, rows, names)
+    query = {"team": str(ctx.team_id), "view": "team" if only is None else "mine", "age": bucket}
+    if who and only is None:
+        query["by"] = who
+    st.page_link(
+        nav_page(u.LINKS),
+        label=_("Open them on the Links page"),
+        icon=":material/link:",
+        query_params=query,
+    )
+
+
+def _owed_choice(
+    owed: pd.DataFrame, names: dict[str, str], only: str | None
+) -> tuple[str | None, str | None]:
+    """The age bucket and the salesperson (None: everyone) whose owed links to list, as
+    picked (first from the address), and kept in the address."""
     s = st.session_state
     if "owed_bucket" not in s:  # once per visit: the address
         s["owed_bucket"] = aging.parse_bucket(st.query_params.get("owed"))
@@ -283,15 +296,11 @@ def _owed_links(
             or None
         )
     _sync_url(bucket, who if only is None else None)
-    if not bucket:
-        st.caption(":material/touch_app: " + _("Choose an age to see its links."))
-        return
-    rows = owed[owed["bucket"] == bucket]
-    if who:
-        rows = rows[rows["made_by"] == who]
-    if rows.empty:
-        st.caption(_("No link is owed in this bucket."))
-        return
+    return bucket, who
+
+
+def _owed_table(ctx: PageContext, rows: pd.DataFrame, names: dict[str, str]) -> None:
+    """The oldest OWED_SHOWN of the owed links `rows`."""
     shown = pd.DataFrame(
         {
             _("Link"): rows["id"],
@@ -320,15 +329,6 @@ def _owed_links(
                 shown=OWED_SHOWN, count=format_number(len(rows))
             )
         )
-    query = {"team": str(ctx.team_id), "view": "team" if only is None else "mine", "age": bucket}
-    if who and only is None:
-        query["by"] = who
-    st.page_link(
-        nav_page(u.LINKS),
-        label=_("Open them on the Links page"),
-        icon=":material/link:",
-        query_params=query,
-    )
 
 
 def _sync_url(bucket: str | None, who: str | None) -> None:

@@ -1,12 +1,13 @@
-"""Shared widgets: error boxes, the setup page, money input, refresh button, the selected
-table row (`md_escape`, for showing what people typed inside Markdown, is re-exported
-from `markdown`)."""
+"""Shared widgets: error boxes, the setup page, money input, refresh button, the period
+picker, the selected table row (`md_escape`, for showing what people typed inside
+Markdown, is re-exported from `markdown`)."""
 
 from __future__ import annotations
 
 import base64
 import io
 from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -16,7 +17,14 @@ import streamlit as st
 from babel.numbers import get_currency_name
 from PIL import Image, ImageDraw
 
-from linksplus.i18n import DEFAULT_LANGUAGE, _, babel_locale, current_language, date_cells
+from linksplus.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    _,
+    babel_locale,
+    current_language,
+    date_cells,
+)
 from linksplus.money import CURRENCIES, AmountError, parse_amount
 from linksplus.ui import nav
 from linksplus.ui.data import EventLogUnavailable
@@ -197,3 +205,49 @@ def selected_id(event: Any, id_at: Callable[[int], object], param: str) -> int |
         return int(st.query_params.get(param, ""))
     except ValueError:
         return None
+
+
+# A period ending today: its words and how many days it spans (None: dates the user picks).
+PERIODS = {
+    "today": (N_("Today"), 1),
+    "7": (N_("Last 7 days"), 7),
+    "30": (N_("Last 30 days"), 30),
+    "90": (N_("Last 90 days"), 90),
+    "custom": (N_("Custom"), None),
+}
+DEFAULT_PERIOD = "30"
+
+
+def period_picker(
+    tz: str, *, key: str, dates_key: str, options: Iterable[str] = tuple(PERIODS)
+) -> tuple[date, date]:
+    """The first and last day (in `tz`) of the period picked among `options` (keys of
+    PERIODS), the last 30 days unless another is picked. Custom dates start as the last 30
+    days as well, so choosing Custom changes nothing until a date is. `key` and `dates_key`
+    keep the choice and the dates in the session."""
+    options = list(options)
+    today = pd.Timestamp.now(tz=tz).date()
+    # A row of its own: in a narrow column the last options ("Custom") were cut off.
+    choice = (
+        st.segmented_control(
+            _("Period"),
+            options,
+            default=DEFAULT_PERIOD,
+            key=key,
+            format_func=labels(options, lambda k: _(PERIODS[k][0])),
+        )
+        or DEFAULT_PERIOD
+    )
+    days = PERIODS[choice][1]
+    if days is not None:
+        return today - timedelta(days=days - 1), today
+    column, _rest = st.columns([2, 3])
+    picked = column.date_input(
+        _("Dates"),
+        value=(today - timedelta(days=PERIODS[DEFAULT_PERIOD][1] - 1), today),
+        key=dates_key,
+        format="YYYY-MM-DD",
+    )
+    # While a range is being picked, only its first day is there.
+    picked_days = [d for d in (picked if isinstance(picked, tuple | list) else [picked]) if d]
+    return (min(picked_days), max(picked_days)) if picked_days else (today, today)

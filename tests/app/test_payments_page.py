@@ -155,3 +155,21 @@ def test_a_new_payment_shows_at_once_and_nothing_is_recomputed_without_one(
     no_exception(at)
     assert _tiles(at)["Successful payments"] == ["2"]
     assert computed == [1]
+
+
+def test_custom_dates_start_as_the_last_30_days_on_both_pages(make_app, sandbox):
+    # One period picker: on Payments and on Team performance, choosing Custom first shows
+    # the last 30 days, the period each page opens with (Payments used to jump to 7 days).
+    import pandas as pd
+
+    sandbox.seed_links(101, 2)
+    today = pd.Timestamp.now(tz="Asia/Bangkok").date()
+    for page, period, dates in (
+        ("pages/payments.py", "pay_period", "pay_dates"),
+        ("pages/team_performance.py", "perf_period", "perf_dates"),
+    ):
+        at = make_app("manager").run().switch_page(page).run()
+        assert at.segmented_control(key=period).value == "30"
+        at.segmented_control(key=period).set_value("custom").run()
+        no_exception(at)
+        assert at.date_input(key=dates).value == (today - pd.Timedelta(days=29), today)
