@@ -228,9 +228,10 @@ def connection_words(report, settings: Settings) -> tuple[str, str]:
             "(Settings > API Keys) into `api_key`."
         )
     error = report.attempts[-1].error
+    said = (error.message if error else "no answer").rstrip(". ")
     return FAIL, (
-        f"Links+ at {settings.api_base_url} could not be asked ({error.message if error else ''}): "
-        "check `api_base_url` and this machine's network."
+        f"Links+ at {settings.api_base_url} could not be asked ({said}): check "
+        "`api_base_url` and this machine's network."
     )
 
 

@@ -102,3 +102,16 @@ def test_skip_connection_check_works_offline(linksplus, folder):
     )
     assert done.returncode == 0, done.stderr
     assert _settings(folder / ".streamlit" / "secrets.toml").api_key == "skey_test_offline_1234"
+
+
+def test_links_plus_not_answering_is_said_and_nothing_is_written(linksplus, folder):
+    done = linksplus(
+        "init",
+        "--no-input",
+        *("--api-base-url", "http://127.0.0.1:9", "--api-key-stdin"),
+        stdin="skey_test_offline_1234\n",
+    )
+    assert done.returncode == 1
+    assert "could not be asked" in done.stderr and "--skip-connection-check" in done.stderr
+    assert "..." not in done.stderr and ".)" not in done.stderr
+    assert not (folder / ".streamlit" / "secrets.toml").exists()
