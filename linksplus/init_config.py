@@ -214,10 +214,10 @@ def make_databases(settings: Settings) -> None:
 
 def make_admin(settings: Settings, args, asker: Asker) -> Admin | None:
     """The first admin, stored; None (said so) when the users store already has users."""
-    from linksplus.console.users import UsersFileError, add_first_admin, configured_users
+    from linksplus.console.users import UsersFileError, add_first_admin, user_count
 
     try:
-        existing = configured_users(settings) if Path(settings.users_file).exists() else []
+        existing = user_count(settings)
     except UsersFileError as exc:
         raise InitError(str(exc)) from None
     if existing:

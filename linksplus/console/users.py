@@ -220,7 +220,7 @@ def allowed_team(requested: Any, allowed: Sequence[int]) -> int | None:
 
 
 # Where the users live, for the commands that run the console (`linksplus init`, `check`,
-# `app`): these two functions are the only way they reach the store, so moving the users
+# `app`): these three functions are the only way they reach the store, so moving the users
 # from the YAML file into the workspace database changes these and nothing that calls them.
 
 
@@ -235,6 +235,14 @@ def configured_users(settings: Any) -> list[UserRecord]:
     return load_users(settings.users_file)
 
 
+def user_count(settings: Any) -> int:
+    """How many users the store of `settings` holds: 0 when it is not made yet;
+    `UsersFileError` when it is not set or cannot be read."""
+    if settings.users_file and not Path(settings.users_file).exists():
+        return 0
+    return len(configured_users(settings))
+
+
 def add_first_admin(
     settings: Any, *, username: str, name: str, email: str, password: str
 ) -> UserRecord:
@@ -243,12 +251,10 @@ def add_first_admin(
     username = username.strip().lower()
     if not username or any(c.isspace() for c in username):
         raise ValueError("The admin's username must be one word, without spaces.")
-    if not settings.users_file:
-        configured_users(settings)  # raises, saying what to set
-    existing = load_users(settings.users_file) if Path(settings.users_file).exists() else []
+    existing = user_count(settings)
     if existing:
         raise ValueError(
-            f"The users file {settings.users_file} already has {len(existing)} user(s); "
+            f"The users file {settings.users_file} already has {existing} user(s); "
             "it was left as it is."
         )
     admin = UserRecord(
