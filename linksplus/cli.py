@@ -121,17 +121,27 @@ def _report_timezone(args: argparse.Namespace) -> int:
     return 0
 
 
-def _app_settings():
-    """The settings the app reads: ``[linksplus]`` in .streamlit/secrets.toml (the user's,
-    then the project's, as Streamlit reads them), overridden by LINKSPLUS_* variables.
-    ValueError, saying which file, when one is not TOML."""
-    import tomllib
+DEFAULT_CONFIG = ".streamlit/secrets.toml"
+
+
+def _secrets_files(config: str | None = None) -> list:
+    """The files the app's settings come from, later ones winning: the user's
+    ~/.streamlit/secrets.toml, then `config` (default: the project's, as Streamlit reads)."""
     from pathlib import Path
+
+    return [Path.home() / ".streamlit" / "secrets.toml", Path(config or DEFAULT_CONFIG)]
+
+
+def _app_settings(config: str | None = None):
+    """The settings the app reads: ``[linksplus]`` in .streamlit/secrets.toml (the user's,
+    then the project's or `config`, as Streamlit reads them), overridden by LINKSPLUS_*
+    variables. ValueError, saying which file, when one is not TOML."""
+    import tomllib
 
     from linksplus.config import Settings
 
     secrets: dict = {}
-    for path in (Path.home() / ".streamlit" / "secrets.toml", Path(".streamlit/secrets.toml")):
+    for path in _secrets_files(config):
         if path.is_file():
             try:
                 with path.open("rb") as file:
@@ -203,6 +213,67 @@ def _restore(args: argparse.Namespace) -> int:
         return 1
     print(f"Restored {args.file}. Run `linksplus migrate` if it came from an older release.")
     return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from linksplus.init_config import run_init
+
+    return run_init(args)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from linksplus.operate import all_findings
+
+    try:
+        settings = _app_settings(args.config)
+    except ValueError as exc:
+        print(f"FAIL  configuration file: {_sentence(exc)}")
+        return 1
+    findings = all_findings(
+        settings, path=Path(args.config or DEFAULT_CONFIG), receiver_url=args.receiver_url
+    )
+    for finding in findings:
+        print(finding.line(), flush=True)
+    return 0 if all(f.passed for f in findings) else 1
+
+
+def _app(args: argparse.Namespace) -> int:
+    from linksplus.demo import app_file
+    from linksplus.operate import FAIL, start_findings, streamlit_command
+
+    try:
+        findings = start_findings(_app_settings(args.config))
+    except ValueError as exc:
+        print(f"Cannot start: {_sentence(exc)}", file=sys.stderr)
+        return 1
+    app_path = app_file()
+    for finding in findings:
+        if finding.status != "ok":
+            verdict = "Cannot start" if finding.status == FAIL else f"Warning ({finding.name})"
+            print(f"{verdict}: {finding.sentence}", file=sys.stderr)
+    if not all(f.passed for f in findings):
+        return 1
+    if app_path is None:
+        print(
+            "Cannot start: app.py was not found; run `linksplus app` from the Links+ Console "
+            "folder (the one with app.py and pages/).",
+            file=sys.stderr,
+        )
+        return 1
+    command = streamlit_command(
+        app_path,
+        address=args.address,
+        port=args.port,
+        base_path=args.base_path,
+        secrets_files=[p.resolve() for p in _secrets_files(args.config) if p.is_file()],
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Streamlit takes this process over: a service manager's signals reach it directly.
+    os.execv(command[0], command)
+    return 0  # not reached
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -389,6 +460,78 @@ def _demo_parser(sub) -> None:
     p.set_defaults(func=_demo)
 
 
+def _config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"the configuration file (default {DEFAULT_CONFIG} in this folder)",
+    )
+
+
+def _init_parser(sub) -> None:
+    about = (
+        "write the configuration file (new cookie key and webhook secret, your Links+ key "
+        "checked against Links+) and create the first admin; asks for what no flag gives"
+    )
+    p = sub.add_parser("init", help=about, description=about)
+    _config_option(p)
+    p.set_defaults(config=DEFAULT_CONFIG)
+    p.add_argument("--force", action="store_true", help="replace a file that holds a key")
+    p.add_argument("--no-input", action="store_true", help="ask nothing: flags and defaults")
+    p.add_argument("--api-base-url", help="Links+ API address (default: Omise's)")
+    p.add_argument(
+        "--api-key-stdin", action="store_true", help="read the Links+ key from stdin's first line"
+    )
+    p.add_argument("--api-auth", choices=("raw", "basic", "bearer"), help="tried first (raw)")
+    p.add_argument("--skip-connection-check", action="store_true", help="write it unchecked")
+    p.add_argument("--account-country", default="th", choices=("th", "jp", "sg", "my"))
+    p.add_argument("--sandbox-url", help="only with the sandbox: its test controls")
+    p.add_argument("--data-dir", default=".linksplus", help="event log and users (.linksplus)")
+    p.add_argument("--eventlog-url", help="database URL (default: SQLite in --data-dir)")
+    p.add_argument("--users-file", help="(default: users.yaml in --data-dir)")
+    p.add_argument("--admin-username", help="the first admin's username (admin)")
+    p.add_argument("--admin-name", help="their full name")
+    p.add_argument("--admin-email", help="their email")
+    p.add_argument(
+        "--admin-password-stdin",
+        action="store_true",
+        help="read their password from the next line of stdin (else asked, or made up)",
+    )
+    p.set_defaults(func=_init)
+
+
+def _check_parser(sub) -> None:
+    about = (
+        "check a configuration end to end (key and auth style, event log, workspace store, "
+        "users, cookie key, receiver): a line per check with what to do; exit 0 if all pass"
+    )
+    p = sub.add_parser("check", help=about, description=about)
+    _config_option(p)
+    p.add_argument("--receiver-url", help="the receiver's health URL, e.g. https://…/healthz")
+    p.set_defaults(func=_check)
+
+
+def _app_parser(sub) -> None:
+    about = (
+        "run the console for real use (Streamlit headless, XSRF protection on, no file "
+        "watcher); refuses to start, saying why, on an unsafe configuration"
+    )
+    p = sub.add_parser("app", help=about, description=about)
+    _config_option(p)
+    p.add_argument("--address", default="127.0.0.1", help="where to listen (%(default)s)")
+    p.add_argument("--port", type=int, default=8501, help="(%(default)s)")
+    p.add_argument(
+        "--base-path", default="", help="serve under this prefix, e.g. console for /console/"
+    )
+    p.set_defaults(func=_app)
+
+
+def _operator_parsers(sub) -> None:
+    _init_parser(sub)
+    _check_parser(sub)
+    _app_parser(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linksplus", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
@@ -401,6 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="(default: asked for, not echoed)")
     p.set_defaults(func=_hash_password)
     _demo_parser(sub)
+    _operator_parsers(sub)
     return parser
 
 

@@ -217,3 +217,53 @@ def allowed_team(requested: Any, allowed: Sequence[int]) -> int | None:
     except ValueError:
         return None
     return team if team in set(allowed) else None
+
+
+# Where the users live, for the commands that run the console (`linksplus init`, `check`,
+# `app`): these three functions are the only way they reach the store, so moving the users
+# from the YAML file into the workspace database changes these and nothing that calls them.
+
+
+def configured_users(settings: Any) -> list[UserRecord]:
+    """The users the console with `settings` (a `linksplus.config.Settings`) lets in.
+    `UsersFileError`, saying what to set, when their store is not set or cannot be read."""
+    if not settings.users_file:
+        raise UsersFileError(
+            "No users file is set: put `users_file` under `[linksplus]` in "
+            ".streamlit/secrets.toml (`linksplus init` does), or set LINKSPLUS_USERS_FILE."
+        )
+    return load_users(settings.users_file)
+
+
+def user_count(settings: Any) -> int:
+    """How many users the store of `settings` holds: 0 when it is not made yet;
+    `UsersFileError` when it is not set or cannot be read."""
+    if settings.users_file and not Path(settings.users_file).exists():
+        return 0
+    return len(configured_users(settings))
+
+
+def add_first_admin(
+    settings: Any, *, username: str, name: str, email: str, password: str
+) -> UserRecord:
+    """Store an admin of every team as the console's first user; ValueError when the store
+    already has users (they are left as they are) or the username is not usable."""
+    username = username.strip().lower()
+    if not username or any(c.isspace() for c in username):
+        raise ValueError("The admin's username must be one word, without spaces.")
+    existing = user_count(settings)
+    if existing:
+        raise ValueError(
+            f"The users file {settings.users_file} already has {existing} user(s); "
+            "it was left as it is."
+        )
+    admin = UserRecord(
+        username=username,
+        name=name.strip() or username,
+        email=email.strip(),
+        roles=("admin",),
+        teams=ALL_TEAMS,
+        password_hash=hash_password(password),
+    )
+    save_users(settings.users_file, [admin])
+    return admin
