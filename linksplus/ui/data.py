@@ -344,6 +344,20 @@ def link_payments(link_id: int) -> pd.DataFrame:
     return _link_payments(int(link_id), marker, settings)
 
 
+@cached_loader(ttl=REPORT_TTL, max_entries=256, depends_on=(EVENTLOG,))
+def _link_paid_count(link_id: int, marker: int, *, eventlog_url: str, _log: EventLog) -> int:
+    totals = _log.totals_by_link(link_ids=[link_id])
+    return int(totals["paid_count"].sum()) if not totals.empty else 0
+
+
+def link_paid_count(link_id: int) -> int:
+    """How many successful payments one link has had, in all (recomputed only once one of
+    its payments changed: a primary-key read otherwise)."""
+    settings = current_settings()
+    marker = eventlog(settings).changes([int(link_id)])
+    return _link_paid_count(int(link_id), marker, settings)
+
+
 # A resource: built once per (links load, payment totals, timezone) and shared read-only, so
 # a filter change only computes a mask. Its frames are passed unhashed and keyed by the
 # fingerprints of their content.

@@ -22,11 +22,20 @@ from linksplus.console.links_table import (
 )
 from linksplus.console.qr import qr_png
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_datetime, format_number
+from linksplus.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    _,
+    current_language,
+    format_datetime,
+    format_number,
+    ngettext,
+)
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
 from linksplus.ui import data, delivery_history_view, my_links_view
 from linksplus.ui.context import PageContext
+from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
 from linksplus.ui.widgets import (
     date_column,
     eventlog_problem,
@@ -48,7 +57,7 @@ USE_LABELS = {
 }
 STATUS_WORDS = {
     "active": N_("Active"),
-    "used": N_("Used"),
+    "used": N_("Paid"),  # Links+'s word for a single-use link that was paid
     "expired": N_("Expired"),
     "disabled": N_("Disabled"),
 }
@@ -182,10 +191,10 @@ def _kind_filters(template_names: dict) -> tuple[list, list, str | None]:
 def _created_between(column) -> tuple:
     """The first and last day of creation picked in `column` (either may be None)."""
     # One range picker: a single day picked (the range half done) means "from that day".
+    st.session_state.setdefault("lf_created", ())
     created = column.date_input(
         _("Created between"),
-        value=(),
-        key="lf_created",
+        key="lf_created",  # its value is seeded from the address (_seed_widgets)
         min_value=FIRST_DAY,
         format="YYYY-MM-DD",
     )
@@ -296,7 +305,7 @@ def render(ctx: PageContext) -> None:
         mask, makers = my_links_view.scope(ctx, links, links.mask(filters), panels_slot)
         count = len(links.frame) if mask is None else int(mask.sum())
         _toolbar(ctx, links, mask, count, filters)
-        selected = _table(links, mask, count, makers)
+        selected = _table(links, mask, count, makers, filters.active)
     _sync_url(ctx, filters, selected)
     with detail_slot:
         _selected_detail(ctx, links, selected)
@@ -365,7 +374,11 @@ def _toolbar(
 
 
 def _table(
-    links: PreparedLinks, mask: np.ndarray | None, count: int, makers: np.ndarray | None
+    links: PreparedLinks,
+    mask: np.ndarray | None,
+    count: int,
+    makers: np.ndarray | None,
+    filtered: bool,
 ) -> int | None:
     """The links passing `mask` (with who made each for managers: `makers`); answers the id
     of the row selected, else the URL's link."""
@@ -381,11 +394,23 @@ def _table(
         column_config={**table_columns(), "created": created},
     )
     if count == 0:
+        _nothing_shown(filtered)
+    return selected_id(event, lambda i: shown.column("id")[i].as_py(), "link")
+
+
+def _nothing_shown(filtered: bool) -> None:
+    """Why the table is empty: the filters, or (My links, no filter) no link made yet."""
+    if filtered:
         st.info(
             _("No link matches these filters. Loosen them or clear them."),
             icon=":material/filter_alt_off:",
         )
-    return selected_id(event, lambda i: shown.column("id")[i].as_py(), "link")
+        return
+    st.info(
+        _("You have not made a link yet. Make your first one, then send it to a customer."),
+        icon=":material/add_link:",
+    )
+    st.page_link(nav_page(u.CREATE), label=_("Create link"), icon=":material/add_link:")
 
 
 def table_columns() -> dict:
@@ -411,12 +436,12 @@ def status_word(status: str) -> str:
 
 
 def _worded(shown: pa.Table) -> pa.Table:
-    """The table with its status and use cells in the current language (the shared table
-    holds the English words). Only the few distinct words are translated, whatever the
-    number of rows: each column's dictionary is replaced, its rows are left as they are."""
-    if current_language() == DEFAULT_LANGUAGE:
-        return shown
-    use = {"Single": _("Single use"), "Multiple": _("Multiple use")}
+    """The table with its status and use cells as words of the current language (the shared
+    table holds Links+'s own: "used" is "Paid"). Only the few distinct words are translated,
+    whatever the number of rows: each column's dictionary is replaced, its rows are left as
+    they are."""
+    thai = current_language() != DEFAULT_LANGUAGE  # English keeps "Single" / "Multiple"
+    use = {"Single": _("Single use"), "Multiple": _("Multiple use")} if thai else {}
     for name, word in (("status", status_word), ("use", lambda v: use.get(v, v))):
         at = shown.schema.get_field_index(name)
         if at < 0 or not shown.num_rows:
@@ -435,61 +460,85 @@ def _table_height(rows: int) -> int:
 
 
 def detail(ctx: PageContext, row: dict) -> None:
-    """One link: QR code, URL to copy, facts, its payments and (sandbox) a test payment."""
+    """One link: QR code, URL to copy, facts, its payments (kept up to date while it is
+    open) and (sandbox) a test payment."""
     with st.container(border=True, key="link_detail"):
-        st.subheader(f"{STATUS_DOTS.get(row['status'], '')} {md_escape(row['name'])}")
-        cur = row["currency"]
+        st.subheader(md_escape(row["name"]))
         url = row["payment_url"]
         left, right = st.columns([1, 2])
         with left:
-            if url:
-                png = qr_png(url)
-                st.image(png, caption=_("Scan to pay"), width=220)
-                st.download_button(
-                    _("Download QR code"),
-                    png,
-                    file_name=f"link-{row['id']}.png",
-                    mime="image/png",
-                    icon=":material/qr_code_2:",
-                    on_click="ignore",
-                )
+            if url:  # to show and scan; the printable card is under "Send it" below
+                st.image(qr_png(url), caption=_("Scan to pay"), width=220)
         with right:
-            m1, m2, m3 = st.columns(3)
-            # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
-            # in a third of the column.
-            m1.metric(
-                _("Amount ({currency})").format(currency=md_escape(str(cur).upper())),
-                row["amount_text"],
-            )
-            m2.metric(_("Paid"), f"{row['paid_count']}×")
-            m3.metric(_("Status"), md_escape(status_word(str(row["status"]))))
-            st.markdown(_("**Payment URL** — copy it with the button on the right:"))
-            st.code(url or _("(no URL yet)"), language=None)
+            _live_facts(ctx, row)
+            st.markdown(_("**Payment URL** (copy icon at its top right: point at it or tap it)"))
+            st.code(url or _("(no URL yet)"), language=None, wrap_lines=True)
             if url:
                 st.link_button(_("Open payment page"), url, icon=":material/open_in_new:")
-            created = pd.Timestamp(row["created_at"])
-            facts = {
-                _("Link"): f"#{row['id']}",
-                _("Template"): row["template"],
-                _("Use"): _("Multiple payments") if row["multiple_usage"] else _("One payment"),
-                _("Created"): (
-                    format_datetime(created.to_pydatetime(), ctx.tz)
-                    if not pd.isna(created)
-                    else "—"
-                ),
-            }
-            if row.get("additional"):
-                facts[_("Note")] = row["additional"]
-            st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
-        _link_payments(ctx, row)
+            _facts(ctx, row)
         _simulate(ctx, row)
         delivery_history_view.delivery_history(ctx, row)
     my_links_view.detail_extras(ctx, row)
 
 
-def _link_payments(ctx: PageContext, row: dict) -> None:
+def _facts(ctx: PageContext, row: dict) -> None:
+    created = pd.Timestamp(row["created_at"])
+    facts = {
+        _("Link"): f"#{row['id']}",
+        _("Template"): row["template"],
+        _("Use"): _("Multiple payments") if row["multiple_usage"] else _("One payment"),
+        _("Created"): (
+            format_datetime(created.to_pydatetime(), ctx.tz) if not pd.isna(created) else "—"
+        ),
+    }
+    if row.get("additional"):
+        facts[_("Note")] = row["additional"]
+    st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
+
+
+def paid_words(count: int) -> str:
+    """How often a link was paid, in words: "Not yet", "1 time", "3 times"."""
+    if not count:
+        return _("Not yet")
+    return ngettext("{n} time", "{n} times", count).format(n=format_number(count))
+
+
+def live_status(row: dict, paid: int) -> str:
+    """The link's status as the console knows it now: a single-use link with a successful
+    payment is paid, whether or not the links list has caught up (its cache, or Links+)."""
+    if paid and not row["multiple_usage"] and row["status"] == "active":
+        return "used"
+    return str(row["status"])
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _live_facts(ctx: PageContext, row: dict) -> None:
+    """Amount, times paid, status and the payments; read again every few seconds (a
+    primary-key read unless a payment of this link arrived), so a payment made while the
+    detail is open shows here as soon as the toast announces it."""
+    try:
+        paid = data.link_paid_count(int(row["id"]))
+        problem = None
+    except Exception as exc:  # the event log is down: the list says so below
+        paid, problem = int(row["paid_count"]), exc
+    status = live_status(row, paid)
+    m1, m2, m3 = st.columns(3)
+    # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
+    # in a third of the column.
+    m1.metric(
+        _("Amount ({currency})").format(currency=md_escape(str(row["currency"]).upper())),
+        row["amount_text"],
+    )
+    m2.metric(_("Paid"), paid_words(paid))
+    m3.metric(_("Status"), f"{STATUS_DOTS.get(status, '')} {md_escape(status_word(status))}")
+    _link_payments(ctx, row, problem)
+
+
+def _link_payments(ctx: PageContext, row: dict, problem: Exception | None = None) -> None:
     st.markdown("##### " + _("Payments"))
     try:
+        if problem is not None:
+            raise problem
         mine = data.link_payments(int(row["id"]))
     except Exception as exc:
         eventlog_problem(exc, what=_("Payments"))

@@ -184,7 +184,7 @@ def test_the_links_table_words_its_status_and_use_cells_in_thai(make_app, busy_t
     at = _thai(make_app, "sales", {"team": "101"}).run()
     no_exception(at)
     table = table_rows(at, "links_table")
-    assert set(table["status"]) <= {"ใช้งานได้", "ใช้แล้ว", "หมดอายุ", "ปิดใช้งาน"}, table
+    assert set(table["status"]) <= {"ใช้งานได้", "ชำระแล้ว", "หมดอายุ", "ปิดใช้งาน"}, table
     assert set(table["use"]) <= {"ใช้ได้ครั้งเดียว", "ใช้ได้หลายครั้ง"}, table
     english = table_rows(make_app("sales", query={"team": "101"}).run(), "links_table")
     assert set(english["use"]) <= {"Single", "Multiple"}
