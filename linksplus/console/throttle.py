@@ -1,7 +1,7 @@
 """The failed-login back-off, counted in the shared database so every app process sees it.
 
-Per (username, address) and per address, counted atomically before the password is
-checked; see docs/architecture.md, "The login throttle".
+Per (username, address), per address, and per username from any address, counted
+atomically before the password is checked; see docs/architecture.md, "The login throttle".
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from linksplus.eventlog.engine import make_engine
 
 ADDRESS_ROW = ""  # the username of an address's own row: no login has an empty username
+ANY_ADDRESS = ""  # the address of a username's own row (from any address): no address is ""
 MAX_USERNAME = 200  # longer names are cut in the key (the password check still sees all)
 _PRUNE_EVERY = 200  # attempts between deletions of long-forgotten rows
 
@@ -45,7 +46,13 @@ class Verdict(NamedTuple):
 
 
 class LoginThrottle:
-    """Counts login attempts per (username, address) and per address in one database."""
+    """Counts login attempts per (username, address), per address, and per username from
+    any address, in one database.
+
+    The username's own row counts only the attempts its (username, address) rows let
+    through: guessing from many addresses adds up (`user_free_attempts`, then a wait of
+    `base_delay` doubling up to `user_max_delay`), while one address alone never reaches
+    it. Its wait stays short, because the account's owner waits it out too."""
 
     def __init__(
         self,
@@ -55,12 +62,16 @@ class LoginThrottle:
         base_delay: float = 5.0,
         max_delay: float = 300.0,
         address_free_attempts: int = 20,
+        user_free_attempts: int = 10,
+        user_max_delay: float = 60.0,
         window: float = 900.0,
         clock: Callable[[], float] = time.time,
     ):
         self.engine = url if isinstance(url, Engine) else make_engine(url)
         self.free_attempts = free_attempts
         self.address_free_attempts = address_free_attempts
+        self.user_free_attempts = user_free_attempts
+        self.user_max_delay = user_max_delay
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.window = window
@@ -85,7 +96,12 @@ class LoginThrottle:
         by_user = self._count(user, addr, self.free_attempts, now)
         if not by_user.allowed:
             return by_user
-        return Verdict(True, max(by_user.wait, by_address.wait))
+        anywhere = self._count(
+            user, ANY_ADDRESS, self.user_free_attempts, now, max_delay=self.user_max_delay
+        )
+        if not anywhere.allowed:
+            return anywhere
+        return Verdict(True, max(by_user.wait, by_address.wait, anywhere.wait))
 
     def success(self, username: str, address: str | None) -> None:
         """A good login: forget this username's attempts from this address, and take the
@@ -105,7 +121,8 @@ class LoginThrottle:
         """How long `username` at `address` must wait before the next attempt (0: none)."""
         self._ensure_table()
         t = login_attempts
-        keys = [(_user_key(username), _address_key(address)), (ADDRESS_ROW, _address_key(address))]
+        user, addr = _user_key(username), _address_key(address)
+        keys = [(user, addr), (ADDRESS_ROW, addr), (user, ANY_ADDRESS)]
         with self.engine.connect() as conn:
             until = [
                 conn.execute(
@@ -130,18 +147,20 @@ class LoginThrottle:
 
     # --- the counting -------------------------------------------------------------------
 
-    def _lock_expr(self, attempts, free: int, now: float):
+    def _lock_expr(self, attempts, free: int, now: float, max_delay: float):
         """SQL for the `locked_until` after `attempts` attempts, `free` of them allowed in a
         row: none before the `free`-th, then `base_delay` doubling per attempt, capped at
         `max_delay`. Spelled out as a CASE: SQLite has no POWER() unless built with it."""
         whens = []
         extra, delay = 0, self.base_delay
-        while delay < self.max_delay:
+        while delay < max_delay:
             whens.append((attempts - free == extra, now + delay))
             extra, delay = extra + 1, delay * 2
-        return case((attempts < free, 0.0), *whens, else_=now + self.max_delay)
+        return case((attempts < free, 0.0), *whens, else_=now + max_delay)
 
-    def _count(self, user: str, addr: str, free: int, now: float) -> Verdict:
+    def _count(
+        self, user: str, addr: str, free: int, now: float, max_delay: float | None = None
+    ) -> Verdict:
         t = login_attempts
         insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
         attempts = case(
@@ -159,7 +178,7 @@ class LoginThrottle:
             index_elements=[t.c.username, t.c.address],
             set_={
                 "failures": attempts,
-                "locked_until": self._lock_expr(attempts, free, now),
+                "locked_until": self._lock_expr(attempts, free, now, max_delay or self.max_delay),
                 "last_failure": now,
             },
             # A running wait refuses the attempt: nothing is updated, no row comes back.

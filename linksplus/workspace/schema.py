@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from linksplus.eventlog.schema import UTCDateTime
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 # Any constant other than the event log's: serialises migrations between processes.
 _PG_LOCK_KEY = 0x574B5350
 
@@ -110,6 +110,17 @@ user_prefs = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Version 5: each user's login generation. Every login (its session, its cookie) carries
+# the generation it was made in; ending a user's logins adds one, and a login of an older
+# generation is over on its next run, in every app process (linksplus/ui/auth.py).
+login_generations = Table(
+    "ws_login_generations",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -129,13 +140,17 @@ def _reminders_on_owners(conn: Connection) -> None:
 
 
 def _only_new_tables(conn: Connection) -> None:
-    """Version 2 to 3: only a new table (ws_user_prefs), which create_all makes."""
+    """Only new tables, which create_all makes: version 2 to 3 (ws_user_prefs), 4 to 5
+    (ws_login_generations)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _reminders_on_owners,
     2: _only_new_tables,
+    # 3 -> 4 is another branch's (login_attempts); reconciled at merge.
+    3: _only_new_tables,
+    4: _only_new_tables,
 }
 
 

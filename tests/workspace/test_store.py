@@ -134,7 +134,7 @@ def test_a_version_1_database_is_migrated_in_place_keeping_its_records(db_url):
     with engine.connect() as conn:
         versions = conn.execute(text("SELECT version FROM ws_schema_version")).scalars().all()
     engine.dispose()
-    assert versions == [SCHEMA_VERSION] == [3]
+    assert versions == [SCHEMA_VERSION] == [5]
 
 
 def test_team_follow_up_days_and_when_a_user_last_looked(db_url):
@@ -170,7 +170,7 @@ def test_a_version_2_database_gains_user_prefs_keeping_its_records(db_url):
         versions = conn.execute(text("SELECT version FROM ws_schema_version")).scalars().all()
         names = set(inspect(conn).get_table_names())
     engine.dispose()
-    assert versions == [3] and "ws_user_prefs" in names
+    assert versions == [SCHEMA_VERSION] and "ws_user_prefs" in names
     again = Workspace(db_url)
     assert again.owner(5).made_by == "sales"
     assert again.user_prefs("sales") is None
