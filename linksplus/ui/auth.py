@@ -137,14 +137,19 @@ def _authenticator(settings: Settings) -> stauth.Authenticate:
 
 
 def current_user(settings: Settings) -> UserRecord | None:
-    """The logged-in user's record, or None."""
+    """The logged-in user's record, or None. A login that was ended (by a log-out anywhere,
+    a changed password, `end_logins`) is logged out here: checked on every run."""
     if not st.session_state.get("authentication_status"):
         return None
     username = st.session_state.get("username")
     try:
-        return users(settings).get(str(username or "").lower())
+        user = users(settings).get(str(username or "").lower())
     except UsersFileError:
         return None
+    if user is not None and not _login_stands(settings, user):
+        _end_session()
+        return None
+    return user
 
 
 def logged_in_username() -> str | None:
@@ -168,7 +173,7 @@ def require_login(settings: Settings) -> UserRecord:
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
-    _end_if_over(settings)
+    current_user(settings)  # a login ended since the last run is logged out here
     if not st.session_state.get("authentication_status") and _unchecked_submit():
         _submit(settings)  # the click's own run was interrupted before its check finished
     if (
@@ -275,24 +280,19 @@ def _still_valid(settings: Settings, user: UserRecord, claims: LoginClaims) -> b
     return claims.generation == _generation(user.username)
 
 
-def _end_if_over(settings: Settings) -> None:
-    """Log this session out when its login was ended (a log-out in another browser, a
-    changed password); checked on every run."""
-    user = current_user(settings)  # None also when not logged in
-    if user is None:
-        return  # no longer in the users file: require_login says so
+def _login_stands(settings: Settings, user: UserRecord) -> bool:
+    """Whether this session's login of `user` was not ended since (a log-out in another
+    browser, a changed password). A session logged in without claims (tests seed one)
+    stands from now; so does one whose records cannot be read (the pages say so)."""
     claims = st.session_state.get(_LOGIN)
     try:
         if not isinstance(claims, LoginClaims) or claims.username != user.username:
-            # A session logged in without claims (tests seed one): it stands from now.
             st.session_state[_LOGIN] = _new_claims(settings, user)
-            return
-        if _still_valid(settings, user, claims):
-            return
-    except Exception as exc:  # the records cannot be read; the pages say so themselves
+            return True
+        return _still_valid(settings, user, claims)
+    except Exception as exc:
         log.warning("login generation unreadable (%s); the session stands", type(exc).__name__)
-        return
-    _end_session()
+        return True
 
 
 def _end_session() -> None:
