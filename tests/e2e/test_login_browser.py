@@ -183,3 +183,92 @@ def test_shared_link_login_cookie_reload_new_tab_and_logout(
         raise
     finally:
         page.context.close()
+
+
+def _written_cookie(page: Page, replacing: str | None = None) -> dict:
+    """The login cookie once the app has written it (in place of `replacing`)."""
+    for _ in range(50):
+        cookie = login_cookie(page)
+        if cookie and cookie["value"] != replacing:
+            return cookie
+        page.wait_for_timeout(100)
+    raise AssertionError("the login cookie was not set")
+
+
+def test_a_cookie_copied_before_logout_gets_the_login_form(
+    browser: Browser, fresh_app: str, sandbox, screenshots: Path
+) -> None:
+    """Issue 23, item 2: log in, copy the cookie, log out; the copy in a fresh browser (and
+    in the same one) gets the login form."""
+    sandbox.seed_links(101, 1)
+    page = new_page(browser)
+    thief = None
+    try:
+        page.goto(f"{fresh_app}/links")
+        login_form_shown(page)
+        submit_login(page, "sales", PASSWORD)
+        heading(page, "Links")
+        copied = _written_cookie(page)
+        page.get_by_role("button", name="Log out").click()
+        login_form_shown(page)
+
+        thief = new_page(browser)
+        thief.context.add_cookies(
+            [{"name": copied["name"], "value": copied["value"], "url": fresh_app}]
+        )
+        thief.goto(f"{fresh_app}/links")
+        login_form_shown(thief)
+        thief.wait_for_timeout(1000)  # a cookie login would have drawn the page by now
+        login_form_shown(thief)
+        expect(main(thief).get_by_role("heading", name="Links", exact=True)).to_have_count(0)
+        # The refused cookie is deleted from that browser.
+        for _ in range(50):
+            if login_cookie(thief) is None:
+                break
+            thief.wait_for_timeout(100)
+        assert login_cookie(thief) is None, "the refused cookie was kept"
+        assert_page_healthy(thief)
+    except BaseException:
+        shoot(page, screenshots, "failed-cookie-after-logout")
+        if thief is not None:
+            shoot(thief, screenshots, "failed-cookie-after-logout-copy")
+        raise
+    finally:
+        page.context.close()
+        if thief is not None:
+            thief.context.close()
+
+
+def test_an_alg_none_cookie_gets_the_login_form_then_a_login_works(
+    browser: Browser, fresh_app: str, sandbox, screenshots: Path
+) -> None:
+    """Issue 23, item 3: an unsigned (``alg: none``) cookie naming a user: no traceback, the
+    login form; the cookie is dropped and the form logs in."""
+    sandbox.seed_links(101, 1)
+    page = new_page(browser)
+    try:
+        unsigned = jwt.encode(
+            {"username": "sales", "exp_date": time.time() + 3600, "gen": 0, "pwd": "x"},
+            None,
+            algorithm="none",
+        )
+        page.context.add_cookies(
+            [{"name": "linksplus_console", "value": unsigned, "url": fresh_app}]
+        )
+        page.goto(f"{fresh_app}/links")
+        login_form_shown(page)
+        expect(page.locator("[data-testid='stException']")).to_have_count(0)
+        expect(page.get_by_text("InvalidAlgorithmError")).to_have_count(0)
+        submit_login(page, "sales", PASSWORD)
+        heading(page, "Links")
+        assert_page_healthy(page)
+        cookie = _written_cookie(page, replacing=unsigned)
+        assert jwt.decode(cookie["value"], COOKIE_KEY, algorithms=["HS256"])["username"] == "sales"
+        page.reload()  # the new cookie logs in
+        heading(page, "Links")
+        expect(page.get_by_role("textbox", name="Username")).to_have_count(0)
+    except BaseException:
+        shoot(page, screenshots, "failed-alg-none-cookie")
+        raise
+    finally:
+        page.context.close()
