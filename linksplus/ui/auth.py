@@ -241,14 +241,20 @@ def _generations() -> dict[str, tuple[int, float]]:
     return {}
 
 
-def _generation(username: str, fresh: bool = False) -> int:
+def _generation(username: str, fresh: bool = False, stale_ok: bool = False) -> int:
     """`username`'s login generation: read from the workspace at most every GENERATION_TTL
-    seconds per process (`fresh`: now). Raises when the workspace cannot be read."""
+    seconds per process (`fresh`: now). Raises when the workspace cannot be read, unless
+    `stale_ok` and a value was read before (then that one, again for GENERATION_TTL)."""
     known, now = _generations(), time.monotonic()
     cached = known.get(username)
     if not fresh and cached is not None and now - cached[1] < GENERATION_TTL:
         return cached[0]
-    value = workspace().login_generation(username)
+    try:
+        value = workspace().login_generation(username)
+    except Exception:
+        if not stale_ok or cached is None:
+            raise
+        value = cached[0]  # an open session stands; the next try comes after the TTL
     known[username] = (value, now)
     return value
 
@@ -271,13 +277,15 @@ def _new_claims(settings: Settings, user: UserRecord) -> LoginClaims:
     )
 
 
-def _still_valid(settings: Settings, user: UserRecord, claims: LoginClaims) -> bool:
+def _still_valid(
+    settings: Settings, user: UserRecord, claims: LoginClaims, stale_ok: bool = False
+) -> bool:
     """Whether a login with `claims` still stands: not ended since, and made with the
     user's present password."""
     fingerprint = login_cookie.password_fingerprint(user.password_hash, settings.cookie_key)
     if not hmac.compare_digest(claims.password, fingerprint):
         return False
-    return claims.generation == _generation(user.username)
+    return claims.generation == _generation(user.username, stale_ok=stale_ok)
 
 
 def _login_stands(settings: Settings, user: UserRecord) -> bool:
@@ -289,7 +297,7 @@ def _login_stands(settings: Settings, user: UserRecord) -> bool:
         if not isinstance(claims, LoginClaims) or claims.username != user.username:
             st.session_state[_LOGIN] = _new_claims(settings, user)
             return True
-        return _still_valid(settings, user, claims)
+        return _still_valid(settings, user, claims, stale_ok=True)
     except Exception as exc:
         log.warning("login generation unreadable (%s); the session stands", type(exc).__name__)
         return True
