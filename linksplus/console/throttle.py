@@ -12,7 +12,19 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, case, delete, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    or_,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -22,6 +34,7 @@ from linksplus.eventlog.engine import make_engine
 
 ADDRESS_ROW = ""  # the username of an address's own row: no login has an empty username
 ANY_ADDRESS = ""  # the address of a username's own row (from any address): no address is ""
+KNOWN = "+"  # the address of a username's row for an address it logged in from is "+" + it
 MAX_USERNAME = 200  # longer names are cut in the key (the password check still sees all)
 _PRUNE_EVERY = 200  # attempts between deletions of long-forgotten rows
 
@@ -52,7 +65,8 @@ class LoginThrottle:
     The username's own row counts only the attempts its (username, address) rows let
     through: guessing from many addresses adds up (`user_free_attempts`, then a wait of
     `base_delay` doubling up to `user_max_delay`), while one address alone never reaches
-    it. Its wait stays short, because the account's owner waits it out too."""
+    it. An address the username logged in from within `known_for` seconds is not held up
+    by it (the owner at their usual address); from elsewhere its wait stays short."""
 
     def __init__(
         self,
@@ -64,6 +78,7 @@ class LoginThrottle:
         address_free_attempts: int = 20,
         user_free_attempts: int = 10,
         user_max_delay: float = 60.0,
+        known_for: float = 30 * 86400.0,
         window: float = 900.0,
         clock: Callable[[], float] = time.time,
     ):
@@ -72,6 +87,7 @@ class LoginThrottle:
         self.address_free_attempts = address_free_attempts
         self.user_free_attempts = user_free_attempts
         self.user_max_delay = user_max_delay
+        self.known_for = known_for
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.window = window
@@ -96,6 +112,8 @@ class LoginThrottle:
         by_user = self._count(user, addr, self.free_attempts, now)
         if not by_user.allowed:
             return by_user
+        if self._known(user, addr, now):
+            return Verdict(True, max(by_user.wait, by_address.wait))
         anywhere = self._count(
             user, ANY_ADDRESS, self.user_free_attempts, now, max_delay=self.user_max_delay
         )
@@ -104,12 +122,21 @@ class LoginThrottle:
         return Verdict(True, max(by_user.wait, by_address.wait, anywhere.wait))
 
     def success(self, username: str, address: str | None) -> None:
-        """A good login: forget this username's attempts from this address, and take the
-        attempt off the address's count (people behind one address must not add up)."""
+        """A good login: forget this username's attempts from this address, take the
+        attempt off the address's count (people behind one address must not add up), and
+        remember the address as one the username logs in from."""
         self._ensure_table()
         user, addr = _user_key(username), _address_key(address)
-        t = login_attempts
+        t, now = login_attempts, self._clock()
+        insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
+        known = insert(t).values(
+            username=user, address=_known_key(addr), failures=0, locked_until=0.0, last_failure=now
+        )
+        known = known.on_conflict_do_update(
+            index_elements=[t.c.username, t.c.address], set_={"last_failure": now}
+        )
         with self.engine.begin() as conn:
+            conn.execute(known)
             conn.execute(delete(t).where(t.c.username == user, t.c.address == addr))
             conn.execute(
                 sql_update(t)
@@ -122,7 +149,9 @@ class LoginThrottle:
         self._ensure_table()
         t = login_attempts
         user, addr = _user_key(username), _address_key(address)
-        keys = [(user, addr), (ADDRESS_ROW, addr), (user, ANY_ADDRESS)]
+        keys = [(user, addr), (ADDRESS_ROW, addr)]
+        if not self._known(user, addr, self._clock()):
+            keys.append((user, ANY_ADDRESS))
         with self.engine.connect() as conn:
             until = [
                 conn.execute(
@@ -193,11 +222,28 @@ class LoginThrottle:
             ).scalar()
         return Verdict(False, max(0.0, float(until or 0.0) - now))
 
+    def _known(self, user: str, addr: str, now: float) -> bool:
+        """Whether `user` logged in from `addr` within `known_for` seconds."""
+        t = login_attempts
+        with self.engine.connect() as conn:
+            when = conn.execute(
+                select(t.c.last_failure).where(
+                    t.c.username == user, t.c.address == _known_key(addr)
+                )
+            ).scalar()
+        return when is not None and when >= now - self.known_for
+
     def _prune(self, now: float) -> None:
         t = login_attempts
+        known = t.c.address.startswith(KNOWN, autoescape=True)
         with self.engine.begin() as conn:
             conn.execute(
-                delete(t).where(t.c.last_failure < now - self.window, t.c.locked_until < now)
+                delete(t).where(
+                    or_(
+                        and_(~known, t.c.last_failure < now - self.window, t.c.locked_until < now),
+                        and_(known, t.c.last_failure < now - self.known_for),
+                    )
+                )
             )
 
     def _ensure_table(self) -> None:
@@ -219,5 +265,10 @@ def _user_key(username: str) -> str:
 
 
 def _address_key(address: str | None) -> str:
-    # Streamlit gives no address for connections from this machine.
-    return (address or "local")[:64]
+    # Streamlit gives no address for connections from this machine. No address starts
+    # with KNOWN, which marks the rows of addresses a username logged in from.
+    return (str(address or "").lstrip(KNOWN) or "local")[:63]
+
+
+def _known_key(addr: str) -> str:
+    return KNOWN + addr

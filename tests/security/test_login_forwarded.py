@@ -83,6 +83,24 @@ def test_the_owner_waits_at_most_a_minute_after_guesses_from_many_addresses(tmp_
     t.success("sales", owner)
 
 
+def test_the_owner_at_an_address_they_logged_in_from_is_not_held_up(tmp_path):
+    now = [1_000_000.0]
+    t = LoginThrottle(f"sqlite:///{tmp_path}/t.db", clock=lambda: now[0])
+    home, elsewhere = "192.0.2.10", "192.0.2.99"
+    assert t.attempt("sales", home).allowed
+    t.success("sales", home)
+    now[0] += 86400  # a day later, guesses from many addresses start
+    for n in range(200):
+        t.attempt("sales", f"198.51.100.{n}")
+        now[0] += 0.5
+    assert t.wait_seconds("sales", elsewhere) > 0  # a new address waits (a minute at most)...
+    assert t.attempt("sales", home) == (True, 0)  # ...the owner's usual one does not
+    now[0] += 31 * 86400  # a month without logging in from there: a new address again
+    for n in range(20):
+        t.attempt("sales", f"198.51.100.{n}")
+    assert t.wait_seconds("sales", home) > 0
+
+
 def test_one_address_alone_never_reaches_the_usernames_wait(tmp_path):
     now = [1_000_000.0]
     t = LoginThrottle(f"sqlite:///{tmp_path}/t.db", clock=lambda: now[0])
