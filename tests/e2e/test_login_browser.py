@@ -28,6 +28,7 @@ from test_browser import (
     wait_idle,
 )
 
+from linksplus.console.throttle import LoginThrottle
 from linksplus.console.users import UserRecord, hash_password, save_users
 from linksplus.devserver import ServerProcess, free_port
 
@@ -40,9 +41,15 @@ COOKIE_DAYS = 2
 
 
 @pytest.fixture(scope="module")
-def fresh_app(chromium_path, sandbox_server, tmp_path_factory):
+def app_folder(tmp_path_factory) -> Path:
+    """The fresh app's folder: its users file and its database (events.db)."""
+    return tmp_path_factory.mktemp("login-app")
+
+
+@pytest.fixture(scope="module")
+def fresh_app(chromium_path, sandbox_server, app_folder):
     """app.py alone in a new process (no page served yet), against the sandbox."""
-    folder = tmp_path_factory.mktemp("login-app")
+    folder = app_folder
     users_file = folder / "users.yaml"
     pw = hash_password(PASSWORD)
     save_users(
@@ -272,3 +279,35 @@ def test_an_alg_none_cookie_gets_the_login_form_then_a_login_works(
         raise
     finally:
         page.context.close()
+
+
+def test_forwarded_addresses_from_this_machine_are_not_believed(
+    browser: Browser, fresh_app: str, app_folder: Path, screenshots: Path
+) -> None:
+    """Issue 23, item 6, through Streamlit's real web server: wrong passwords sent from
+    this machine with a different X-Forwarded-For each count as this machine's (no
+    `trusted_proxies`), not as four strangers'."""
+    throttle = LoginThrottle(f"sqlite:///{app_folder}/events.db")
+    forged = [f"203.0.113.{n}" for n in range(1, 5)]
+    for address in forged:
+        context = browser.new_context(extra_http_headers={"X-Forwarded-For": address})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page.goto(fresh_app)
+            login_form_shown(page)
+            page.get_by_role("textbox", name="Username").fill("manager")
+            page.get_by_role("textbox", name="Password").fill("not-the-password")
+            page.get_by_role("button", name="Log in").click()
+            expect(main(page).get_by_text("do not match")).to_be_visible()
+        except BaseException:
+            shoot(page, screenshots, "failed-forwarded-for")
+            raise
+        finally:
+            context.close()
+    try:
+        assert throttle.failures("manager", None) == 4  # one address: this machine
+        assert all(throttle.failures("manager", a) == 0 for a in forged)
+        assert throttle.wait_seconds("manager", None) > 0  # and its fourth failure waits
+    finally:
+        throttle.engine.dispose()
