@@ -1,9 +1,11 @@
 """Login with streamlit-authenticator: the form, the back-off, the re-login cookie, and the
 current user.
 
-The form is ours; the password check, the session state it sets and the signed re-login
-cookie are streamlit-authenticator's. Why it is built this way under `st.navigation`
-(the library's issues #184 and #179): docs/architecture.md, "Login".
+The form is ours; the password check and the session state it sets are
+streamlit-authenticator's. The re-login cookie is ours (linksplus/console/login_cookie.py),
+written by the library's cookie manager; every login is checked on every run against the
+user's login generation, which a logout ends everywhere. Why it is built this way under
+`st.navigation` (the library's issues #184 and #179): docs/architecture.md, "Login".
 """
 
 from __future__ import annotations
@@ -255,6 +257,9 @@ def _generation(username: str, fresh: bool = False, stale_ok: bool = False) -> i
         if not stale_ok or cached is None:
             raise
         value = cached[0]  # an open session stands; the next try comes after the TTL
+    # Generations only grow: a read that started before an end_logins here keeps its value.
+    latest = known.get(username)
+    value = max(value, latest[0]) if latest is not None else value
     known[username] = (value, now)
     return value
 
