@@ -4,14 +4,17 @@ Keys, each also readable as an environment variable with the ``LINKSPLUS_`` pref
 ``api_base_url``, ``api_key``, ``api_auth`` (raw | basic | bearer), ``account_country``
 (where the Omise account is registered: th, jp, sg or my), ``eventlog_url``, ``sandbox_url``
 (the sandbox's test controls, when the API is the sandbox), ``users_file`` (the console's
-YAML users file) and ``cookie_key`` (signs the console's login cookie; a secret).
+YAML users file), ``cookie_key`` (signs the console's login cookie; a secret) and
+``trusted_proxies`` (the reverse proxies whose X-Forwarded-For the login throttle believes;
+none by default).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +28,24 @@ AUTH_STYLES = ("basic", "bearer", "raw")
 # Omise's Links+ page (docs.omise.co/payment-links-apis) sends the Links+ dashboard's key
 # bare, `Authorization: {key}`; the product brief's Basic and Bearer stay selectable.
 DEFAULT_AUTH = "raw"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(value: str | Iterable[str] | None) -> tuple[list[Network], list[str]]:
+    """The networks in a comma-separated list (or a list) of addresses and CIDRs, and the
+    entries that are neither."""
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    networks, bad = [], []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            bad.append(item)
+    return networks, bad
 
 
 def mask_key(key: str | None) -> str:
@@ -51,6 +72,8 @@ class Settings:
     users_file: str | None = None
     cookie_key: str = field(default="", repr=False)
     cookie_expiry_days: str = "1"  # days the login cookie keeps a browser logged in; 0: none
+    # Addresses and CIDRs, comma-separated: the only peers whose X-Forwarded-For is read.
+    trusted_proxies: str = ""
 
     def __repr__(self) -> str:
         return (
@@ -105,7 +128,20 @@ class Settings:
                     "1, or 0.5 for twelve hours; 0 turns the login cookie off)."
                 ).format(value=repr(self.cookie_expiry_days))
             )
+        _networks, bad = parse_networks(self.trusted_proxies)
+        if bad:
+            out.append(
+                _(
+                    "`trusted_proxies` has {value}, which is not an address or a network; "
+                    "list addresses like 10.0.0.5 or networks like 10.0.0.0/24."
+                ).format(value=", ".join(repr(b) for b in bad))
+            )
         return out
+
+    @property
+    def proxy_networks(self) -> list[Network]:
+        """The `trusted_proxies` as networks (entries that are neither are left out)."""
+        return parse_networks(self.trusted_proxies)[0]
 
     @classmethod
     def load(
@@ -121,7 +157,7 @@ class Settings:
             env = environ.get(f"LINKSPLUS_{name.upper()}")
             if env:
                 values[name] = env
-        values = {k: str(v) for k, v in values.items() if v not in (None, "")}
+        values = {k: _text(v) for k, v in values.items() if v not in (None, "")}
         if "api_auth" in values:
             values["api_auth"] = values["api_auth"].strip().lower()
         if "account_country" in values:
@@ -130,6 +166,13 @@ class Settings:
             with contextlib.suppress(ValueError):
                 values["account_country"] = get_account_country(values["account_country"]).code
         return cls(**values)
+
+
+def _text(value: Any) -> str:
+    # A TOML list (trusted_proxies = ["10.0.0.5", ...]) is kept as the variable's form.
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 def _days(value: Any) -> bool:
@@ -149,4 +192,5 @@ _FIELDS = (
     "users_file",
     "cookie_key",
     "cookie_expiry_days",
+    "trusted_proxies",
 )

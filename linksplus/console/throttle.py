@@ -1,7 +1,7 @@
 """The failed-login back-off, counted in the shared database so every app process sees it.
 
-Per (username, address) and per address, counted atomically before the password is
-checked; see docs/architecture.md, "The login throttle".
+Per (username, address), per address, and per username from any address, counted
+atomically before the password is checked; see docs/architecture.md, "The login throttle".
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from sqlalchemy import case, delete, select
+from sqlalchemy import and_, case, delete, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -20,6 +20,8 @@ from linksplus.eventlog.engine import make_engine
 from linksplus.workspace.schema import SchemaOnce, login_attempts
 
 ADDRESS_ROW = ""  # the username of an address's own row: no login has an empty username
+ANY_ADDRESS = ""  # the address of a username's own row (from any address): no address is ""
+KNOWN = "+"  # the address of a username's row for an address it logged in from is "+" + it
 # Longer names are cut in the key (the password check still sees all): the column's length.
 MAX_USERNAME = login_attempts.c.username.type.length
 _PRUNE_EVERY = 200  # attempts between deletions of long-forgotten rows
@@ -34,7 +36,14 @@ class Verdict(NamedTuple):
 
 
 class LoginThrottle:
-    """Counts login attempts per (username, address) and per address in one database."""
+    """Counts login attempts per (username, address), per address, and per username from
+    any address, in one database.
+
+    The username's own row counts only the attempts its (username, address) rows let
+    through: guessing from many addresses adds up (`user_free_attempts`, then a wait of
+    `base_delay` doubling up to `user_max_delay`), while one address alone never reaches
+    it. An address the username logged in from within `known_for` seconds is not held up
+    by it (the owner at their usual address); from elsewhere its wait stays short."""
 
     def __init__(
         self,
@@ -44,12 +53,18 @@ class LoginThrottle:
         base_delay: float = 5.0,
         max_delay: float = 300.0,
         address_free_attempts: int = 20,
+        user_free_attempts: int = 10,
+        user_max_delay: float = 60.0,
+        known_for: float = 30 * 86400.0,
         window: float = 900.0,
         clock: Callable[[], float] = time.time,
     ):
         self.engine = url if isinstance(url, Engine) else make_engine(url)
         self.free_attempts = free_attempts
         self.address_free_attempts = address_free_attempts
+        self.user_free_attempts = user_free_attempts
+        self.user_max_delay = user_max_delay
+        self.known_for = known_for
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.window = window
@@ -74,15 +89,31 @@ class LoginThrottle:
         by_user = self._count(user, addr, self.free_attempts, now)
         if not by_user.allowed:
             return by_user
-        return Verdict(True, max(by_user.wait, by_address.wait))
+        if self._known(user, addr, now):
+            return Verdict(True, max(by_user.wait, by_address.wait))
+        anywhere = self._count(
+            user, ANY_ADDRESS, self.user_free_attempts, now, max_delay=self.user_max_delay
+        )
+        if not anywhere.allowed:
+            return anywhere
+        return Verdict(True, max(by_user.wait, by_address.wait, anywhere.wait))
 
     def success(self, username: str, address: str | None) -> None:
-        """A good login: forget this username's attempts from this address, and take the
-        attempt off the address's count (people behind one address must not add up)."""
+        """A good login: forget this username's attempts from this address, take the
+        attempt off the address's count (people behind one address must not add up), and
+        remember the address as one the username logs in from."""
         self._ensure_table()
         user, addr = _user_key(username), _address_key(address)
-        t = login_attempts
+        t, now = login_attempts, self._clock()
+        insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
+        known = insert(t).values(
+            username=user, address=_known_key(addr), failures=0, locked_until=0.0, last_failure=now
+        )
+        known = known.on_conflict_do_update(
+            index_elements=[t.c.username, t.c.address], set_={"last_failure": now}
+        )
         with self.engine.begin() as conn:
+            conn.execute(known)
             conn.execute(delete(t).where(t.c.username == user, t.c.address == addr))
             conn.execute(
                 sql_update(t)
@@ -94,7 +125,10 @@ class LoginThrottle:
         """How long `username` at `address` must wait before the next attempt (0: none)."""
         self._ensure_table()
         t = login_attempts
-        keys = [(_user_key(username), _address_key(address)), (ADDRESS_ROW, _address_key(address))]
+        user, addr = _user_key(username), _address_key(address)
+        keys = [(user, addr), (ADDRESS_ROW, addr)]
+        if not self._known(user, addr, self._clock()):
+            keys.append((user, ANY_ADDRESS))
         with self.engine.connect() as conn:
             until = [
                 conn.execute(
@@ -119,18 +153,20 @@ class LoginThrottle:
 
     # --- the counting -------------------------------------------------------------------
 
-    def _lock_expr(self, attempts, free: int, now: float):
+    def _lock_expr(self, attempts, free: int, now: float, max_delay: float):
         """SQL for the `locked_until` after `attempts` attempts, `free` of them allowed in a
         row: none before the `free`-th, then `base_delay` doubling per attempt, capped at
         `max_delay`. Spelled out as a CASE: SQLite has no POWER() unless built with it."""
         whens = []
         extra, delay = 0, self.base_delay
-        while delay < self.max_delay:
+        while delay < max_delay:
             whens.append((attempts - free == extra, now + delay))
             extra, delay = extra + 1, delay * 2
-        return case((attempts < free, 0.0), *whens, else_=now + self.max_delay)
+        return case((attempts < free, 0.0), *whens, else_=now + max_delay)
 
-    def _count(self, user: str, addr: str, free: int, now: float) -> Verdict:
+    def _count(
+        self, user: str, addr: str, free: int, now: float, max_delay: float | None = None
+    ) -> Verdict:
         t = login_attempts
         insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
         attempts = case(
@@ -148,7 +184,7 @@ class LoginThrottle:
             index_elements=[t.c.username, t.c.address],
             set_={
                 "failures": attempts,
-                "locked_until": self._lock_expr(attempts, free, now),
+                "locked_until": self._lock_expr(attempts, free, now, max_delay or self.max_delay),
                 "last_failure": now,
             },
             # A running wait refuses the attempt: nothing is updated, no row comes back.
@@ -163,11 +199,28 @@ class LoginThrottle:
             ).scalar()
         return Verdict(False, max(0.0, float(until or 0.0) - now))
 
+    def _known(self, user: str, addr: str, now: float) -> bool:
+        """Whether `user` logged in from `addr` within `known_for` seconds."""
+        t = login_attempts
+        with self.engine.connect() as conn:
+            when = conn.execute(
+                select(t.c.last_failure).where(
+                    t.c.username == user, t.c.address == _known_key(addr)
+                )
+            ).scalar()
+        return when is not None and when >= now - self.known_for
+
     def _prune(self, now: float) -> None:
         t = login_attempts
+        known = t.c.address.startswith(KNOWN, autoescape=True)
         with self.engine.begin() as conn:
             conn.execute(
-                delete(t).where(t.c.last_failure < now - self.window, t.c.locked_until < now)
+                delete(t).where(
+                    or_(
+                        and_(~known, t.c.last_failure < now - self.window, t.c.locked_until < now),
+                        and_(known, t.c.last_failure < now - self.known_for),
+                    )
+                )
             )
 
 
@@ -176,5 +229,10 @@ def _user_key(username: str) -> str:
 
 
 def _address_key(address: str | None) -> str:
-    # Streamlit gives no address for connections from this machine.
-    return (address or "local")[:64]
+    # Streamlit gives no address for connections from this machine. No address starts
+    # with KNOWN, which marks the rows of addresses a username logged in from.
+    return (str(address or "").lstrip(KNOWN) or "local")[:63]
+
+
+def _known_key(addr: str) -> str:
+    return KNOWN + addr

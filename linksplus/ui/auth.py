@@ -1,9 +1,11 @@
 """Login with streamlit-authenticator: the form, the back-off, the re-login cookie, and the
 current user.
 
-The form is ours; the password check, the session state it sets and the signed re-login
-cookie are streamlit-authenticator's. Why it is built this way under `st.navigation`
-(the library's issues #184 and #179): docs/architecture.md, "Login".
+The form is ours; the password check and the session state it sets are
+streamlit-authenticator's. The re-login cookie is ours (linksplus/console/login_cookie.py),
+written by the library's cookie manager; every login is checked on every run against the
+user's login generation, which a logout ends everywhere. Why it is built this way under
+`st.navigation` (the library's issues #184 and #179): docs/architecture.md, "Login".
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import math
+import os
 import runpy
 import secrets
 import time
@@ -24,6 +28,8 @@ import streamlit_authenticator as stauth
 from sqlalchemy.exc import SQLAlchemyError
 
 from linksplus.config import Settings
+from linksplus.console import forwarded, login_cookie
+from linksplus.console.login_cookie import LoginClaims
 from linksplus.console.throttle import LoginThrottle
 from linksplus.console.users import (
     UserRecord,
@@ -35,6 +41,7 @@ from linksplus.console.users import (
 from linksplus.i18n import _
 from linksplus.ui import language, nav
 from linksplus.ui.widgets import only_page
+from linksplus.ui.workspace_data import workspace
 
 COOKIE_NAME = "linksplus_console"
 _PENDING = "_login_cookie_pending"  # "set" or "delete" until the browser has done it
@@ -45,6 +52,12 @@ _MESSAGE = "_login_message"
 _CHECKED = "_login_checked"  # a keyed digest of the last username and password checked
 _SALT = "_login_salt"
 _COOKIES_SEEN = "init"  # the library's cookie manager's key: its value once it has reported
+_LOGIN = "_login_claims"  # this session's login: the LoginClaims its cookie carries
+_REJECTED = "_login_cookie_rejected"  # a digest of the cookie value found not to log in
+# How long one app process believes a user's login generation: a login ended in another
+# process is over here within this time (in this process at once).
+GENERATION_TTL = 5.0
+log = logging.getLogger(__name__)
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
 
@@ -98,15 +111,20 @@ def cookie_days(settings: Settings) -> float:
         return 1.0
 
 
-def client_address() -> str | None:
-    """The browser's address as Streamlit's server saw it (None from this machine). Behind
-    a reverse proxy, uvicorn takes it from X-Forwarded-For only when the proxy's address is
-    in FORWARDED_ALLOW_IPS (loopback by default)."""
+def client_address(settings: Settings) -> str | None:
+    """The browser's address for the login throttle (None from this machine): the
+    connection's peer, or behind a proxy listed in `trusted_proxies` the right-most
+    X-Forwarded-For hop that is not one of them (see linksplus/console/forwarded.py)."""
     try:
-        address = st.context.ip_address
+        seen = st.context.ip_address
+        hops = st.context.headers.get_all("X-Forwarded-For")
     except Exception:  # no browser connection (bare mode)
         return None
-    return address if isinstance(address, str) else None  # AppTest has no address
+    if not isinstance(seen, str):  # AppTest has no address
+        seen = None
+    return forwarded.client_address(
+        seen, hops, settings.proxy_networks, os.environ.get("FORWARDED_ALLOW_IPS")
+    )
 
 
 def _authenticator(settings: Settings) -> stauth.Authenticate:
@@ -121,14 +139,19 @@ def _authenticator(settings: Settings) -> stauth.Authenticate:
 
 
 def current_user(settings: Settings) -> UserRecord | None:
-    """The logged-in user's record, or None."""
+    """The logged-in user's record, or None. A login that was ended (by a log-out anywhere,
+    a changed password, `end_logins`) is logged out here: checked on every run."""
     if not st.session_state.get("authentication_status"):
         return None
     username = st.session_state.get("username")
     try:
-        return users(settings).get(str(username or "").lower())
+        user = users(settings).get(str(username or "").lower())
     except UsersFileError:
         return None
+    if user is not None and not _login_stands(settings, user):
+        _end_session()
+        return None
+    return user
 
 
 def logged_in_username() -> str | None:
@@ -152,11 +175,12 @@ def require_login(settings: Settings) -> UserRecord:
         st.stop()
     authenticator = _authenticator(settings)
     st.session_state["_authenticator"] = authenticator
+    current_user(settings)  # a login ended since the last run is logged out here
     if not st.session_state.get("authentication_status") and _unchecked_submit():
         _submit(settings)  # the click's own run was interrupted before its check finished
     if (
         not st.session_state.get("authentication_status")
-        and _cookie_login(authenticator)
+        and _cookie_login(authenticator, settings)
         and not st.session_state.get(_COOKIES_SEEN)
         and (user := current_user(settings)) is not None
     ):
@@ -213,23 +237,118 @@ def run_app_instead() -> None:
     runpy.run_path(str(APP_FILE), run_name="__main__")
 
 
-def _cookie_login(authenticator: stauth.Authenticate) -> bool:
-    """Log in from the signed cookie the browser sent, if any; answers whether it did."""
-    # The library reads its signed cookie from the page request (st.context.cookies): no
-    # component round trip, and none of the library's pre-login sleep. After a logout in
-    # this session it reads nothing.
+@st.cache_resource(show_spinner=False)
+def _generations() -> dict[str, tuple[int, float]]:
+    """This process's recent reads of login generations: username -> (generation, when)."""
+    return {}
+
+
+def _generation(username: str, fresh: bool = False, stale_ok: bool = False) -> int:
+    """`username`'s login generation: read from the workspace at most every GENERATION_TTL
+    seconds per process (`fresh`: now). Raises when the workspace cannot be read, unless
+    `stale_ok` and a value was read before (then that one, again for GENERATION_TTL)."""
+    known, now = _generations(), time.monotonic()
+    cached = known.get(username)
+    if not fresh and cached is not None and now - cached[1] < GENERATION_TTL:
+        return cached[0]
+    try:
+        value = workspace().login_generation(username)
+    except Exception:
+        if not stale_ok or cached is None:
+            raise
+        value = cached[0]  # an open session stands; the next try comes after the TTL
+    # Generations only grow: a read that started before an end_logins here keeps its value.
+    latest = known.get(username)
+    value = max(value, latest[0]) if latest is not None else value
+    known[username] = (value, now)
+    return value
+
+
+def end_logins(username: str) -> None:
+    """End every login of `username` so far, in every browser and app process (this
+    process at once, the others within GENERATION_TTL seconds)."""
+    value = workspace().end_logins(username)
+    _generations()[username] = (value, time.monotonic())
+
+
+def _new_claims(settings: Settings, user: UserRecord) -> LoginClaims:
+    """The claims of a login of `user` made now (the generation read afresh)."""
+    days = cookie_days(settings) or 1.0
+    return LoginClaims(
+        user.username,
+        time.time() + days * 86400,
+        _generation(user.username, fresh=True),
+        login_cookie.password_fingerprint(user.password_hash, settings.cookie_key),
+    )
+
+
+def _still_valid(
+    settings: Settings, user: UserRecord, claims: LoginClaims, stale_ok: bool = False
+) -> bool:
+    """Whether a login with `claims` still stands: not ended since, and made with the
+    user's present password."""
+    fingerprint = login_cookie.password_fingerprint(user.password_hash, settings.cookie_key)
+    if not hmac.compare_digest(claims.password, fingerprint):
+        return False
+    return claims.generation == _generation(user.username, stale_ok=stale_ok)
+
+
+def _login_stands(settings: Settings, user: UserRecord) -> bool:
+    """Whether this session's login of `user` was not ended since (a log-out in another
+    browser, a changed password). A session logged in without claims (tests seed one)
+    stands from now; so does one whose records cannot be read (the pages say so)."""
+    claims = st.session_state.get(_LOGIN)
+    try:
+        if not isinstance(claims, LoginClaims) or claims.username != user.username:
+            st.session_state[_LOGIN] = _new_claims(settings, user)
+            return True
+        return _still_valid(settings, user, claims, stale_ok=True)
+    except Exception as exc:
+        log.warning("login generation unreadable (%s); the session stands", type(exc).__name__)
+        return True
+
+
+def _end_session() -> None:
+    """Log this session out and delete its login cookie."""
+    authenticator = st.session_state.get("_authenticator")
+    if authenticator is not None and st.session_state.get("authentication_status"):
+        authenticator.authentication_controller.logout()
+    st.session_state[_PENDING] = "delete"
+    for key in (_TOKEN, _LOGIN):
+        st.session_state.pop(key, None)
+
+
+def _cookie_login(authenticator: stauth.Authenticate, settings: Settings) -> bool:
+    """Log in from the login cookie the browser sent, if it verifies and its login still
+    stands; a cookie that does not is deleted. Answers whether it logged in."""
+    # The cookie comes with the page request (st.context.cookies): no component round trip.
+    # After a logout in this session it is not read again.
     try:
         sent = st.context.cookies.get(COOKIE_NAME)
     except Exception:  # no browser connection (bare mode)
         sent = None
-    if not isinstance(sent, str):  # no cookie (AppTest has none either)
+    if not isinstance(sent, str) or st.session_state.get("logout"):
+        return False  # no cookie (AppTest has none either)
+    digest = hashlib.sha256(sent.encode("utf-8", "replace")).hexdigest()
+    if st.session_state.get(_REJECTED) == digest:
+        return False  # refused already; its deletion is under way or done
+    claims = login_cookie.decode(sent, settings.cookie_key)
+    user = users(settings).get(claims.username) if claims else None
+    try:
+        valid = user is not None and _still_valid(settings, user, claims)
+    except Exception as exc:  # cannot tell now: no login, but the cookie may serve later
+        log.warning("login cookie not checked (%s)", type(exc).__name__)
         return False
-    token = authenticator.cookie_controller.get_cookie()
-    if token:
+    if valid:
         try:
-            authenticator.authentication_controller.login(token=token)
-        except stauth.LoginError:  # a cookie for a user no longer in the users file
-            st.session_state[_PENDING] = "delete"
+            authenticator.authentication_controller.login(token={"username": user.username})
+        except stauth.LoginError:
+            valid = False
+    if not valid:
+        st.session_state[_REJECTED] = digest
+        st.session_state[_PENDING] = "delete"
+        return False
+    st.session_state[_LOGIN] = claims
     return bool(st.session_state.get("authentication_status"))
 
 
@@ -244,11 +363,17 @@ def _sync_cookie(authenticator: stauth.Authenticate, settings: Settings) -> None
         if days <= 0:
             st.session_state.pop(_PENDING, None)
             return
-        if _TOKEN not in st.session_state:
-            # The library's token: {"username", "exp_date"} signed with the cookie key.
-            model.exp_date = model._set_exp_date()
+        claims = st.session_state.get(_LOGIN)
+        if _TOKEN not in st.session_state and isinstance(claims, LoginClaims):
+            # This login's claims, signed with the cookie key (linksplus/console/login_cookie).
             expires = datetime.now(UTC) + timedelta(days=days)
-            st.session_state[_TOKEN] = (model._token_encode(), expires.isoformat())
+            claims = claims._replace(expires=expires.timestamp())
+            st.session_state[_LOGIN] = claims
+            token = login_cookie.encode(claims, settings.cookie_key)
+            st.session_state[_TOKEN] = (token, expires.isoformat())
+        if _TOKEN not in st.session_state:
+            st.session_state.pop(_PENDING, None)
+            return
         token, expires = st.session_state[_TOKEN]
         https = (_safe_url() or "").startswith("https:")
         manager.set(
@@ -361,18 +486,19 @@ def _submit(settings: Settings) -> None:
     st.session_state[_CHECKED] = _digest(username, password)
 
 
+def _unreachable() -> str:
+    return _(
+        "Logging in is not possible right now: the database that counts login "
+        "attempts cannot be reached. Please try again in a minute, or tell an admin."
+    )
+
+
 def _check(settings: Settings, username: str, password: str) -> None:
     authenticator = st.session_state.get("_authenticator")
     try:
-        verdict = throttle(settings).attempt(username, client_address())
+        verdict = throttle(settings).attempt(username, client_address(settings))
     except SQLAlchemyError:
-        st.session_state[_MESSAGE] = (
-            "wait",
-            _(
-                "Logging in is not possible right now: the database that counts login "
-                "attempts cannot be reached. Please try again in a minute, or tell an admin."
-            ),
-        )
+        st.session_state[_MESSAGE] = ("wait", _unreachable())
         return
     if not verdict.allowed:
         st.session_state[_MESSAGE] = (
@@ -390,7 +516,14 @@ def _check(settings: Settings, username: str, password: str) -> None:
     else:
         ok = bool(authenticator.authentication_controller.login(username, password))
     if ok:
-        throttle(settings).success(username, client_address())
+        try:
+            st.session_state[_LOGIN] = _new_claims(settings, users(settings)[username])
+        except Exception as exc:  # the records cannot be read: no login without them
+            log.warning("login generation unreadable (%s)", type(exc).__name__)
+            _end_session()
+            st.session_state[_MESSAGE] = ("wait", _unreachable())
+            return
+        throttle(settings).success(username, client_address(settings))
         st.session_state["login_password"] = ""
         st.session_state.pop(_TOKEN, None)
         if cookie_days(settings) > 0:
@@ -407,11 +540,13 @@ def _check(settings: Settings, username: str, password: str) -> None:
 
 
 def _log_out() -> None:
-    authenticator = st.session_state.get("_authenticator")
-    if authenticator is not None and st.session_state.get("authentication_status"):
-        authenticator.authentication_controller.logout()
-    st.session_state[_PENDING] = "delete"
-    st.session_state.pop(_TOKEN, None)
+    username = logged_in_username()
+    if username:
+        try:
+            end_logins(username)  # this login and every other one of the user's, everywhere
+        except Exception as exc:
+            log.warning("logins not ended (%s)", type(exc).__name__)
+    _end_session()
 
 
 def logout_button() -> None:

@@ -141,6 +141,17 @@ message_prefs = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Version 4: each user's login generation. Every login (its session, its cookie) carries
+# the generation it was made in; ending a user's logins adds one, and a login of an older
+# generation is over on its next run, in every app process (linksplus/ui/auth.py).
+login_generations = Table(
+    "ws_login_generations",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -160,9 +171,9 @@ def _reminders_on_owners(conn: Connection) -> None:
 
 
 def _only_new_tables(conn: Connection) -> None:
-    """Version 2 to 3 (ws_user_prefs) and 3 to 4 (login_attempts, ws_announced,
-    ws_message_prefs): only new
-    tables, which create_all makes (or finds, made by an earlier release, and keeps)."""
+    """Only new tables, which create_all makes (or finds, made unversioned by an earlier
+    release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
+    ws_announced, ws_message_prefs, ws_login_generations)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

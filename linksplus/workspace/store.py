@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +19,7 @@ from linksplus.workspace.schema import (
     announced,
     ensure_schema,
     link_owners,
+    login_generations,
     message_prefs,
     seen,
     team_settings,
@@ -292,6 +294,32 @@ class Workspace:
                         )
                 except IntegrityError:
                     continue
+
+    # -- logins ------------------------------------------------------------------------------
+
+    def login_generation(self, username: str) -> int:
+        """The generation of `username`'s logins now (0: never ended); a login made in an
+        older one is over."""
+        query = select(login_generations.c.generation).where(
+            login_generations.c.username == username.lower()
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def end_logins(self, username: str) -> int:
+        """End every login of `username` made so far, in every browser and app process (for
+        a log-out, a password change or reset, a disabled user); the new generation."""
+        name = username.lower()
+        t = login_generations
+        with self.engine.begin() as conn:
+            # One atomic statement: two processes ending logins at once both count.
+            insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+            stmt = insert(t).values(username=name, generation=1, changed_at=datetime.now(UTC))
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[t.c.username],
+                set_={"generation": t.c.generation + 1, "changed_at": datetime.now(UTC)},
+            ).returning(t.c.generation)
+            return int(conn.execute(stmt).scalar_one())
 
     # -- uploads ----------------------------------------------------------------------------
 

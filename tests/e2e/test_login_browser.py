@@ -28,6 +28,7 @@ from test_browser import (
     wait_idle,
 )
 
+from linksplus.console.throttle import LoginThrottle
 from linksplus.console.users import UserRecord, hash_password, save_users
 from linksplus.devserver import ServerProcess, free_port
 
@@ -40,9 +41,15 @@ COOKIE_DAYS = 2
 
 
 @pytest.fixture(scope="module")
-def fresh_app(chromium_path, sandbox_server, tmp_path_factory):
+def app_folder(tmp_path_factory) -> Path:
+    """The fresh app's folder: its users file and its database (events.db)."""
+    return tmp_path_factory.mktemp("login-app")
+
+
+@pytest.fixture(scope="module")
+def fresh_app(chromium_path, sandbox_server, app_folder):
     """app.py alone in a new process (no page served yet), against the sandbox."""
-    folder = tmp_path_factory.mktemp("login-app")
+    folder = app_folder
     users_file = folder / "users.yaml"
     pw = hash_password(PASSWORD)
     save_users(
@@ -183,3 +190,124 @@ def test_shared_link_login_cookie_reload_new_tab_and_logout(
         raise
     finally:
         page.context.close()
+
+
+def _written_cookie(page: Page, replacing: str | None = None) -> dict:
+    """The login cookie once the app has written it (in place of `replacing`)."""
+    for _ in range(50):
+        cookie = login_cookie(page)
+        if cookie and cookie["value"] != replacing:
+            return cookie
+        page.wait_for_timeout(100)
+    raise AssertionError("the login cookie was not set")
+
+
+def test_a_cookie_copied_before_logout_gets_the_login_form(
+    browser: Browser, fresh_app: str, sandbox, screenshots: Path
+) -> None:
+    """Issue 23, item 2: log in, copy the cookie, log out; the copy in a fresh browser (and
+    in the same one) gets the login form."""
+    sandbox.seed_links(101, 1)
+    page = new_page(browser)
+    thief = None
+    try:
+        page.goto(f"{fresh_app}/links")
+        login_form_shown(page)
+        submit_login(page, "sales", PASSWORD)
+        heading(page, "Links")
+        copied = _written_cookie(page)
+        page.get_by_role("button", name="Log out").click()
+        login_form_shown(page)
+
+        thief = new_page(browser)
+        thief.context.add_cookies(
+            [{"name": copied["name"], "value": copied["value"], "url": fresh_app}]
+        )
+        thief.goto(f"{fresh_app}/links")
+        login_form_shown(thief)
+        thief.wait_for_timeout(1000)  # a cookie login would have drawn the page by now
+        login_form_shown(thief)
+        expect(main(thief).get_by_role("heading", name="Links", exact=True)).to_have_count(0)
+        # The refused cookie is deleted from that browser.
+        for _ in range(50):
+            if login_cookie(thief) is None:
+                break
+            thief.wait_for_timeout(100)
+        assert login_cookie(thief) is None, "the refused cookie was kept"
+        assert_page_healthy(thief)
+    except BaseException:
+        shoot(page, screenshots, "failed-cookie-after-logout")
+        if thief is not None:
+            shoot(thief, screenshots, "failed-cookie-after-logout-copy")
+        raise
+    finally:
+        page.context.close()
+        if thief is not None:
+            thief.context.close()
+
+
+def test_an_alg_none_cookie_gets_the_login_form_then_a_login_works(
+    browser: Browser, fresh_app: str, sandbox, screenshots: Path
+) -> None:
+    """Issue 23, item 3: an unsigned (``alg: none``) cookie naming a user: no traceback, the
+    login form; the cookie is dropped and the form logs in."""
+    sandbox.seed_links(101, 1)
+    page = new_page(browser)
+    try:
+        unsigned = jwt.encode(
+            {"username": "sales", "exp_date": time.time() + 3600, "gen": 0, "pwd": "x"},
+            None,
+            algorithm="none",
+        )
+        page.context.add_cookies(
+            [{"name": "linksplus_console", "value": unsigned, "url": fresh_app}]
+        )
+        page.goto(f"{fresh_app}/links")
+        login_form_shown(page)
+        expect(page.locator("[data-testid='stException']")).to_have_count(0)
+        expect(page.get_by_text("InvalidAlgorithmError")).to_have_count(0)
+        submit_login(page, "sales", PASSWORD)
+        heading(page, "Links")
+        assert_page_healthy(page)
+        cookie = _written_cookie(page, replacing=unsigned)
+        assert jwt.decode(cookie["value"], COOKIE_KEY, algorithms=["HS256"])["username"] == "sales"
+        page.reload()  # the new cookie logs in
+        heading(page, "Links")
+        expect(page.get_by_role("textbox", name="Username")).to_have_count(0)
+    except BaseException:
+        shoot(page, screenshots, "failed-alg-none-cookie")
+        raise
+    finally:
+        page.context.close()
+
+
+def test_forwarded_addresses_from_this_machine_are_not_believed(
+    browser: Browser, fresh_app: str, app_folder: Path, screenshots: Path
+) -> None:
+    """Issue 23, item 6, through Streamlit's real web server: wrong passwords sent from
+    this machine with a different X-Forwarded-For each count as this machine's (no
+    `trusted_proxies`), not as four strangers'."""
+    throttle = LoginThrottle(f"sqlite:///{app_folder}/events.db")
+    forged = [f"203.0.113.{n}" for n in range(1, 5)]
+    for address in forged:
+        context = browser.new_context(extra_http_headers={"X-Forwarded-For": address})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page.goto(fresh_app)
+            login_form_shown(page)
+            page.get_by_role("textbox", name="Username").fill("manager")
+            page.get_by_role("textbox", name="Password").fill("not-the-password")
+            page.get_by_role("button", name="Log in").click()
+            expect(main(page).get_by_text("do not match")).to_be_visible()
+        except BaseException:
+            shoot(page, screenshots, "failed-forwarded-for")
+            raise
+        finally:
+            context.close()
+    try:
+        assert throttle.failures("manager", None) == 4  # one address: this machine
+        assert all(throttle.failures("manager", a) == 0 for a in forged)
+        assert throttle.wait_seconds("manager", None) > 0  # and its fourth failure waits
+    finally:
+        throttle.engine.dispose()

@@ -33,7 +33,9 @@ REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "two-instances-password-3"
 
 
-def _app(sandbox, db_url: str, users_file: Path, name: str) -> ServerProcess:
+def _app(
+    sandbox, db_url: str, users_file: Path, name: str, cookie_days: str = "0"
+) -> ServerProcess:
     port = free_port()
     server = ServerProcess(
         [
@@ -53,7 +55,7 @@ def _app(sandbox, db_url: str, users_file: Path, name: str) -> ServerProcess:
             "LINKSPLUS_EVENTLOG_URL": db_url,
             "LINKSPLUS_USERS_FILE": str(users_file),
             "LINKSPLUS_COOKIE_KEY": "two-instances-cookie-key-0123456789",
-            "LINKSPLUS_COOKIE_EXPIRY_DAYS": "0",
+            "LINKSPLUS_COOKIE_EXPIRY_DAYS": cookie_days,
         },
         log_path=REPO / "test-artifacts" / "logs" / f"e2e-two-instances-{name}.log",
         timeout=60,
@@ -152,6 +154,57 @@ def test_two_apps_and_two_receivers_on_one_postgresql(browser: Browser, sandbox,
         expect(metric_value(tile, "Successful payments")).to_have_text("2", timeout=20_000)
         expect(metric_value(tile, "Successful volume")).to_have_text("168.00")
         assert_page_healthy(page)
+        page.context.close()
+    finally:
+        app_a.stop()
+        app_b.stop()
+
+
+def test_a_logout_on_one_app_ends_the_login_on_the_other(
+    browser: Browser, sandbox, request, tmp_path
+):
+    """Issue 23, item 2: one login cookie (a browser sends it to both apps: cookies do not
+    depend on the port); a logout on app A ends the login on app B, its open page included,
+    within seconds (auth.GENERATION_TTL)."""
+    db_url = request.getfixturevalue("pg_url")
+    users_file = tmp_path / "users.yaml"
+    save_users(
+        users_file, [UserRecord("sales", "Sales", "", ["sales"], [101], hash_password(PASSWORD))]
+    )
+    sandbox.seed_links(101, 1)
+    app_a = _app(sandbox, db_url, users_file, "cookie-a", cookie_days="1")
+    app_b = _app(sandbox, db_url, users_file, "cookie-b", cookie_days="1")
+    try:
+        page = _login_page(browser, app_a)
+        submit_login(page, "sales", PASSWORD)
+        wait_for(
+            lambda: any(c["name"] == "linksplus_console" for c in page.context.cookies()),
+            timeout=10,
+        )
+        on_b = page.context.new_page()
+        on_b.goto(app_b.app_url)  # logged in on B by the cookie
+        expect(main(on_b).get_by_role("heading", name="Links", exact=True)).to_be_visible(
+            timeout=60_000
+        )
+        wait_idle(on_b)
+        copied = next(c for c in page.context.cookies() if c["name"] == "linksplus_console")
+        page.get_by_role("button", name="Log out").click()
+        expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=20_000)
+        # B's open page: its next run (a click) after a few seconds is the login form.
+        on_b.wait_for_timeout(6_000)
+        on_b.get_by_role("button", name="Refresh").click()
+        expect(on_b.get_by_role("textbox", name="Username")).to_be_visible(timeout=20_000)
+        # A fresh browser with the copied cookie on B: the form.
+        other = new_page(browser)
+        other.context.add_cookies(
+            [{"name": copied["name"], "value": copied["value"], "url": app_b.app_url}]
+        )
+        other.goto(app_b.app_url)
+        expect(other.get_by_role("textbox", name="Username")).to_be_visible(timeout=60_000)
+        wait_idle(other)
+        expect(other.get_by_role("textbox", name="Username")).to_be_visible()
+        expect(other.locator("[data-testid='stSidebarNav']")).to_have_count(0)
+        other.context.close()
         page.context.close()
     finally:
         app_a.stop()
