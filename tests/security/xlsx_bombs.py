@@ -1,14 +1,15 @@
 """Hostile .xlsx files, written as a stream (a 400 MB sheet costs this process a megabyte),
 and a probe that uploads them to the bulk sheet reader in an app process of its own.
 
-    python tests/security/xlsx_bombs.py [--reader PATH] FILE [FILE ...]
+    python tests/security/xlsx_bombs.py [--reader PATH] [--memory-gb 3] FILE [FILE ...]
 
 reads each FILE with `read_sheet` (every file at once, one thread each), as the app does
 with an upload, and prints one JSON object: each file's answer (its rows or its sentence)
 and seconds, the process's memory growth in MB (its peak resident size over the size it
-had before the reads) and how many child processes it still has. --reader loads
+had before the reads), its peak, its readers' (child processes') peak, and how many child
+processes it still has. --reader loads
 `read_sheet` from another bulk_sheet.py (an old one, for a before-and-after bench).
-The probe limits its own address space (`PROBE_MEMORY`) so that an old reader fails fast
+The probe limits its own address space (--memory-gb) so that an old reader fails fast
 rather than taking the machine's memory.
 """
 
@@ -161,11 +162,13 @@ def _probe(argv: list[str]) -> None:
     import time
     from pathlib import Path
 
-    resource.setrlimit(resource.RLIMIT_AS, (PROBE_MEMORY, PROBE_MEMORY))
     parser = argparse.ArgumentParser()
     parser.add_argument("--reader", type=Path)
+    parser.add_argument("--memory-gb", type=float, default=PROBE_MEMORY / 1024**3)
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args(argv)
+    limit = int(args.memory_gb * 1024**3)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if args.reader:
         spec = importlib.util.spec_from_file_location("old_bulk_sheet", args.reader)
         module = importlib.util.module_from_spec(spec)
@@ -195,7 +198,18 @@ def _probe(argv: list[str]) -> None:
     for thread in threads:
         thread.join()
     growth = (_status_kb("VmHWM") - before) / 1024
-    print(json.dumps({"answers": answers, "growth_mb": growth, "children": _children()}))
+    readers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "answers": answers,
+                "growth_mb": growth,
+                "peak_mb": _status_kb("VmHWM") / 1024,
+                "reader_peak_mb": readers,
+                "children": _children(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
