@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 MAX_ROWS = 1000  # data rows, after the header
 MAX_CELL_CHARS = 1000
@@ -132,7 +132,7 @@ def read_xlsx(content: bytes) -> list[tuple[int, list[str]]]:
     except ValueError:
         answer = None
     if answer is None:
-        # A child that dies without answering ran out of memory where it could not say so.
+        # Died without an answer: out of memory where it could not say so, or killed.
         log.warning("xlsx reader exited with %s: %s", returncode, err[-500:])
         raise Refused("memory" if b"MemoryError" in err else "crashed")
     if "refused" in answer:
@@ -152,6 +152,8 @@ def _run_child(content: bytes, time_limit: float) -> tuple[int | None, bytes, by
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # The reader of strangers' files holds none of the console's settings or keys.
+            env={k: v for k, v in os.environ.items() if not k.startswith("LINKSPLUS_")},
         )
     except OSError as exc:
         log.warning("xlsx reader could not start: %s", exc)
@@ -179,9 +181,27 @@ def _read_first_sheet(content: bytes) -> list[tuple[int, list[str]]]:
         sheet = book.worksheets[0]
         # A sheet's declared size may be wrong or a lie: its rows are read as they come.
         sheet.reset_dimensions()
-        return collect_rows(sheet.iter_rows(values_only=True), blank_run=BLANK_RUN)
+        return collect_rows(
+            _formulas_as_text(sheet.iter_rows(values_only=True)), blank_run=BLANK_RUN
+        )
     finally:
         book.close()
+
+
+def _formulas_as_text(rows: Iterable[Sequence[object]]) -> Iterator[Sequence[object]]:
+    """openpyxl's rows with its array and data-table formulas as formula text ("=..."), as
+    it gives every other formula, for `collect_rows` to refuse."""
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    def text(value: object) -> object:
+        if isinstance(value, ArrayFormula):
+            return value.text or "="
+        return "=" if isinstance(value, DataTableFormula) else value
+
+    for row in rows:
+        if any(isinstance(v, ArrayFormula | DataTableFormula) for v in row):
+            row = [text(v) for v in row]
+        yield row
 
 
 def _child_main(memory_limit: int) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import xlsx_bombs
 from openpyxl import Workbook
+from openpyxl.worksheet.formula import ArrayFormula
 
 from linksplus.console import sheet_guard
 from linksplus.console.bulk_sheet import SheetError, read_sheet
@@ -158,6 +159,16 @@ def test_a_thousand_empty_rows_in_a_row_end_the_sheet():
     ]
 
 
+def test_an_array_formula_is_refused_like_any_formula():
+    book = Workbook()
+    book.active.append(["name", "amount"])
+    book.active.append(["Deposit", 100])
+    book.active["B2"] = ArrayFormula("B2:B2", "=SUM(1,2)")
+    buf = io.BytesIO()
+    book.save(buf)
+    assert "Row 2, column B holds a formula" in _refused(buf.getvalue())
+
+
 @pytest.mark.parametrize(
     ("name", "content", "sentence"),
     [
@@ -183,7 +194,7 @@ def test_a_thousand_empty_rows_in_a_row_end_the_sheet():
         ),
         (
             "a.csv",
-            b"name,note\n" + b"".join(b"D%d,%s\n" % (n, b"x" * 999) for n in range(1001)),
+            b"name,amount,note\n" + b"".join(b"D%d,1,%s\n" % (n, b"x" * 999) for n in range(1000)),
             "more than 1,000,000 characters of text",
         ),
     ],

@@ -6,8 +6,7 @@ and a probe that uploads them to the bulk sheet reader in an app process of its 
 reads each FILE with `read_sheet` (every file at once, one thread each), as the app does
 with an upload, and prints one JSON object: each file's answer (its rows or its sentence)
 and seconds, the process's memory growth in MB (its peak resident size over the size it
-had before the reads), its peak, its readers' (child processes') peak, and how many child
-processes it still has. --reader loads
+had before the reads), its peak, and how many child processes it still has. --reader loads
 `read_sheet` from another bulk_sheet.py (an old one, for a before-and-after bench).
 The probe limits its own address space (--memory-gb) so that an old reader fails fast
 rather than taking the machine's memory.
@@ -158,6 +157,7 @@ def _probe(argv: list[str]) -> None:
     import importlib.util
     import json
     import resource
+    import sys
     import threading
     import time
     from pathlib import Path
@@ -172,6 +172,7 @@ def _probe(argv: list[str]) -> None:
     if args.reader:
         spec = importlib.util.spec_from_file_location("old_bulk_sheet", args.reader)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # for its dataclasses
         spec.loader.exec_module(module)
     else:
         from linksplus.console import bulk_sheet as module
@@ -198,14 +199,12 @@ def _probe(argv: list[str]) -> None:
     for thread in threads:
         thread.join()
     growth = (_status_kb("VmHWM") - before) / 1024
-    readers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "answers": answers,
                 "growth_mb": growth,
                 "peak_mb": _status_kb("VmHWM") / 1024,
-                "reader_peak_mb": readers,
                 "children": _children(),
             }
         )
