@@ -8,14 +8,15 @@ process of its own (the probe in that file), with the reader of --old (a git rev
 with this tree's; then the first two at once. For each: seconds, the app process's memory
 growth, and its readers' (child processes') peak.
 
-Then another user's page: a manager opens Payments (a new AppTest session each time, team
-of --links links and --payments payments) in a process that is also reading uploads, as
-Streamlit does: before, and while two bombs are read in threads, over and over (this
-tree's reader refuses each in a blink). The old reader's pair runs once, and the process
-is ended after --during seconds. Prints the median page time, before and during.
+Then another user's page: a manager opens Payments (a new AppTest session each time, its
+reads not cached; a team of --links links and --payments payments) in a process that is
+also reading uploads, as Streamlit does: with no upload, and while two bombs are read in
+threads, over and over (this tree's reader refuses each in a blink), in windows taking
+turns over --during seconds each. The old reader's pair runs once (one window each; the
+process is ended after). Prints the median page times and their ratio (target: < 1.5).
 
-    .venv/bin/python bench/upload_bombs.py [--old eb13c5c] [--during 30] [--no-old]
-        [--links 300] [--payments 20000] [--old-memory-gb 8]
+    .venv/bin/python bench/upload_bombs.py [--old eb13c5c] [--no-old] [--pages-only]
+        [--during 40] [--windows 4] [--links 300] [--payments 100000] [--old-memory-gb 8]
 """
 
 from __future__ import annotations
@@ -120,8 +121,10 @@ def files_table(tmp: Path, old: Path | None, old_memory_gb: float) -> None:
 
 
 def page_during(args: argparse.Namespace) -> None:
-    """In this process: the page's times before and while `args.files` are read; then exit
-    at once (an old reader's threads cannot be stopped)."""
+    """In this process: the page's times with no upload and while `args.files` are read,
+    in windows of `args.during` / `args.windows` seconds taking turns (the machine's load
+    from elsewhere falls on both alike); the old reader, whose threads cannot be stopped,
+    has one window of each. Prints them as JSON and exits at once."""
     import streamlit as st
 
     limit = int(args.old_memory_gb * 1024**3)
@@ -138,12 +141,15 @@ def page_during(args: argparse.Namespace) -> None:
         st.cache_data.clear()  # the page's reads done again, as for a new period or team
         return timed_run(at.switch_page(PAGE))
 
-    page(), page()  # warm: the imports, the first connections
-    before = [page() for _ in range(args.rounds)]
-    stop = threading.Event()
+    def window(seconds: float) -> list[float]:
+        times, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline or len(times) < 2:
+            times.append(page())
+        return times
+
     refused = [0]
 
-    def upload(name: str, content: bytes) -> None:
+    def upload(stop: threading.Event, name: str, content: bytes) -> None:
         while not stop.is_set():
             try:
                 module.read_sheet(name, content)
@@ -154,13 +160,21 @@ def page_during(args: argparse.Namespace) -> None:
             if args.reader:
                 return  # the old reader: once is more than enough
 
-    for name, content in contents:
-        threading.Thread(target=upload, args=(name, content), daemon=True).start()
-    during, deadline = [], time.monotonic() + args.during
-    while time.monotonic() < deadline or len(during) < 3:
-        during.append(page())
-    stop.set()
-    print(json.dumps({"before": before, "during": during, "refused": refused[0]}), flush=True)
+    page(), page()  # warm: the imports, the first connections
+    windows = 1 if args.reader else args.windows
+    quiet, loud = [], []
+    for _ in range(windows):
+        quiet += window(args.during / windows)
+        stop = threading.Event()
+        threads = [threading.Thread(target=upload, args=(stop, *c), daemon=True) for c in contents]
+        for thread in threads:
+            thread.start()
+        loud += window(args.during / windows)
+        stop.set()
+        if not args.reader:
+            for thread in threads:
+                thread.join()
+    print(json.dumps({"before": quiet, "during": loud, "refused": refused[0]}), flush=True)
     os._exit(0)
 
 
@@ -188,7 +202,7 @@ def page_table(tmp: Path, url: str, db: str, users: Path, args, old: Path | None
     for name, reader, files, what in runs:
         command = [sys.executable, __file__, "--page", url, db, str(users)]
         command += ["--files", *map(str, files), "--during", str(args.during)]
-        command += ["--rounds", str(args.rounds), "--old-memory-gb", str(args.old_memory_gb)]
+        command += ["--windows", str(args.windows), "--old-memory-gb", str(args.old_memory_gb)]
         command += ["--reader", str(reader)] if reader else []
         done = subprocess.run(
             command, capture_output=True, text=True, check=True, env={**os.environ}
@@ -238,10 +252,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default="eb13c5c", help="git revision of the old reader")
     parser.add_argument("--no-old", action="store_true")
-    parser.add_argument("--during", type=float, default=30)
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--pages-only", action="store_true")
+    parser.add_argument("--during", type=float, default=40)
+    parser.add_argument("--windows", type=int, default=4)
     parser.add_argument("--links", type=int, default=300)
-    parser.add_argument("--payments", type=int, default=20_000)
+    parser.add_argument("--payments", type=int, default=100_000)
     parser.add_argument("--old-memory-gb", type=float, default=8)
     parser.add_argument("--page", nargs=3, metavar=("URL", "DB", "USERS"))
     parser.add_argument("--files", nargs="+", type=Path, default=[])
@@ -265,7 +280,8 @@ def main() -> None:
             check=True,
         ).stdout
         old.write_bytes(source)
-    files_table(tmp, old, args.old_memory_gb)
+    if not args.pages_only:
+        files_table(tmp, old, args.old_memory_gb)
     with sandbox(tmp, API_KEY) as url:
         db, users = setup(url, tmp, args.links, args.payments)
         page_table(tmp, url, db, users, args, old)
