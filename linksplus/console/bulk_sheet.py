@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from linksplus.console.csv_export import frame_csv
-from linksplus.i18n import _, format_number
+from linksplus.console.sheet_guard import (
+    MAX_CELL_CHARS,
+    MAX_ROWS,
+    Refused,
+    collect_rows,
+    read_xlsx,
+)
+from linksplus.i18n import N_, _, format_number
 from linksplus.models import Template
 from linksplus.money import (
     CURRENCIES,
@@ -31,7 +37,6 @@ from linksplus.validation import link_param_errors
 from linksplus.workspace.store import RowParams, UploadRow
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 1000
 COLUMNS = ("name", "amount", "currency", "template", "multiple use", "note")
 REQUIRED = ("name", "amount")
 # Other spellings people give the same columns.
@@ -91,54 +96,19 @@ def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
                 "“CSV UTF-8” and upload that."
             )
         )
-    if content.startswith(_XLSX_MAGIC):
-        table = _xlsx_table(content)
-    elif lower.endswith((".xlsx", ".xlsm")):
-        raise SheetError(_("This file is not an Excel workbook. Upload a .xlsx or .csv file."))
-    else:
-        table = _csv_table(content)
-    return _rows(table)
-
-
-def _xlsx_table(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook  # only when an Excel file comes
-
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SheetError(
-            _("This file is not an Excel workbook ({error}). Upload a .xlsx or .csv file.").format(
-                error=type(exc).__name__
-            )
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        table = []
-        for r, row in enumerate(sheet.iter_rows(), start=1):
-            if r > MAX_ROWS + 1 and any(c.value not in (None, "") for c in row):
-                raise _too_many()
-            cells = []
-            for c in row:
-                if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")):
-                    raise _formula(r, c.column_letter)
-                cells.append(_cell_text(c.value))
-            table.append(cells)
-        return table
-    finally:
-        book.close()
+        if content.startswith(_XLSX_MAGIC):
+            numbered = read_xlsx(content)
+        elif lower.endswith((".xlsx", ".xlsm")):
+            raise SheetError(_("This file is not an Excel workbook. Upload a .xlsx or .csv file."))
+        else:
+            numbered = _csv_rows(content)
+    except Refused as refused:
+        raise SheetError(_refusal(refused)) from None
+    return _rows(numbered)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _csv_table(content: bytes) -> list[list[str]]:
+def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:
     if b"\x00" in content[:4096]:
         raise SheetError(_("This file is not a spreadsheet. Upload a .csv or .xlsx file."))
     text = _decode(content)
@@ -146,15 +116,26 @@ def _csv_table(content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    records = _Records(csv.reader(io.StringIO(text), dialect))
     try:
-        table = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+        return collect_rows(records)
     except csv.Error as exc:
+        if "field limit" in str(exc):  # longer than the csv module reads, far over our cap
+            raise Refused("cell", row=records.count + 1, column=None) from None
         raise SheetError(_("The CSV file cannot be read ({error}).").format(error=exc)) from None
-    for r, row in enumerate(table, start=1):
-        for c, cell in enumerate(row):
-            if cell.startswith("="):
-                raise _formula(r, _letter(c))
-    return table
+
+
+class _Records:
+    """The CSV reader's records with their cells stripped, counting them as they come."""
+
+    def __init__(self, reader: Iterator[list[str]]) -> None:
+        self.reader = reader
+        self.count = 0
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for record in self.reader:
+            self.count += 1
+            yield [cell.strip() for cell in record]
 
 
 def _decode(content: bytes) -> str:
@@ -208,14 +189,75 @@ def _too_many() -> SheetError:
     )
 
 
+def _refusal(refused: Refused) -> str:
+    """The sentence for a sheet the guard refused, in the reader's language."""
+    d = refused.details
+    if refused.reason == "rows":
+        return str(_too_many())
+    if refused.reason == "formula":
+        return str(_formula(d["row"], _letter(d["column"])))
+    if refused.reason == "cell" and d.get("column") is None:
+        return _(
+            "Row {row} holds a cell of more than {limit} characters; no column needs that "
+            "many. Shorten it and upload again."
+        ).format(row=d["row"], limit=format_number(MAX_CELL_CHARS))
+    if refused.reason == "cell":
+        return _(
+            "Row {row}, column {column} holds more than {limit} characters; no column needs "
+            "that many. Shorten it and upload again."
+        ).format(row=d["row"], column=_letter(d["column"]), limit=format_number(MAX_CELL_CHARS))
+    sentence = _REFUSALS.get(refused.reason, _REFUSALS["crashed"])
+    figures = {k: format_number(v) if isinstance(v, int | float) else v for k, v in d.items()}
+    if "size" in d:
+        figures["size"] = format_number(round(d["size"] / 1024 / 1024))
+    return _(sentence).format(rows=format_number(MAX_ROWS), **figures)
+
+
+# Refusals of the sheet guard (linksplus/console/sheet_guard.py), by reason.
+_REFUSALS = {
+    "parts": N_(
+        "This file is not a plain spreadsheet: it has {count} parts inside, where a sheet of "
+        "links has about ten. Save just the sheet with the links as .xlsx, or as “CSV UTF-8”, "
+        "and upload that."
+    ),
+    "unpacked": N_(
+        "This file is too large once unpacked ({size} MB), far more than {rows} rows need. "
+        "Save just the sheet with the links as .xlsx, or as “CSV UTF-8”, and upload that."
+    ),
+    "ratio": N_(
+        "This file is too large once unpacked: part of it grows {ratio} times, where a "
+        "spreadsheet grows about ten. Save it again as .xlsx or as “CSV UTF-8” and upload that."
+    ),
+    "cells": N_(
+        "The sheet has more than {limit} cells, far more than {rows} rows need. Delete the "
+        "columns and rows around the links and upload again."
+    ),
+    "text": N_(
+        "The sheet holds more than {limit} characters of text, far more than {rows} links "
+        "need. Delete the columns of long text and upload again."
+    ),
+    "memory": N_(
+        "This file needs more memory to read than a sheet of {rows} rows ever does, so it was "
+        "not read. Save just the sheet with the links as “CSV UTF-8” and upload that."
+    ),
+    "time": N_(
+        "Reading this file took more than {seconds} seconds, far longer than a sheet of "
+        "{rows} rows takes, so it was stopped. Save it as “CSV UTF-8” and upload that."
+    ),
+    "busy": N_("Other spreadsheets are being read right now. Upload yours again in a minute."),
+    "broken": N_("This file is not an Excel workbook ({error}). Upload a .xlsx or .csv file."),
+    "crashed": N_("This file could not be read. Save it as “CSV UTF-8” and upload that."),
+}
+
+
 def _column(header: str) -> str:
     name = " ".join(header.strip().lower().replace("_", " ").split())
     return _ALIASES.get(name, _ALIASES.get(header.strip().lower(), name))
 
 
-def _rows(table: list[list[str]]) -> list[SheetRow]:
-    # Blank lines (and Excel's empty formatted rows) say nothing: skipped.
-    numbered = [(n, row) for n, row in enumerate(table, start=1) if any(c for c in row)]
+def _rows(numbered: list[tuple[int, list[str]]]) -> list[SheetRow]:
+    """The data rows under the header, from the file's non-blank rows (blank lines and
+    Excel's empty formatted rows say nothing, and are not among them)."""
     if not numbered:
         raise SheetError(_("The file is empty. Fill in the sample file and upload it again."))
     header_no, header = numbered[0]
@@ -253,8 +295,6 @@ def _rows(table: list[list[str]]) -> list[SheetRow]:
     data = numbered[1:]
     if not data:
         raise SheetError(_("The file has its column names but no rows to create."))
-    if len(data) > MAX_ROWS:
-        raise _too_many()
     rows = []
     for n, row in data:
         if len([c for c in row[len(columns) :] if c]):
@@ -284,38 +324,7 @@ def check_rows(
         v = row.values
         problems: list[str] = []
         template = _template(v.get("template", ""), templates, by_id, by_name, problems)
-        currency = (v.get("currency") or "").strip().lower()
-        if not currency:
-            currency = (template.currency if template else None) or fallback_currency
-        if currency not in CURRENCIES:
-            problems.append(
-                _("The currency “{currency}” is not one Omise takes.").format(
-                    currency=v.get("currency")
-                )
-            )
-        amount = None
-        if currency in CURRENCIES:
-            try:
-                amount = parse_amount(v.get("amount", ""), currency)
-            except AmountError as exc:
-                problems.append(str(exc))
-        multiple = (v.get("multiple use") or "").strip().lower()
-        if multiple not in _YES | _NO:
-            problems.append(_("“multiple use” must be yes or no."))
-        params = {
-            "template_id": template.id if template else 0,
-            "team_id": 0,
-            "name": (v.get("name") or "").strip(),
-            "amount": amount or 0,
-            "currency": currency,
-            "multiple_usage": multiple in _YES,
-            "additional": (v.get("note") or "").strip() or None,
-        }
-        if amount is not None and template is not None:
-            errors = link_param_errors(params, account_country=account_country)
-            problems += [m for f, m in errors.items() if f not in ("template_id", "team_id")]
-        elif not params["name"]:
-            problems.append(_("Give the link a name; the payer sees it."))
+        params = _link_params(v, template, fallback_currency, account_country, problems)
         key = tuple(params[k] for k in ("template_id", "name", "amount", "currency"))
         key += (params["multiple_usage"], params["additional"])
         if not problems and key in seen:
@@ -331,14 +340,58 @@ def check_rows(
             good = RowParams(
                 row_no=row.row_no,
                 name=params["name"],
-                amount=int(amount),
-                currency=currency,
-                template_id=template.id,
+                amount=int(params["amount"]),
+                currency=params["currency"],
+                template_id=params["template_id"],
                 multiple_usage=params["multiple_usage"],
                 note=params["additional"],
             )
         out.append(CheckedRow(row.row_no, dict(v), good, problems))
     return out
+
+
+def _link_params(
+    v: dict[str, str],
+    template: Template | None,
+    fallback_currency: str,
+    account_country: str,
+    problems: list[str],
+) -> dict:
+    """A row's cells as the parameters of a link; what is wrong with them goes to
+    `problems` (the parameters are then only good for telling duplicates apart)."""
+    currency = (v.get("currency") or "").strip().lower()
+    if not currency:
+        currency = (template.currency if template else None) or fallback_currency
+    if currency not in CURRENCIES:
+        problems.append(
+            _("The currency “{currency}” is not one Omise takes.").format(
+                currency=v.get("currency")
+            )
+        )
+    amount = None
+    if currency in CURRENCIES:
+        try:
+            amount = parse_amount(v.get("amount", ""), currency)
+        except AmountError as exc:
+            problems.append(str(exc))
+    multiple = (v.get("multiple use") or "").strip().lower()
+    if multiple not in _YES | _NO:
+        problems.append(_("“multiple use” must be yes or no."))
+    params = {
+        "template_id": template.id if template else 0,
+        "team_id": 0,
+        "name": (v.get("name") or "").strip(),
+        "amount": amount or 0,
+        "currency": currency,
+        "multiple_usage": multiple in _YES,
+        "additional": (v.get("note") or "").strip() or None,
+    }
+    if amount is not None and template is not None:
+        errors = link_param_errors(params, account_country=account_country)
+        problems += [m for f, m in errors.items() if f not in ("template_id", "team_id")]
+    elif not params["name"]:
+        problems.append(_("Give the link a name; the payer sees it."))
+    return params
 
 
 def _template(text, templates, by_id, by_name, problems) -> Template | None:
