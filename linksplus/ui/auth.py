@@ -39,6 +39,7 @@ from linksplus.console.users import (
     load_users,
 )
 from linksplus.i18n import _
+from linksplus.schema_history import SchemaError
 from linksplus.ui import language, nav
 from linksplus.ui.widgets import only_page
 from linksplus.ui.workspace_data import workspace
@@ -499,6 +500,15 @@ def _check(settings: Settings, username: str, password: str) -> None:
         verdict = throttle(settings).attempt(username, client_address(settings))
     except SQLAlchemyError:
         st.session_state[_MESSAGE] = ("wait", _unreachable())
+        return
+    except SchemaError:  # a newer release made the database: never a traceback at login
+        st.session_state[_MESSAGE] = (
+            "wait",
+            _(
+                "Logging in is not possible right now: the console's database was made by a "
+                "newer release of Links+ Console. Tell an admin to upgrade this one."
+            ),
+        )
         return
     if not verdict.allowed:
         st.session_state[_MESSAGE] = (

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 from app_helpers import PASSWORD, no_exception, texts
+from sqlalchemy import create_engine, text
+
+from linksplus.workspace import Workspace
 
 SALES_PAGES = [
     "pages/links.py",
@@ -129,3 +132,18 @@ def test_a_rejected_key_says_what_to_do(make_app, sandbox):
     page = texts(at)
     assert "did not accept the API key" in page and "LINKSPLUS_API_KEY" in page
     assert "skey_test_wrong_key_1234" not in page
+
+
+def test_a_database_from_a_newer_release_refuses_login_with_a_sentence(make_app, secrets):
+    at = make_app(None).run()
+    engine = create_engine(secrets["eventlog_url"])
+    with engine.begin() as conn:  # the login throttle's table is the workspace's
+        Workspace(secrets["eventlog_url"])
+        conn.execute(text("UPDATE ws_schema_version SET version = 99"))
+    engine.dispose()
+    st.cache_resource.clear()  # a new process: the schema is checked again
+    at = make_app(None).run()
+    submit(at, "sales", PASSWORD)
+    no_exception(at)
+    assert "made by a newer release of Links+ Console" in texts(at)
+    assert not at.session_state["authentication_status"]
