@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/payments_report.py
 	$(BIN)/python bench/bulk_create.py
 	$(BIN)/python bench/reconcile.py
+	$(BIN)/python bench/upload_bombs.py
 
 # Extract every translatable string into the template (.pot) and merge it into each
 # language's catalog; then translate the new (empty or fuzzy) entries of the .po files.
