@@ -59,6 +59,12 @@ def mask_key(key: str | None) -> str:
     return f"{prefix}••••{key[-4:]}"
 
 
+def key_tail(key: str | None) -> str:
+    """The shortest form of a key that still tells keys apart: "••••" and its last four."""
+    masked = mask_key(key)
+    return "••••" + masked[-4:] if "••••" in masked else masked
+
+
 @dataclass(frozen=True)
 class Settings:
     """The API connection and event-log location; the key is masked in every repr."""
