@@ -51,6 +51,7 @@ class Settings:
     users_file: str | None = None
     cookie_key: str = field(default="", repr=False)
     cookie_expiry_days: str = "1"  # days the login cookie keeps a browser logged in; 0: none
+    app_metrics_port: str = ""  # [host:]port of the app's /metrics (README); off when empty
 
     def __repr__(self) -> str:
         return (
@@ -149,4 +150,5 @@ _FIELDS = (
     "users_file",
     "cookie_key",
     "cookie_expiry_days",
+    "app_metrics_port",
 )

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import streamlit as st
 
-from linksplus.client import LinksPlusClient
+from linksplus.client import DEFAULT_CONCURRENCY, LinksPlusClient
 from linksplus.config import Settings
 from linksplus.console import payments_report
 from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links
@@ -28,6 +28,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
 from linksplus.i18n import _
 from linksplus.models import Template
+from linksplus.observability.app_metrics import CountingSession
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.settings import current_settings, key_fingerprint
 
@@ -62,7 +63,9 @@ def _source(settings: Settings) -> ApiSource:
 # Streamlit leaves out of the cache key.
 @st.cache_resource(show_spinner=False)
 def _client(source: ApiSource, _api_key: str) -> LinksPlusClient:
-    return LinksPlusClient(_api_key, base_url=source.base_url, auth=source.auth)
+    # The counting transport: API calls and errors in the app's metrics.
+    session = CountingSession(DEFAULT_CONCURRENCY)
+    return LinksPlusClient(_api_key, base_url=source.base_url, auth=source.auth, session=session)
 
 
 def client(settings: Settings | None = None) -> LinksPlusClient:
