@@ -9,9 +9,8 @@ retries). Rejections answer 400 (malformed, invalid, or a value no database can 
 the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database
 cannot take the event (the sender retries later; the worker lives on). Every attempt goes
 to the delivery log. ``GET /healthz`` reports whether a write through the worker commits
-and deliveries do; ``GET /metrics`` gives the receiver's figures in Prometheus's text
-format; ``GET /openapi.json`` describes all of it. Every answer carries an X-Request-Id,
-which the log lines written while serving it carry too. The HTTP server's own limits
+and deliveries do; ``GET /metrics`` has the figures (Prometheus); ``GET /openapi.json``
+describes all of it. Each answer's X-Request-Id is on the lines logged while serving it. The HTTP server's own limits
 (431, 408: header size, header and body time; connections, per address too) are `limits`.
 ``/webhooks/linksplus/<source>`` (system, dashboard, custom) is the same path, logged.
 """

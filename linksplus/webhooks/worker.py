@@ -346,6 +346,31 @@ def _outcome(done: Future, count: int, rejections: dict[int, Rejection]) -> list
     return outcomes
 
 
+def _commit(
+    messages: list, checker: DeliveryChecker, writer: GroupCommitWriter, file_check: Any
+) -> bytes:
+    """Check and write the deliveries of `messages` (frames from the parent) in one
+    transaction; the answer to send: the transaction's size and time (for the receiver's
+    metrics), then each frame's outcomes."""
+    checked = [_checked(checker, items) for _, items in messages]
+    batch = [(writes, Future()) for writes, _ in checked]
+    problem = file_check.problem()
+    started = time.perf_counter()
+    if problem is None:
+        writer.write_batch(batch)
+    else:
+        log.error("%s", problem)
+        for _, done in batch:
+            done.set_exception(WorkerError(problem))
+    size = sum(len(writes) for writes, _ in batch)
+    return _frame((_COMMIT, (size, time.perf_counter() - started))) + b"".join(
+        _frame((batch_id, _outcome(done, len(writes), rejections)))
+        for (batch_id, _), (writes, done), (_, rejections) in zip(
+            messages, batch, checked, strict=True
+        )
+    )
+
+
 def serve(fd: int) -> None:
     """The child's life: check and write what arrives on socket `fd` until the parent
     closes it.
@@ -376,27 +401,7 @@ def serve(fd: int) -> None:
                 )
             if not messages:
                 continue
-            checked = [_checked(checker, items) for _, items in messages]
-            batch = [(writes, Future()) for writes, _ in checked]
-            problem = file_check.problem()
-            started = time.perf_counter()
-            if problem is None:
-                writer.write_batch(batch)
-            else:
-                log.error("%s", problem)
-                for _, done in batch:
-                    done.set_exception(WorkerError(problem))
-            # The transaction's size and time go first, for the receiver's metrics.
-            size = sum(len(writes) for writes, _ in batch)
-            sock.sendall(
-                _frame((_COMMIT, (size, time.perf_counter() - started)))
-                + b"".join(
-                    _frame((batch_id, _outcome(done, len(writes), rejections)))
-                    for (batch_id, _), (writes, done), (_, rejections) in zip(
-                        messages, batch, checked, strict=True
-                    )
-                )
-            )
+            sock.sendall(_commit(messages, checker, writer, file_check))
             messages = []
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone
