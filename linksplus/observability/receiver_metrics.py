@@ -34,6 +34,7 @@ REFUSAL_REASONS = {
 DISCONNECTED = "disconnected"
 OTHER = "other"
 OUTCOMES = ("stored", "duplicate", "refused", "failed")
+DOOR_REASONS = ("headers_too_large", "too_slow", "too_many_connections")
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
 COMMIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -86,6 +87,14 @@ class ReceiverMetrics:
             "1 when /healthz would answer ok (reads, writes and deliveries commit), else 0.",
             registry=registry,
         )
+        door = Counter(
+            "linksplus_http_refused",
+            "Connections and requests refused before the app saw them, by reason: "
+            "headers_too_large (431), too_slow (408), too_many_connections (503).",
+            ["reason"],
+            registry=registry,
+        )
+        self._door = {reason: door.labels(reason) for reason in DOOR_REASONS}
         ProcessCollector(registry=registry)
         self._newest = 0.0
 
@@ -114,6 +123,10 @@ class ReceiverMetrics:
     def failed(self) -> None:
         """A delivery that could not be stored (answered 503)."""
         self._failed.inc()
+
+    def refused_at_the_door(self, reason: str) -> None:
+        """The HTTP server's limits refused a request or connection (`limits`)."""
+        self._door[reason].inc()
 
     # -- the worker (WebhookWorker's observer) -------------------------------------------
 

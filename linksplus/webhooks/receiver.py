@@ -10,9 +10,9 @@ the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the 
 cannot take the event (the sender retries later; the worker lives on). Every attempt goes
 to the delivery log. ``GET /healthz`` reports whether a write through the worker commits
 and deliveries do; ``GET /metrics`` has the figures (Prometheus); ``GET /openapi.json``
-describes all of it. Each answer's X-Request-Id is on the lines logged while serving it. The HTTP server's own limits
-(431, 408: header size, header and body time; connections, per address too) are `limits`.
-``/webhooks/linksplus/<source>`` (system, dashboard, custom) is the same path, logged.
+describes all of it. Each answer's X-Request-Id is on the lines logged while serving it.
+The HTTP server's own limits (431, 408, 503: header size and time, body time, connections)
+are `limits`. ``/webhooks/linksplus/<source>`` (system, dashboard, custom): the same, logged.
 """
 
 from __future__ import annotations
@@ -438,6 +438,7 @@ def run(
     limits = limits or Limits()
     limits = replace(limits, max_connections=connection_limit(limits.max_connections))
     logging_config = {} if log_format == "text" else {"log_config": None}
+    metrics = getattr(getattr(app, "state", None), "metrics", None)  # none on the bench's
     uvicorn.run(
         app,
         host=host,
@@ -448,7 +449,7 @@ def run(
         log_level="info",
         **logging_config,
         timeout_graceful_shutdown=10,
-        http=guarded_protocol(limits),
+        http=guarded_protocol(limits, on_refused=metrics and metrics.refused_at_the_door),
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
     )
 

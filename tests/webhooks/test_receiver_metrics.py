@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import time
 
 import requests
@@ -145,3 +146,34 @@ def test_text_logs_stay_the_default(start_receiver, sqlite_url):
     assert f"listening on http://127.0.0.1:{server.port}/webhooks/linksplus" in text
     assert "WARNING linksplus.webhooks.receiver: No webhook secret is set" in text
     assert not any(line.startswith("{") for line in text.splitlines())
+
+
+def test_refusals_at_the_door_are_counted_by_reason(start_receiver, sqlite_url):
+    # A cap of 20 lets one address hold 2 connections (a tenth).
+    server = start_receiver(sqlite_url, args=("--max-connections", "20"))
+    held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
+    try:
+        time.sleep(0.3)
+        extra = socket.create_connection(("127.0.0.1", server.port))
+        extra.settimeout(5)
+        assert extra.recv(4096).startswith(b"HTTP/1.1 503 ")
+        extra.close()
+        held[0].sendall(b"POST /webhooks/linksplus HTTP/1.1\r\nHost: x\r\nX-Padding: ")
+        held[0].sendall(b"a" * 20_000)  # headers past 16 KiB, never finished
+        held[0].settimeout(5)
+        assert held[0].recv(4096).startswith(b"HTTP/1.1 431 ")
+    finally:
+        for sock in held:
+            sock.close()
+    families = wait_for(
+        lambda: (
+            (f := scrape(server))
+            and value(f, "linksplus_http_refused_total", reason="headers_too_large") >= 1
+            and f
+        ),
+        timeout=10,
+        message="the refusals to be counted",
+    )
+    assert value(families, "linksplus_http_refused_total", reason="headers_too_large") == 1
+    assert value(families, "linksplus_http_refused_total", reason="too_many_connections") == 1
+    assert value(families, "linksplus_http_refused_total", reason="too_slow") == 0
