@@ -12,8 +12,7 @@ raw bytes with its own httptools parser. Per connection, it:
 - answers 503 beyond `max_connections`, beyond `per_client` from one address, or in the
   last `reserved` slots, kept for addresses holding fewer than RESERVE_PER_CLIENT.
 
-Bodies over 64 KiB are `receiver.read_body`'s to refuse (413). Each refusal here is told
-to the optional `on_refused` hook by reason (the receiver's metrics count them).
+Bodies over 64 KiB are `receiver.read_body`'s to refuse (413). `on_refused` hears each.
 """
 
 from __future__ import annotations
