@@ -80,6 +80,7 @@ class Settings:
     cookie_expiry_days: str = "1"  # days the login cookie keeps a browser logged in; 0: none
     # Addresses and CIDRs, comma-separated: the only peers whose X-Forwarded-For is read.
     trusted_proxies: str = ""
+    app_metrics_port: str = ""  # [host:]port of the app's /metrics (README); off when empty
 
     def __repr__(self) -> str:
         return (
@@ -199,4 +200,5 @@ _FIELDS = (
     "cookie_key",
     "cookie_expiry_days",
     "trusted_proxies",
+    "app_metrics_port",
 )
