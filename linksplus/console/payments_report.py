@@ -33,8 +33,9 @@ from linksplus.i18n import (
 )
 from linksplus.money import AmountError, display_amount, get_currency, to_decimal
 
-# The longest volume a tile shows as it is: "999,999,999.99" fits the tile's widest column
-# on a phone (measured in Chromium: 16 characters of the metric's font fill 390 px).
+# The longest volume a tile shows as it is: "999,999,999.99". A metric's digits are about
+# 18 px wide, and the volume's column is about 330 px on a phone (390 px, the columns
+# stacked) and 400 px on a desktop (1400 px, the widest of four): 14 fit either with room.
 SHORT_CHARS = 14
 
 

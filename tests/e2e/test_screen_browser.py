@@ -8,6 +8,8 @@ Screens: test-artifacts/screenshots/screen-*.png."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import sys
 from pathlib import Path
@@ -137,12 +139,25 @@ def nav(page: Page, language: str, title: str) -> None:
     page.wait_for_timeout(1500)  # charts and tables draw after the run
 
 
-def page_is_managers(headers: list[str]) -> bool:
-    """Whether the Links table has its Made by column (managers): the manager is logged in."""
-    return True
+# The Links table's headers (English) by column, and the row-selection column's width.
+LINKS_HEADERS = {
+    "id": "Link",
+    "name": "Name",
+    "amount_text": "Amount",
+    "currency": "Cur.",
+    "status": "Status",
+    "paid_count": "Paid",
+    "paid_text": "Paid amount",
+    "made_by": "Made by",
+    "created": "Created",
+    "template": "Template",
+    "use": "Use",
+    "payment_url": "Payment URL",
+}
+ROW_MARKER_PX = 34
 
 
-def table_problems(page: Page, key: str, width: str) -> list[str]:
+def table_problems(page: Page, key: str, width: str, language: str) -> list[str]:
     """Cut headers and, for the Links table, the columns that need sideways scrolling."""
     table = main(page).locator(f".st-key-{key} [data-testid='stDataFrame']")
     if not table.count():
@@ -157,22 +172,20 @@ def table_problems(page: Page, key: str, width: str) -> list[str]:
     ]
     if key != "links_table":
         return problems
-    # The grid puts in its accessible copy only the columns it draws (on screen).
-    order = [k for k in TABLE_MIN_PX if k != "made_by" or page_is_managers(headers)]
-    last = "amount_text" if width == "phone" else "made_by"
-    shown = order[: len(headers)]
-    if last not in shown:
+    # The grid puts in its accessible copy only the columns it draws (on screen, if only
+    # in part): the column a reader needs must be one of them, and end inside the box.
+    words = translations(language)
+    keys = {words.gettext(label): key for key, label in LINKS_HEADERS.items()}
+    last = words.gettext(LINKS_HEADERS["amount_text" if width == "phone" else "made_by"])
+    if last not in headers:
         return [*problems, f"{key}: {last} is off screen (columns shown: {headers})"]
-    widths = [column_px(h, TABLE_MIN_PX[k]) for h, k in zip(headers, shown, strict=True)]
+    upto = headers[: headers.index(last) + 1]
     sizes = next(
         t
         for t in page.evaluate(TABLES_JS, main(page).element_handle())
         if t["key"] == f"st-key-{key}"
     )
-    # A phone shows each link's amount, a desktop everything up to Made by, unscrolled:
-    # where the column ends (after the row-selection column) is inside the table's box.
-    marker = 34
-    end = marker + sum(widths[: shown.index(last) + 1])
+    end = ROW_MARKER_PX + sum(column_px(h, TABLE_MIN_PX[keys[h]]) for h in upto)
     if end > sizes["client"]:
         problems.append(f"{key}: {last} ends at {end} px of {sizes['client']}: scroll needed")
     return problems
@@ -202,6 +215,16 @@ def chart_problems(page: Page, title: str) -> list[str]:
     return problems
 
 
+def csv_problems(page: Page, people: dict[str, str]) -> list[str]:
+    """The manager's Links CSV names who made each link, as Team performance does."""
+    nav(page, "en", "Links")
+    with page.expect_download() as download:
+        main(page).get_by_role("button", name="Download CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    made = {row.get("made_by") for row in rows}
+    return [] if made == set(SALESPEOPLE.values()) else [f"Links CSV made_by: {made}"]
+
+
 def test_nothing_cut_and_every_chart_has_a_text_alternative(
     browser: Browser, big_app, screenshots: Path
 ) -> None:
@@ -216,6 +239,7 @@ def test_nothing_cut_and_every_chart_has_a_text_alternative(
         expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=60_000)
         wait_idle(page)
         submit_login(page, "manager", PASSWORD)
+        problems += csv_problems(page, big_app.people)
         for language in ("en", "th"):
             if language == "th":
                 page.set_viewport_size({"width": WIDTHS["desktop"], "height": 1100})
@@ -236,7 +260,7 @@ def test_nothing_cut_and_every_chart_has_a_text_alternative(
                     for key in {"Team performance": ["perf_table"], "Links": ["links_table"]}.get(
                         title, []
                     ):
-                        found += table_problems(page, key, width)
+                        found += table_problems(page, key, width, language)
                     problems += [f"{name}: {p}" for p in found]
     finally:
         context.close()
