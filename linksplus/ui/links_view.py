@@ -65,13 +65,6 @@ STATUS_WORDS = {
     "expired": N_("Expired"),
     "disabled": N_("Disabled"),
 }
-# Coloured dots in Streamlit markdown (no colour-emoji font needed); plain words in widgets.
-STATUS_DOTS = {
-    "active": ":green[●]",
-    "used": ":blue[●]",
-    "expired": ":gray[●]",
-    "disabled": ":red[●]",
-}
 ANY_CURRENCY = "any"
 ANY_AGE = ""
 ROW_PX = 35
@@ -582,7 +575,7 @@ def _live_facts(ctx: PageContext, row: dict) -> None:
         row["amount_text"],
     )
     m2.metric(_("Paid"), paid_words(paid))
-    m3.metric(_("Status"), f"{STATUS_DOTS.get(status, '')} {md_escape(status_word(status))}")
+    m3.metric(_("Status"), md_escape(status_word(status)))
     _link_payments(ctx, row, problem)
 
 
