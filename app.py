@@ -6,6 +6,7 @@ import streamlit as st
 from linksplus.console.users import effective_role
 from linksplus.i18n import _
 from linksplus.ui import auth, language, my_links_view, nav
+from linksplus.ui.observe import page_timer
 from linksplus.ui.settings import current_settings, setup_problems
 from linksplus.ui.widgets import app_icon, md_escape, only_page, setup_page
 
@@ -50,4 +51,5 @@ with st.sidebar:
     # cookie is settled (a timed rerun during its round trip lost it).
     my_links_view.paid_toasts(user, live=auth.cookie_settled())
 
-page.run()
+with page_timer(page):
+    page.run()

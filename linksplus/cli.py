@@ -38,12 +38,18 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _webhooks(args: argparse.Namespace) -> int:
+    from linksplus.observability.logs import configure_logging
     from linksplus.webhooks.limits import Limits
     from linksplus.webhooks.receiver import serve
 
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         print("--ssl-certfile and --ssl-keyfile go together.", file=sys.stderr)
         return 2
+    if args.log_format not in ("text", "json"):  # from LINKSPLUS_LOG_FORMAT
+        print("LINKSPLUS_LOG_FORMAT must be text or json.", file=sys.stderr)
+        return 2
+    if args.log_format == "json":  # text: as `main` set it up
+        configure_logging("json")
     serve(
         host=args.host,
         port=args.port,
@@ -59,6 +65,7 @@ def _webhooks(args: argparse.Namespace) -> int:
             per_client=args.max_connections_per_client,
             reserved=args.reserved_connections,
         ),
+        log_format=args.log_format,
     )
     return 0
 
@@ -393,6 +400,13 @@ def _webhooks_parser(sub) -> None:
     )
     p.add_argument("--ssl-certfile")
     p.add_argument("--ssl-keyfile")
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("LINKSPLUS_LOG_FORMAT") or "text",
+        help="text (default, or LINKSPLUS_LOG_FORMAT) or json: one object a line with time, "
+        "level, logger, message and request_id",
+    )
     _receiver_limits(p)
     p.set_defaults(func=_webhooks)
 

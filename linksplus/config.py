@@ -59,6 +59,12 @@ def mask_key(key: str | None) -> str:
     return f"{prefix}••••{key[-4:]}"
 
 
+def key_tail(key: str | None) -> str:
+    """The shortest form of a key that still tells keys apart: "••••" and its last four."""
+    masked = mask_key(key)
+    return "••••" + masked[-4:] if "••••" in masked else masked
+
+
 @dataclass(frozen=True)
 class Settings:
     """The API connection and event-log location; the key is masked in every repr."""
@@ -74,6 +80,7 @@ class Settings:
     cookie_expiry_days: str = "1"  # days the login cookie keeps a browser logged in; 0: none
     # Addresses and CIDRs, comma-separated: the only peers whose X-Forwarded-For is read.
     trusted_proxies: str = ""
+    app_metrics_port: str = ""  # [host:]port of the app's /metrics (README); off when empty
 
     def __repr__(self) -> str:
         return (
@@ -193,4 +200,5 @@ _FIELDS = (
     "cookie_key",
     "cookie_expiry_days",
     "trusted_proxies",
+    "app_metrics_port",
 )

@@ -29,9 +29,9 @@ from linksplus.models import Template
 from linksplus.money import (
     CURRENCIES,
     AmountError,
-    format_amount,
     get_account_country,
     parse_amount,
+    to_decimal,
 )
 from linksplus.validation import link_param_errors
 from linksplus.workspace.store import RowParams, UploadRow
@@ -460,7 +460,8 @@ def created_frame(rows: Sequence[UploadRow]) -> pd.DataFrame:
             {
                 "row": r.params.row_no,
                 "name": r.params.name,
-                "amount": format_amount(r.params.amount, r.params.currency),
+                # A number, as in every CSV of the console ("1500.00", not "1,500.00").
+                "amount": to_decimal(r.params.amount, r.params.currency),
                 "currency": r.params.currency.upper(),
                 "link_id": r.link_id,
                 "payment_url": r.payment_url,

@@ -13,8 +13,9 @@ from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
-from babel.numbers import get_currency_name
+from babel.numbers import format_compact_decimal, format_decimal, get_currency_name
 
+from linksplus.console.chart_text import LINE_BREAK, amount_axis, wrapped, wrapped_axis
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.links_table import decimal_amount
 from linksplus.console.timezones import zone
@@ -25,10 +26,17 @@ from linksplus.i18n import (
     babel_locale,
     current_language,
     date_cells,
+    format_date,
+    format_number,
     format_share,
     vega_date_label,
 )
-from linksplus.money import AmountError, display_amount, get_currency
+from linksplus.money import AmountError, display_amount, get_currency, to_decimal
+
+# The longest volume a tile shows as it is: "999,999,999.99". A metric's digits are about
+# 18 px wide, and the volume's column is about 330 px on a phone (390 px, the columns
+# stacked) and 400 px on a desktop (1400 px, the widest of four): 14 fit either with room.
+SHORT_CHARS = 14
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,26 @@ class CurrencyTile:
     def volume_text(self) -> str:
         """The successful volume without its code (the tile's heading names the currency)."""
         return display_amount(self.volume, self.currency)
+
+    @property
+    def volume_short(self) -> str:
+        """The volume as the tile shows it: exact while it fits a phone's tile (up to
+        `SHORT_CHARS` characters), else compact ("407.9M"; `volume_exact` says it all)."""
+        exact = self.volume_text
+        if len(exact) <= SHORT_CHARS:
+            return exact
+        try:
+            major = float(to_decimal(self.volume, self.currency))
+        except AmountError:
+            major = float(self.volume)
+        return format_compact_decimal(major, locale=babel_locale(), fraction_digits=1)
+
+    @property
+    def volume_exact(self) -> str | None:
+        """The exact volume with its code when the tile shows it compact, else None."""
+        if self.volume_short == self.volume_text:
+            return None
+        return display_amount(self.volume, self.currency, code=True)
 
     @property
     def rate_text(self) -> str:
@@ -394,8 +422,11 @@ def status_mix_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def top_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
-    """Horizontal bars of paid volume per label, for ONE currency (see `by_currency`)."""
+    """Horizontal bars of paid volume per label, for ONE currency (see `by_currency`); long
+    labels wrap onto lines (`chart_text.wrapped`), never cut, and the tooltip names them."""
     currency = str(frame["currency"].iloc[0]) if len(frame) else ""
+    frame = frame.assign(axis_label=[wrapped(t) for t in frame["label"]])
+    lines = max((t.count(LINE_BREAK) + 1 for t in frame["axis_label"]), default=1)
     return (
         alt.Chart(frame)
         .mark_bar()
@@ -403,9 +434,9 @@ def top_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
             x=alt.X(
                 "volume:Q",
                 title=_("Paid volume ({currency})").format(currency=currency),
-                axis=alt.Axis(format="~s", labelFlush=True, tickCount=4),
+                axis=amount_axis(labelFlush=True, tickCount=4),
             ),
-            y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150)),
+            y=alt.Y("axis_label:N", sort="-x", title=None, axis=wrapped_axis()),
             tooltip=[
                 alt.Tooltip("label:N", title=title),
                 alt.Tooltip("currency:N", title=_("Currency")),
@@ -413,5 +444,61 @@ def top_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("paid_count:Q", title=_("Payments")),
             ],
         )
-        .properties(padding=_PADDING)
+        .properties(height=alt.Step(max(28, 14 * lines + 10)), padding=_PADDING)
+    )
+
+
+def top_summary(frame: pd.DataFrame) -> str:
+    """A top chart of ONE currency in words: the first label and its paid amount."""
+    if frame is None or frame.empty:
+        return ""
+    first = frame.sort_values("volume", ascending=False).iloc[0]
+    return _(
+        "{count} shown; the most paid: {label}, {amount} {currency} ({payments} payments)."
+    ).format(
+        count=format_number(len(frame)),
+        label=first["label"],
+        amount=first["paid_text"],
+        currency=first["currency"],
+        payments=format_number(int(first["paid_count"])),
+    )
+
+
+def status_summary(frame: pd.DataFrame) -> str:
+    """The status mix in words: per currency, each status's share of the payments."""
+    parts = []
+    for currency, rows in by_currency(frame):
+        total = int(rows["count"].sum())
+        if not total:
+            continue
+        shares = ", ".join(
+            f"{format_share(int(r['count']) / total)} {status_word(r['status'])}"
+            for _i, r in rows.sort_values("count", ascending=False).iterrows()
+        )
+        parts.append(
+            _("{currency}: {shares} of {total} payments.").format(
+                currency=currency, shares=shares, total=format_number(total)
+            )
+        )
+    return " ".join(parts)
+
+
+def daily_summary(frame: pd.DataFrame) -> str:
+    """A volume-per-day chart of ONE currency (`daily_volume_frame`'s rows) in words: the
+    total, the payments and the busiest day (or week)."""
+    if frame is None or frame.empty:
+        return ""
+    currency = str(frame["currency"].iloc[0])
+    top = frame.sort_values("volume", ascending=False).iloc[0]
+    weekly = int(top.get("days", 1)) > 1
+    return (
+        _("{currency} {total} from {count} payments; the busiest week began {day}: {amount}.")
+        if weekly
+        else _("{currency} {total} from {count} payments; the busiest day was {day}: {amount}.")
+    ).format(
+        currency=currency,
+        total=format_decimal(float(frame["volume"].sum()), "#,##0.##", locale=babel_locale()),
+        count=format_number(int(frame["count"].sum())),
+        day=format_date(pd.Timestamp(top["day"]).date(), "d MMM y"),
+        amount=format_decimal(float(top["volume"]), "#,##0.##", locale=babel_locale()),
     )

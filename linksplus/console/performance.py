@@ -21,6 +21,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
+from linksplus.console.chart_text import (
+    LINE_BREAK,
+    amount_axis,
+    column_px,
+    text_chars,
+    wrapped,
+    wrapped_axis,
+)
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.exact_sums import exact_group_sum, exact_ints
 from linksplus.console.follow_up import made_by
@@ -303,6 +311,17 @@ def shown_table(table: pd.DataFrame, currencies: Iterable[str]) -> pd.DataFrame:
     return out
 
 
+def shown_widths(shown: pd.DataFrame) -> dict[str, dict]:
+    """Column widths (px) for `shown_table`'s columns: every header whole in either
+    language (`chart_text.column_px`) and room for the longest cell."""
+    out = {}
+    for column in shown.columns:
+        longest = max((text_chars(v) for v in shown[column].astype(str)), default=0)
+        # A long name may be cut in its cell (the whole of it is on the chart below).
+        out[column] = {"width": column_px(column, min(16 + 7 * longest, 200))}
+    return out
+
+
 def _money(minor: object, currency: str) -> str:
     return format_amount(int(minor), currency) if currency in CURRENCIES else str(int(minor))
 
@@ -329,16 +348,23 @@ def table_csv(table: pd.DataFrame, currencies: Iterable[str]) -> bytes:
 
 
 _PADDING = {"left": 4, "right": 16, "top": 4, "bottom": 4}
-# Every name on its own line, long ones cut at 200 px rather than hidden.
-_LABELS = alt.Axis(labelOverlap=False, labelLimit=200)
+
+
+def _band(labels: pd.Series) -> alt.Step:
+    """A bar's band for `labels` (made by `chart_text.wrapped`): room for the label's lines
+    and a bar a finger can point at, however few or many the rows."""
+    lines = max((str(t).count(LINE_BREAK) + 1 for t in labels), default=1)
+    return alt.Step(max(32, 14 * lines + 10))
 
 
 def volume_chart(volume: pd.DataFrame, currency: str) -> alt.Chart:
-    """Paid volume per salesperson in ONE currency (major units, for drawing only)."""
+    """Paid volume per salesperson in ONE currency (major units, for drawing only): a bar
+    per person, each as thick as `_band`, names wrapped, never cut."""
     part = volume[volume["currency"] == currency]
     frame = pd.DataFrame(
         {
             "name": part["name"],
+            "label": [wrapped(n) for n in part["name"]],
             "volume": [float(to_decimal(int(a), currency)) for a in part["amount"]],
             "text": [format_amount(int(a), currency) for a in part["amount"]],
         }
@@ -348,14 +374,28 @@ def volume_chart(volume: pd.DataFrame, currency: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar(cornerRadiusTopRight=3, cornerRadiusBottomRight=3)
         .encode(
-            x=alt.X("volume:Q", title=title, axis=alt.Axis(format="~s")),
-            y=alt.Y("name:N", title=None, sort="-x", axis=_LABELS),
+            x=alt.X("volume:Q", title=title, axis=amount_axis(tickCount=4)),
+            y=alt.Y("label:N", title=None, sort="-x", axis=wrapped_axis()),
             tooltip=[
                 alt.Tooltip("name:N", title=_("Salesperson")),
                 alt.Tooltip("text:N", title=title),
             ],
         )
-        .properties(height=max(80, 36 * len(frame)), padding=_PADDING)
+        .properties(height=_band(frame["label"]), padding=_PADDING)
+    )
+
+
+def volume_summary(volume: pd.DataFrame, currency: str) -> str:
+    """The per-salesperson chart in words: who brought in most, and how many were paid."""
+    part = volume[volume["currency"] == currency].sort_values("amount", ascending=False)
+    if part.empty:
+        return ""
+    top = part.iloc[0]
+    return _("{people} salespeople were paid in {currency}; the most, {amount}, by {name}.").format(
+        people=format_number(len(part)),
+        currency=currency.upper(),
+        amount=f"{_money(top['amount'], currency)} {currency.upper()}",
+        name=top["name"],
     )
 
 
@@ -391,10 +431,11 @@ def time_to_pay_chart(times: pd.DataFrame) -> alt.Chart:
 def template_chart(templates: pd.DataFrame) -> alt.Chart:
     """Conversion per template (share of the links made from it that were paid)."""
     frame = templates.assign(
+        label=[wrapped(t) for t in templates["template"]],
         text=[
             _("{paid} of {made} paid").format(paid=format_number(p), made=format_number(m))
             for p, m in zip(templates["paid"], templates["made"], strict=True)
-        ]
+        ],
     )
     return (
         alt.Chart(frame)
@@ -406,12 +447,39 @@ def template_chart(templates: pd.DataFrame) -> alt.Chart:
                 scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%"),
             ),
-            y=alt.Y("template:N", title=None, sort="-x", axis=_LABELS),
+            y=alt.Y("label:N", title=None, sort="-x", axis=wrapped_axis()),
             tooltip=[
                 alt.Tooltip("template:N", title=_("Template")),
                 alt.Tooltip("conversion:Q", title=_("Conversion"), format=".0%"),
                 alt.Tooltip("text:N", title=_("Links paid")),
             ],
         )
-        .properties(height=max(80, 36 * len(frame)), padding=_PADDING)
+        .properties(height=_band(frame["label"]), padding=_PADDING)
+    )
+
+
+def time_to_pay_summary(times: pd.DataFrame) -> str:
+    """The time-to-pay histogram in words: how many links, the median and slowest time."""
+    hours = times["hours"].dropna()
+    if hours.empty:
+        return ""
+    return _("{links} links paid: half within {median}, the slowest after {slowest}.").format(
+        links=format_number(len(hours)),
+        median=duration_text(float(hours.median())),
+        slowest=duration_text(float(hours.max())),
+    )
+
+
+def template_summary(templates: pd.DataFrame) -> str:
+    """Conversion by template in words: the best converting template."""
+    if templates.empty:
+        return ""
+    best = templates.sort_values(["conversion", "made"], ascending=False).iloc[0]
+    return _(
+        "{templates} templates; the best converting is {template}: {paid} of {made} paid."
+    ).format(
+        templates=format_number(len(templates)),
+        template=best["template"],
+        paid=format_number(int(best["paid"])),
+        made=format_number(int(best["made"])),
     )

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import streamlit as st
 
-from linksplus.client import LinksPlusClient
+from linksplus.client import DEFAULT_CONCURRENCY, LinksPlusClient
 from linksplus.config import Settings
 from linksplus.console import payments_report
 from linksplus.console.links_table import PreparedLinks, links_frame, prepare_links
@@ -28,6 +28,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
 from linksplus.i18n import _
 from linksplus.models import Template
+from linksplus.observability.app_metrics import CountingSession
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.cached import Dependency, Unavailable, cached_loader, open_or_unavailable
 from linksplus.ui.settings import current_settings, key_fingerprint
@@ -69,8 +70,10 @@ SANDBOX = Dependency("sandbox_url", lambda s: s.sandbox_url)
 
 @cached_loader(resource=True, depends_on=(API_KEY,))
 def client(*, source: ApiSource, _api_key: str) -> LinksPlusClient:
-    """The shared API client for the configured base URL and key."""
-    return LinksPlusClient(_api_key, base_url=source.base_url, auth=source.auth)
+    """The shared API client for the configured base URL and key, counting its calls and
+    errors for the app's metrics."""
+    session = CountingSession(DEFAULT_CONCURRENCY)
+    return LinksPlusClient(_api_key, base_url=source.base_url, auth=source.auth, session=session)
 
 
 @cached_loader(ttl=API_TTL, max_entries=64, depends_on=(API,))

@@ -12,8 +12,10 @@ import streamlit as st
 from linksplus.console import payments_report
 from linksplus.console import users as u
 from linksplus.console.aging import BUCKETS, bucket_label
+from linksplus.console.chart_text import column_px
 from linksplus.console.links_table import (
     STATUSES,
+    TABLE_MIN_PX,
     LinkFilters,
     PreparedLinks,
     link_row,
@@ -34,6 +36,7 @@ from linksplus.i18n import (
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
 from linksplus.ui import data, delivery_history_view, my_links_view
+from linksplus.ui.auth import users as users_file
 from linksplus.ui.context import PageContext
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
 from linksplus.ui.widgets import (
@@ -49,6 +52,7 @@ from linksplus.ui.widgets import (
     selected_id,
     show_error,
 )
+from linksplus.workspace import OUTSIDE
 
 USE_LABELS = {
     "any": N_("Single or multiple"),
@@ -60,13 +64,6 @@ STATUS_WORDS = {
     "used": N_("Paid"),  # Links+'s word for a single-use link that was paid
     "expired": N_("Expired"),
     "disabled": N_("Disabled"),
-}
-# Coloured dots in Streamlit markdown (no colour-emoji font needed); plain words in widgets.
-STATUS_DOTS = {
-    "active": ":green[●]",
-    "used": ":blue[●]",
-    "expired": ":gray[●]",
-    "disabled": ":red[●]",
 }
 ANY_CURRENCY = "any"
 ANY_AGE = ""
@@ -304,8 +301,9 @@ def render(ctx: PageContext) -> None:
         # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
         mask, makers = my_links_view.scope(ctx, links, links.mask(filters), panels_slot)
         count = len(links.frame) if mask is None else int(mask.sum())
-        _toolbar(ctx, links, mask, count, filters)
-        selected = _table(links, mask, count, makers, filters.active)
+        names = _maker_names(ctx, makers)
+        _toolbar(ctx, links, mask, count, filters, names)
+        selected = _table(links, mask, count, names, filters.active)
     _sync_url(ctx, filters, selected)
     with detail_slot:
         _selected_detail(ctx, links, selected)
@@ -350,8 +348,10 @@ def _toolbar(
     mask: np.ndarray | None,
     count: int,
     filters: LinkFilters,
+    names: np.ndarray | None = None,
 ) -> None:
-    """How many links match and the CSV of exactly those."""
+    """How many links match and the CSV of exactly those (with who made each, by name,
+    when `names` gives every row's maker: managers)."""
     row = st.container(horizontal=True, vertical_alignment="center")  # one line on a phone
     row.markdown(
         (
@@ -361,16 +361,41 @@ def _toolbar(
         ).format(shown=format_number(count), total=format_number(len(links.frame))),
         width="content",
     )
-    tz, language = ctx.tz, current_language()
+    tz, language, outside = ctx.tz, current_language(), _(OUTSIDE)
+
+    def csv() -> bytes:  # built only when clicked
+        made = None
+        if names is not None:
+            picked = names if mask is None else names[mask]
+            made = np.where(picked == OUTSIDE, outside, picked).tolist()
+        return links_csv(links.rows(mask), tz, language, made)
+
     row.download_button(
         _("Download CSV"),
-        data=lambda: links_csv(links.rows(mask), tz, language),  # built only when clicked
+        data=csv,
         on_click="ignore",
         file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
         mime="text/csv",
         icon=":material/download:",
         disabled=count == 0,
     )
+
+
+def _sized(config: dict, header: str) -> dict:
+    """The date column's `config` (as `date_column` makes it) with its width."""
+    return {**config, "width": column_px(header, TABLE_MIN_PX["created"])}
+
+
+def _maker_names(ctx: PageContext, makers: np.ndarray | None) -> np.ndarray | None:
+    """Every row's maker (`makers`: usernames) by the person's name, as Team performance
+    shows them; a username not in the users file stays as it is."""
+    if makers is None:
+        return None
+    try:
+        people = {p.username: p.name for p in users_file(ctx.settings).values()}
+    except Exception:  # the users file is read at login; names are a nicety here
+        return makers
+    return pd.Series(makers).map(lambda m: people.get(m) or m).to_numpy(dtype=object)
 
 
 def _table(
@@ -391,7 +416,8 @@ def _table(
         on_select="rerun",
         selection_mode="single-row",
         height=_table_height(count),
-        column_config={**table_columns(), "created": created},
+        column_config={**table_columns(), "created": _sized(created, _("Created"))},
+        column_order=[_(_MADE_BY) if c == "made_by" else c for c in TABLE_MIN_PX],
     )
     if count == 0:
         _nothing_shown(filtered)
@@ -413,21 +439,40 @@ def _nothing_shown(filtered: bool) -> None:
     st.page_link(nav_page(u.CREATE), label=_("Create link"), icon=":material/add_link:")
 
 
+_MADE_BY = my_links_view.MADE_BY
+
+
 def table_columns() -> dict:
-    """The Links table's column headers, in the current language."""
-    return {
-        "id": st.column_config.NumberColumn(_("Link"), format="%d", width="small"),
-        "name": st.column_config.TextColumn(_("Name"), width="medium"),
-        "status": st.column_config.TextColumn(_("Status"), width="small"),
-        "template": st.column_config.TextColumn(_("Template")),
-        "amount_text": st.column_config.TextColumn(_("Amount"), width="small"),
-        "currency": st.column_config.TextColumn(_("Cur."), width="small"),
-        "use": st.column_config.TextColumn(_("Use"), width="small"),
-        "created": st.column_config.DatetimeColumn(_("Created"), format="D MMM YYYY, HH:mm"),
-        "payment_url": st.column_config.LinkColumn(_("Payment URL"), display_text=_("Open ↗")),
-        "paid_count": st.column_config.NumberColumn(_("Paid"), format="%d", width="small"),
-        "paid_text": st.column_config.TextColumn(_("Paid amount"), width="small"),
+    """The Links table's column headers and widths (`TABLE_MIN_PX`), in the current
+    language."""
+    text, number = st.column_config.TextColumn, st.column_config.NumberColumn
+    labels_ = {
+        "id": _("Link"),
+        "name": _("Name"),
+        "status": _("Status"),
+        "template": _("Template"),
+        "amount_text": _("Amount"),
+        "currency": _("Cur."),
+        "use": _("Use"),
+        "created": _("Created"),
+        "payment_url": _("Payment URL"),
+        "paid_count": _("Paid"),
+        "paid_text": _("Paid amount"),
+        "made_by": _(_MADE_BY),
     }
+    px = {key: column_px(label, TABLE_MIN_PX[key]) for key, label in labels_.items()}
+    config = {key: text(label, width=px[key]) for key, label in labels_.items()}
+    config["id"] = number(labels_["id"], format="%d", width=px["id"])
+    config["paid_count"] = number(labels_["paid_count"], format="%d", width=px["paid_count"])
+    config["created"] = st.column_config.DatetimeColumn(
+        labels_["created"], format="D MMM YYYY, HH:mm", width=px["created"]
+    )
+    config["payment_url"] = st.column_config.LinkColumn(
+        labels_["payment_url"], display_text=_("Open ↗"), width=px["payment_url"]
+    )
+    # The Made by column is named by its header (my_links_view.with_made_by).
+    config[labels_["made_by"]] = config.pop("made_by")
+    return config
 
 
 def status_word(status: str) -> str:
@@ -530,7 +575,7 @@ def _live_facts(ctx: PageContext, row: dict) -> None:
         row["amount_text"],
     )
     m2.metric(_("Paid"), paid_words(paid))
-    m3.metric(_("Status"), f"{STATUS_DOTS.get(status, '')} {md_escape(status_word(status))}")
+    m3.metric(_("Status"), md_escape(status_word(status)))
     _link_payments(ctx, row, problem)
 
 

@@ -15,6 +15,7 @@ from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import _, current_language, format_date, format_number
 from linksplus.ui import data
+from linksplus.ui.charts import chart
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     date_column,
@@ -99,8 +100,12 @@ def currency_tiles(tiles: list[payments_report.CurrencyTile]) -> None:
         with st.container(border=True, key=f"tile_{tile.currency}"):
             # The currency is the tile's heading, so the amounts fit without their code.
             st.markdown(f"#### {md_escape(tile.title)}")  # the currency came in a webhook
-            c1, c2, c3, c4 = st.columns(4)
-            c1.metric(_("Successful volume"), tile.volume_text)
+            # The volume gets the widest column: a busy team's is a long number.
+            c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+            exact = tile.volume_exact
+            c1.metric(_("Successful volume"), tile.volume_short, help=exact)
+            if exact:  # shown compact ("407.9M"): the exact figure, readable on a phone too
+                c1.caption(_("Exactly {amount}").format(amount=exact))
             c2.metric(_("Successful payments"), format_number(tile.successful))
             c3.metric(_("Failed"), format_number(tile.failed))
             c4.metric(_("Success rate"), tile.rate_text)
@@ -116,14 +121,14 @@ def volume_and_status_charts(report: dict[str, pd.DataFrame], first: date, last:
         if daily.empty:
             st.caption(_("No successful payment yet."))
         for _currency, part in payments_report.by_currency(daily):
-            chart = payments_report.daily_volume_chart(part, first, last)
-            st.altair_chart(chart, width="stretch")
+            chart(
+                payments_report.daily_volume_chart(part, first, last),
+                payments_report.daily_summary(part),
+            )
     with right:
         st.markdown("##### " + _("Status mix"))
-        st.altair_chart(
-            payments_report.status_mix_chart(payments_report.status_mix_frame(report["by_status"])),
-            width="stretch",
-        )
+        mix = payments_report.status_mix_frame(report["by_status"])
+        chart(payments_report.status_mix_chart(mix), payments_report.status_summary(mix))
 
 
 def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
@@ -151,7 +156,7 @@ def top_charts(by_link: pd.DataFrame, links: pd.DataFrame) -> None:
             if frame.empty:
                 st.caption(none)
             for _currency, part in payments_report.by_currency(frame):
-                st.altair_chart(payments_report.top_chart(part, label), width="stretch")
+                chart(payments_report.top_chart(part, label), payments_report.top_summary(part))
 
 
 def _page_cursor(key: str) -> list:

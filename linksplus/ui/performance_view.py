@@ -24,6 +24,7 @@ from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.cached import cached_loader
+from linksplus.ui.charts import chart
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     eventlog_problem,
@@ -169,8 +170,9 @@ def _table(ctx: PageContext, figures: perf.Performance, first: date, last: date)
         icon=":material/download:",
     )
     # A display-only table has no key of its own in Streamlit: its container names it.
+    shown = perf.shown_table(table, figures.currencies)
     st.container(key="perf_table").dataframe(
-        perf.shown_table(table, figures.currencies), hide_index=True
+        shown, hide_index=True, column_config=perf.shown_widths(shown)
     )
 
 
@@ -180,17 +182,19 @@ def _charts(figures: perf.Performance) -> None:
         cols = st.columns(min(len(figures.currencies), 3))
         for i, cur in enumerate(figures.currencies):
             with cols[i % len(cols)]:
-                st.altair_chart(perf.volume_chart(figures.volume, cur), width="stretch")
+                chart(
+                    perf.volume_chart(figures.volume, cur), perf.volume_summary(figures.volume, cur)
+                )
     left, right = st.columns(2)
     with left:
         st.markdown("##### " + _("Time to pay"))
         if figures.times.empty:
             st.caption(_("No link made in this period is paid yet."))
         else:
-            st.altair_chart(perf.time_to_pay_chart(figures.times), width="stretch")
+            chart(perf.time_to_pay_chart(figures.times), perf.time_to_pay_summary(figures.times))
     with right:
         st.markdown("##### " + _("Conversion by template"))
-        st.altair_chart(perf.template_chart(figures.templates), width="stretch")
+        chart(perf.template_chart(figures.templates), perf.template_summary(figures.templates))
 
 
 # -- Still owed ----------------------------------------------------------------------------

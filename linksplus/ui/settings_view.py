@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from linksplus.config import Settings, mask_key
+from linksplus.config import Settings, key_tail, mask_key
 from linksplus.connection import STYLE_WORDS, check_connection
 from linksplus.i18n import N_, _, format_number
 from linksplus.money import get_account_country
@@ -55,7 +55,9 @@ def _configured(s: Settings) -> None:
         _(ENVIRONMENTS[s.environment]),
         help=_(ENVIRONMENT_HELP[s.environment]),
     )
-    c2.metric(_("API key"), mask_key(s.api_key))
+    # Only the last four in the tile (a quarter of the page, a phone's width): they are what
+    # tells one key from another, and a longer value was cut at its end.
+    c2.metric(_("API key"), key_tail(s.api_key), help=mask_key(s.api_key))
     style = STYLE_WORDS.get(s.api_auth)
     c3.metric(_("Auth style"), s.api_auth, help=_(style) if style else None)
     c4.metric(

@@ -12,7 +12,7 @@ raw bytes with its own httptools parser. Per connection, it:
 - answers 503 beyond `max_connections`, beyond `per_client` from one address, or in the
   last `reserved` slots, kept for addresses holding fewer than RESERVE_PER_CLIENT.
 
-Bodies over 64 KiB are `receiver.read_body`'s to refuse (413).
+Bodies over 64 KiB are `receiver.read_body`'s to refuse (413). `on_refused` hears each.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import asyncio
 import dataclasses
 import resource
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import httptools
@@ -167,6 +168,8 @@ class GuardedProtocol(asyncio.Protocol):
 
     inner: ClassVar[type[asyncio.Protocol]]
     table: ClassVar[ConnectionTable]
+    # Told "headers_too_large", "too_slow" or "too_many_connections" at each refusal.
+    on_refused: ClassVar[Callable[[str], None] | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The server's arguments go to the HTTP protocol as they came, unread.
@@ -291,15 +294,22 @@ class GuardedProtocol(asyncio.Protocol):
             # The app is still waiting for the body: it sees the client go.
             text = f"The body did not arrive within {self._limits.body_timeout:g} s."
             transport.write(_response(408, "Request Timeout", text))
+            self._tell("too_slow")
         elif self._header_bytes and self._state != _UNPARSED:
             # Begun and not finished; one that sent nothing just closes.
             text = "The request's headers came too slowly."
             transport.write(_response(408, "Request Timeout", text))
+            self._tell("too_slow")
         transport.close()
+
+    def _tell(self, reason: str) -> None:
+        if self.on_refused is not None:
+            self.on_refused(reason)
 
     def _refuse(self, status: int, reason: str, text: str) -> None:
         self._stop_timer()
         self._state = _REFUSED  # nothing more is parsed or counted
+        self._tell("headers_too_large" if status == 431 else "too_many_connections")
         transport = self._transport
         transport.write(_response(status, reason, text))  # type: ignore[union-attr]
         transport.pause_reading()  # type: ignore[union-attr]
@@ -315,12 +325,19 @@ class GuardedProtocol(asyncio.Protocol):
 
 
 def guarded_protocol(
-    limits: Limits | None = None, inner: type[asyncio.Protocol] | None = None
+    limits: Limits | None = None,
+    inner: type[asyncio.Protocol] | None = None,
+    on_refused: Callable[[str], None] | None = None,
 ) -> type[asyncio.Protocol]:
     """An HTTP protocol class for uvicorn's ``http`` setting: `inner` (uvicorn's httptools
-    one by default) behind `limits`, with one connection table for the server."""
+    one by default) behind `limits`, with one connection table for the server;
+    `on_refused` hears the reason of each refusal."""
     if inner is None:
         # Imported here: the CLI reads this module's defaults without loading uvicorn.
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as inner
-    attributes = {"inner": inner, "table": ConnectionTable(limits or Limits())}
+    attributes = {
+        "inner": inner,
+        "table": ConnectionTable(limits or Limits()),
+        "on_refused": staticmethod(on_refused) if on_refused is not None else None,
+    }
     return type("GuardedHttpProtocol", (GuardedProtocol,), attributes)

@@ -9,9 +9,10 @@ retries). Rejections answer 400 (malformed, invalid, or a value no database can 
 the JSON names the field), 401 (signature), 413 (over 64 KiB), and 503 when the database
 cannot take the event (the sender retries later; the worker lives on). Every attempt goes
 to the delivery log. ``GET /healthz`` reports whether a write through the worker commits
-and deliveries do; ``GET /openapi.json`` describes all of it. The HTTP server's own limits
-(431, 408: header size, header and body time; connections, per address too) are `limits`.
-``/webhooks/linksplus/<source>`` (system, dashboard, custom) is the same path, logged.
+and deliveries do; ``GET /metrics`` has the figures (Prometheus); ``GET /openapi.json``
+describes all of it. Each answer's X-Request-Id is on the lines logged while serving it.
+The HTTP server's own limits (431, 408, 503: header size and time, body time, connections)
+are `limits`. ``/webhooks/linksplus/<source>`` (system, dashboard, custom): the same, logged.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from dataclasses import replace
 from typing import Any
 
 import uvicorn
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -37,6 +40,9 @@ from linksplus.config import DEFAULT_EVENTLOG_URL
 from linksplus.eventlog import EventLog
 from linksplus.eventlog.audit import SOURCES, tag_remote
 from linksplus.eventlog.ingest import WriteCheck, rejected_write
+from linksplus.eventlog.schema import events
+from linksplus.observability.logs import REQUEST_ID, new_request_id
+from linksplus.observability.receiver_metrics import CONTENT_TYPE_LATEST, ReceiverMetrics
 from linksplus.webhooks.delivery import Delivery, Rejection, WorkerError
 from linksplus.webhooks.limits import KEEP_ALIVE_TIMEOUT, Limits, connection_limit, guarded_protocol
 from linksplus.webhooks.openapi import OPENAPI, OPENAPI_PATH
@@ -48,6 +54,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/linksplus"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 # The two answers of the hot path, built once: a Response holds no per-request state.
 _ACCEPTED = Response(b'{"status":"accepted"}', media_type="application/json")
 _DUPLICATE = Response(b'{"status":"duplicate"}', media_type="application/json")
@@ -135,6 +142,33 @@ async def read_body(
     return b"".join(chunks)
 
 
+class RequestIds:
+    """ASGI middleware: a fresh id per request, set as `REQUEST_ID` while it is served (so
+    every log line meanwhile carries it) and sent back as its X-Request-Id header."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id()
+        header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                # A new list: the prepared answers' header lists are shared by every request.
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+
 def _warn_if_unlogged(written: asyncio.Future) -> None:
     if not written.cancelled() and written.exception() is not None:
         log.warning("could not write to the delivery log: %s", written.exception())
@@ -198,32 +232,42 @@ class HealthCheck:
 
 
 def create_app(
-    eventlog_or_url: EventLog | str | None = None, secret: str | None = None
+    eventlog_or_url: EventLog | str | None = None,
+    secret: str | None = None,
+    *,
+    log_format: str = "text",
 ) -> Starlette:
     """The receiver as an ASGI app, recording into an EventLog or the log at a URL.
 
     An EventLog made here from a URL is closed when the app shuts down; one passed in is
     left to its owner. `secret`: base64, several comma-separated during a rotation; None
-    accepts unsigned events (a warning is logged).
+    accepts unsigned events (a warning is logged). `log_format` is the worker's (text or
+    json; this process's logging is its runner's to set up).
     """
     owns_log = not isinstance(eventlog_or_url, EventLog)
     event_log = EventLog(eventlog_or_url or DEFAULT_EVENTLOG_URL) if owns_log else eventlog_or_url
+    metrics = ReceiverMetrics()
     # Checks and writes happen in the worker process; this process reads and answers.
-    worker = WebhookWorker(event_log.url, _checked_secrets(secret))
+    worker = WebhookWorker(
+        event_log.url, _checked_secrets(secret), log_format=log_format, observer=metrics
+    )
     health = HealthCheck(event_log, worker)
-    deliver = _delivery_endpoint(worker, health)
+    deliver = _delivery_endpoint(worker, health, metrics)
     app = Starlette(
         routes=[
             Route(WEBHOOK_PATH, deliver, methods=["POST"]),
             # One path per webhook (system, dashboard, custom): the log can say which.
             Route(WEBHOOK_PATH + "/{source}", deliver, methods=["POST"]),
             Route(HEALTH_PATH, _health_endpoint(health), methods=["GET"]),
+            Route(METRICS_PATH, _metrics_endpoint(health, metrics), methods=["GET"]),
             Route(OPENAPI_PATH, _openapi, methods=["GET"]),
         ],
-        lifespan=_lifespan(event_log, worker, owns_log),
+        middleware=[Middleware(RequestIds)],
+        lifespan=_lifespan(event_log, worker, owns_log, metrics),
     )
     app.state.eventlog = event_log
     app.state.worker = worker
+    app.state.metrics = metrics
     return app
 
 
@@ -238,8 +282,15 @@ def _checked_secrets(secret: str | None) -> list[str]:
     return secrets
 
 
+def _refused(rejection: Rejection, remote: str, metrics: ReceiverMetrics) -> JSONResponse:
+    """Count and log a refusal, and the answer that tells the sender why."""
+    metrics.refused(rejection.status)
+    log.info("refused a delivery from %s (%d): %s", remote, rejection.status, rejection.reason)
+    return rejection_response(rejection)
+
+
 def _delivery_endpoint(
-    worker: WebhookWorker, health: HealthCheck
+    worker: WebhookWorker, health: HealthCheck, metrics: ReceiverMetrics
 ) -> Callable[[Request], Awaitable[Response]]:
     """``POST /webhooks/linksplus``: read the delivery, have the worker check and commit it,
     answer what became of it."""
@@ -252,6 +303,7 @@ def _delivery_endpoint(
         source = request.path_params.get("source")
         if source is not None:
             if source not in SOURCES:
+                metrics.refused(404)
                 return _NO_SUCH_PATH
             remote = tag_remote(remote, source)
         received_at = time.time()
@@ -264,23 +316,29 @@ def _delivery_endpoint(
                 worker.submit(rejected_write(rejection.reason, None, remote)).add_done_callback(
                     _warn_if_unlogged
                 )
-            return rejection_response(rejection)
+            return _refused(rejection, remote, metrics)
         except ClientDisconnect:
+            metrics.refused(None)
             return Response(status_code=400)
         try:
             # Checked and committed by the worker; the loop serves others meanwhile.
             new = await worker.submit(Delivery(body, ts, sig, remote, received_at))
         except Rejection as rejection:
-            return rejection_response(rejection)
+            return _refused(rejection, remote, metrics)
         except Exception as exc:
             log.error("could not record a delivery from %s: %s", remote, exc)
             health.delivery_failed(str(exc))
+            metrics.failed()
             return JSONResponse(
                 {"status": "error", "reason": "the event log is unavailable; retry later"},
                 status_code=503,
             )
         health.delivery_stored()
-        return _ACCEPTED if new else _DUPLICATE
+        if new:
+            metrics.stored(received_at)
+            return _ACCEPTED
+        metrics.duplicate()
+        return _DUPLICATE
 
     return receive
 
@@ -298,12 +356,37 @@ def _health_endpoint(health: HealthCheck) -> Callable[[Request], Awaitable[Respo
     return healthz
 
 
+def _metrics_endpoint(
+    health: HealthCheck, metrics: ReceiverMetrics
+) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /metrics``: the figures in Prometheus's text format, health checked as
+    /healthz checks it (at most once a second, however often either is asked)."""
+
+    async def metrics_text(request: Request) -> Response:
+        report = await health.report()
+        return Response(metrics.exposition(report["ok"]), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics_text
+
+
+def _newest_received(event_log: EventLog) -> float | None:
+    """When the newest stored event was received, as Unix time; None when none is, or the
+    database cannot say now."""
+    try:
+        with event_log.engine.connect() as conn:
+            newest = conn.execute(select(func.max(events.c.received_at))).scalar()
+    except Exception as exc:  # the lifespan warns of an unreachable database already
+        log.debug("could not read the newest event's time: %s", exc)
+        return None
+    return newest.timestamp() if newest is not None else None
+
+
 def _openapi(request: Request) -> Response:
     return JSONResponse(OPENAPI)
 
 
 def _lifespan(
-    event_log: EventLog, worker: WebhookWorker, owns_log: bool
+    event_log: EventLog, worker: WebhookWorker, owns_log: bool, metrics: ReceiverMetrics
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """Start: make the schema (warning when the database is down) and the worker. Stop:
     wait for what the worker holds, then close the log if the app made it."""
@@ -317,6 +400,10 @@ def _lifespan(
                 "the event log is not reachable yet (%s); deliveries get 503 until it is",
                 health.get("error"),
             )
+        else:  # the newest event's time survives a restart of the receiver
+            newest = await run_in_threadpool(_newest_received, event_log)
+            if newest is not None:
+                metrics.event_received(newest)
         worker.start()
         try:
             yield
@@ -337,16 +424,21 @@ def run(
     ssl_keyfile: str | None = None,
     *,
     limits: Limits | None = None,
+    log_format: str = "text",
 ) -> None:
     """Serve an ASGI app with the receiver's uvicorn settings (the bench's no-op uses it too).
 
     No access log: the delivery log records every attempt, and a line per request would
     cost a large share of the receiver's time. The HTTP protocol is uvicorn's httptools
     one behind the guard of `limits` (header size, header and body time, connections in
-    all and per address); idle connections close after KEEP_ALIVE_TIMEOUT seconds.
+    all and per address); idle connections close after KEEP_ALIVE_TIMEOUT seconds. In the
+    ``json`` log format uvicorn's own lines go to the root logger's JSON handler (set up by
+    the caller, `configure_logging`) instead of uvicorn's text handlers.
     """
     limits = limits or Limits()
     limits = replace(limits, max_connections=connection_limit(limits.max_connections))
+    logging_config = {} if log_format == "text" else {"log_config": None}
+    metrics = getattr(getattr(app, "state", None), "metrics", None)  # none on the bench's
     uvicorn.run(
         app,
         host=host,
@@ -355,8 +447,9 @@ def run(
         ssl_keyfile=ssl_keyfile,
         access_log=False,
         log_level="info",
+        **logging_config,
         timeout_graceful_shutdown=10,
-        http=guarded_protocol(limits),
+        http=guarded_protocol(limits, on_refused=metrics and metrics.refused_at_the_door),
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
     )
 
@@ -370,23 +463,28 @@ def serve(
     ssl_keyfile: str | None = None,
     *,
     limits: Limits | None = None,
+    log_format: str = "text",
 ) -> None:
-    """Run the receiver until interrupted (``linksplus webhooks``)."""
+    """Run the receiver until interrupted (``linksplus webhooks``); `log_format` is the
+    worker's and uvicorn's (this process's root logger is the caller's to set up)."""
     url = db_url or DEFAULT_EVENTLOG_URL
     try:
-        app = create_app(url, secret)
+        app = create_app(url, secret, log_format=log_format)
     except ValueError as exc:  # a secret that is not base64, or an unsupported URL
         raise SystemExit(f"linksplus webhooks: {exc}") from None
     scheme = "https" if ssl_certfile else "http"
     shown = app.state.eventlog.engine.url.render_as_string(hide_password=True)
-    print(
+    banner = (
         f"Links+ webhook receiver listening on {scheme}://{host}:{port}{WEBHOOK_PATH} "
-        f"(event log: {shown})",
-        flush=True,
+        f"(event log: {shown})"
     )
+    if log_format == "text":
+        print(banner, flush=True)
+    else:  # every line of the process is a JSON object
+        log.info("%s", banner)
     # This process is the receiver and nothing else: what was loaded to get here (about
     # 100,000 objects) lives as long as it does. Frozen, the collector stops walking it on
     # every full collection, which deliveries waiting for their commit make frequent.
     gc.collect()
     gc.freeze()
-    run(app, host, port, ssl_certfile, ssl_keyfile, limits=limits)
+    run(app, host, port, ssl_certfile, ssl_keyfile, limits=limits, log_format=log_format)

@@ -17,16 +17,18 @@ import sys
 import time
 from concurrent.futures import Future
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from linksplus.devserver import die_with_parent
 from linksplus.eventlog.engine import SqliteFileCheck, backend_name, make_engine
 from linksplus.eventlog.ingest import BulkWriter, DeliveryWrite, rejected_write
 from linksplus.eventlog.schema import SchemaOnce
 from linksplus.eventlog.writer import GroupCommitWriter, describe_error
+from linksplus.observability.logs import FORMATS, configure_logging
 from linksplus.webhooks.delivery import Delivery, DeliveryChecker, Rejection, WorkerError
 
-log = logging.getLogger(__name__)
+# Named, not __name__: the child runs this module as __main__, and its lines say whose.
+log = logging.getLogger("linksplus.webhooks.worker")
 __all__ = ["WebhookWorker", "WorkerError"]
 
 # Deliveries that come while a worker that died at start waits to be restarted get 503
@@ -41,6 +43,20 @@ _HEADER = struct.Struct("!I")
 def _frame(obj: Any) -> bytes:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     return _HEADER.pack(len(data)) + data
+
+
+class WorkerObserver(Protocol):
+    """What a `WebhookWorker` reports as it goes (the receiver's metrics)."""
+
+    def committed(self, size: int, seconds: float) -> None:
+        """The child committed one transaction of `size` writes in `seconds`."""
+
+    def worker_exited(self) -> None:
+        """The child died without being asked to stop."""
+
+
+# The child's report of one transaction, sent before that transaction's answers.
+_COMMIT = -1
 
 
 class _Frames:
@@ -90,11 +106,24 @@ class WebhookWorker:
     goes to the child as one frame; the child checks and commits it, with whatever else it
     received meanwhile, and answers. The child starts with `start` or on the first submit;
     `aclose` stops it; should its loop end without that, the child goes with this process.
+    The child logs in `log_format` (text or json); `observer` hears of each transaction
+    the child commits and of each death of the child.
     """
 
-    def __init__(self, url: str, secrets: list[str]):
+    def __init__(
+        self,
+        url: str,
+        secrets: list[str],
+        *,
+        log_format: str = "text",
+        observer: WorkerObserver | None = None,
+    ):
+        if log_format not in FORMATS:
+            raise ValueError(f"log_format must be one of {', '.join(FORMATS)}")
         self._url = url
         self._secrets = list(secrets)
+        self._log_format = log_format
+        self._observer = observer
         self._proc: subprocess.Popen | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._transport: asyncio.WriteTransport | None = None
@@ -164,7 +193,13 @@ class WebhookWorker:
         parent, child = socket.socketpair()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "linksplus.webhooks.worker", str(child.fileno())],
+                [
+                    sys.executable,
+                    "-m",
+                    "linksplus.webhooks.worker",
+                    str(child.fileno()),
+                    self._log_format,
+                ],
                 pass_fds=(child.fileno(),),
                 preexec_fn=die_with_parent,
             )
@@ -193,6 +228,10 @@ class WebhookWorker:
     def _answered(self, message: tuple) -> None:
         batch_id, outcome = message
         self._answered_any = True
+        if batch_id == _COMMIT:
+            if self._observer is not None:
+                self._observer.committed(*outcome)
+            return
         futures = self._sent.pop(batch_id, ())
         for i, future in enumerate(futures):
             if future.done():  # cancelled: the client went away; the row is written anyway
@@ -213,6 +252,8 @@ class WebhookWorker:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=1)
         if proc is not None and not (self._closing or expected):
+            if self._observer is not None:
+                self._observer.worker_exited()
             if self._answered_any:
                 self._failed_starts, self._retry_at = 0, 0.0
             else:
@@ -305,6 +346,31 @@ def _outcome(done: Future, count: int, rejections: dict[int, Rejection]) -> list
     return outcomes
 
 
+def _commit(
+    messages: list, checker: DeliveryChecker, writer: GroupCommitWriter, file_check: Any
+) -> bytes:
+    """Check and write the deliveries of `messages` (frames from the parent) in one
+    transaction; the answer to send: the transaction's size and time (for the receiver's
+    metrics), then each frame's outcomes."""
+    checked = [_checked(checker, items) for _, items in messages]
+    batch = [(writes, Future()) for writes, _ in checked]
+    problem = file_check.problem()
+    started = time.perf_counter()
+    if problem is None:
+        writer.write_batch(batch)
+    else:
+        log.error("%s", problem)
+        for _, done in batch:
+            done.set_exception(WorkerError(problem))
+    size = sum(len(writes) for writes, _ in batch)
+    return _frame((_COMMIT, (size, time.perf_counter() - started))) + b"".join(
+        _frame((batch_id, _outcome(done, len(writes), rejections)))
+        for (batch_id, _), (writes, done), (_, rejections) in zip(
+            messages, batch, checked, strict=True
+        )
+    )
+
+
 def serve(fd: int) -> None:
     """The child's life: check and write what arrives on socket `fd` until the parent
     closes it.
@@ -335,23 +401,7 @@ def serve(fd: int) -> None:
                 )
             if not messages:
                 continue
-            checked = [_checked(checker, items) for _, items in messages]
-            batch = [(writes, Future()) for writes, _ in checked]
-            problem = file_check.problem()
-            if problem is None:
-                writer.write_batch(batch)
-            else:
-                log.error("%s", problem)
-                for _, done in batch:
-                    done.set_exception(WorkerError(problem))
-            sock.sendall(
-                b"".join(
-                    _frame((batch_id, _outcome(done, len(writes), rejections)))
-                    for (batch_id, _), (writes, done), (_, rejections) in zip(
-                        messages, batch, checked, strict=True
-                    )
-                )
-            )
+            sock.sendall(_commit(messages, checker, writer, file_check))
             messages = []
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone
@@ -367,5 +417,9 @@ if __name__ == "__main__":
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when the
     # child stops (by closing the socket), so the child finishes its batches first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.WARNING, format="webhook worker: %(message)s")
+    configure_logging(
+        sys.argv[2] if len(sys.argv) > 2 else "text",
+        logging.WARNING,
+        text_format="webhook worker: %(message)s",
+    )
     serve(int(sys.argv[1]))

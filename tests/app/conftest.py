@@ -62,12 +62,17 @@ def secrets(sandbox, users_file, tmp_path, monkeypatch) -> dict:
 @pytest.fixture
 def make_app(secrets) -> Callable[..., AppTest]:
     """``make_app(role, query={...})``: an AppTest of app.py, logged in as `role` (None:
-    not logged in)."""
+    not logged in); ``script="pages/x.py"`` runs that page file alone instead, as a page
+    run without app.py (Streamlit's old-style pages) would."""
 
     def make(
-        role: str | None = "sales", *, query: dict | None = None, overrides: dict | None = None
+        role: str | None = "sales",
+        *,
+        query: dict | None = None,
+        overrides: dict | None = None,
+        script: str | None = None,
     ) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=30)
+        at = AppTest.from_file(str(APP.parent / script if script else APP), default_timeout=30)
         at.secrets["linksplus"] = {**secrets, **(overrides or {})}
         if role:
             at.session_state["authentication_status"] = True

@@ -93,9 +93,8 @@ def test_sales_and_managers_get_no_check_nor_history(make_app, sandbox, secrets,
     fresh = make_app(role).run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         fresh.switch_page("pages/webhook_log.py")
-    # ...and a run of the page anyway (after another page: AppTest forgets the registry).
-    at = make_app(role).run().switch_page("pages/links.py").run()
-    at.switch_page("pages/webhook_log.py").run()
+    # ...and a run of the page file anyway (as a page started without app.py would be).
+    at = make_app(role, script="pages/webhook_log.py").run()
     assert "This page is not available to you." in texts(at)
     assert not [b for b in at.button if b.label == "Check now"]
     # A link's detail: payments, but no delivery history.

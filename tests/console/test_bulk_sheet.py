@@ -11,12 +11,15 @@ from linksplus.console.bulk_sheet import (
     MAX_ROWS,
     SheetError,
     check_rows,
+    created_frame,
     preview_frame,
     read_sheet,
     rows_from_frame,
     sample_csv,
 )
+from linksplus.console.csv_export import frame_csv
 from linksplus.models import Template
+from linksplus.workspace.store import RowParams, UploadRow
 
 HEADER = "name,amount,currency,template,multiple use,note\n"
 TEMPLATES = [Template(7, name="Shop", currency="thb"), Template(8, name="Class", currency="jpy")]
@@ -119,3 +122,13 @@ def test_each_row_gets_its_own_problems_and_good_rows_are_ready():
     frame.loc[frame["row"] == 3, "name"] = "Now named"
     again = check_rows(rows_from_frame(frame), TEMPLATES, account_country="th")
     assert again[1].params is not None and again[1].params.name == "Now named"
+
+
+def test_the_made_links_csv_writes_amounts_as_numbers_like_every_other_csv():
+    rows = [
+        UploadRow(RowParams(2, "Deposit", 150000, "thb", 1), "done", None, 11, "https://x/1", None),
+        UploadRow(RowParams(3, "Ticket", 1500, "jpy", 1), "done", None, 12, "https://x/2", None),
+    ]
+    text = frame_csv(created_frame(rows)).decode("utf-8-sig").splitlines()
+    assert text[1].split(",")[2:4] == ["1500.00", "THB"]  # not "1,500.00"
+    assert text[2].split(",")[2:4] == ["1500", "JPY"]  # JPY has no minor unit

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
-from test_browser import main, new_page, shoot, submit_login, wait_idle
+from test_browser import TIMEOUT_MS, main, new_page, shoot, submit_login, wait_idle
 
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import translations
@@ -73,10 +73,10 @@ def check_periods(page: Page, language: str, width: str, screenshots: Path) -> N
         before = dates.first.inner_text()
         main(page).locator("[data-testid='stButtonGroup']").get_by_text(label, exact=True).click()
         # (The page opens on the last 30 days; PERIODS never picks the one shown.)
-        expect(dates.first).not_to_have_text(before)
+        expect(dates.first).not_to_have_text(before, timeout=TIMEOUT_MS)
         wait_idle(page)
         charts = volume_charts(page, words.gettext("Volume per day"))
-        expect(charts.first).to_be_visible()
+        expect(charts.first).to_be_visible(timeout=TIMEOUT_MS)
         for n in range(charts.count()):
             name = f"chart-{language}-{width}-{period.replace(' ', '_').lower()}-{n}"
             drawn = bar_pixels(charts.nth(n), screenshots / f"{name}.png")
