@@ -4,7 +4,9 @@ Keys, each also readable as an environment variable with the ``LINKSPLUS_`` pref
 ``api_base_url``, ``api_key``, ``api_auth`` (raw | basic | bearer), ``account_country``
 (where the Omise account is registered: th, jp, sg or my), ``eventlog_url``, ``sandbox_url``
 (the sandbox's test controls, when the API is the sandbox), ``users_file`` (the console's
-YAML users file) and ``cookie_key`` (signs the console's login cookie; a secret).
+YAML users file), ``cookie_key`` (signs the console's login cookie; a secret), and for the
+paid-link alerts ``smtp_url``, ``mail_from``, ``line_channel_token``, ``line_api_url`` and
+``console_url``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ AUTH_STYLES = ("basic", "bearer", "raw")
 # Omise's Links+ page (docs.omise.co/payment-links-apis) sends the Links+ dashboard's key
 # bare, `Authorization: {key}`; the product brief's Basic and Bearer stay selectable.
 DEFAULT_AUTH = "raw"
+LINE_API_URL = "https://api.line.me"
 
 
 def mask_key(key: str | None) -> str:
@@ -51,6 +54,14 @@ class Settings:
     users_file: str | None = None
     cookie_key: str = field(default="", repr=False)
     cookie_expiry_days: str = "1"  # days the login cookie keeps a browser logged in; 0: none
+    # Paid-link alerts (`linksplus notifier`): the SMTP server (its password never shown),
+    # the sender address, LINE's channel access token and API address, and the console's
+    # address that the messages link back to.
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = ""
+    line_channel_token: str = field(default="", repr=False)
+    line_api_url: str = LINE_API_URL
+    console_url: str = ""
 
     def __repr__(self) -> str:
         return (
@@ -149,4 +160,9 @@ _FIELDS = (
     "users_file",
     "cookie_key",
     "cookie_expiry_days",
+    "smtp_url",
+    "mail_from",
+    "line_channel_token",
+    "line_api_url",
+    "console_url",
 )

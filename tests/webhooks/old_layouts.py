@@ -12,6 +12,7 @@ event log 1  events (no ``remote``, indexed by payment and by link too), deliver
 workspace 1  ws_link_owners (no reminder columns), ws_uploads, ws_upload_rows
           2  reminder columns, ws_team_settings, ws_seen
           3  ws_user_prefs; login_attempts made unversioned by the login throttle
+          4  login_attempts versioned
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection
 from linksplus.eventlog.ingest import derived_rows_sql
 
 EVENT_LOG_VERSIONS = [1, 2, 3, 4, 5]
-WORKSPACE_VERSIONS = [1, 2, 3]
+WORKSPACE_VERSIONS = [1, 2, 3, 4]
 
 
 def event_log_back_to(conn: Connection, version: int) -> None:
@@ -59,6 +60,9 @@ def event_log_back_to(conn: Connection, version: int) -> None:
 
 def workspace_back_to(conn: Connection, version: int) -> None:
     """Take current workspace tables in `conn` back to `version`'s layout."""
+    if version < 5:
+        for table in ("ws_outbox", "ws_notify_cursor", "ws_alert_prefs"):
+            conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:
         conn.execute(text("DROP TABLE login_attempts"))
         conn.execute(text("DROP TABLE ws_user_prefs"))
