@@ -90,9 +90,7 @@ class LineStandIn(BaseHTTPRequestHandler):
             code = 401 if "token" in problem else 404 if "path" in problem else 400
             self._answer(code, {"message": problem})
             return
-        self.pushes.append(
-            {**json.loads(body), "retry_key": self.headers.get("X-Line-Retry-Key")}
-        )
+        self.pushes.append({**json.loads(body), "retry_key": self.headers.get("X-Line-Retry-Key")})
         self._answer(200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]})
 
     def _problem(self, body: bytes) -> str | None:
@@ -172,7 +170,8 @@ class Shop:
 
     def pay(self, link_id: int, payment_id: str, amount: int = 125_000, **kw) -> None:
         stamp = "2026-12-07T10:00:00Z"
-        self.log.record(payment_event(payment_id, link_id=link_id, amount=amount, timestamp=stamp, **kw))
+        event = payment_event(payment_id, link_id=link_id, amount=amount, timestamp=stamp, **kw)
+        self.log.record(event)
         self.committed[payment_id] = time.time()
 
     def close(self) -> None:
@@ -181,14 +180,14 @@ class Shop:
 
 
 @pytest.fixture
-def shop(db_url):
+def shop(db_url):  # noqa: F811
     s = Shop(db_url)
     yield s
     s.close()
 
 
 @pytest.fixture
-def sqlite_shop(sqlite_url):
+def sqlite_shop(sqlite_url):  # noqa: F811
     s = Shop(sqlite_url)
     yield s
     s.close()

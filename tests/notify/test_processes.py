@@ -44,9 +44,7 @@ def cursor_made(shop) -> bool:
 
 
 def per_payment(smtp) -> Counter:
-    return Counter(
-        (m["To"], m["Subject"]) for m in smtp.handler.messages
-    )
+    return Counter((m["To"], m["Subject"]) for m in smtp.handler.messages)
 
 
 def test_two_notifiers_at_once_send_each_message_exactly_once(shop, users_file, smtp, tmp_path):
