@@ -31,23 +31,26 @@ def render(ctx: PageContext) -> None:
     email, settings = ctx.user.email, ctx.settings
     _channel_notes(email, bool(settings.smtp_url), bool(settings.line_channel_token))
     manager = effective_role(ctx.user.roles) in TEAM_ROLES
+    # The widgets take their first values from the stored choices once per session, by
+    # key: a `value=` that changed after a save would make them new widgets, whose
+    # submitted values Streamlit then drops.
+    state = st.session_state
+    state.setdefault("alerts_email", prefs.email_on is not False)
+    state.setdefault("alerts_line", prefs.line_user_id or "")
+    state.setdefault("alerts_team", prefs.team_alerts)
     with st.form("alerts"):
         email_on = st.toggle(
-            _("Email me when a link of mine is paid"),
-            value=prefs.email_on is not False,
-            disabled=not email,
+            _("Email me when a link of mine is paid"), key="alerts_email", disabled=not email
         )
         line_id = st.text_input(
             _("My LINE user id (alerts by LINE)"),
-            value=prefs.line_user_id or "",
+            key="alerts_line",
             placeholder="U0123456789abcdef0123456789abcdef",
             help=_("Leave it empty for no LINE alerts."),
         )
         team = False
         if manager:
-            team = st.toggle(
-                _("Also alert me of every payment in my teams"), value=prefs.team_alerts
-            )
+            team = st.toggle(_("Also alert me of every payment in my teams"), key="alerts_team")
         saved = st.form_submit_button(_("Save"), type="primary")
     if saved:
         try:
