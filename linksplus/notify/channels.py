@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -15,6 +16,9 @@ from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlsplit
 
 SMTP_TIMEOUT = 20.0
+# A connection is used again for the next message only this soon after the last: a busy
+# notifier saves a connection and greeting per message; an idle one would find it closed.
+SMTP_REUSE_SECONDS = 5.0
 # Every message's Message-ID and LINE retry key come from its outbox key in this namespace,
 # so the same message sent twice (a notifier killed mid-send) carries the same id both
 # times: LINE drops the second push, a mail client may fold the copies.
@@ -87,6 +91,8 @@ class EmailChannel:
         self.server = SmtpServer.from_url(smtp_url)
         self.shown = mask_url(smtp_url)
         self.mail_from = mail_from or f"Links+ Console <linksplus@{self.server.host}>"
+        self._smtp: smtplib.SMTP | None = None
+        self._used = 0.0
 
     def __repr__(self) -> str:
         return f"EmailChannel({self.shown!r})"
@@ -101,13 +107,36 @@ class EmailChannel:
         message["Message-ID"] = f"<{key}@linksplus.alerts>"
         message.set_content(body)
         try:
-            with self._connect() as smtp:
-                if self.server.username:
-                    smtp.login(self.server.username, self.server.password or "")
-                smtp.send_message(message)
+            smtp = self._connection()
+            smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
+            self.close()  # after any error, the next message starts a new connection
             reason = _reason(exc)
             raise SendError(f"the mail server {self.shown} did not take it: {reason}") from None
+        self._used = time.monotonic()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None and time.monotonic() - self._used < SMTP_REUSE_SECONDS:
+            return self._smtp
+        self.close()
+        smtp = self._connect()
+        try:
+            if self.server.username:
+                smtp.login(self.server.username, self.server.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp = smtp
+        return smtp
+
+    def close(self) -> None:
+        """Say goodbye to the server, if connected."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
     def _connect(self) -> smtplib.SMTP:
         s = self.server

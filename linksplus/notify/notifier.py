@@ -1,10 +1,11 @@
 """`linksplus notifier`: turns counted payments into alerts and sends each one once.
 
 Each turn (every `poll` seconds while idle): derive the outbox rows of the payments stored
-since the cursor (`Outbox.add`), then send every due message, one at a time, each claimed
-with a lease first (`Outbox.claim`) and its outcome recorded at once. Holding one message
-at a time is what bounds a crash's damage: killed mid-send, a notifier leaves exactly one
-message sent but not recorded, which is sent again when its lease runs out.
+since the cursor (`Outbox.add`), then send the due messages: claimed with a lease first
+(`Outbox.claim`), sent one at a time, each one's outcome recorded before the next is sent.
+Sending one at a time is what bounds a crash's damage: killed mid-send, a notifier leaves
+exactly one message sent but not recorded (the one it was sending), which is sent again
+when its lease runs out; the others it had claimed were never sent, and are sent once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 from linksplus.client import LinksPlusClient
@@ -26,6 +28,7 @@ from linksplus.notify.people import EMAIL, LINE, Directory
 from linksplus.workspace import Workspace
 
 log = logging.getLogger(__name__)
+BATCH = 20  # messages claimed at once
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Notifier:
         self._links: dict[int, tuple[str | None, int | None]] = {}
 
     def close(self) -> None:
+        if self.email is not None:
+            self.email.close()
         if self.line is not None:
             self.line.close()
         if self.client is not None:
@@ -120,30 +125,39 @@ class Notifier:
     # -- sending --------------------------------------------------------------------------
 
     def send_due(self, stop: threading.Event | None = None) -> int:
-        """Send the messages whose time has come; how many were sent."""
+        """Send the messages whose time has come; how many were sent.
+
+        They are claimed a batch at a time (one statement), then sent one by one, each
+        recorded before the next is sent. A batch is left once half its lease has passed:
+        the rest are not sent, and other notifiers take them when the lease runs out, so a
+        message is never sent on a lease about to expire (the lease must exceed twice a
+        send's time-out, 20 s for SMTP: 60 s by default)."""
+        claimed = self.outbox.claim(self.outbox.due(BATCH), self.me, self.timing.lease)
+        started = time.monotonic()
         sent = 0
-        for row_id in self.outbox.due():
-            if stop is not None and stop.is_set():
+        for n, message in enumerate(claimed):
+            late = time.monotonic() - started > self.timing.lease / 2
+            if (stop is not None and stop.is_set()) or (n and late):
                 break
-            claimed = self.outbox.claim(row_id, self.me, self.timing.lease)
-            if claimed is None:
-                continue  # another notifier holds it, or sent it
             try:
-                self._send(claimed)
+                self._send(message)
             except SendError as exc:
-                again = self.outbox.retry(claimed, self.me, str(exc), self.timing.retry_base)
-                log.warning(
-                    "alert %s to %s by %s failed (%s): %s",
-                    claimed.id,
-                    claimed.recipient,
-                    claimed.channel,
-                    "will retry" if again else "given up",
-                    exc,
-                )
+                self._failed(message, exc)
                 continue
-            self.outbox.sent(claimed.id, self.me)
+            self.outbox.sent(message.id, self.me)
             sent += 1
         return sent
+
+    def _failed(self, message: Claimed, exc: SendError) -> None:
+        again = self.outbox.retry(message, self.me, str(exc), self.timing.retry_base)
+        log.warning(
+            "alert %s to %s by %s failed (%s): %s",
+            message.id,
+            message.recipient,
+            message.channel,
+            "will retry" if again else "given up",
+            exc,
+        )
 
     def _send(self, m: Claimed) -> None:
         name = self._link(m.link_id)[0] or f"Link #{m.link_id}"
@@ -187,4 +201,6 @@ class Notifier:
                 log.warning("notifier turn failed: %s", str(exc).splitlines()[0][:300])
                 busy = 0
             if not busy:
+                if self.email is not None:
+                    self.email.close()  # not kept open while idle
                 stop.wait(self.timing.poll)
