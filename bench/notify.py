@@ -32,6 +32,7 @@ from pathlib import Path
 
 import httpx
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,6 +42,7 @@ from linksplus.devserver import ServerProcess, free_port  # noqa: E402
 from linksplus.notify.channels import message_key  # noqa: E402
 from linksplus.webhooks.signing import generate_secret, sign_headers  # noqa: E402
 from linksplus.workspace import AlertPrefs, Workspace  # noqa: E402
+from linksplus.workspace.schema import notify_cursor  # noqa: E402
 
 TEAM = 101
 LINKS = 200
@@ -77,6 +79,21 @@ def setup(tmp: Path, db_url: str) -> Path:
     ws.set_alert_prefs("manager", AlertPrefs(team_alerts=True))
     ws.close()
     return users
+
+
+def wait_for_cursor(db_url: str, timeout: float = 120) -> None:
+    """Until a notifier has started: its first run sets the cursor."""
+    ws = Workspace(db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with ws.engine.connect() as conn:
+                if conn.execute(select(notify_cursor)).first() is not None:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError("no notifier started")
+    finally:
+        ws.close()
 
 
 def send(url: str, secret: str, rate: float, seconds: float) -> dict[str, float]:
@@ -179,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.notifiers)
         ]
         try:
-            time.sleep(3)  # the notifier's first look sets its cursor
+            wait_for_cursor(db_url)  # payments before it would give no alerts
             url = f"http://127.0.0.1:{r_port}/webhooks/linksplus"
             acked = send(url, secret, args.rate, args.seconds)
             want = len(acked) * len(RECIPIENTS)
@@ -188,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.2)
             time.sleep(1)  # a duplicate would arrive now
             ok = report(acked, mailbox)
+            if not ok:
+                warnings = [
+                    line
+                    for line in (tmp / "notifier.log").read_text().splitlines()
+                    if "WARNING" in line
+                ]
+                print(f"notifier warnings: {len(warnings)}", *warnings[-5:], sep="\n  ")
         finally:
             for notifier in notifiers:
                 notifier.send_signal(signal.SIGTERM)
