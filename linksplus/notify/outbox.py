@@ -1,23 +1,23 @@
-"""The alerts' outbox: rows derived from the event log by id, claimed with a lease, sent once.
+"""The alerts' outbox: rows derived from the event log by id, claimed with a lease, sent once."""
 
-Why this is exactly once per payment, recipient and channel, however many notifiers run:
-
-- **Deriving.** Counted, successful ``payment.completed`` events are read by id above the
-  cursor (``ws_notify_cursor``). Ids are committed in order: SQLite has one writer at a time,
-  and on PostgreSQL every write that stores events takes the transaction-level advisory lock
-  `eventlog.schema.WRITE_LOCK_KEY` before numbering them, so once an id is visible every
-  smaller id is committed or never will be (docs/architecture.md, ``payments_upto``). A
-  notifier then, in ONE transaction, moves the cursor from the value it read to the last id
-  it read (compare-and-set: an UPDATE whose WHERE names the old value; on PostgreSQL a second
-  notifier waits on the row and then finds it moved) and inserts the messages with
-  ``ON CONFLICT DO NOTHING`` on (payment, recipient, channel). A notifier whose
-  compare-and-set moved nothing rolls back and reads again.
-- **Sending.** A message is claimed by an UPDATE that succeeds only while it is pending and
-  not leased (`claim`), so two notifiers never hold it at once; the holder sends, then
-  records the outcome (`sent`, or `retry` with backoff, up to a day). A notifier killed
-  between sending and recording leaves the one message it held leased; when the lease runs
-  out another notifier (or the same one restarted) sends it again. That is the only resend.
-"""
+# Why this is exactly once per payment, recipient and channel, however many notifiers run:
+#
+# Deriving. Counted, successful payment.completed events are read by id above the cursor
+# (ws_notify_cursor). Ids are committed in order: SQLite has one writer at a time, and on
+# PostgreSQL every write that stores events takes the transaction-level advisory lock
+# eventlog.schema.WRITE_LOCK_KEY before numbering them, so once an id is visible every
+# smaller id is committed or never will be (docs/architecture.md, payments_upto). A
+# notifier then, in ONE transaction, moves the cursor from the value it read to the last id
+# it read (compare-and-set: an UPDATE whose WHERE names the old value; on PostgreSQL a
+# second notifier waits on the row and then finds it moved) and inserts the messages with
+# ON CONFLICT DO NOTHING on (payment, recipient, channel). A notifier whose compare-and-set
+# moved nothing rolls back and reads again.
+#
+# Sending. A message is claimed by an UPDATE that succeeds only while it is pending and not
+# leased (`claim`), so two notifiers never hold it at once; the holder sends, then records
+# the outcome (`sent`, or `retry` with backoff, up to a day). A notifier killed between
+# sending and recording leaves the one message it was sending leased; when the lease runs
+# out another notifier (or the same one restarted) sends it again. That is the only resend.
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from notify.notify_helpers import LINE_TOKEN, TEAM
 from webhooks.conftest import db_url, pg_server, pg_url, sqlite_url  # noqa: F401
 from webhooks.webhook_helpers import payment_event
 
@@ -22,8 +23,6 @@ from linksplus.devserver import free_port
 from linksplus.eventlog import EventLog
 from linksplus.workspace import Workspace
 
-LINE_TOKEN = "line-channel-token-for-tests"
-TEAM = 101
 _HASH = hash_password("x")
 
 
@@ -191,13 +190,3 @@ def sqlite_shop(sqlite_url):  # noqa: F811
     s = Shop(sqlite_url)
     yield s
     s.close()
-
-
-def wait_for(check, timeout: float = 20.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")

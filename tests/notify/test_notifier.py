@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import LINE_TOKEN
+from notify.notify_helpers import LINE_TOKEN
 from sqlalchemy import update
 
 from linksplus.config import Settings

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from conftest import wait_for
+from notify.notify_helpers import wait_for
 from sqlalchemy import select
 
 from linksplus.notify.outbox import SENT, Outbox

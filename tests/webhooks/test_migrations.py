@@ -106,12 +106,12 @@ def test_a_workspace_of_each_shipped_version_upgrades_keeping_its_records(db_url
         kept = table_rows(conn, columns)
     ws.close()
     assert kept["ws_link_owners"] and kept["ws_upload_rows"]
-    assert ("login_attempts" in kept) == (version == 3)  # made unversioned by release 3
+    assert ("login_attempts" in kept) == (version >= 3)  # made unversioned by release 3
     engine = make_engine(db_url)
     try:
-        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", version, 4)
-        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 4, 4)
-        assert versions(engine, WORKSPACE) == [4]
+        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", version, 5)
+        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 5, 5)
+        assert versions(engine, WORKSPACE) == [5]
         with engine.connect() as conn:
             assert table_rows(conn, columns) == kept
             assert set(workspace_metadata.tables) <= set(inspect(conn).get_table_names())
@@ -124,7 +124,7 @@ def test_a_workspace_of_each_shipped_version_upgrades_keeping_its_records(db_url
     assert ws.follow_up_days(101) == (5 if version >= 2 else 3)
     ws.set_user_prefs("manager", UserPrefs("en"))
     assert ws.user_prefs("manager") == UserPrefs("en")
-    assert LoginThrottle(db_url).failures("sales", "10.0.0.1") == (2 if version == 3 else 0)
+    assert LoginThrottle(db_url).failures("sales", "10.0.0.1") == (2 if version >= 3 else 0)
     ws.close()
 
 
@@ -132,13 +132,13 @@ def test_migrating_a_current_database_again_changes_nothing(db_url):
     engine = make_engine(db_url)
     try:
         assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 0, 6)
-        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 0, 4)
+        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 0, 5)
         with engine.connect() as conn:
             applied = [conn.execute(h.version_table.select()).all() for h in (EVENT_LOG, WORKSPACE)]
         statements: list[str] = []
         event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 6, 6)
-        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 4, 4)
+        assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 5, 5)
         writes = [s for s in statements if s.split()[0].upper() in ("CREATE", "INSERT", "ALTER")]
         assert writes == []
         with engine.connect() as conn:
@@ -152,7 +152,7 @@ def test_migrating_a_current_database_again_changes_nothing(db_url):
     ("history", "sentence"),
     [
         (EVENT_LOG, "the event log has schema version 99; this release knows up to 6."),
-        (WORKSPACE, "the console's records have schema version 99; this release knows up to 4."),
+        (WORKSPACE, "the console's records have schema version 99; this release knows up to 5."),
     ],
     ids=["event log", "workspace"],
 )
@@ -195,12 +195,12 @@ def test_the_migrate_command_says_what_it_did(db_url, capsys):
     assert main(["migrate", "--db", db_url]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "event log: created at schema 6",
-        "workspace: created at schema 4",
+        "workspace: created at schema 5",
     ]
     assert main(["migrate", "--db", db_url]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "event log: schema 6 (already current)",
-        "workspace: schema 4 (already current)",
+        "workspace: schema 5 (already current)",
     ]
     engine = make_engine(db_url)
     with engine.begin() as conn:  # as releases with event log 4 and workspace 2 left it
@@ -210,7 +210,7 @@ def test_the_migrate_command_says_what_it_did(db_url, capsys):
     assert main(["migrate", "--db", db_url]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "event log: schema 4 -> 6 (upgraded)",
-        "workspace: schema 2 -> 4 (upgraded)",
+        "workspace: schema 2 -> 5 (upgraded)",
     ]
 
 
@@ -238,7 +238,7 @@ def test_the_migrate_command_reads_the_apps_settings(tmp_path, monkeypatch, caps
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "event log: created at schema 6"
     engine = make_engine(f"sqlite:///{tmp_path}/from-env/events.db")
-    assert versions(engine, EVENT_LOG) == [6] and versions(engine, WORKSPACE) == [4]
+    assert versions(engine, EVENT_LOG) == [6] and versions(engine, WORKSPACE) == [5]
     engine.dispose()
     (tmp_path / ".streamlit" / "secrets.toml").write_text("[linksplus\n")
     monkeypatch.delenv("LINKSPLUS_EVENTLOG_URL", raising=False)
@@ -249,7 +249,7 @@ def test_the_migrate_command_reads_the_apps_settings(tmp_path, monkeypatch, caps
 def test_a_throttle_on_a_new_database_makes_the_workspace_schema(sqlite_url):
     throttle = LoginThrottle(sqlite_url)
     assert throttle.attempt("sales", "10.0.0.1").allowed
-    assert versions(throttle.engine, WORKSPACE) == [4]
+    assert versions(throttle.engine, WORKSPACE) == [5]
     with throttle.engine.connect() as conn:
         names = set(inspect(conn).get_table_names())
     throttle.engine.dispose()

@@ -134,7 +134,7 @@ def test_a_version_1_database_is_migrated_in_place_keeping_its_records(db_url):
     with engine.connect() as conn:
         versions = conn.execute(text("SELECT version FROM ws_schema_version")).scalars().all()
     engine.dispose()
-    assert versions == [SCHEMA_VERSION] == [4]
+    assert versions == [SCHEMA_VERSION] == [5]
 
 
 def test_team_follow_up_days_and_when_a_user_last_looked(db_url):
