@@ -147,10 +147,11 @@ class Outbox:
             if moved != 1:
                 conn.rollback()
                 return False
-            if messages:
+            rows = [_row(m, now) for m in messages]
+            for start in range(0, len(rows), 500):  # under SQLite's bound-parameter limit
                 conn.execute(
                     self._insert(outbox)
-                    .values([_row(m, now) for m in messages])
+                    .values(rows[start : start + 500])
                     .on_conflict_do_nothing(index_elements=["payment_id", "recipient", "channel"])
                 )
         return True
