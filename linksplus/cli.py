@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
 
 
@@ -296,6 +297,52 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _notifier(args: argparse.Namespace) -> int:
+    import dataclasses
+    import threading
+
+    from linksplus.notify import Notifier, Timing
+    from linksplus.schema_history import SchemaError
+
+    try:
+        settings = _app_settings()
+        if args.db:
+            settings = dataclasses.replace(settings, eventlog_url=args.db)
+        notifier = Notifier(
+            settings, Timing(poll=args.poll, lease=args.lease, retry_base=args.retry_base)
+        )
+    except (ValueError, SchemaError) as exc:  # a bad smtp_url, users file, database URL
+        print(_sentence(exc), file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        notifier.run(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        notifier.close()
+    return 0
+
+
+def _notifier_parser(sub) -> None:
+    about = (
+        "send paid-link alerts (email, LINE) from the outbox, each once; reads the app's "
+        "settings; runs until stopped"
+    )
+    p = sub.add_parser("notifier", help=about, description=about)
+    p.add_argument("--db", help="database URL (default: the app's eventlog_url setting)")
+    p.add_argument("--poll", type=float, default=0.5, help="seconds between looks when idle")
+    p.add_argument("--lease", type=float, default=60.0, help="seconds a claimed message is held")
+    p.add_argument(
+        "--retry-base",
+        type=float,
+        default=30.0,
+        help="seconds before the first retry, doubling per failure (up to an hour)",
+    )
+    p.set_defaults(func=_notifier)
+
+
 def _delivery_schedule(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--webhook-retry-delays",
@@ -559,6 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_hash_password)
     _demo_parser(sub)
     _operator_parsers(sub)
+    _notifier_parser(sub)
     return parser
 
 

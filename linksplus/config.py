@@ -4,9 +4,10 @@ Keys, each also readable as an environment variable with the ``LINKSPLUS_`` pref
 ``api_base_url``, ``api_key``, ``api_auth`` (raw | basic | bearer), ``account_country``
 (where the Omise account is registered: th, jp, sg or my), ``eventlog_url``, ``sandbox_url``
 (the sandbox's test controls, when the API is the sandbox), ``users_file`` (the console's
-YAML users file), ``cookie_key`` (signs the console's login cookie; a secret) and
+YAML users file), ``cookie_key`` (signs the console's login cookie; a secret),
 ``trusted_proxies`` (the reverse proxies whose X-Forwarded-For the login throttle believes;
-none by default).
+none by default), and for the paid-link alerts ``smtp_url``, ``mail_from``,
+``line_channel_token``, ``line_api_url`` and ``console_url``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ AUTH_STYLES = ("basic", "bearer", "raw")
 # Omise's Links+ page (docs.omise.co/payment-links-apis) sends the Links+ dashboard's key
 # bare, `Authorization: {key}`; the product brief's Basic and Bearer stay selectable.
 DEFAULT_AUTH = "raw"
+LINE_API_URL = "https://api.line.me"
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -81,6 +83,14 @@ class Settings:
     # Addresses and CIDRs, comma-separated: the only peers whose X-Forwarded-For is read.
     trusted_proxies: str = ""
     app_metrics_port: str = ""  # [host:]port of the app's /metrics (README); off when empty
+    # Paid-link alerts (`linksplus notifier`): the SMTP server (its password never shown),
+    # the sender address, LINE's channel access token and API address, and the console's
+    # address that the messages link back to.
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = ""
+    line_channel_token: str = field(default="", repr=False)
+    line_api_url: str = LINE_API_URL
+    console_url: str = ""
 
     def __repr__(self) -> str:
         return (
@@ -201,4 +211,9 @@ _FIELDS = (
     "cookie_expiry_days",
     "trusted_proxies",
     "app_metrics_port",
+    "smtp_url",
+    "mail_from",
+    "line_channel_token",
+    "line_api_url",
+    "console_url",
 )

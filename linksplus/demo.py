@@ -3,23 +3,29 @@
 Starts the webhook receiver (SQLite event log in the data folder), the sandbox with demo
 data (signing its webhooks to the receiver), replays the sandbox's 90 days of payments as
 webhooks so reports have history from the first start, writes the demo users file and
-starts the Streamlit app. Ctrl-C stops all of it.
+starts the Streamlit app, then a notifier (paid-link alerts) with a mail server of the
+demo's own that saves each alert in the data folder's ``mail/`` and prints it. Ctrl-C stops
+all of it.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import secrets
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from pathlib import Path
 
 from linksplus.client import LinksPlusClient
+from linksplus.config import Settings
 from linksplus.console.users import UserRecord, hash_password, save_users
-from linksplus.devserver import ServerProcess, port_in_use
+from linksplus.devserver import ServerProcess, free_port, port_in_use
 from linksplus.errors import LinksPlusError
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.simulate import simulate_payment
@@ -38,6 +44,7 @@ def app_file() -> Path | None:
 
 
 LIVE_INTERVAL_SECONDS = 4.0
+DEMO_MAIL_FROM = "Links+ Console <alerts@example.com>"
 
 
 def demo_users(password_hash: str) -> list:
@@ -150,6 +157,11 @@ class DemoPlan:
     data: Path
     api_key: str = field(default_factory=lambda: "skey_test_" + secrets.token_hex(12))
     webhook_secret: str = field(default_factory=generate_secret)
+    smtp_port: int = field(default_factory=free_port)  # the demo's own mail server
+
+    @property
+    def smtp_url(self) -> str:
+        return f"smtp://{self.host}:{self.smtp_port}"
 
     @property
     def api_url(self) -> str:
@@ -170,6 +182,10 @@ class DemoPlan:
     @property
     def users_file(self) -> Path:
         return self.data / "users.yaml"
+
+    @property
+    def mail(self) -> Path:
+        return self.data / "mail"
 
     @property
     def secret_env(self) -> dict[str, str]:
@@ -236,6 +252,10 @@ def _app(plan: DemoPlan, app_path: Path) -> ServerProcess:
         "LINKSPLUS_SANDBOX_URL": plan.api_url,
         "LINKSPLUS_USERS_FILE": str(plan.users_file),
         "LINKSPLUS_COOKIE_KEY": secrets.token_urlsafe(32),
+        # What the demo's notifier uses, so that My settings says email alerts are on.
+        "LINKSPLUS_SMTP_URL": plan.smtp_url,
+        "LINKSPLUS_MAIL_FROM": DEMO_MAIL_FROM,
+        "LINKSPLUS_CONSOLE_URL": f"http://{plan.host}:{plan.app_port}",
     }
     streamlit = [sys.executable, "-m", "streamlit", "run", str(app_path)]
     options = {
@@ -268,9 +288,13 @@ def _run(plan: DemoPlan, servers: dict[str, ServerProcess], password: str, live:
         _say(f"  {sent} payment events delivered.")
         _say("Starting the app…")
         started["app"] = servers["app"].start()
+        alerts = DemoAlerts(plan).start()
         _banner(plan, password, live)
         client = LinksPlusClient(plan.api_key, base_url=plan.api_url)
-        _keep_running(started, client, plan.api_url, live)
+        try:
+            _keep_running(started, client, plan.api_url, live)
+        finally:
+            alerts.stop()
     except KeyboardInterrupt:
         _say("\nStopping…")
     except ServerStopped as exc:
@@ -295,6 +319,7 @@ Links+ Console demo is running.
   Links+ sandbox    {api_url}   (API docs at {api_url}/docs)
   Webhook receiver  {receiver_url}/webhooks/linksplus
   Logs              {plan.logs}
+  Alert emails      {plan.mail}   (each one is printed here too)
 
   Sign in as one of these users, all with the password: {password}
     sales     Sales, team Bangkok Retail
@@ -332,3 +357,76 @@ def _keep_running(
         except LinksPlusError as exc:
             active = []
             _say(f"(live payment skipped: {exc})")
+
+
+class DemoMailbox:
+    """aiosmtpd handler: the demo's mail server keeps each message as a file and says so."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.count = 0
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self._lock:
+            self.count += 1
+            to = re.sub(r"[^A-Za-z0-9@._-]", "_", ",".join(envelope.rcpt_tos))[:80]
+            path = self.folder / f"{self.count:04d}-{to}.eml"
+        path.write_bytes(envelope.content)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        _say(f"Alert emailed to {message['To']}: {message['Subject']}  ({path})")
+        return "250 Message accepted for delivery"
+
+
+class DemoAlerts:
+    """The demo's notifier (a thread of this process) and its local SMTP server."""
+
+    def __init__(self, plan: DemoPlan):
+        self.plan = plan
+        self.stop_event = threading.Event()
+        self.controller = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> DemoAlerts:
+        from aiosmtpd.controller import Controller
+
+        from linksplus.notify import Notifier
+
+        plan = self.plan
+        plan.mail.mkdir(parents=True, exist_ok=True)
+        for old in plan.mail.glob("*.eml"):
+            old.unlink()  # the event log starts afresh, and so do its alerts
+        self.controller = Controller(
+            DemoMailbox(plan.mail), hostname=plan.host, port=plan.smtp_port
+        )
+        self.controller.start()
+        settings = Settings(
+            api_base_url=plan.api_url,
+            api_key=plan.api_key,
+            api_auth="raw",
+            eventlog_url=plan.eventlog_url,
+            users_file=str(plan.users_file),
+            smtp_url=plan.smtp_url,
+            mail_from=DEMO_MAIL_FROM,
+            console_url=f"http://{plan.host}:{plan.app_port}",
+        )
+        notifier = Notifier(settings, name="demo")
+        notifier.outbox.start_cursor()  # from now on: the replayed history gives no alerts
+        self.thread = threading.Thread(
+            target=self._run, args=(notifier,), name="notifier", daemon=True
+        )
+        self.thread.start()
+        return self
+
+    def _run(self, notifier) -> None:
+        try:
+            notifier.run(self.stop_event)
+        finally:
+            notifier.close()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(10)
+        if self.controller is not None:
+            self.controller.stop()

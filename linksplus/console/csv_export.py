@@ -44,6 +44,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 # names as headers: "link_id" -> "รหัสลิงก์").
 HEADERS = (
     N_("link_id"),
+    N_("link_name"),
     N_("name"),
     N_("status"),
     N_("template"),

@@ -7,7 +7,7 @@ integers of minor units until they become text (`format_amount`) or a chart valu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -260,10 +260,20 @@ def status_word(status: object) -> object:
     return _(status) if status in PAYMENT_STATUSES else status
 
 
-_CSV_COLUMNS = ["occurred_at", "link_id", "payment_id", "status", "currency", "amount"]
+_CSV_COLUMNS = [
+    "occurred_at",
+    "link_id",
+    "link_name",
+    "payment_id",
+    "status",
+    "currency",
+    "amount",
+]
 
 
-def _csv_frame(events: pd.DataFrame, tz: str | None) -> pd.DataFrame:
+def _csv_frame(
+    events: pd.DataFrame, tz: str | None, names: Mapping[int, str] | None = None
+) -> pd.DataFrame:
     if events is None or events.empty:
         return pd.DataFrame(columns=_CSV_COLUMNS)
     df = events.sort_values("occurred_at", ascending=False, kind="stable")
@@ -274,6 +284,7 @@ def _csv_frame(events: pd.DataFrame, tz: str | None) -> pd.DataFrame:
             .dt.tz_convert(zone(tz))
             .map(lambda t: t.isoformat()),
             "link_id": df["link_id"],
+            "link_name": df["link_id"].map(dict(names or {})),  # empty when not known
             "payment_id": df["payment_id"],
             "status": df["status"],
             "currency": cur.str.upper(),
@@ -283,15 +294,24 @@ def _csv_frame(events: pd.DataFrame, tz: str | None) -> pd.DataFrame:
     )
 
 
-def payments_csv(events: pd.DataFrame, tz: str | None = None, language: str | None = None) -> bytes:
-    """The payments as CSV, amounts as exact decimals of their currency; payment ids and
-    other text neutralised against spreadsheet formulas (`csv_export.frame_csv`); headers
-    in `language` (default English)."""
-    return frame_csv(_csv_frame(events, tz), language)
+def payments_csv(
+    events: pd.DataFrame,
+    tz: str | None = None,
+    language: str | None = None,
+    names: Mapping[int, str] | None = None,
+) -> bytes:
+    """The payments as CSV with each link's name (`names`: link id -> name), amounts as
+    exact decimals of their currency; names, payment ids and other text neutralised
+    against spreadsheet formulas (`csv_export.frame_csv`); headers in `language` (default
+    English)."""
+    return frame_csv(_csv_frame(events, tz, names), language)
 
 
 def payments_csv_chunks(
-    chunks: Iterable[pd.DataFrame], tz: str | None = None, language: str | None = None
+    chunks: Iterable[pd.DataFrame],
+    tz: str | None = None,
+    language: str | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> Iterator[bytes]:
     """The same CSV as `payments_csv` of all `chunks` together (each newest first, in
     order), one piece per chunk: the header once, then each chunk's rows."""
@@ -299,7 +319,7 @@ def payments_csv_chunks(
     for chunk in chunks:
         if chunk.empty:
             continue
-        text = payments_csv(chunk, tz, language)
+        text = payments_csv(chunk, tz, language, names)
         yield text if header else text.split(b"\r\n", 1)[1]
         header = False
     if header:

@@ -328,7 +328,8 @@ def _money(minor: object, currency: str) -> str:
 
 def table_csv(table: pd.DataFrame, currencies: Iterable[str]) -> bytes:
     """Exactly the rows shown, in their order, as CSV: amounts as exact decimals of each
-    currency, times in hours, text neutralised against spreadsheet formulas."""
+    currency, times to pay in days (the unit the page uses for them), text neutralised
+    against spreadsheet formulas."""
     out = pd.DataFrame(
         {
             _("salesperson"): table["name"],
@@ -336,8 +337,8 @@ def table_csv(table: pd.DataFrame, currencies: Iterable[str]) -> bytes:
             _("links_made"): table["made"],
             _("links_paid"): table["paid"],
             _("conversion"): table["conversion"].round(4),
-            _("median_hours_to_pay"): table["median_hours"].round(2),
-            _("p90_hours_to_pay"): table["p90_hours"].round(2),
+            _("median_days_to_pay"): (table["median_hours"] / 24).round(3),
+            _("p90_days_to_pay"): (table["p90_hours"] / 24).round(3),
         }
     )
     for cur in currencies:

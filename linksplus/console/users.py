@@ -38,7 +38,8 @@ LINKS, TEMPLATES, CREATE, PAYMENTS, WEBHOOKS, SETTINGS = (
 )
 BULK = "bulk"
 PERFORMANCE = "performance"  # everyone; sales staff see only their own row
-_SALES_PAGES = (LINKS, TEMPLATES, CREATE, BULK, PAYMENTS, PERFORMANCE)
+MY_SETTINGS = "my_settings"  # everyone: their own alerts
+_SALES_PAGES = (LINKS, TEMPLATES, CREATE, BULK, PAYMENTS, PERFORMANCE, MY_SETTINGS)
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "sales": _SALES_PAGES,
     "manager": _SALES_PAGES,

@@ -320,8 +320,10 @@ def payments_csv(
     download is asked for)."""
     settings = current_settings()
     ids = _team_link_ids(int(team_id), settings)
+    links = links_table(int(team_id), settings)
+    names = dict(zip(links["id"], links["name"], strict=True))
     chunks = eventlog(settings).iter_payments(start, end, ids)
-    return b"".join(payments_report.payments_csv_chunks(chunks, tz, language))
+    return b"".join(payments_report.payments_csv_chunks(chunks, tz, language, names))
 
 
 # A resource (no copy per rerun), with a fingerprint of its content: the Links page

@@ -21,6 +21,7 @@ PAGE_FILES: dict[str, tuple[str, str, str]] = {
         N_("Team performance"),
         ":material/leaderboard:",
     ),
+    u.MY_SETTINGS: ("pages/my_settings.py", N_("My settings"), ":material/notifications:"),
     u.WEBHOOKS: ("pages/webhook_log.py", N_("Webhook log"), ":material/webhook:"),
     u.SETTINGS: ("pages/settings.py", N_("Settings"), ":material/settings:"),
 }

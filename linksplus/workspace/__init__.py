@@ -10,6 +10,7 @@ migrated in place on first use.
 from linksplus.workspace.store import (
     HOW,
     OUTSIDE,
+    AlertPrefs,
     Ownership,
     RowParams,
     Upload,
@@ -21,6 +22,7 @@ from linksplus.workspace.store import (
 __all__ = [
     "HOW",
     "OUTSIDE",
+    "AlertPrefs",
     "Ownership",
     "RowParams",
     "Upload",

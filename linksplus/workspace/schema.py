@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     inspect,
     text,
 )
@@ -152,6 +153,57 @@ login_generations = Table(
     Column("changed_at", UTCDateTime, nullable=False),
 )
 
+# Version 4: paid-link alerts (`linksplus.notify`). Each user's channels: email on unless
+# turned off (NULL: never chose), a LINE user id, and a manager's whole-team subscription.
+alert_prefs = Table(
+    "ws_alert_prefs",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("email_on", Boolean),
+    Column("line_user_id", String(64)),
+    Column("team_alerts", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# How far the notifier has read the event log (events.id), one row per name: a notifier
+# moves it forward only by compare-and-set, in the transaction that adds the outbox rows.
+notify_cursor = Table(
+    "ws_notify_cursor",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("upto", BigInteger, nullable=False),
+)
+
+# One message to send: a payment, a recipient and a channel, once (the unique key). States:
+# pending (to send, at next_attempt_at; a lease says who is sending it), sent, failed (given
+# up after a day of retries).
+outbox = Table(
+    "ws_outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("event_id", BigInteger, nullable=False),
+    Column("payment_id", String(255), nullable=False),
+    Column("link_id", BigInteger, nullable=False),
+    Column("team_id", BigInteger),
+    Column("amount", BigInteger, nullable=False),  # minor units
+    Column("currency", String(3), nullable=False),
+    Column("paid_at", UTCDateTime, nullable=False),
+    Column("recipient", String(150), nullable=False),  # a username
+    Column("channel", String(10), nullable=False),  # email, line
+    Column("address", String(320), nullable=False),  # the email address or LINE user id
+    Column("language", String(8), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("claimed_by", String(100)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("error", Text),
+    UniqueConstraint("payment_id", "recipient", "channel", name="uq_ws_outbox_message"),
+    Index("ix_ws_outbox_due", "state", "next_attempt_at"),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -173,7 +225,8 @@ def _reminders_on_owners(conn: Connection) -> None:
 def _only_new_tables(conn: Connection) -> None:
     """Only new tables, which create_all makes (or finds, made unversioned by an earlier
     release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
-    ws_announced, ws_message_prefs, ws_login_generations)."""
+    ws_announced, ws_message_prefs, ws_login_generations, and the alerts' ws_alert_prefs,
+    ws_notify_cursor, ws_outbox)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from linksplus.eventlog.engine import make_engine
 from linksplus.i18n import N_
 from linksplus.workspace.schema import (
+    alert_prefs,
     announced,
     ensure_schema,
     link_owners,
@@ -61,6 +62,16 @@ class UserPrefs:
 
     language: str
     buddhist_era: bool = False
+
+
+@dataclass(frozen=True)
+class AlertPrefs:
+    """How a user is told of payments: email (None: never chose, which means on), a LINE
+    user id, and (managers, admins) every payment of their teams, not only their links'."""
+
+    email_on: bool | None = None
+    line_user_id: str | None = None
+    team_alerts: bool = False
 
 
 @dataclass(frozen=True)
@@ -482,6 +493,49 @@ class Workspace:
                 .where(_row_key(upload_id, row_no))
                 .values(state=FAILED, error=error[:1000])
             )
+
+    # -- paid-link alerts -------------------------------------------------------------------
+
+    def alert_prefs(self, username: str) -> AlertPrefs:
+        """`username`'s alert channels (the defaults when never set)."""
+        query = select(alert_prefs).where(alert_prefs.c.username == username.lower())
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return AlertPrefs()
+        return AlertPrefs(row.email_on, row.line_user_id, bool(row.team_alerts))
+
+    def set_alert_prefs(self, username: str, prefs: AlertPrefs) -> None:
+        """Replace `username`'s alert channels (checks are the caller's: `notify.prefs`)."""
+        values = {
+            "email_on": prefs.email_on,
+            "line_user_id": prefs.line_user_id or None,
+            "team_alerts": bool(prefs.team_alerts),
+            "updated_at": datetime.now(UTC),
+        }
+        with self.engine.begin() as conn:
+            where = alert_prefs.c.username == username.lower()
+            if conn.execute(update(alert_prefs).where(where).values(**values)).rowcount:
+                return
+            conn.execute(alert_prefs.insert().values(username=username.lower(), **values))
+
+    def alert_prefs_of(self, usernames: Sequence[str]) -> dict[str, AlertPrefs]:
+        """The stored alert channels of `usernames` (absent: never set), in one query."""
+        names = sorted({u.lower() for u in usernames})
+        if not names:
+            return {}
+        query = select(alert_prefs).where(alert_prefs.c.username.in_(names))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            r.username: AlertPrefs(r.email_on, r.line_user_id, bool(r.team_alerts)) for r in rows
+        }
+
+    def team_alert_subscribers(self) -> list[str]:
+        """Users who asked for every payment of their teams (whether they may: the caller)."""
+        query = select(alert_prefs.c.username).where(alert_prefs.c.team_alerts.is_(True))
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(query).scalars())
 
 
 def _row_key(upload_id: str, row_no: int):

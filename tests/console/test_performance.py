@@ -131,7 +131,8 @@ def test_sorting_and_the_csv_of_what_is_shown():
     csv = table_csv(sort_table(evil, "paid_usd"), ("thb", "usd")).decode("utf-8-sig")
     lines = csv.splitlines()
     assert lines[0].startswith("salesperson,username,links_made,links_paid,conversion")
-    assert lines[1].startswith("'=HYPERLINK(1),bob,2,1,0.5,48.0,48.0,0.00,5.00")
+    assert lines[0].split(",")[5:7] == ["median_days_to_pay", "p90_days_to_pay"]
+    assert lines[1].startswith("'=HYPERLINK(1),bob,2,1,0.5,2.0,2.0,0.00,5.00")  # 48 h: 2 days
 
 
 def test_huge_amounts_stay_exact():

@@ -53,7 +53,7 @@ def test_a_thai_payments_csv_has_thai_headers():
         }
     )
     header = payments_csv(events, "Asia/Bangkok", "th").decode("utf-8-sig").split("\r\n")[0]
-    assert header == "เวลาที่ชำระ,รหัสลิงก์,รหัสการชำระเงิน,สถานะ,สกุลเงิน,จำนวนเงิน"
+    assert header == "เวลาที่ชำระ,รหัสลิงก์,ชื่อลิงก์,รหัสการชำระเงิน,สถานะ,สกุลเงิน,จำนวนเงิน"
     assert (
         payments_csv(events, "Asia/Bangkok").decode("utf-8-sig").startswith("occurred_at,link_id,")
     )

@@ -60,6 +60,7 @@ def test_pages_per_role():
         "bulk",
         "payments",
         "performance",
+        "my_settings",
     )
     assert u.pages_for(["manager"]) == u.pages_for(["sales"])
     assert "settings" in u.pages_for(["admin"]) and "webhooks" in u.pages_for(["sales", "admin"])

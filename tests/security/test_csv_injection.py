@@ -100,8 +100,9 @@ def test_payments_csv_neutralises_every_formula_start(value):
             "received_at": pd.to_datetime(["2026-02-14T10:00:01Z"]),
         }
     )
-    row = read(payments_csv(events, "UTC"))[0]
+    row = read(payments_csv(events, "UTC", names={7: value}))[0]
     assert row["payment_id"] == "'" + value and row["status"] == "'" + value
+    assert row["link_name"] == "'" + value  # the link's name, as its maker typed it
     assert row["amount"] == "-5.00"  # an amount is a number, written as one
     assert row["link_id"] == "7"
 

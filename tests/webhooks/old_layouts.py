@@ -59,6 +59,16 @@ def event_log_back_to(conn: Connection, version: int) -> None:
 
 def workspace_back_to(conn: Connection, version: int) -> None:
     """Take current workspace tables in `conn` back to `version`'s layout."""
+    if version < 4:  # this release's new tables (login_attempts was made unversioned at 3)
+        for table in (
+            "ws_announced",
+            "ws_message_prefs",
+            "ws_login_generations",
+            "ws_outbox",
+            "ws_notify_cursor",
+            "ws_alert_prefs",
+        ):
+            conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:
         conn.execute(text("DROP TABLE login_attempts"))
         conn.execute(text("DROP TABLE ws_user_prefs"))
