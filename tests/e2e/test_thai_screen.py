@@ -172,3 +172,53 @@ def test_every_page_draws_no_english_in_thai(
     finally:
         page.context.close()
     assert not problems, "\n".join(problems)
+
+
+def _choice(page: Page, label: str) -> str:
+    """The option a selectbox shows as chosen (its field's text)."""
+    box = page.locator("[data-testid='stSelectbox']").filter(
+        has=page.get_by_text(label, exact=True)
+    )
+    return box.locator("[role='combobox']").input_value() or box.inner_text()
+
+
+def test_choices_follow_a_language_switch_at_once(browser: Browser, demo, screenshots):
+    """An English session switches to ไทย in the sidebar with the Links filters open: they
+    show Thai choices ("ทุกสกุลเงิน", not "Any currency") in that very run; they kept the
+    English words until changed. Back to English on Team performance: "Sort by" says
+    "Links made" at once."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    try:
+        page.goto(demo.app_url)
+        expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        page.get_by_role("textbox", name="Username").fill("manager")
+        page.get_by_role("textbox", name="Password").fill(demo.password)
+        page.get_by_role("button", name="Log in").click()
+        page.locator("[data-testid='stSidebarNav']").wait_for(state="attached")
+        settle(page)
+        page.locator(".st-key-lf_folded summary").click()
+        expect(
+            page.get_by_text("Any age", exact=True).or_(page.get_by_text("Use", exact=True)).first
+        ).to_be_visible()
+        settle(page)
+        assert _choice(page, "Use") == "Single or multiple"
+        sidebar.get_by_text("ไทย", exact=True).click()
+        expect(page.get_by_role("heading", name="ลิงก์", exact=True)).to_be_visible()
+        settle(page)
+        shown = {_choice(page, label) for label in ("การใช้", "สกุลเงิน", "ค้างชำระ สร้างมาแล้ว")}
+        page.screenshot(path=str(screenshots / "th-after-switch-links.png"))
+        assert shown == {"ครั้งเดียวหรือหลายครั้ง", "ทุกสกุลเงิน", "ทุกช่วงอายุ"}, shown
+        page.goto(demo.app_url + "/team_performance")
+        expect(page.get_by_role("heading", name="ผลงานของทีม").first).to_be_visible()
+        settle(page)
+        assert _choice(page, "เรียงตาม") == "ลิงก์ที่สร้าง"
+        sidebar.get_by_text("English", exact=True).click()
+        expect(page.get_by_role("heading", name="Team performance").first).to_be_visible()
+        settle(page)
+        assert _choice(page, "Sort by") == "Links made"
+    finally:
+        context.close()
