@@ -29,8 +29,10 @@ def language_css() -> str:
     upload = _css_text(_("Upload"))
     drop = _css_text(_("or drag the file here"))
     rules = [
-        # The button keeps its icon; its word is ours.
-        f'{_UPLOADER} button [data-testid="stMarkdownContainer"] p {{ display: none; }}',
+        # The button keeps its icon; its word is ours. Streamlit's word is shrunk to
+        # nothing rather than removed: it stays the button's accessible name (generated
+        # content is not one for every screen reader, nor for axe-core).
+        f'{_UPLOADER} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}',
         f'{_UPLOADER} button [data-testid="stMarkdownContainer"]::after {{ content: {upload}; }}',
         # "5MB per file • CSV, XLSX": our label states the limit and the file types.
         f'{_UPLOADER} [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}',
