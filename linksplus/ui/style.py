@@ -1,6 +1,7 @@
 """The app's own CSS for the reader's language: Streamlit draws a few words of its own in
 English only (the file uploader's "Upload" and "200MB per file • CSV, XLSX", the date
-fields' "yyyy-mm-dd"); in another language they are hidden and ours shown in their place.
+fields' "yyyy-mm-dd", the calendar's "Date range" presets); in another language they are
+hidden, and ours shown in their place where the words matter.
 
 Fixed text from the catalog only (nothing a user typed reaches the CSS)."""
 
@@ -39,6 +40,9 @@ def language_css() -> str:
         f'{_UPLOADER} [data-testid="stFileUploaderDropzoneInstructions"] > div::after '
         f"{{ content: {drop}; }}",
     ]
+    # The calendar's "Date range: Select..." presets ("Past week"...) are Streamlit's
+    # English: left out (the pages that need periods have their own picker).
+    rules.append('[data-testid="stDateInputQuickSelect"] { display: none; }')
     # An empty date field's parts: "ปปปป-ดด-วว" rather than "yyyy-mm-dd".
     for part, word in (
         ("year", _("yyyy")),

@@ -127,8 +127,9 @@ def settle(page: Page) -> None:
 
 
 def opened_widgets(page: Page, fragments: set[str]) -> list[str]:
-    """Open what a person opens on this page and read it too: the Links filters and a
-    selectbox's options list."""
+    """Open what a person opens on this page and read it too: the Links filters, the
+    first selectboxes' options lists and the date picker's calendar (in Chromium it
+    follows the browser's language: a Thai browser here)."""
     problems = []
     main = page.locator("[data-testid='stMain']")
     folded = main.locator("[data-testid='stExpander'] summary")
@@ -144,6 +145,13 @@ def opened_widgets(page: Page, fragments: set[str]) -> list[str]:
         box.locator("[role='combobox']").click()
         page.wait_for_timeout(600)
         problems += [f"options list: {p}" for p in english_left(page, fragments)]
+        page.keyboard.press("Escape")
+        wait_idle(page)
+    calendars = main.locator("[data-testid='stDateInputCalendarButton']")
+    if calendars.count() and calendars.first.is_visible():
+        calendars.first.click()
+        expect(page.get_by_role("dialog").last).to_be_visible()
+        problems += [f"date picker: {p}" for p in english_left(page, fragments)]
         page.keyboard.press("Escape")
         wait_idle(page)
     return problems
