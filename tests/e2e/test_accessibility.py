@@ -86,12 +86,18 @@ def test_no_serious_accessibility_violation_of_ours(browser: Browser, demo, role
         page.get_by_role("button", name=submit).click()
         page.locator("[data-testid='stSidebarNav']").wait_for(state="attached")
         settle(page)
+        for _ in range(50):  # the pages are opened by address: they need the cookie
+            if any(c["name"] == "linksplus_console" for c in context.cookies()):
+                break
+            page.wait_for_timeout(200)
         paths = page.locator("[data-testid='stSidebarNavLink']").evaluate_all(
             "els => els.map(e => new URL(e.href).pathname)"
         )
         for path in dict.fromkeys(paths):
             page.goto(demo.app_url + path)
             expect(page.locator("[data-testid='stMain'] h1").first).to_be_visible()
+            # Logged in from the cookie (a new session), not the login page drawn again.
+            expect(page.locator("[data-testid='stSidebarNav']")).to_be_attached()
             settle(page)
             ours, streamlit = serious_violations(page, axe)
             counts[path] = {"ours": len(ours), "streamlit": len(streamlit)}

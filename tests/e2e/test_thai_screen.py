@@ -109,6 +109,14 @@ def log_in_thai(browser: Browser, app_url: str, role: str, password: str, width:
     page.get_by_role("button", name="เข้าสู่ระบบ").click()
     page.locator("[data-testid='stSidebarNav']").wait_for(state="attached", timeout=30_000)
     wait_idle(page)
+    # The pages are opened by address (new sessions): they log in from the cookie, which
+    # the browser has only once the cookie component's round trip is over.
+    for _ in range(50):
+        if any(c["name"] == "linksplus_console" for c in context.cookies()):
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError(f"{role}: no login cookie after logging in")
     return page
 
 
@@ -170,6 +178,8 @@ def test_every_page_draws_no_english_in_thai(
         for path in page_paths(page) if width > 640 else ["/", "/bulk_create", "/team_performance"]:
             page.goto(demo.app_url + path)
             expect(page.locator("[data-testid='stMain'] h1").first).to_be_visible(timeout=30_000)
+            # Logged in (the cookie worked), not the login page drawn again.
+            expect(page.locator("[data-testid='stSidebarNav']")).to_be_attached()
             settle(page)
             found = english_left(page, fragments) + opened_widgets(page, fragments)
             problems += [f"{role} {path}: {p}" for p in dict.fromkeys(found)]
