@@ -5,7 +5,7 @@ import streamlit as st
 
 from linksplus.console.users import effective_role
 from linksplus.i18n import _
-from linksplus.ui import auth, language, my_links_view, nav
+from linksplus.ui import auth, language, my_links_view, nav, style
 from linksplus.ui.observe import page_timer
 from linksplus.ui.settings import current_settings, setup_problems
 from linksplus.ui.widgets import app_icon, md_escape, only_page, setup_page
@@ -38,6 +38,7 @@ if problems:
 # Log in before st.navigation: a page opened by URL must already be in this user's list.
 user = auth.require_login(settings)
 language.apply(user.username)  # a login in this run: the user's stored language from now
+style.apply_language_css()  # Streamlit's own English words, in the reader's language
 
 page = st.navigation(nav.pages_for_user(user))
 

@@ -88,9 +88,39 @@ def apply(username: str | None) -> None:
 
 def _save(username: str) -> None:
     state = st.session_state
+    changed = state.get(LANGUAGE) != state.get(_PICKER, DEFAULT_LANGUAGE)
     state[LANGUAGE] = state.get(_PICKER, DEFAULT_LANGUAGE)
     state[ERA] = bool(state.get(_ERA_TOGGLE, False))
+    if changed:
+        _resend_choices()
     _store(username)
+
+
+def _plain_choice(value: object) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain_choice(v) for v in value)
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+def _resend_choices() -> None:
+    """Have every widget with a chosen option send it again in the new language.
+
+    A selectbox (multiselect, segmented control) tells the browser its choice as the
+    option's words, and only when the value changes: after a switch the browser kept
+    showing the old language's words ("Any currency") though the options were Thai.
+    Setting a keyed widget's own value again makes Streamlit send it, worded anew. Only
+    plain values (text, numbers, lists of them): a button's or an uploader's state cannot
+    be set, and they have nothing to reword."""
+    state = st.session_state
+    for key in list(state.keys()):
+        if key in (LANGUAGE, ERA, _PICKER, _ERA_TOGGLE) or key.startswith("_"):
+            continue
+        value = state[key]
+        if _plain_choice(value):
+            try:
+                state[key] = value
+            except Exception:  # a widget whose state Streamlit does not let us set
+                continue
 
 
 def _store(username: str) -> None:

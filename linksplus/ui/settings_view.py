@@ -6,13 +6,17 @@ import streamlit as st
 
 from linksplus.config import Settings, key_tail, mask_key
 from linksplus.connection import STYLE_WORDS, check_connection
-from linksplus.i18n import N_, _, format_number
+from linksplus.i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_number
 from linksplus.money import get_account_country
 from linksplus.ui import data, reconcile_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.messages import connection_advice
 from linksplus.ui.widgets import eventlog_problem, show_error
 
+# The event log's backend by its product's name ("sqlite" is a setting's word).
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+# The auth style in a word of the reader's language; the setting's value beside it.
+STYLE_SHORT = {"raw": N_("Bare key"), "basic": N_("HTTP Basic"), "bearer": N_("Bearer token")}
 ENVIRONMENTS = {"live": N_("Live"), "sandbox": N_("Sandbox"), None: N_("Not known")}
 ENVIRONMENT_HELP = {
     "live": N_(
@@ -45,6 +49,14 @@ def settings_page(ctx: PageContext) -> None:
     _login(ctx.settings)
 
 
+def auth_style_value(style: str) -> str:
+    """The auth style as Settings shows it: the setting's value ("raw"), and in another
+    language a word of that language before it ("คีย์ล้วน (raw)")."""
+    if current_language() == DEFAULT_LANGUAGE or style not in STYLE_SHORT:
+        return style
+    return f"{_(STYLE_SHORT[style])} ({style})"
+
+
 def _configured(s: Settings) -> None:
     """The environment, key (masked), auth style, account country and addresses."""
     account = get_account_country(s.account_country)
@@ -59,7 +71,7 @@ def _configured(s: Settings) -> None:
     # tells one key from another, and a longer value was cut at its end.
     c2.metric(_("API key"), key_tail(s.api_key), help=mask_key(s.api_key))
     style = STYLE_WORDS.get(s.api_auth)
-    c3.metric(_("Auth style"), s.api_auth, help=_(style) if style else None)
+    c3.metric(_("Auth style"), auth_style_value(s.api_auth), help=_(style) if style else None)
     c4.metric(
         _("Account country"),
         _(account.name),
@@ -121,7 +133,7 @@ def _eventlog_health() -> None:
             if ok
             else _("Not healthy: backend {backend}, {n} payments recorded ({ms} ms).")
         ).format(
-            backend=health.get("backend", "?"),
+            backend=BACKEND_NAMES.get(health.get("backend"), health.get("backend", "?")),
             n=format_number(health.get("events", 0)),
             ms=format_number(round(ms)),
         )

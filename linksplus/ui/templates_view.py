@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from babel import Locale, UnknownLocaleError
 
 from linksplus.console import users as u
 from linksplus.console.csv_export import frame_csv
@@ -14,7 +15,7 @@ from linksplus.console.templates_table import (
     templates_frame,
 )
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import N_, _, current_language, format_number
+from linksplus.i18n import N_, _, babel_locale, current_language, format_number
 from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
 from linksplus.ui import data
@@ -157,6 +158,34 @@ def _table(view: pd.DataFrame) -> int | None:
     return selected_id(event, lambda i: view.iloc[i]["id"], "template")
 
 
+# A template's payment methods, as the reader says them (unknown ones as Links+ wrote them).
+FEATURE_WORDS = {
+    "card": N_("Card"),
+    "promptpay": "PromptPay",
+    "mobile_banking": N_("Mobile banking"),
+    "internet_banking": N_("Internet banking"),
+    "truemoney": "TrueMoney",
+    "rabbit_linepay": "Rabbit LINE Pay",
+}
+
+
+def feature_word(feature: object) -> str:
+    """A payment method of a template in the current language ("card" -> "บัตร")."""
+    word = FEATURE_WORDS.get(str(feature))
+    return _(word) if word else str(feature)
+
+
+def language_name(code: str | None) -> str:
+    """A template's language by name in the reader's language ("th" -> "ไทย"), "—" when
+    none; a code Babel does not know stays as it is."""
+    if not code:
+        return "—"
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(babel_locale()) or code
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+
+
 def detail(template: Template, links: pd.DataFrame) -> None:
     """One template: default amount, links made from it, facts, and a way to use it."""
     with st.container(border=True, key="template_detail"):
@@ -174,9 +203,12 @@ def detail(template: Template, links: pd.DataFrame) -> None:
             int((links["template_id"] == template.id).sum()) if not links.empty else 0,
         )
         m3.metric(_("Status"), md_escape(status_word(template.status)))
-        facts = {_("Template"): f"#{template.id}", _("Language"): template.language or "—"}
+        facts = {
+            _("Template"): f"#{template.id}",
+            _("Language"): language_name(template.language),
+        }
         if template.features:
-            facts[_("Features")] = ", ".join(str(f) for f in template.features)
+            facts[_("Features")] = ", ".join(feature_word(f) for f in template.features)
         st.markdown("  \n".join(f"**{k}:** {md_escape(v)}" for k, v in facts.items()))
         if st.button(
             _("Create a link from this template"),

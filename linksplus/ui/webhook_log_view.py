@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from linksplus.console.csv_export import frame_csv
-from linksplus.eventlog import NOT_COUNTED, OUTCOMES
+from linksplus.eventlog import NOT_COUNTED, OUTCOMES, audit
 from linksplus.i18n import N_, _, current_language, format_number
 from linksplus.ui import data, reconcile_view
 from linksplus.ui.context import PageContext
@@ -68,7 +68,23 @@ def _deliveries(ctx: PageContext) -> None:
         mime="text/csv",
         icon=":material/download:",
     )
-    deliveries_table(view, key="deliveries_table")
+    deliveries_table(worded_deliveries(view), key="deliveries_table")
+
+
+def worded_deliveries(frame: pd.DataFrame) -> pd.DataFrame:
+    """The deliveries as the table shows them: the outcome in the reader's language, and
+    the stored ``remote`` ("203.0.113.9 via system") as the address and the webhook it came
+    through, that one worded too (the CSV keeps the stored values)."""
+    outcomes = {o: _(o.title()) for o in OUTCOMES}
+    sources = {"system": _("System"), "dashboard": _("Dashboard"), "custom": _("Custom")}
+    out = frame.assign(outcome=frame["outcome"].map(lambda o: outcomes.get(o, o)))
+    if "remote" in out.columns:
+        split = [audit.split_remote(r) for r in out["remote"]]
+        out = out.drop(columns="remote").assign(
+            address=[a or "" for a, _s in split],
+            source=[sources.get(s, "") if s else "" for _a, s in split],
+        )
+    return out
 
 
 def _outcome_metrics(counts: dict[str, int], total: int) -> None:

@@ -26,7 +26,7 @@ def test_webhook_log_counts_outcomes(make_app, sandbox, secrets):
     assert metrics["Rejected"] == "1" and metrics["Deliveries"] == "3"
     table = table_rows(at, "deliveries_table")
     assert "bad signature" in list(table["reason"])
-    assert set(table.loc[table["outcome"] != "rejected", "reason"]) == {""}  # blank, not None
+    assert set(table.loc[table["outcome"] != "Rejected", "reason"]) == {""}  # blank, not None
 
 
 def test_settings_checks_the_connection_and_masks_the_key(make_app, sandbox):

@@ -57,7 +57,7 @@ def test_a_log_that_cannot_be_read_says_what_is_missing(make_app, sandbox, not_a
         "pages/webhook_log.py": "The webhook log cannot be read right now (DatabaseError). "
         "This page tries again by itself.",
         # The health check answers for itself.
-        "pages/settings.py": "Not healthy: backend sqlite, 0 payments recorded",
+        "pages/settings.py": "Not healthy: backend SQLite, 0 payments recorded",
     }
     for page, messages in _pages(make_app, sandbox, not_a_database):
         assert any(m.startswith(expected[page]) for m in messages), (page, messages)

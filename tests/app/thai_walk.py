@@ -156,9 +156,17 @@ def english_runs(text: str, data: Iterable[str]) -> list[str]:
 def untranslated(at: AppTest, data: Iterable[str], fragments: set[str]) -> list[str]:
     """Every piece of text on a Thai page that shows English words: a catalog message left
     untranslated, a sentence never put through the catalog, or a label with no Thai."""
+    return untranslated_texts(visible_texts(at), data, fragments)
+
+
+def untranslated_texts(
+    texts: Iterable[tuple[str, str]], data: Iterable[str], fragments: set[str]
+) -> list[str]:
+    """`untranslated`'s rules for any (kind, text) pairs: an AppTest page's elements, or
+    the text a browser draws (tests/e2e/test_thai_screen.py)."""
     data = [d for d in data if d]
     problems = []
-    for kind, text in visible_texts(at):
+    for kind, text in texts:
         plain = _plain(text)
         for item in sorted(data, key=len, reverse=True):
             plain = plain.replace(item, " ")

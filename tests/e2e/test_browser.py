@@ -346,7 +346,7 @@ def admin_flow(page: Page, demo, shots: Path) -> None:
     assert re.fullmatch(r"••••[0-9a-f]{4}", values["API key"]), values  # its last four
     assert values["Auth style"] == "raw", values  # the documented style, by default
     expect(main(page)).to_contain_text(f"API base URL: {demo.api_url}")
-    expect(main(page).get_by_text(re.compile(r"^Healthy: backend sqlite"))).to_be_visible()
+    expect(main(page).get_by_text(re.compile(r"^Healthy: backend SQLite"))).to_be_visible()
     page.get_by_role("button", name="Check the connection").click()
     expect(main(page).get_by_text(re.compile(r"^Links\+ answered in \d+ ms"))).to_be_visible()
     wait_idle(page)
