@@ -41,6 +41,7 @@ from linksplus.console.users import (
 from linksplus.i18n import _
 from linksplus.schema_history import SchemaError
 from linksplus.ui import language, nav
+from linksplus.ui.cached import cached_loader
 from linksplus.ui.widgets import only_page
 from linksplus.ui.workspace_data import workspace
 
@@ -69,7 +70,7 @@ def _mtime(path: str) -> float:
         return 0.0
 
 
-@st.cache_resource(show_spinner=False)
+@cached_loader(resource=True)
 def _users(path: str, mtime: float) -> dict[str, UserRecord]:
     return {u.username: u for u in load_users(path)}
 
@@ -80,14 +81,14 @@ def users(settings: Settings) -> dict[str, UserRecord]:
     return _users(path, _mtime(path))
 
 
-@st.cache_resource(show_spinner=False)
+@cached_loader(resource=True)
 def _credentials(path: str, mtime: float) -> dict:
     # One dict per file version for the whole process: streamlit-authenticator keeps its
     # login bookkeeping in it, which must outlive a session.
     return credentials_for_authenticator(_users(path, mtime).values())
 
 
-@st.cache_resource(show_spinner=False)
+@cached_loader(resource=True)
 def _throttle(url: str) -> LoginThrottle:
     return LoginThrottle(url)
 
@@ -98,7 +99,7 @@ def throttle(settings: Settings) -> LoginThrottle:
     return _throttle(settings.eventlog_url)
 
 
-@st.cache_resource(show_spinner=False)
+@cached_loader(resource=True)
 def _dummy_hash() -> str:
     return hash_password("not a real password")
 
@@ -238,7 +239,7 @@ def run_app_instead() -> None:
     runpy.run_path(str(APP_FILE), run_name="__main__")
 
 
-@st.cache_resource(show_spinner=False)
+@cached_loader(resource=True)
 def _generations() -> dict[str, tuple[int, float]]:
     """This process's recent reads of login generations: username -> (generation, when)."""
     return {}

@@ -27,7 +27,7 @@ from linksplus.console.bulk_sheet import (
 from linksplus.console.csv_export import frame_csv
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import N_, _, current_language, format_datetime, format_number, ngettext
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, show_error
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
@@ -52,7 +52,7 @@ def render(ctx: PageContext) -> None:
     )
     try:
         ws = workspace()
-        templates = data.templates(ctx.team_id)
+        templates = cached_reads.templates(ctx.team_id)
     except WorkspaceUnavailable as exc:
         st.error(str(exc), icon=":material/database:")
         st.stop()
@@ -266,14 +266,14 @@ def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> bool:
 
     result = run_upload(
         ws,
-        data.client(ctx.settings),
+        cached_reads.client(ctx.settings),
         upload_id,
         username=ctx.user.username,
         team_id=ctx.team_id,
         concurrency=CONCURRENCY,
         on_progress=progress,
     )
-    data.clear_api_cache()
+    cached_reads.clear_api_cache()
     forget_owners()  # the new links are in My links on the next page
     st.session_state["bulk_error"] = result.error
     return result.error is None

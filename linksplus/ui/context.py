@@ -16,7 +16,7 @@ from linksplus.console.users import (
     teams_for,
 )
 from linksplus.i18n import _
-from linksplus.ui import data, language
+from linksplus.ui import cached_reads, language
 from linksplus.ui.auth import current_user, run_app_instead
 from linksplus.ui.settings import current_settings
 from linksplus.ui.widgets import md_escape
@@ -44,7 +44,7 @@ def browser_timezone() -> str:
 def user_teams(user: UserRecord) -> dict[int, str]:
     """The teams `user` may see, id -> name."""
     wide = user.teams == "*" or effective_role(user.roles) == "admin"
-    names = data.team_names(every_team=wide)
+    names = cached_reads.team_names(every_team=wide)
     ids = teams_for(user, names.keys())
     return {t: names.get(t, _("Team {id}").format(id=t)) for t in ids}
 

@@ -25,7 +25,7 @@ from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationE
 from linksplus.i18n import N_, _
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
@@ -134,7 +134,7 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
     s = st.session_state
     request = LinkRequest(**{k: v for k, v in params.items() if k != "team_id"})
     made = make_link(
-        data.client(ctx.settings),
+        cached_reads.client(ctx.settings),
         workspace,  # opened only to record: a failure to open it is a record error
         request,
         team_id=ctx.team_id,
@@ -186,7 +186,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     # names, not from the one just sent.
     s["cl_amount"] = ""
     _apply_template(templates.get(s.get("cl_template")))
-    data.clear_api_cache()
+    cached_reads.clear_api_cache()
 
 
 def _templates(ctx: PageContext) -> dict[int, Template]:
@@ -194,7 +194,7 @@ def _templates(ctx: PageContext) -> dict[int, Template]:
     loaded; says what to do when there are none)."""
     try:
         with st.spinner(_("Loading templates…")):
-            templates = {t.id: t for t in data.templates(ctx.team_id)}
+            templates = {t.id: t for t in cached_reads.templates(ctx.team_id)}
     except LinksPlusError as exc:
         show_error(exc, what=_("The templates could not be loaded."))
         st.stop()

@@ -8,7 +8,7 @@ import streamlit as st
 from linksplus.console.users import effective_role
 from linksplus.eventlog import EventLog, audit
 from linksplus.i18n import _
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
 from linksplus.ui.deliveries_table import deliveries_table
@@ -30,7 +30,7 @@ def _sources() -> dict[str | None, str]:
     }
 
 
-@cached_loader(ttl=HISTORY_TTL, max_entries=32, depends_on=(data.EVENTLOG,))
+@cached_loader(ttl=HISTORY_TTL, max_entries=32, depends_on=(cached_reads.EVENTLOG,))
 def _history(link_id: int, *, eventlog_url: str, _log: EventLog) -> list[audit.Delivery]:
     return audit.link_deliveries(_log, link_id)
 

@@ -35,7 +35,7 @@ from linksplus.i18n import (
 )
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
-from linksplus.ui import data, delivery_history_view, my_links_view
+from linksplus.ui import cached_reads, delivery_history_view, my_links_view
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.context import PageContext
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
@@ -275,12 +275,12 @@ def _sync_url(ctx: PageContext, filters: LinkFilters, link_id: int | None) -> No
 def render(ctx: PageContext) -> None:
     """The whole Links page for `ctx.team_id`: header, filters, toolbar, table, detail."""
     _header(ctx)
-    if not data.links_ready(ctx.team_id, wait=FIRST_WAIT):
+    if not cached_reads.links_ready(ctx.team_id, wait=FIRST_WAIT):
         _newest_first(ctx)
         return
     try:
         # The cached loaders show their own spinner, only while they really load.
-        links, problem = data.prepared_links(ctx.team_id, ctx.tz)
+        links, problem = cached_reads.prepared_links(ctx.team_id, ctx.tz)
     except LinksPlusError as exc:
         show_error(exc, what=_("The links could not be loaded."))
         st.stop()
@@ -334,7 +334,7 @@ def _header(ctx: PageContext) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.title(_("Links"), width="content")
         with st.container(horizontal_alignment="right"):
-            refresh_button(data.clear_api_cache, key="links_refresh")
+            refresh_button(cached_reads.clear_api_cache, key="links_refresh")
     st.caption(
         _("Payment links of **{team}**, times in {tz}.").format(
             team=md_escape(ctx.team_name), tz=ctx.tz
@@ -562,7 +562,7 @@ def _live_facts(ctx: PageContext, row: dict) -> None:
     primary-key read unless a payment of this link arrived), so a payment made while the
     detail is open shows here as soon as the toast announces it."""
     try:
-        paid = data.link_paid_count(int(row["id"]))
+        paid = cached_reads.link_paid_count(int(row["id"]))
         problem = None
     except Exception as exc:  # the event log is down: the list says so below
         paid, problem = int(row["paid_count"]), exc
@@ -584,7 +584,7 @@ def _link_payments(ctx: PageContext, row: dict, problem: Exception | None = None
     try:
         if problem is not None:
             raise problem
-        mine = data.link_payments(int(row["id"]))
+        mine = cached_reads.link_payments(int(row["id"]))
     except Exception as exc:
         eventlog_problem(exc, what=_("Payments"))
         return
@@ -625,8 +625,8 @@ def _simulate(ctx: PageContext, row: dict) -> None:
             except LinksPlusError as exc:
                 show_error(exc)
             else:
-                data.clear_event_cache()
-                data.clear_api_cache()
+                cached_reads.clear_event_cache()
+                cached_reads.clear_api_cache()
                 paid = md_escape(payment.get("id", ""))
                 st.toast(
                     (
@@ -649,7 +649,7 @@ def _newest_first(ctx: PageContext) -> None:
     """The team's newest links at once, while all of them load (a team of 100,000 takes
     seconds); the page draws itself whole once they are in."""
     try:
-        newest = data.newest_links(ctx.team_id)
+        newest = cached_reads.newest_links(ctx.team_id)
     except LinksPlusError as exc:
         show_error(exc, what=_("The links could not be loaded."))
         st.stop()
@@ -669,5 +669,5 @@ def _newest_first(ctx: PageContext) -> None:
 
 @st.fragment(run_every=1.0)
 def _when_loaded(team_id: int) -> None:
-    if data.links_ready(team_id):
+    if cached_reads.links_ready(team_id):
         st.rerun()

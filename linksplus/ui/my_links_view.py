@@ -19,7 +19,7 @@ from linksplus.console.sharing import LANGUAGES, reminder_message
 from linksplus.console.users import CREATE, UserRecord, effective_role
 from linksplus.i18n import N_, _, format_datetime, ngettext
 from linksplus.money import format_amount
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
@@ -187,7 +187,7 @@ def _follow_up_panel(ctx: PageContext, links: PreparedLinks, owners: pd.DataFram
     if not due.empty:
         # A payment that arrived since the table's totals were read leaves at once.
         try:
-            paid = data.eventlog().payments(link_ids=due["id"].tolist())
+            paid = cached_reads.eventlog().payments(link_ids=due["id"].tolist())
             due = due[~due["id"].isin(paid.loc[paid["status"] == "successful", "link_id"])]
         except Exception:  # no event log: the table's own paid counts stand
             pass
@@ -276,7 +276,7 @@ def _new_payments(username: str) -> tuple[pd.DataFrame, datetime]:
     ids = ws.link_ids_of(username)
     if not ids:
         return pd.DataFrame(columns=["occurred_at", "link_id", "payment_id", "status"]), since
-    return paid_since(data.eventlog().payments(start=since, link_ids=ids), since), since
+    return paid_since(cached_reads.eventlog().payments(start=since, link_ids=ids), since), since
 
 
 def _paid_since_panel(ctx: PageContext, links: PreparedLinks) -> None:
@@ -324,7 +324,7 @@ def _paid_marker(username: str) -> tuple[int, int]:
     """How many links `username` made and their change marker (it moves whenever one of
     their payments is stored or changes): a few primary-key reads."""
     ids = workspace().link_ids_of(username)
-    return len(ids), data.eventlog().changes(ids) if ids else 0
+    return len(ids), cached_reads.eventlog().changes(ids) if ids else 0
 
 
 def _toast_new_payments(user: UserRecord) -> None:

@@ -14,7 +14,7 @@ from linksplus.console import payments_report
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import _, current_language, format_date, format_number
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.charts import chart
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
@@ -40,16 +40,16 @@ def render(ctx: PageContext) -> None:
     )
     try:
         with st.spinner(_("Loading links…")):
-            links = data.links_table(ctx.team_id)
+            links = cached_reads.links_table(ctx.team_id)
     except LinksPlusError as exc:
         show_error(exc, what=_("The team's links could not be loaded."))
         st.stop()
     first, last = period_picker(ctx.tz, key="pay_period", dates_key="pay_dates")
     start, end = day_bounds(first, last, ctx.tz)
     try:
-        marker = data.team_changes(ctx.team_id)
+        marker = cached_reads.team_changes(ctx.team_id)
         # Each figure is one SQL aggregate over the team's links, cached under the marker.
-        report = data.team_report(ctx.team_id, start, end, ctx.tz, marker)
+        report = cached_reads.team_report(ctx.team_id, start, end, ctx.tz, marker)
     except Exception as exc:
         marker, report = None, None
         problem = exc
@@ -87,7 +87,7 @@ def watch(team_id: int, shown: int | None, first: date, last: date) -> None:
         st.session_state["pay_watch_armed"] = True
         return
     try:
-        now = data.team_changes(team_id)
+        now = cached_reads.team_changes(team_id)
     except Exception:
         now = None  # still down: the page says so already
     if now != shown:
@@ -182,14 +182,14 @@ def payments_list(
     cursors = _page_cursor(f"{ctx.team_id}/{start.isoformat()}/{end.isoformat()}")
     before = cursors[-1] if cursors else None
     try:
-        page = data.payments_page(ctx.team_id, start, end, marker, PAGE_ROWS, before)
+        page = cached_reads.payments_page(ctx.team_id, start, end, marker, PAGE_ROWS, before)
     except Exception as exc:
         eventlog_problem(exc, what=_("Payments"), retrying=True)
         return
     team, tz, language = ctx.team_id, ctx.tz, current_language()
     st.download_button(
         _("Download CSV"),
-        data=lambda: data.payments_csv(team, start, end, tz, language),
+        data=lambda: cached_reads.payments_csv(team, start, end, tz, language),
         on_click="ignore",
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",

@@ -21,7 +21,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
 from linksplus.i18n import _, format_date, format_number
 from linksplus.money import CURRENCIES, format_amount
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.charts import chart
@@ -52,7 +52,7 @@ def _is_manager(ctx: PageContext) -> bool:
 
 
 # The ids' digest in the key says which links; the ids themselves go unhashed.
-@cached_loader(ttl=data.REPORT_TTL, max_entries=32, depends_on=(data.EVENTLOG,))
+@cached_loader(ttl=cached_reads.REPORT_TTL, max_entries=32, depends_on=(cached_reads.EVENTLOG,))
 def _paid(
     team_id: int,
     marker: int,
@@ -70,7 +70,7 @@ def paid_by_link(team_id: int, ids) -> pd.DataFrame:
     computed again only once one of the team's payments changed)."""
     ids = tuple(int(i) for i in ids)
     key = hashlib.sha1(repr(ids).encode()).hexdigest()
-    marker = data.team_changes(team_id)
+    marker = cached_reads.team_changes(team_id)
     return _paid(int(team_id), marker, key, ids)
 
 
@@ -113,7 +113,7 @@ def render(ctx: PageContext) -> None:
     )
     _own_rows_only(ctx)
     try:
-        links = data.links_table(ctx.team_id)
+        links = cached_reads.links_table(ctx.team_id)
     except LinksPlusError as exc:
         show_error(exc, what=_("The team's links could not be loaded."))
         st.stop()

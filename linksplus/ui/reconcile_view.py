@@ -17,7 +17,7 @@ from linksplus.console import reconcile
 from linksplus.console.users import WEBHOOKS
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import _, format_number, ngettext
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import eventlog_problem, nav_page, show_error
 
@@ -32,7 +32,7 @@ def _start(ctx: PageContext) -> None:
     """Start a check of every team the admin sees, in the background."""
     st.session_state.pop(_DONE, None)
     try:
-        client, log = data.client(ctx.settings), data.eventlog()
+        client, log = cached_reads.client(ctx.settings), cached_reads.eventlog()
     except Exception as exc:  # the log cannot be opened: said in the panel, not raised
         st.session_state[_DONE] = exc
         return
@@ -93,7 +93,7 @@ def _panel(ctx: PageContext) -> None:
         eventlog_problem(failed, what=_("The check"))
         return
     try:
-        last = reconcile.last_check(data.eventlog())
+        last = reconcile.last_check(cached_reads.eventlog())
     except Exception as exc:
         eventlog_problem(exc, what=_("The last check"), retrying=True)
         return
@@ -167,7 +167,7 @@ def settings_summary(ctx: PageContext) -> None:
     Webhook log where they are listed."""
     st.subheader(_("Reconciliation"))
     try:
-        last = reconcile.last_check(data.eventlog())
+        last = reconcile.last_check(cached_reads.eventlog())
     except Exception as exc:
         eventlog_problem(exc, what=_("The last reconciliation"))
         return

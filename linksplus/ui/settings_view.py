@@ -8,7 +8,7 @@ from linksplus.config import Settings, key_tail, mask_key
 from linksplus.connection import STYLE_WORDS, check_connection
 from linksplus.i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_number
 from linksplus.money import get_account_country
-from linksplus.ui import data, reconcile_view
+from linksplus.ui import cached_reads, reconcile_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.messages import connection_advice
 from linksplus.ui.widgets import eventlog_problem, show_error
@@ -122,7 +122,7 @@ def _connection_check(ctx: PageContext) -> None:
 def _eventlog_health() -> None:
     """Whether the event log answers, its backend and how many payments it holds."""
     try:
-        health, ms = data.timed(lambda: data.eventlog().health())
+        health, ms = cached_reads.timed(lambda: cached_reads.eventlog().health())
     except Exception as exc:
         eventlog_problem(exc, what=_("The event log"))
         return
@@ -153,6 +153,6 @@ def _login(s: Settings) -> None:
         )
     )
     if st.button(_("Clear cached data"), icon=":material/delete_sweep:"):
-        data.clear_api_cache()
-        data.clear_event_cache()
+        cached_reads.clear_api_cache()
+        cached_reads.clear_event_cache()
         st.toast(_("Cached data cleared."))

@@ -18,7 +18,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.i18n import N_, _, babel_locale, current_language, format_number
 from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     date_column,
@@ -49,8 +49,8 @@ def render(ctx: PageContext) -> None:
     _header(ctx)
     try:
         with st.spinner(_("Loading templates…")):
-            templates = data.templates(ctx.team_id)
-            links = data.links_table(ctx.team_id)
+            templates = cached_reads.templates(ctx.team_id)
+            links = cached_reads.links_table(ctx.team_id)
     except LinksPlusError as exc:
         show_error(exc, what=_("The templates could not be loaded."))
         st.stop()
@@ -90,7 +90,7 @@ def _header(ctx: PageContext) -> None:
         )
     )
     with button:
-        refresh_button(data.clear_api_cache, key="templates_refresh")
+        refresh_button(cached_reads.clear_api_cache, key="templates_refresh")
 
 
 def filter_bar(frame: pd.DataFrame) -> TemplateFilters:

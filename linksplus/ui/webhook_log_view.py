@@ -8,7 +8,7 @@ import streamlit as st
 from linksplus.console.csv_export import frame_csv
 from linksplus.eventlog import NOT_COUNTED, OUTCOMES, audit
 from linksplus.i18n import N_, _, current_language, format_number
-from linksplus.ui import data, reconcile_view
+from linksplus.ui import cached_reads, reconcile_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.deliveries_table import deliveries_table
 from linksplus.ui.widgets import eventlog_problem, labels
@@ -38,8 +38,8 @@ def webhook_log(ctx: PageContext) -> None:
 @st.fragment(run_every=5)
 def _deliveries(ctx: PageContext) -> None:
     try:
-        counts = data.delivery_counts()  # over the whole log, counted in SQL
-        frame = data.deliveries(SHOWN)
+        counts = cached_reads.delivery_counts()  # over the whole log, counted in SQL
+        frame = cached_reads.deliveries(SHOWN)
     except Exception as exc:
         eventlog_problem(exc, what=_("The webhook log"), retrying=True)
         return

@@ -27,7 +27,7 @@ from linksplus.i18n import (
 )
 from linksplus.money import CURRENCIES, AmountError, parse_amount
 from linksplus.ui import nav
-from linksplus.ui.data import EventLogUnavailable
+from linksplus.ui.cached_reads import EventLogUnavailable
 from linksplus.ui.markdown import md_escape
 from linksplus.ui.messages import error_notice
 

@@ -214,12 +214,12 @@ def test_a_slow_team_shows_its_newest_links_at_once_then_all_of_them(
     # once, then the whole table when the load is in.
     import threading
 
-    from linksplus.ui import data, links_view
+    from linksplus.ui import cached_reads, links_view
 
     sandbox.seed_links(101, 130)
     links = _links(sandbox)
     release, loaded = threading.Event(), threading.Event()
-    load = data._load_links
+    load = cached_reads._load_links
 
     def slow_load(*args):
         release.wait(30)
@@ -228,7 +228,7 @@ def test_a_slow_team_shows_its_newest_links_at_once_then_all_of_them(
         finally:
             loaded.set()
 
-    monkeypatch.setattr(data, "_load_links", slow_load)
+    monkeypatch.setattr(cached_reads, "_load_links", slow_load)
     monkeypatch.setattr(links_view, "FIRST_WAIT", 0.05)
     at = make_app("sales", query={"view": "team"}).run()
     no_exception(at)

@@ -19,7 +19,7 @@ import streamlit as st
 import linksplus.ui
 from linksplus.config import Settings
 from linksplus.i18n import _
-from linksplus.ui import data
+from linksplus.ui import cached_reads
 from linksplus.ui.cached import LOADERS, Loader, cached_loader
 from linksplus.ui.settings import current_settings
 
@@ -99,7 +99,7 @@ def outside_reads(fn, seen: set | None = None) -> list[str]:
 
 
 def _ui_module_read(where: str, sub: ast.Attribute, bound: set, fn, seen: set) -> list[str]:
-    """What ``module.name`` reads, for a module of the app's UI (``data.eventlog()``)."""
+    """What ``module.name`` reads, for a module of the app's UI (``cached_reads.eventlog()``)."""
     module = fn.__globals__.get(sub.value.id) if sub.value.id not in bound else None
     if not isinstance(module, types.ModuleType) or not module.__name__.startswith("linksplus.ui"):
         return []
@@ -141,7 +141,7 @@ def test_every_cached_loader_reads_only_its_arguments_and_dependencies():
     # Those of the event log and the API, the workspace and the two views that cache.
     modules = {loader.__module__ for loader in loaders}
     assert {
-        "linksplus.ui.data",
+        "linksplus.ui.cached_reads",
         "linksplus.ui.workspace_data",
         "linksplus.ui.performance_view",
         "linksplus.ui.delivery_history_view",
@@ -152,7 +152,7 @@ def test_every_cached_loader_reads_only_its_arguments_and_dependencies():
 
 # auth.py keeps its own four caches (the users file by path and mtime, the throttle by URL)
 # until its owner moves them onto `cached_loader`; each reads only its arguments.
-CACHES_ELSEWHERE = {"auth.py"}
+CACHES_ELSEWHERE: set[str] = set()
 
 
 def test_the_ui_caches_only_through_cached_loader():
@@ -196,17 +196,17 @@ def _reads_through_a_helper(team_id):
 
 
 def _reads_through_a_ui_module(link_id):
-    return data.eventlog().payments(link_ids=[link_id])
+    return cached_reads.eventlog().payments(link_ids=[link_id])
 
 
 def _calls_another_loader(team_id):
-    return data.templates(team_id)
+    return cached_reads.templates(team_id)
 
 
 def _reads_only_its_arguments(team_id, _client, *, source, eventlog_url):
     names = {t: f"Team {t}" for t in _client.teams(team_id) if t}
-    log = data._open_eventlog(eventlog_url)  # a loader of its argument alone
-    return sorted(names), source, data.TEAM_SCAN_LINKS, len(names), log
+    log = cached_reads._open_eventlog(eventlog_url)  # a loader of its argument alone
+    return sorted(names), source, cached_reads.TEAM_SCAN_LINKS, len(names), log
 
 
 @pytest.mark.parametrize(
@@ -218,7 +218,7 @@ def _reads_only_its_arguments(team_id, _client, *, source, eventlog_url):
         (_reads_module_state, "teams_seen, a module's changing state"),
         (_reads_through_a_helper, "_helper reads teams_seen"),
         (_reads_through_a_ui_module, "eventlog reads the run's settings"),
-        (_calls_another_loader, "calls the loader data.templates"),
+        (_calls_another_loader, "calls the loader cached_reads.templates"),
     ],
 )
 def test_the_check_names_what_a_loader_reads_besides_its_arguments(fn, said):
@@ -239,8 +239,8 @@ def _account(base_url: str, key: str) -> Settings:
 def test_two_accounts_or_two_teams_never_share_an_entry():
     calls = []
 
-    @cached_loader(ttl=60, depends_on=(data.API_SOURCE,))
-    def team_read(team_id: int, *, source: data.ApiSource) -> tuple:
+    @cached_loader(ttl=60, depends_on=(cached_reads.API_SOURCE,))
+    def team_read(team_id: int, *, source: cached_reads.ApiSource) -> tuple:
         calls.append((team_id, source))
         return team_id, source
 
@@ -266,7 +266,7 @@ def test_omitted_settings_are_the_runs_and_numpy_ids_are_plain_ids(monkeypatch):
 
     calls = []
 
-    @cached_loader(ttl=60, depends_on=(data.SANDBOX,))
+    @cached_loader(ttl=60, depends_on=(cached_reads.SANDBOX,))
     def sandbox_read(team_id: int, *, sandbox_url: str | None) -> tuple:
         calls.append((team_id, sandbox_url))
         return team_id, sandbox_url
@@ -286,12 +286,12 @@ def test_omitted_settings_are_the_runs_and_numpy_ids_are_plain_ids(monkeypatch):
 def test_a_loader_must_declare_exactly_the_dependencies_it_takes():
     with pytest.raises(TypeError, match="must be exactly those of its dependencies"):
 
-        @cached_loader(depends_on=(data.API_SOURCE,))
+        @cached_loader(depends_on=(cached_reads.API_SOURCE,))
         def reads_a_url_it_does_not_declare(team_id: int, *, source, eventlog_url) -> None:
             pass
 
     with pytest.raises(TypeError, match="must be exactly those of its dependencies"):
 
-        @cached_loader(depends_on=(data.EVENTLOG,))
+        @cached_loader(depends_on=(cached_reads.EVENTLOG,))
         def forgets_its_handle(team_id: int, *, eventlog_url) -> None:
             pass
