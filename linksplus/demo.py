@@ -286,12 +286,13 @@ def _run(plan: DemoPlan, servers: dict[str, ServerProcess], password: str, live:
         _say("Sending 90 days of demo payments to the receiver…")
         sent = SandboxControls(plan.api_url, timeout=300).replay_webhooks()
         _say(f"  {sent} payment events delivered.")
-        _say("Starting the app…")
-        started["app"] = servers["app"].start()
+        # The alerts first: once the app answers, the demo is up and says so at once.
         alerts = DemoAlerts(plan).start()
-        _banner(plan, password, live)
-        client = LinksPlusClient(plan.api_key, base_url=plan.api_url)
         try:
+            _say("Starting the app…")
+            started["app"] = servers["app"].start()
+            _banner(plan, password, live)
+            client = LinksPlusClient(plan.api_key, base_url=plan.api_url)
             _keep_running(started, client, plan.api_url, live)
         finally:
             alerts.stop()

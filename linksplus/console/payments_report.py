@@ -18,7 +18,7 @@ from babel.numbers import format_compact_decimal, format_decimal, get_currency_n
 from linksplus.console.chart_text import LINE_BREAK, amount_axis, wrapped, wrapped_axis
 from linksplus.console.csv_export import frame_csv
 from linksplus.console.links_table import decimal_amount
-from linksplus.console.timezones import zone
+from linksplus.console.timezones import local_iso, zone
 from linksplus.i18n import (
     DEFAULT_LANGUAGE,
     N_,
@@ -280,9 +280,7 @@ def _csv_frame(
     cur = df["currency"].astype(str).str.lower()
     return pd.DataFrame(
         {
-            "occurred_at": pd.to_datetime(df["occurred_at"], utc=True)
-            .dt.tz_convert(zone(tz))
-            .map(lambda t: t.isoformat()),
+            "occurred_at": local_iso(df["occurred_at"], tz),
             "link_id": df["link_id"],
             "link_name": df["link_id"].map(dict(names or {})),  # empty when not known
             "payment_id": df["payment_id"],

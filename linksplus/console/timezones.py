@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
+
 DEFAULT_TZ = "Asia/Bangkok"
 
 
@@ -14,6 +16,13 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or DEFAULT_TZ)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_TZ)
+
+
+def local_iso(moments: pd.Series, tz: str | None) -> pd.Series:
+    """Moments as ISO 8601 text in `tz` to the second ("2026-12-07T21:41:23+07:00"), as
+    every CSV writes them."""
+    when = pd.to_datetime(moments, utc=True).dt.tz_convert(zone(tz)).dt.floor("s")
+    return when.map(lambda t: t.isoformat() if not pd.isna(t) else "")
 
 
 def day_bounds(

@@ -27,9 +27,7 @@ def deliveries_table(frame: pd.DataFrame, *, key: str, tz: str | None = None) ->
     in `tz` when given) and whichever of the known columns it has, in the reader's
     language. `key` names the table's container (a display-only table has no key of its
     own in Streamlit)."""
-    shown, received = date_column(
-        frame, "received_at", _("Received"), year=False, time="HH:mm:ss", tz=tz
-    )
+    shown, received = date_column(frame, "received_at", _("Received"), time="HH:mm:ss", tz=tz)
     config = {name: label for name, label in _columns().items() if name in frame.columns}
     st.container(key=key).dataframe(
         shown, hide_index=True, column_config={"received_at": received, **config}

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from linksplus.console.csv_export import frame_csv
+from linksplus.console.timezones import local_iso
 from linksplus.eventlog import NOT_COUNTED, OUTCOMES, audit
 from linksplus.i18n import N_, _, current_language, format_number
 from linksplus.ui import cached_reads, reconcile_view
@@ -58,17 +59,19 @@ def _deliveries(ctx: PageContext) -> None:
     # No reason (accepted, duplicate) is an empty cell, not "None".
     frame = frame.assign(reason=frame["reason"].fillna(""))
     view = _outcome_rows(frame, pick)
-    language = current_language()
+    language, tz = current_language(), ctx.tz
     st.download_button(
         _("Download CSV"),
         # Payment ids, events and reasons came from outside: neutralised.
-        data=lambda: frame_csv(view, language),
+        data=lambda: frame_csv(
+            view.assign(received_at=local_iso(view["received_at"], tz)), language
+        ),
         on_click="ignore",
         file_name="webhook-deliveries.csv",
         mime="text/csv",
         icon=":material/download:",
     )
-    deliveries_table(worded_deliveries(view), key="deliveries_table")
+    deliveries_table(worded_deliveries(view), key="deliveries_table", tz=ctx.tz)
 
 
 def worded_deliveries(frame: pd.DataFrame) -> pd.DataFrame:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 from app_helpers import no_exception, table_rows, texts
 from auth_proxy import AuthProxy
 
+from linksplus.console.timezones import local_iso
 from linksplus.eventlog import EventLog
 
 
@@ -104,3 +108,29 @@ def test_webhook_log_shows_what_was_stored_but_not_counted(make_app, sandbox, se
     assert "1 of the deliveries listed were stored, not counted" in texts(at)
     at.segmented_control(key="wh_outcome").set_value("Not counted").run()
     assert table_rows(at, "deliveries_table")["payment_id"].tolist() == ["chrg_xyz"]
+
+
+def test_webhook_log_times_are_the_readers_with_the_year_and_whole_seconds(
+    make_app, sandbox, secrets
+):
+    EventLog(secrets["eventlog_url"]).record(
+        {
+            "event": "payment.completed",
+            "link_id": 1,
+            "payment": {"id": "chrg_tz", "amount": 5000, "currency": "thb", "status": "successful"},
+            "timestamp": "2026-02-14T10:35:00Z",
+        },
+        remote="10.0.0.1",
+    )
+    at = make_app("admin").run().switch_page("pages/webhook_log.py").run()
+    no_exception(at)
+    (table,) = at.container(key="deliveries_table").dataframe
+    column = json.loads(table.proto.columns)["received_at"]
+    # Every other page's timezone (the console's, Asia/Bangkok here), and the year.
+    config = column["type_config"]
+    assert (config["format"], config["timezone"]) == ("D MMM YYYY, HH:mm:ss", "Asia/Bangkok")
+
+
+def test_a_csv_writes_moments_in_the_readers_timezone_to_the_second():
+    moments = pd.Series(pd.to_datetime(["2026-12-07T19:41:23.123456Z", None], utc=True))
+    assert list(local_iso(moments, "Asia/Bangkok")) == ["2026-12-08T02:41:23+07:00", ""]
