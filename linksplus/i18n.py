@@ -173,9 +173,11 @@ def _with_era(text: str, year: int) -> str:
 
 def format_date(value: date | datetime, format: str = "medium") -> str:
     """A date for the current language: "28 Nov 2026", "28 พ.ย. 2569" in Thai with
-    Buddhist-era years on."""
+    Buddhist-era years on. "medium" is day, month, year in every language, as the tables
+    write them (Babel's English "medium" would be "Nov 28, 2026")."""
     day = value.date() if isinstance(value, datetime) else value
-    return _with_era(_babel_date(day, format=format, locale=babel_locale()), day.year)
+    pattern = {"medium": "d MMM y"}.get(format, format)
+    return _with_era(_babel_date(day, format=pattern, locale=babel_locale()), day.year)
 
 
 def format_datetime(value: datetime, tz: tzinfo | str | None = None, format: str = "medium") -> str:

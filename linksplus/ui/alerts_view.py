@@ -76,4 +76,6 @@ def _channel_notes(email: str, smtp: bool, line: bool) -> None:
     else:
         st.info(_("You have no email address in the console. Ask an admin to add one."))
     if not line:
-        st.caption(_("LINE alerts are not set up yet: an admin must set `line_channel_token`."))
+        # A box, like the email one: a setting's name in a grey caption was too faint to read
+        # (axe-core: colour contrast).
+        st.info(_("LINE alerts are not set up yet: an admin must set `line_channel_token`."))

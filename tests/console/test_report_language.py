@@ -13,7 +13,7 @@ import pandas as pd
 from linksplus.console.csv_export import HEADERS, frame_csv
 from linksplus.console.links_table import links_csv, links_frame, with_payments
 from linksplus.console.payments_report import payments_csv, status_mix_chart
-from linksplus.i18n import is_translated, use_language
+from linksplus.i18n import format_date, is_translated, use_language
 from linksplus.models import Link
 
 
@@ -80,3 +80,14 @@ def test_the_status_chart_speaks_the_language_of_the_run():
     rows = next(iter(thai["datasets"].values()))
     assert {r["status"] for r in rows} == {"สำเร็จ", "ไม่สำเร็จ"}
     assert english["encoding"]["color"]["scale"]["domain"][:2] == ["successful", "failed"]
+
+
+def test_a_date_reads_day_month_year_everywhere_in_both_languages():
+    # Babel's English "medium" is "Nov 25, 2026"; the tables write "25 Nov 2026".
+    day = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    try:
+        assert format_date(day) == "25 Nov 2026"
+        use_language("th", buddhist_era=True)
+        assert format_date(day) == "25 พ.ย. 2569"
+    finally:
+        use_language("en")
