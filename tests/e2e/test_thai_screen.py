@@ -79,7 +79,14 @@ def demo_data() -> list[str]:
         names += [spec.name, *spec.link_names]
     names += [u.name for u in demo_users("$2b$12$" + "a" * 53)]
     names += ["sales", "manager", "admin", "UTC", "Asia/Bangkok"]
-    return names
+    # A chart label wraps a long name over lines, each drawn as its own text: every run of
+    # a name's words is data too ("Thai cooking" / "class").
+    return [*names, *(run for name in names for run in _word_runs(name))]
+
+
+def _word_runs(name: str) -> list[str]:
+    words = name.split()
+    return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)]
 
 
 MADE_BY_TESTS = re.compile(r"(E2E|Keyboard|Bulk|Phone|Toast)[\w -]* [0-9a-f]{6,}")
