@@ -18,6 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from linksplus.demo import demo_users
 from linksplus.sandbox.demo_data import NOTES, TEAMS, TEMPLATES
+from linksplus.workspace import Workspace
+from linksplus.workspace.store import UserPrefs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 from thai_walk import english_msgid_fragments, untranslated_texts
@@ -196,6 +198,11 @@ def test_every_page_draws_no_english_in_thai(
             )
     finally:
         page.context.close()
+        # The Thai login form kept Thai as this user's language: leave the shared demo's
+        # user in English for the browser tests after this one.
+        ws = Workspace(f"sqlite:///{demo.data_dir / 'events.db'}")
+        ws.set_user_prefs(role, UserPrefs("en"))
+        ws.close()
     assert not problems, "\n".join(problems)
 
 
