@@ -172,7 +172,7 @@ def erase_section(ctx: PageContext) -> None:
     if found.empty:
         st.caption(_("No customer matches."))
         return
-    shown = found.rename(
+    shown = found.drop(columns=["upload_id", "row_no"]).rename(
         columns={
             "link_id": _("Link"),
             "team_id": _("Team"),
@@ -192,13 +192,14 @@ def erase_section(ctx: PageContext) -> None:
         disabled=not sure,
         key="erase_go",
         on_click=_erase,
-        args=([int(i) for i in found["link_id"]],),
+        args=cust.found_keys(found),
     )
 
 
-def _erase(link_ids: list[int]) -> None:
-    """The Erase button's callback (before the page redraws: it may empty the search)."""
-    erased = cust.erase_customers(workspace(), link_ids)
+def _erase(link_ids: list[int], upload_rows: list[tuple[str, int]]) -> None:
+    """The Erase button's callback (before the page redraws: it may empty the search):
+    the customers of `link_ids` and of the bulk rows not made yet, `upload_rows`."""
+    erased = cust.erase_customers(workspace(), link_ids, upload_rows)
     # Audit log (lead): record "customer erased" with the link ids only, no details.
     forget()
     st.session_state["erased_note"] = True

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import Connection
 
 from linksplus.i18n import _
-from linksplus.workspace.schema import customers, voids
+from linksplus.workspace.schema import customers, upload_customers, voids
 from linksplus.workspace.store import Workspace
 
 NAME_MAX = 200
@@ -157,31 +157,125 @@ def customer_labels(ws: Workspace, link_ids: Iterable[int]) -> dict[int, str]:
     return {int(r.link_id): Customer(*r[1:]).label() for r in rows}
 
 
+# What `find_customers` answers: a link's customer has a link_id; a bulk row not made yet
+# has its upload_id and row_no instead.
+FOUND_COLUMNS = ["link_id", "upload_id", "row_no", "team_id", *FIELDS]
+
+
+def _contains(table, needle: str):
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        *(func.lower(table.c[f]).like(pattern, escape="\\") for f in ("name", "email", "phone"))
+    )
+
+
 def find_customers(ws: Workspace, text: str) -> pd.DataFrame:
     """Every stored customer (any team: for an admin's erasure) whose name, email or phone
-    contains `text` (case-insensitive): link_id, team_id and the fields. Empty for text
-    shorter than 2 characters, so that one letter does not list everyone."""
-    columns = ["link_id", "team_id", *FIELDS]
+    contains `text` (case-insensitive), on a link or on a bulk row not made yet
+    (`FOUND_COLUMNS`). Empty for text shorter than 2 characters, so that one letter does
+    not list everyone."""
     needle = text.strip().lower()
     if len(needle) < 2:
-        return pd.DataFrame(columns=columns)
-    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    match = or_(
-        *(func.lower(customers.c[f]).like(pattern, escape="\\") for f in ("name", "email", "phone"))
+        return pd.DataFrame(columns=FOUND_COLUMNS)
+    on_links = select(customers.c.link_id, customers.c.team_id, *(customers.c[f] for f in FIELDS))
+    on_rows = select(
+        upload_customers.c.upload_id,
+        upload_customers.c.row_no,
+        upload_customers.c.team_id,
+        *(upload_customers.c[f] for f in FIELDS),
     )
-    query = select(*(customers.c[c] for c in columns)).where(match).order_by(customers.c.link_id)
     with ws.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=columns)
+        links = conn.execute(
+            on_links.where(_contains(customers, needle)).order_by(customers.c.link_id)
+        ).all()
+        rows = conn.execute(on_rows.where(_contains(upload_customers, needle))).all()
+    found = [
+        *({"link_id": r.link_id, **r._asdict()} for r in links),
+        *(r._asdict() for r in rows),
+    ]
+    frame = pd.DataFrame(found, columns=FOUND_COLUMNS)
+    frame["link_id"] = frame["link_id"].astype("Int64")
+    return frame
 
 
-def erase_customers(ws: Workspace, link_ids: Iterable[int]) -> int:
-    """Delete the customer details of `link_ids` (no copy is kept); answers how many."""
+def found_keys(found: pd.DataFrame) -> tuple[list[int], list[tuple[str, int]]]:
+    """The link ids and the (upload_id, row_no) of bulk rows in `find_customers`' answer,
+    as `erase_customers` takes them."""
+    link_ids = [int(i) for i in found["link_id"].dropna()]
+    rows = [
+        (u, int(n))
+        for u, n in zip(found["upload_id"], found["row_no"], strict=True)
+        if isinstance(u, str)
+    ]
+    return link_ids, rows
+
+
+def erase_customers(
+    ws: Workspace, link_ids: Iterable[int], upload_rows: Iterable[tuple[str, int]] = ()
+) -> int:
+    """Delete the customer details of `link_ids` and of bulk rows `upload_rows` (upload_id,
+    row_no) in one transaction, keeping no copy; answers how many were deleted."""
     ids = [int(i) for i in link_ids]
-    if not ids:
-        return 0
+    rows = [(str(u), int(n)) for u, n in upload_rows]
+    erased = 0
     with ws.engine.begin() as conn:
-        return conn.execute(delete(customers).where(customers.c.link_id.in_(ids))).rowcount
+        if ids:
+            erased += conn.execute(delete(customers).where(customers.c.link_id.in_(ids))).rowcount
+        for upload_id, row_no in rows:
+            erased += conn.execute(
+                delete(upload_customers).where(
+                    upload_customers.c.upload_id == upload_id,
+                    upload_customers.c.row_no == row_no,
+                )
+            ).rowcount
+    return erased
+
+
+# -- bulk rows --------------------------------------------------------------------------
+
+
+def save_row_customers(
+    ws: Workspace, upload_id: str, team_id: int, by_row: dict[int, Customer]
+) -> None:
+    """Keep the customer of each row of an upload (`by_row`: row_no -> customer) until its
+    link is made; a row's earlier customer is replaced."""
+    with ws.engine.begin() as conn:
+        for row_no, customer in by_row.items():
+            key = (upload_customers.c.upload_id == upload_id) & (
+                upload_customers.c.row_no == int(row_no)
+            )
+            conn.execute(delete(upload_customers).where(key))
+            if not customer.empty:
+                conn.execute(
+                    upload_customers.insert().values(
+                        upload_id=upload_id,
+                        row_no=int(row_no),
+                        team_id=int(team_id),
+                        **asdict(customer),
+                    )
+                )
+
+
+def row_customers(ws: Workspace, upload_id: str) -> dict[int, Customer]:
+    """The customers of an upload's rows not made yet, by row_no."""
+    query = select(upload_customers.c.row_no, *(upload_customers.c[f] for f in FIELDS)).where(
+        upload_customers.c.upload_id == upload_id
+    )
+    with ws.engine.connect() as conn:
+        return {int(r.row_no): Customer(*r[1:]) for r in conn.execute(query)}
+
+
+def move_row_customer(
+    ws: Workspace, upload_id: str, row_no: int, link_id: int, team_id: int, by: str
+) -> None:
+    """A bulk row's link was made: its customer becomes the link's, in one transaction."""
+    key = (upload_customers.c.upload_id == upload_id) & (upload_customers.c.row_no == int(row_no))
+    with ws.engine.begin() as conn:
+        row = conn.execute(select(*(upload_customers.c[f] for f in FIELDS)).where(key)).first()
+        if row is None:
+            return
+        _save_customer(conn, int(link_id), int(team_id), Customer(*row), by)
+        conn.execute(delete(upload_customers).where(key))
 
 
 # -- voids ------------------------------------------------------------------------------

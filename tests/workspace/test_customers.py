@@ -77,3 +77,16 @@ def test_customer_fields_get_one_clear_sentence_each():
     }
     assert "phone" in customer_errors(Customer(phone="66+812345678"))
     assert Customer.of(name="  ", phone=" 0812345678 ", email=None) == Customer(phone="0812345678")
+
+
+def test_a_bulk_rows_customer_waits_for_its_link_and_can_be_erased_meanwhile(db_url):
+    ws = Workspace(db_url)
+    cust.save_row_customers(ws, "up1", 101, {2: SOMSAK, 3: Customer(name="Khun Malee")})
+    assert cust.row_customers(ws, "up1") == {2: SOMSAK, 3: Customer(name="Khun Malee")}
+    cust.move_row_customer(ws, "up1", 2, 77, 101, "sales")  # row 2's link is made
+    assert cust.customer_of(ws, 77, 101) == SOMSAK
+    assert cust.row_customers(ws, "up1") == {3: Customer(name="Khun Malee")}
+    found = cust.find_customers(ws, "malee")
+    assert list(found["upload_id"]) == ["up1"] and list(found["row_no"]) == [3]
+    assert cust.erase_customers(ws, [], [("up1", 3)]) == 1
+    assert cust.row_customers(ws, "up1") == {}
