@@ -3,6 +3,7 @@ appear there with the person and the browser's address; only admins can open it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -159,3 +160,42 @@ def test_times_show_in_the_viewers_timezone_and_the_csv_is_neutralised(secrets):
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
     thai = csv_bytes(engine, {}, "Asia/Bangkok", "th").decode("utf-8-sig")
     assert thai.splitlines()[0].startswith("เวลา,") and "เข้าสู่ระบบไม่สำเร็จ" in thai
+
+
+def test_a_bulk_upload_its_links_and_their_csv_show(make_app, sandbox):
+    sandbox.control("POST", "/teams/101/templates", json={"name": "Shop"})
+    rows = "".join(f"Bulk {i},{100 + i}.00,thb,Shop,no,\n" for i in range(3))
+    content = ("name,amount,currency,template,multiple use,note\n" + rows).encode()
+    at = make_app("sales").run().switch_page("pages/bulk_create.py").run()
+    at.file_uploader[0].upload("links.csv", content, "text/csv").run()
+    at.button(key="bulk_create").click().run()
+    no_exception(at)
+    at.get("download_button")[-2].click().run()  # the links (CSV); the QR ZIP is last
+    no_exception(at)
+    audit = _audit_rows(make_app)
+    upload, made = _one(audit, "Bulk upload"), _one(audit, "Link created")
+    assert {upload["Person"], made["Person"]} == {"sales"}
+    assert "rows: 3" in upload["Details"] and "team: 101" in upload["Details"]
+    assert "how: bulk" in made["Details"] and "done: 3" in made["Details"]
+    assert "what: bulk links" in _one(audit, "CSV exported")["Details"]
+
+
+def test_a_reconciliation_and_a_settings_change_show(make_app, sandbox):
+    sandbox.seed_links(101, 1)
+    at = make_app("admin").run().switch_page("pages/webhook_log.py").run()
+    at.button(key="recon_check").click().run()
+    no_exception(at)
+    deadline = time.monotonic() + 30
+    while at.button(key="recon_check").disabled:  # let the check end before the sandbox
+        assert time.monotonic() < deadline, "the check did not finish"
+        time.sleep(0.2)
+        at.run()
+    mine = make_app("manager").run().switch_page("pages/my_settings.py").run()
+    mine.toggle(key="alerts_team").set_value(True)
+    mine.button(key="FormSubmitter:alerts-Save").click().run()
+    no_exception(mine)
+    audit = _audit_rows(make_app)
+    assert _one(audit, "Reconciliation run")["Person"] == "admin"
+    changed = _one(audit, "Settings changed")
+    assert (changed["Person"], changed["Address"]) == ("manager", ADDRESS)
+    assert "what: my alerts" in changed["Details"]
