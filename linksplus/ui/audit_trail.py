@@ -71,6 +71,6 @@ def _prune(*, workspace_url: str, _records: Workspace, keep_days: int) -> int:
 
 
 def housekeeping(settings: Settings | None = None) -> int:
-    """Remove the audit rows older than `audit_days`, at most once an hour per process;
-    how many were removed (0 when it ran less than an hour ago)."""
+    """Remove the audit rows older than `audit_days`, at most once an hour per process
+    (and at once when `audit_days` changes); how many the latest removal took."""
     return _prune(settings)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from app_helpers import PASSWORD, no_exception, table_rows, texts
+from sqlalchemy import text
 from streamlit.runtime import context as st_context
 
 from linksplus.workspace import Workspace, activity
@@ -57,7 +58,7 @@ def test_a_failed_login_shows_with_the_person_and_address(make_app):
     assert "not-" + PASSWORD not in row.to_string()
 
 
-def test_a_login_and_a_logout_show(make_app):
+def test_a_login_and_a_logout_show(make_app, secrets):
     at = make_app(None, overrides={"cookie_expiry_days": "0"}).run()
     at.text_input(key="login_username").set_value("manager")
     at.text_input(key="login_password").set_value(PASSWORD)
@@ -68,6 +69,11 @@ def test_a_login_and_a_logout_show(make_app):
     for kind in ("Logged in", "Logged out"):
         row = _one(rows, kind)
         assert (row["Person"], row["Address"]) == ("manager", ADDRESS)
+    # Nothing secret anywhere in the table: not the password, the API key or the cookie key.
+    with Workspace(secrets["eventlog_url"]).engine.connect() as conn:
+        stored = repr(conn.execute(text("SELECT * FROM ws_activity")).all())
+    for secret in (PASSWORD, secrets["api_key"], secrets["cookie_key"]):
+        assert secret not in stored
 
 
 def test_a_link_made_shows_with_its_id_and_how(make_app, sandbox):
