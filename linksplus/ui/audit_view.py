@@ -34,7 +34,7 @@ def render(ctx: PageContext) -> None:
         _(
             "Who did what in the console, when and from which address: logins, links made, "
             "uploads, settings, reconciliations and downloads. Rows are kept {days} days "
-            "(`audit_days`). Never a password or a key."
+            "(the audit_days setting). Never a password or a key."
         ).format(days=format_number(days))
     )
     try:
