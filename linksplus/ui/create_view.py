@@ -25,7 +25,7 @@ from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationE
 from linksplus.i18n import N_, _
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
-from linksplus.ui import cached_reads, customer_view
+from linksplus.ui import audit_trail, cached_reads, customer_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
@@ -39,6 +39,7 @@ from linksplus.ui.widgets import (
 )
 from linksplus.ui.workspace_data import forget_owners, workspace
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
+from linksplus.workspace import activity
 from linksplus.workspace.customers import (
     EMAIL_MAX,
     LINE_MAX,
@@ -169,6 +170,9 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
         made_since=s.get("cl_tried_at"),
         on_check=_on_check,
         customer=form_customer(),
+    )
+    audit_trail.note(
+        activity.LINK_CREATED, link=made.link.id, team=ctx.team_id, how=s.get("cl_how") or "form"
     )
     if made.record_error is None:
         forget_owners()
@@ -372,7 +376,7 @@ def _customer_fields(errors: dict[str, str]) -> None:
             _("LINE (user ID or a note)"),
             key="cl_cust_line",
             max_chars=LINE_MAX,
-            placeholder="@somsak",
+            placeholder=_("e.g. @somsak"),
         )
         with line:
             field_error(errors.get("customer_line"))

@@ -14,7 +14,7 @@ from linksplus.console import payments_report
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import _, current_language, format_date, format_number
-from linksplus.ui import cached_reads
+from linksplus.ui import audit_trail, cached_reads
 from linksplus.ui.charts import chart
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
@@ -190,7 +190,9 @@ def payments_list(
     st.download_button(
         _("Download CSV"),
         data=lambda: cached_reads.payments_csv(team, start, end, tz, language),
-        on_click="ignore",
+        on_click=audit_trail.exported(
+            "payments", team=ctx.team_id, first=str(first), last=str(last)
+        ),
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",
         icon=":material/download:",

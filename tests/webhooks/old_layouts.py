@@ -70,6 +70,7 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_customers",
             "ws_upload_customers",
             "ws_voids",
+            "ws_activity",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:
