@@ -372,7 +372,7 @@ def _customer_fields(errors: dict[str, str]) -> None:
             _("LINE (user ID or a note)"),
             key="cl_cust_line",
             max_chars=LINE_MAX,
-            placeholder="@somsak",
+            placeholder=_("e.g. @somsak"),
         )
         with line:
             field_error(errors.get("customer_line"))

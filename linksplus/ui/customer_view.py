@@ -25,8 +25,8 @@ def _customers(team_id: int, *, workspace_url: str, _records: Workspace) -> pd.D
 
 
 @cached_loader(ttl=5, max_entries=32, depends_on=(WORKSPACE,))
-def _voided(team_id: int, *, workspace_url: str, _records: Workspace) -> list[int]:
-    return sorted(cust.voided_ids(_records, team_id))
+def _voided(team_id: int, *, workspace_url: str, _records: Workspace) -> pd.DataFrame:
+    return cust.voids_frame(_records, team_id)
 
 
 def forget() -> None:
@@ -45,10 +45,16 @@ def team_customers(team_id: int) -> pd.DataFrame | None:
 
 def team_voided(team_id: int) -> set[int]:
     """`team_id`'s void links (cached a few seconds); none when the records are down."""
+    return set(team_voids(team_id)["link_id"].tolist())
+
+
+def team_voids(team_id: int) -> pd.DataFrame:
+    """`team_id`'s void links with when each was voided (`customers.voids_frame`; cached a
+    few seconds); none when the records are down."""
     try:
-        return set(_voided(team_id))
+        return _voided(team_id)
     except WorkspaceUnavailable:
-        return set()
+        return pd.DataFrame(columns=["link_id", "voided_by", "voided_at", "reason"])
 
 
 def extras(ctx: PageContext, links: PreparedLinks) -> LinkExtras:
