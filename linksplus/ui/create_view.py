@@ -170,9 +170,9 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
         on_check=_on_check,
         customer=form_customer(),
     )
-    if made.record_error is None:
-        forget_owners()
-        customer_view.forget()  # the customer is searchable on the very next page
+    # Whatever was recorded is on the very next page: the maker, and the customer to search.
+    forget_owners()
+    customer_view.forget()
     return made
 
 
