@@ -51,6 +51,7 @@ def test_the_maker_voids_a_link_it_leaves_my_links_and_shows_void_in_team(
     assert _ids(at) == [target]
     at = make_app("sales", query={"link": str(target), "view": "team"}).run()
     assert "Void: marked by sales" in texts(at) and "wrong amount" in texts(at)
+    assert next(m.value for m in at.metric if m.label == "Status") == "Void"
     at.button(key=f"unvoid_{target}").click().run()
     no_exception(at)
     assert cust.void_of(ws, target) is None
