@@ -174,9 +174,9 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
     audit_trail.note(
         activity.LINK_CREATED, link=made.link.id, team=ctx.team_id, how=s.get("cl_how") or "form"
     )
-    if made.record_error is None:
-        forget_owners()
-        customer_view.forget()  # the customer is searchable on the very next page
+    # Whatever was recorded is on the very next page: the maker, and the customer to search.
+    forget_owners()
+    customer_view.forget()
     return made
 
 

@@ -597,6 +597,8 @@ def _live_facts(ctx: PageContext, row: dict) -> None:
     except Exception as exc:  # the event log is down: the list says so below
         paid, problem = int(row["paid_count"]), exc
     status = live_status(row, paid)
+    if int(row["id"]) in customer_view.team_voided(ctx.team_id):
+        status = "void"  # voided in the console, whatever Links+ says
     m1, m2, m3 = st.columns(3)
     # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
     # in a third of the column.

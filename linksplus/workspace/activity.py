@@ -39,6 +39,9 @@ PASSWORD_RESET = "password_reset"
 SETTINGS_CHANGED = "settings_changed"  # detail: what (names of settings, never values)
 RECONCILIATION_RUN = "reconciliation_run"
 CSV_EXPORTED = "csv_exported"  # detail: what, team
+LINK_VOIDED = "link_voided"  # detail: link, team, reason
+LINK_UNVOIDED = "link_unvoided"  # detail: link, team
+CUSTOMER_ERASED = "customer_erased"  # detail: links, erased (ids only: no copy of the data)
 
 # Each kind's name on the Audit log page (translated where shown: _(LABELS[kind])).
 LABELS: dict[str, str] = {
@@ -55,6 +58,9 @@ LABELS: dict[str, str] = {
     SETTINGS_CHANGED: N_("Settings changed"),
     RECONCILIATION_RUN: N_("Reconciliation run"),
     CSV_EXPORTED: N_("CSV exported"),
+    LINK_VOIDED: N_("Link voided"),
+    LINK_UNVOIDED: N_("Link un-voided"),
+    CUSTOMER_ERASED: N_("Customer's details erased"),
 }
 KINDS = tuple(LABELS)
 
