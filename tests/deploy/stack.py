@@ -179,6 +179,7 @@ class Stack:
     caddy: Process | None = None
     url: str = ""
     root_cert: Path | None = None
+    name: str = "deploy"  # of Caddy's data folder and log: several stacks can share a folder
 
     def start_app(self, port: int) -> Process:
         unit = UNITS / "linksplus-app@.service"
@@ -189,7 +190,7 @@ class Stack:
             command.argv,
             command.cwd,
             process_environment(self.env_file, self.install.parent),
-            self.logs / f"deploy-app-{port}.log",
+            self.logs / f"{self.name}-app-{port}.log",
         )
         self.apps[port] = app.start(f"http://127.0.0.1:{port}/_stcore/health")
         return app
@@ -203,7 +204,7 @@ class Stack:
             command.argv,
             command.cwd,
             process_environment(self.env_file, self.install.parent),
-            self.logs / f"deploy-receiver-{port}.log",
+            self.logs / f"{self.name}-receiver-{port}.log",
         )
         self.receivers[port] = receiver.start(f"http://127.0.0.1:{port}/healthz")
         return receiver
@@ -211,16 +212,17 @@ class Stack:
     def start_caddy(self) -> Process:
         """`caddy run` with deploy/Caddyfile, its data (the local CA) under the test folder;
         waits until the console answers through it over HTTPS, Caddy's root verified."""
-        data = self.install.parent / "caddy-data"
+        data = self.install.parent / f"{self.name}-caddy-data"
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("LINKSPLUS_")},
             "HOME": str(self.install.parent),
             "XDG_DATA_HOME": str(data),
-            "XDG_CONFIG_HOME": str(self.install.parent / "caddy-config"),
+            "XDG_CONFIG_HOME": str(self.install.parent / f"{self.name}-caddy-config"),
             **self.env_file,
         }
         argv = [CADDY, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"]
-        self.caddy = Process("caddy", argv, self.install, env, self.logs / "deploy-caddy.log")
+        log = self.logs / f"{self.name}-caddy.log"
+        self.caddy = Process("caddy", argv, self.install, env, log)
         self.caddy.start()
         self.url = (
             f"https://{self.env_file['LINKSPLUS_DOMAIN']}:{self.env_file['LINKSPLUS_HTTPS_PORT']}"
