@@ -17,8 +17,9 @@ with that cookie is. Each salesperson, once connected:
 A page run is timed from the BackMsg to the ForwardMsg that says the script finished.
 Salespeople are added level by level (--levels), first with one app instance behind Caddy
 (the second is stopped: Caddy's health check skips it), then with two; for each level the
-median and 95th percentile page run are printed, and for each setup the most salespeople
-served with a median page run under 1 s. The ratio two/one is printed last (target 1.7).
+median and 95th percentile page run are printed with the app processes' CPU time a run,
+and for each setup the most salespeople served with a median page run under 1 s (at that
+level and every smaller one). The ratio two/one is printed last (target 1.7).
 
 The load generator runs on the same machine and its cores as the apps, Caddy and
 PostgreSQL; Streamlit's run_every refresh of the Payments tiles (a browser's 5 s timer) is
@@ -157,6 +158,7 @@ class Level:
     links_made: int = 0
     links_failed: int = 0
     errors: int = 0
+    cpu_seconds: float = 0.0  # the app instances' CPU time (user + system) meanwhile
 
     def median(self) -> float:
         return statistics.median(self.runs) if self.runs else float("inf")
@@ -245,15 +247,28 @@ def _install(tmp: Path, env_file: dict, api_url: str, db_url: str) -> Path:
     return config
 
 
+def _cpu_seconds(stack: Stack) -> float:
+    """The CPU time the stack's app processes have used so far (/proc/PID/stat)."""
+    total = 0
+    for app in stack.apps.values():
+        fields = Path(f"/proc/{app.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _level(stack: Stack, cookie: str, sessions: int, args) -> Level:
     tls = ssl.create_default_context(cafile=str(stack.root_cert))
     url = stack.url.replace("https://", "wss://") + "/_stcore/stream"
-    return asyncio.run(run_level(url, cookie, tls, sessions, args.period, args.rounds))
+    before = _cpu_seconds(stack)
+    level = asyncio.run(run_level(url, cookie, tls, sessions, args.period, args.rounds))
+    level.cpu_seconds = _cpu_seconds(stack) - before
+    return level
 
 
 def _line(label: str, level: Level) -> str:
     return (
-        f"  {label:<4} median {level.median():6.3f} s, p95 {level.p95():6.3f} s "
+        f"  {label:<4} median {level.median():6.3f} s, p95 {level.p95():6.3f} s, "
+        f"app CPU {level.cpu_seconds / max(1, len(level.runs)):5.3f} s a run "
         f"({len(level.runs):>4} runs; links {level.links_made} made, {level.links_failed} "
         f"not; {level.errors} sessions failed)"
     )
@@ -348,6 +363,15 @@ def main() -> int:
     )
     print(
         f"  two instances: {n2:>4}   (~{n2 * scale:,.0f} salespeople at one Payments read / 30 s)"
+    )
+    runs = sum(len(lv.runs) for lv in one)
+    per_run = sum(lv.cpu_seconds for lv in one) / max(1, runs)
+    print(
+        f"  app CPU a page run (one instance): {per_run:.3f} s; one instance is one Python "
+        f"process, at most one core busy: ~{30 / per_run:,.0f} salespeople reading every 30 s "
+        "keep that core full"
+        if per_run
+        else "  app CPU a page run: not measured"
     )
     ratio = n2 / n1 if n1 else float("nan")
     print(f"  ratio two/one: {ratio:.2f}  (target >= 1.7; both share this machine's cores)")
