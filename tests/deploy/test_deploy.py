@@ -235,6 +235,32 @@ def test_the_units_run_what_the_readme_installs():
     assert "--config" in receiver.argv and "8767" in receiver.argv
 
 
+def test_the_caddyfile_as_shipped_serves_the_example_name_over_both_pairs():
+    """With no variable set (the defaults after ":"), the Caddyfile is the README's layout:
+    the example name with a Let's Encrypt address, webhooks over 8766/8767 checked on
+    /healthz, the console over 8501/8502, sticky by cookie, checked on /_stcore/health."""
+    _need(CADDY, "Caddy")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LINKSPLUS_")}
+    done = subprocess.run(
+        [CADDY, "adapt", "--config", str(REPO / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=60,
+        check=True,
+    )
+    config = json.loads(done.stdout)
+    text = json.dumps(config)
+    assert config["apps"]["http"]["servers"]["srv0"]["listen"] == [":443"]
+    assert '"host": ["console.example.com"]' in text
+    assert '"email": "admin@example.com"' in text
+    proxies = re.findall(r'"upstreams": \[(.*?)\]', text)
+    assert ["8766" in p and "8767" in p for p in proxies] == [True, False]
+    assert ["8501" in p and "8502" in p for p in proxies] == [False, True]
+    assert '"uri": "/healthz"' in text and '"uri": "/_stcore/health"' in text
+    assert '"policy": "cookie"' in text and '"name": "linksplus_instance"' in text
+
+
 def test_https_console_and_webhooks_over_two_instances(browser, sandbox, request, tmp_path):
     db_url = request.getfixturevalue("pg_url")
     sandbox.reset("demo")
