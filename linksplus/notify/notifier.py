@@ -25,6 +25,7 @@ from linksplus.notify.channels import EmailChannel, LineChannel, SendError, mess
 from linksplus.notify.message import compose, console_link, customer_of, voided_before
 from linksplus.notify.outbox import Claimed, Message, Outbox, PaidEvent
 from linksplus.notify.people import EMAIL, LINE, Directory
+from linksplus.notify.reminders import Reminders
 from linksplus.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,14 @@ class Notifier:
             else None
         )
         self._links: dict[int, tuple[str | None, int | None]] = {}
+        self.reminders = Reminders(
+            self.workspace,
+            self.email,
+            console_url=settings.console_url,
+            secret=settings.cookie_key,
+            me=self.me,
+            lease=self.timing.lease,
+        )
 
     def close(self) -> None:
         if self.email is not None:
@@ -182,9 +191,13 @@ class Notifier:
     # -- running --------------------------------------------------------------------------
 
     def turn(self, stop: threading.Event | None = None) -> int:
-        """One turn: derive, then send what is due; how many messages were sent."""
+        """One turn: derive, then send what is due (alerts, then customers' reminders); how
+        many messages were sent."""
         self.derive()
-        return self.send_due(stop)
+        sent = self.send_due(stop)
+        if stop is None or not stop.is_set():
+            sent += self.reminders.send_due()
+        return sent
 
     def run(self, stop: threading.Event) -> None:
         """Turn until `stop` is set; a database that fails is logged and tried again."""
