@@ -25,7 +25,7 @@ from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationE
 from linksplus.i18n import N_, _
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
-from linksplus.ui import cached_reads, customer_view
+from linksplus.ui import cached_reads, customer_view, reminder_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
@@ -134,6 +134,8 @@ def _read_form(ctx: PageContext) -> tuple[dict[str, Any], dict[str, str]]:
         errors["template_id"] = _("Choose a template.")
     for field_name, message in customer_errors(form_customer()).items():
         errors["customer_" + field_name] = message
+    if remind_error := reminder_view.form_error(form_customer()):
+        errors["remind"] = remind_error
     account_country = ctx.settings.account_country
     for field, message in link_param_errors(params, account_country=account_country).items():
         errors.setdefault(field, message)
@@ -172,6 +174,7 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
     )
     if made.record_error is None:
         forget_owners()
+        reminder_view.after_create(ctx, made.link)
         customer_view.forget()  # the customer is searchable on the very next page
     return made
 
@@ -324,6 +327,8 @@ def _form(ctx: PageContext, templates: dict[int, Template], errors: dict[str, st
         )
         field_error(errors.get("additional"))
         _customer_fields(errors)
+        reminder_view.create_fields(ctx)
+        field_error(errors.get("remind"))
         if users.effective_role(ctx.user.roles) == "admin":  # technical: admins only
             st.text_input(
                 _("Custom webhook (optional)"),
