@@ -22,6 +22,7 @@ from linksplus.config import Settings
 from linksplus.errors import LinksPlusError
 from linksplus.eventlog.schema import ensure_schema as ensure_event_log
 from linksplus.notify.channels import EmailChannel, LineChannel, SendError, message_key
+from linksplus.notify.digest import Digests
 from linksplus.notify.message import compose, console_link, customer_of, voided_before
 from linksplus.notify.outbox import Claimed, Message, Outbox, PaidEvent
 from linksplus.notify.people import EMAIL, LINE, Directory
@@ -80,8 +81,18 @@ class Notifier:
             me=self.me,
             lease=self.timing.lease,
         )
+        self.digests = Digests(
+            self.workspace,
+            self.directory,
+            self.email,
+            self.client,
+            console_url=settings.console_url,
+            me=self.me,
+            lease=self.timing.lease,
+        )
 
     def close(self) -> None:
+        self.digests.close()
         if self.email is not None:
             self.email.close()
         if self.line is not None:
@@ -197,6 +208,7 @@ class Notifier:
         sent = self.send_due(stop)
         if stop is None or not stop.is_set():
             sent += self.reminders.send_due()
+            sent += self.digests.send_due()
         return sent
 
     def run(self, stop: threading.Event) -> None:

@@ -3,11 +3,12 @@ link's detail, the team's defaults for a manager, and the unsubscribe page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from app_helpers import no_exception, texts
 from test_create_link import _fill, _submit, _template
 
+from linksplus.notify.digest import DigestPrefs, digest_prefs_of
 from linksplus.notify.reminders import optout_token
 from linksplus.ui.widgets import md_escape
 from linksplus.workspace import Workspace
@@ -100,3 +101,17 @@ def test_a_manager_sets_the_teams_reminder_defaults_and_create_link_uses_them(
     at = make_app("sales").run().switch_page("pages/create_link.py").run()
     assert at.number_input(key="cl_remind_days").value == 5
     assert at.number_input(key="cl_remind_max").value == 3
+
+
+def test_a_manager_asks_for_the_daily_digest_on_my_settings(make_app, secrets):
+    at = make_app("manager").run().switch_page("pages/my_settings.py").run()
+    no_exception(at)
+    at.toggle(key="digest_on").set_value(True)
+    at.time_input(key="digest_time").set_value(time(7, 30))
+    at.selectbox(key="digest_tz").set_value("Europe/London")
+    at.button(key="FormSubmitter:digest-Save the digest").click().run()
+    no_exception(at)
+    ws = Workspace(secrets["eventlog_url"])
+    assert digest_prefs_of(ws, "manager") == DigestPrefs("07:30", "Europe/London")
+    sales = make_app("sales").run().switch_page("pages/my_settings.py").run()
+    assert "digest_on" not in [t.key for t in sales.toggle]  # managers only
