@@ -36,11 +36,14 @@ BATCH = 20  # messages claimed at once
 @dataclass(frozen=True)
 class Timing:
     """How often to look (`poll`), how long a claim holds (`lease`), the first retry's
-    wait (`retry_base`, doubling per failure up to an hour; given up after a day)."""
+    wait (`retry_base`, doubling per failure up to an hour; given up after a day), and how
+    often to look for customers' reminders and managers' digests (`daily`: they are due
+    by the day, so not every poll)."""
 
     poll: float = 0.5
     lease: float = 60.0
     retry_base: float = 30.0
+    daily: float = 20.0
 
 
 class Notifier:
@@ -73,6 +76,7 @@ class Notifier:
             else None
         )
         self._links: dict[int, tuple[str | None, int | None]] = {}
+        self._daily_at = float("-inf")
         self.reminders = Reminders(
             self.workspace,
             self.email,
@@ -206,10 +210,18 @@ class Notifier:
         many messages were sent."""
         self.derive()
         sent = self.send_due(stop)
-        if stop is None or not stop.is_set():
+        if (stop is None or not stop.is_set()) and self._daily_due():
             sent += self.reminders.send_due()
             sent += self.digests.send_due()
         return sent
+
+    def _daily_due(self) -> bool:
+        """Whether reminders and digests are looked for in this turn (every `daily` s)."""
+        now = time.monotonic()
+        if now - self._daily_at < self.timing.daily:
+            return False
+        self._daily_at = now
+        return True
 
     def run(self, stop: threading.Event) -> None:
         """Turn until `stop` is set; a database that fails is logged and tried again."""

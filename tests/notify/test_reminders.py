@@ -44,7 +44,7 @@ def notifier_for(shop, users_file, smtp, clock: Clock, name: str = "test") -> No
         console_url="https://console.example.com",
         cookie_key=KEY,
     )
-    n = Notifier(s, Timing(poll=0.05, lease=5, retry_base=0.2), name=name)
+    n = Notifier(s, Timing(poll=0.05, lease=5, retry_base=0.2, daily=0), name=name)
     n.outbox.start_cursor()
     n.reminders.clock = clock
     return n
