@@ -35,10 +35,11 @@ from linksplus.eventlog.schema import events
 from linksplus.i18n import _, format_date, format_number, ngettext, use_language
 from linksplus.money import display_amount
 from linksplus.notify.channels import EmailChannel, SendError
+from linksplus.notify.message import PAID_AFTER_VOID
 from linksplus.notify.people import TEAM_ROLES, Directory
 from linksplus.workspace import Workspace
 from linksplus.workspace.customers import voided_ids
-from linksplus.workspace.schema import digest_prefs, digests_sent, link_owners
+from linksplus.workspace.schema import digest_prefs, digests_sent, link_owners, voids
 from linksplus.workspace.store import OUTSIDE
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ class DigestData:
     # currency -> (payments, amount in minor units): never summed across currencies
     payments: dict[str, tuple[int, int]] = field(default_factory=dict)
     paid_by: dict[str, int] = field(default_factory=dict)  # salesperson -> links paid
+    # payments of links voided before they were paid: (link id, amount, currency)
+    after_void: list[tuple[int, int, str]] = field(default_factory=list)
     # bucket -> currency -> (links, amount owed); None when Links+ could not be asked
     owed: dict[str, dict[str, tuple[int, int]]] | None = None
     reconciliation: reconcile.Reconciliation | None = None
@@ -120,18 +123,25 @@ def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 def paid_on(engine, link_ids: list[int] | None, start: datetime, end: datetime) -> pd.DataFrame:
     """Counted successful payments between `start` and `end` (of `link_ids`, all when None):
-    payment_id, link_id, amount, currency, made_by (OUTSIDE for a link made elsewhere)."""
+    payment_id, link_id, amount, currency, made_by (OUTSIDE for a link made elsewhere) and
+    after_void (the link was void when paid)."""
     e = events.c
+    after_void = voids.c.voided_at.is_not(None) & (voids.c.voided_at <= e.occurred_at)
     query = (
-        select(e.payment_id, e.link_id, e.amount, e.currency, link_owners.c.made_by)
-        .select_from(events.outerjoin(link_owners, link_owners.c.link_id == e.link_id))
+        select(e.payment_id, e.link_id, e.amount, e.currency, link_owners.c.made_by, after_void)
+        .select_from(
+            events.outerjoin(link_owners, link_owners.c.link_id == e.link_id).outerjoin(
+                voids, voids.c.link_id == e.link_id
+            )
+        )
         .where(counted(), e.status == SUCCESSFUL, e.occurred_at >= start, e.occurred_at < end)
     )
     if link_ids is not None:
         query = query.where(e.link_id.in_(link_ids or [-1]))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["payment_id", "link_id", "amount", "currency", "made_by"])
+    columns = ["payment_id", "link_id", "amount", "currency", "made_by", "after_void"]
+    frame = pd.DataFrame(rows, columns=columns)
     # A payment's latest counted event stands for it (a retried webhook stores it again).
     frame = frame.drop_duplicates("payment_id", keep="last")
     frame["made_by"] = frame["made_by"].fillna(OUTSIDE)
@@ -144,6 +154,11 @@ def summarise_payments(data: DigestData, paid: pd.DataFrame) -> None:
         data.payments[str(currency)] = (len(part), sum(int(a) for a in part["amount"]))
     for who, part in paid.groupby("made_by"):
         data.paid_by[str(who)] = int(part["link_id"].nunique())
+    flagged = paid[paid["after_void"].fillna(False).astype(bool)]
+    data.after_void = [
+        (int(i), int(a), str(c))
+        for i, a, c in zip(flagged["link_id"], flagged["amount"], flagged["currency"], strict=True)
+    ]
 
 
 def summarise_owed(
@@ -182,6 +197,9 @@ def compose_digest(language: str, data: DigestData, console_url: str) -> tuple[s
         lines.append(f"  {_(who) if who == OUTSIDE else who}: {format_number(count)}")
     if not data.paid_by:
         lines.append("  —")
+    if data.after_void:
+        lines += ["", _(PAID_AFTER_VOID)]
+        lines += [f"  #{i}: {_money(a, c)}" for i, a, c in data.after_void]
     lines += ["", *_owed_lines(data), "", _("Last reconciliation:")]
     lines.append("  " + reconcile.summary(data.reconciliation, data.tz))
     lines += ["", *_console_lines(data, console_url)]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from notify.notify_helpers import TEAM
+from sqlalchemy import update
 from webhooks.webhook_helpers import payment_event
 
 from linksplus.config import Settings
@@ -23,6 +24,8 @@ from linksplus.notify.digest import (
     summarise_owed,
 )
 from linksplus.workspace import UserPrefs
+from linksplus.workspace.customers import void_link
+from linksplus.workspace.schema import voids
 
 # 08:30 in Bangkok on 8 December: "yesterday" is 7 December, Bangkok time.
 NOW = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
@@ -91,6 +94,7 @@ def test_the_digest_has_yesterdays_payments_per_currency_and_salesperson(shop, u
     assert "No reconciliation has been run yet." in body
     assert "https://console.example.com/payments?team=101" in body
     assert "https://console.example.com/payments?team=102" in body
+    assert "voided" not in body
     notifier.close()
 
 
@@ -113,6 +117,23 @@ def test_the_digest_goes_at_the_chosen_time_in_the_managers_timezone_once_a_day(
     notifier.turn()
     subjects = [m["Subject"] for m in smtp.handler.messages]
     assert subjects == ["Links+ daily digest: 7 Dec 2026", "Links+ daily digest: 8 Dec 2026"]
+    notifier.close()
+
+
+def test_a_payment_after_void_is_flagged_in_the_digest(sqlite_shop, users_file, smtp):
+    shop = sqlite_shop
+    shop.workspace.record_link(8101, TEAM, "sales", "form")
+    void_link(shop.workspace, 8101, TEAM, "sales", "wrong amount")
+    with shop.workspace.engine.begin() as conn:  # voided on 6 December
+        conn.execute(update(voids).values(voided_at=datetime(2026, 12, 6, tzinfo=UTC)))
+    pay(shop, 8101, "sales", "chrg_v1", 45_000, datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
+    save_digest_prefs(shop.workspace, "manager", DigestPrefs("08:00", "Asia/Bangkok"))
+    notifier = notifier_for(shop, users_file, smtp, Clock(NOW))
+    notifier.turn()
+    (mail,) = smtp.handler.to("manager@example.com")
+    body = mail.get_content().replace("\r\n", "\n")
+    assert "Paid after it was voided: refund it in the Omise dashboard" in body
+    assert "  #8101: 450.00 THB\n" in body
     notifier.close()
 
 
