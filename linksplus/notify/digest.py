@@ -225,8 +225,8 @@ def _console_lines(data: DigestData, console_url: str) -> list[str]:
     lines = [_("In Links+ Console:")]
     for team in data.teams:
         lines.append(_("Payments: {url}").format(url=f"{base}/payments?team={team}"))
-        lines.append(_("Still owed: {url}").format(url=f"{base}/?team={team}&view=team"))
-    lines.append(_("Reconciliation: {url}").format(url=f"{base}/settings"))
+        lines.append(_("Still owed: {url}").format(url=f"{base}/team_performance?team={team}"))
+    lines.append(_("Reconciliation (admins): {url}").format(url=f"{base}/settings"))
     return lines
 
 
