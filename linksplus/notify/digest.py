@@ -275,10 +275,9 @@ class Digests:
         now = self.clock()
         with self.engine.connect() as conn:
             prefs = conn.execute(select(digest_prefs)).all()
-            done = {
-                (r.username, r.day)
-                for r in conn.execute(select(digests_sent.c.username, digests_sent.c.day))
-            }
+            recent = (now - timedelta(days=2)).date().isoformat()  # every timezone's today
+            sent = select(digests_sent.c.username, digests_sent.c.day)
+            done = {tuple(r) for r in conn.execute(sent.where(digests_sent.c.day >= recent))}
         out = []
         for p in prefs:
             local = now.astimezone(ZoneInfo(p.timezone))

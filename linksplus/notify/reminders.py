@@ -164,11 +164,15 @@ class Reminders:
             select(
                 lr.link_id, lr.team_id, lr.after_days, lr.max_count, lr.language, lr.name,
                 lr.amount, lr.currency, lr.payment_url, c.email,
-                link_owners.c.made_at, link_owners.c.made_by, done.label("done"),
+                # A link made outside the console counts its days from the reminders' start.
+                func.coalesce(link_owners.c.made_at, lr.set_at).label("made_at"),
+                func.coalesce(link_owners.c.made_by, lr.set_by).label("made_by"),
+                done.label("done"),
             )
             .join(customers, and_(c.link_id == lr.link_id, c.team_id == lr.team_id))
-            .join(link_owners, link_owners.c.link_id == lr.link_id)
-            .where(c.email.is_not(None), c.email != "", ~paid, ~void, ~out)
+            .outerjoin(link_owners, link_owners.c.link_id == lr.link_id)
+            .where(c.email.is_not(None), c.email != "", done < lr.max_count)
+            .where(~paid, ~void, ~out)
             .order_by(lr.link_id)
         )  # fmt: skip
         with self.engine.connect() as conn:

@@ -203,3 +203,20 @@ def test_team_defaults_are_two_days_and_two_and_checked(sqlite_shop):
         assert "days" in str(exc)
     else:
         raise AssertionError("0 days was accepted")
+
+
+def test_a_link_made_outside_the_console_counts_from_when_reminders_were_turned_on(
+    sqlite_shop, users_file, smtp
+):
+    shop = sqlite_shop
+    save_customer(shop.workspace, 7040, TEAM, Customer.of(email="out@example.com"), "sales")
+    reminder = LinkReminder(7040, TEAM, 2, 1, "en", "Outside", 10_000, "thb", "https://p/7040")
+    set_link_reminder(shop.workspace, reminder, "manager")
+    clock = Clock(datetime.now(UTC) + timedelta(days=1))
+    notifier = notifier_for(shop, users_file, smtp, clock)
+    notifier.turn()
+    assert smtp.handler.messages == []
+    clock.at += timedelta(days=1, minutes=1)
+    notifier.turn()
+    assert len(smtp.handler.to("out@example.com")) == 1
+    notifier.close()
