@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from datetime import UTC, datetime
@@ -174,7 +175,8 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
     )
     if made.record_error is None:
         forget_owners()
-        reminder_view.after_create(ctx, made.link)
+        if remind_error := reminder_view.after_create(ctx, made.link):
+            made = dataclasses.replace(made, record_error=remind_error)
         customer_view.forget()  # the customer is searchable on the very next page
     return made
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from linksplus.config import Settings
 from linksplus.console.sharing import LANGUAGES
@@ -59,11 +60,12 @@ def form_error(customer: cust.Customer) -> str | None:
     return None
 
 
-def after_create(ctx: PageContext, link: Link) -> None:
-    """Turn the new link's reminders on when the form asked for them."""
+def after_create(ctx: PageContext, link: Link) -> str | None:
+    """Turn the new link's reminders on when the form asked for them; a sentence when they
+    could not be saved (the link is made all the same)."""
     s = st.session_state
     if not s.get("cl_remind"):
-        return
+        return None
     reminder = rem.LinkReminder(
         link_id=int(link.id),
         team_id=int(ctx.team_id),
@@ -75,8 +77,15 @@ def after_create(ctx: PageContext, link: Link) -> None:
         currency=link.currency,
         payment_url=link.payment_url or "",
     )
-    rem.set_link_reminder(workspace(), reminder, ctx.user.username)
+    try:
+        rem.set_link_reminder(workspace(), reminder, ctx.user.username)
+    except (WorkspaceUnavailable, SQLAlchemyError):
+        return _(
+            "The link is made, but its reminders could not be saved: turn them on from "
+            "the link's detail."
+        )
     s["cl_remind"] = False
+    return None
 
 
 # -- a link's detail ----------------------------------------------------------------------

@@ -115,3 +115,19 @@ def test_a_manager_asks_for_the_daily_digest_on_my_settings(make_app, secrets):
     assert digest_prefs_of(ws, "manager") == DigestPrefs("07:30", "Europe/London")
     sales = make_app("sales").run().switch_page("pages/my_settings.py").run()
     assert "digest_on" not in [t.key for t in sales.toggle]  # managers only
+
+
+def test_reminders_that_cannot_be_saved_leave_the_link_made_with_a_sentence(
+    make_app, sandbox, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(rem, "set_link_reminder", broken)
+    at = _create(make_app, sandbox, "somsak@example.com")
+    page = texts(at)
+    assert "is ready" in page
+    assert "its reminders could not be saved" in page
+    assert "database is locked" not in page
