@@ -5,9 +5,10 @@ an unsubscribe address the console honours."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
-from notify.notify_helpers import TEAM
+from notify.notify_helpers import TEAM, wait_for
 
 from linksplus.config import Settings
 from linksplus.notify import Notifier, Timing
@@ -220,3 +221,32 @@ def test_a_link_made_outside_the_console_counts_from_when_reminders_were_turned_
     notifier.turn()
     assert len(smtp.handler.to("out@example.com")) == 1
     notifier.close()
+
+
+def test_two_notifier_processes_send_each_reminder_once(
+    shop, users_file, smtp, tmp_path, monkeypatch
+):
+    from notify.test_processes import start_notifier
+
+    monkeypatch.setenv("LINKSPLUS_COOKIE_KEY", KEY)
+    monkeypatch.setenv("LINKSPLUS_CONSOLE_URL", "https://console.example.com")
+    three_days_ago = datetime.now(UTC) - timedelta(days=3)
+    for i in range(20):
+        link_id = 7200 + i
+        shop.workspace.record_link(link_id, TEAM, "sales", "form", made_at=three_days_ago)
+        customer = Customer.of(email=f"p{i}@example.com")
+        save_customer(shop.workspace, link_id, TEAM, customer, "sales")
+        reminder = LinkReminder(link_id, TEAM, 2, 1, "en", f"O{i}", 1_000, "thb", "https://p")
+        set_link_reminder(shop.workspace, reminder, "sales")
+    procs = [start_notifier(shop, users_file, smtp, tmp_path, f"r{i}") for i in (1, 2)]
+    try:
+        wait_for(lambda: len(smtp.handler.messages) >= 20, timeout=60, what="20 reminders")
+        time.sleep(2)  # time enough for a second copy to arrive, were one sent
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(20)
+    assert sorted(m["To"] for m in smtp.handler.messages) == sorted(
+        f"p{i}@example.com" for i in range(20)
+    )
