@@ -369,18 +369,21 @@ class Digests:
         return data
 
     def _links(self, teams: list[int]) -> pd.DataFrame | None:
-        """The teams' links from Links+, or None without an API key or when it fails."""
+        """The teams' links from Links+ (a team Links+ cannot list now is left out, and
+        logged), or None without an API key or when no team could be listed."""
         if self.client is None:
             return None
         fields = ["id", "multiple_usage", "status", "created_at", "amount", "currency"]
-        try:
-            rows = [
-                {f: getattr(link, f) for f in fields}
-                for t in teams
-                for link in self.client.list_links(t)
-            ]
-        except LinksPlusError as exc:
-            log.warning("the digest could not read the links from Links+: %s", exc)
+        rows, listed = [], 0
+        for team in teams:
+            try:
+                links = self.client.list_links(team)
+            except LinksPlusError as exc:
+                log.warning("the digest could not read team %s's links: %s", team, exc)
+                continue
+            listed += 1
+            rows += [{f: getattr(link, f) for f in fields} for link in links]
+        if teams and not listed:
             return None
         frame = pd.DataFrame(rows, columns=fields)
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)

@@ -219,3 +219,33 @@ def test_digest_times_and_timezones_are_checked(sqlite_shop):
         save_digest_prefs(ws, "manager", DigestPrefs("8 am", "Asia/Bangkok"))
     with pytest.raises(DigestPrefsError, match="timezone"):
         save_digest_prefs(ws, "manager", DigestPrefs("08:00", "Mars/Olympus"))
+
+
+def test_still_owed_comes_from_the_teams_links_in_links_plus(
+    sqlite_shop, users_file, smtp, sandbox
+):
+    import re
+
+    shop = sqlite_shop
+    sandbox.seed_links(TEAM, 6)
+    links = sandbox.client().list_links(TEAM)
+    owed = [k for k in links if not k.multiple_usage and k.status == "active"]
+    assert owed  # the seed makes some single-use links
+    paid = owed[0]
+    pay(shop, paid.id, "sales", "chrg_owed", paid.amount, datetime(2026, 12, 1, tzinfo=UTC))
+    save_digest_prefs(shop.workspace, "manager", DigestPrefs("00:00", "UTC"))
+    s = Settings(
+        eventlog_url=shop.url,
+        users_file=str(users_file),
+        smtp_url=smtp.url,
+        api_key=sandbox.api_key,
+        api_base_url=sandbox.url,
+    )
+    notifier = Notifier(s, Timing(daily=0), name="t")
+    notifier.digests.clock = Clock(datetime.now(UTC))
+    notifier.turn()
+    (mail,) = smtp.handler.to("manager@example.com")
+    body = mail.get_content()
+    counts = re.findall(r"^  (?:0–3|4–7|8–14|15\+) days: (\d+) ", body, re.MULTILINE)
+    assert sum(int(n) for n in counts) == len(owed) - 1  # the paid one is owed no more
+    notifier.close()
