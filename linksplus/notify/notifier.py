@@ -227,10 +227,11 @@ class Notifier:
         """Turn until `stop` is set; a database that fails is logged and tried again."""
         self.outbox.start_cursor()
         log.info(
-            "notifier %s: email %s, LINE %s",
+            "notifier %s: email %s, LINE %s, customers' reminders %s",
             self.me,
             self.email.shown if self.email else "off (no smtp_url)",
             self.line.api_url if self.line else "off (no line_channel_token)",
+            "on" if self.reminders.ready else "off (needs smtp_url, console_url, cookie_key)",
         )
         while not stop.is_set():
             try:
