@@ -204,6 +204,24 @@ outbox = Table(
     Index("ix_ws_outbox_due", "state", "next_attempt_at"),
 )
 
+# Version 4: the console's users, when no `users_file` is set (linksplus/workspace/users.py).
+# `username` is kept lower-case, so it is unique case-insensitively; `teams` is "*" or team
+# ids joined by commas; `must_change` marks a one-time password (changed at next login).
+users = Table(
+    "ws_users",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("password_hash", String(60), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("teams", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("must_change", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -226,7 +244,7 @@ def _only_new_tables(conn: Connection) -> None:
     """Only new tables, which create_all makes (or finds, made unversioned by an earlier
     release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
     ws_announced, ws_message_prefs, ws_login_generations, and the alerts' ws_alert_prefs,
-    ws_notify_cursor, ws_outbox)."""
+    ws_notify_cursor, ws_outbox, and the users' ws_users)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

@@ -67,6 +67,7 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_outbox",
             "ws_notify_cursor",
             "ws_alert_prefs",
+            "ws_users",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:
