@@ -225,20 +225,15 @@ def require_login(settings: Settings) -> UserRecord:
         _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
+        if user is not None and user.must_change_password:
+            _new_password_only(settings, user)  # a one-time password: nothing else first
         if user is not None and _cookie_being_set():
             # Likewise after the form: the cookie component's report follows at once.
             st.navigation(nav.pages_for_user(user))
             st.stop()
-        if user is not None and user.must_change_password:
-            _new_password_only(settings, user)
         if user is not None:
             return user
-
-        def gone() -> None:
-            st.error(_("Your account is no longer among the console's users. Ask an admin."))
-            logout_button()
-
-        only_page(gone, _("Links+ Console"), "account")
+        only_page(_gone, _("Links+ Console"), "account")
         st.stop()
 
     def login_page() -> None:
@@ -252,6 +247,11 @@ def require_login(settings: Settings) -> UserRecord:
         pages.append(st.Page(login_page, title=_("Log in"), url_path=asked))
     st.navigation(pages, position="hidden").run()
     st.stop()
+
+
+def _gone() -> None:
+    st.error(_("Your account is no longer among the console's users. Ask an admin."))
+    logout_button()
 
 
 def _new_password_only(settings: Settings, user: UserRecord) -> None:
