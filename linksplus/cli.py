@@ -609,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     _notifier_parser(sub)
     from linksplus.users_cli import add_parser as users_parser
 
-    users_parser(sub)
+    users_parser(sub, _app_settings)
     return parser
 
 

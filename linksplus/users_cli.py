@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from linksplus.console.users import ROLES, UsersFileError, effective_role
-
-
-def _settings(args: argparse.Namespace):
-    from linksplus.cli import _app_settings
-
-    return _app_settings(args.config)
 
 
 def _password_from_stdin() -> str:
@@ -99,10 +95,10 @@ def _import(args: argparse.Namespace, settings) -> str:
     return said
 
 
-def _run(action):
+def _run(action, load_settings):
     def run(args: argparse.Namespace) -> int:
         try:
-            print(action(args, _settings(args)))
+            print(action(args, load_settings(args.config)))
         except (UsersFileError, ValueError) as exc:  # UserChangeRefused is a ValueError
             print(str(exc), file=sys.stderr)
             return 1
@@ -111,46 +107,36 @@ def _run(action):
     return run
 
 
-def _username_command(sub, name: str, about: str, action, stdin_help: str | None = None):
-    from linksplus.cli import _config_option
-
-    p = sub.add_parser(name, help=about, description=about)
-    _config_option(p)
-    p.add_argument("username")
-    if stdin_help:
-        p.add_argument("--password-stdin", action="store_true", help=stdin_help)
-    p.set_defaults(func=_run(action))
+def _command(commands, name: str, about: str, action, load_settings):
+    """A subcommand running `action` on the settings read as the app reads them."""
+    p = commands.add_parser(name, help=about, description=about)
+    p.add_argument("--config", metavar="PATH", help="the configuration file (as the app's)")
+    p.set_defaults(func=_run(action, load_settings))
+    return p
 
 
-def add_parser(sub) -> None:
-    """Register `linksplus users ...` on the main parser's subparsers `sub`."""
-    from linksplus.cli import _config_option
-
+def add_parser(sub, load_settings: Callable[[str | None], Any]) -> None:
+    """Register `linksplus users ...` on the main parser's subparsers `sub`; the commands
+    read their settings with `load_settings(config path or None)`."""
     about = "manage who may log in (when no users_file is set: in the console's database)"
     users = sub.add_parser("users", help=about, description=about)
     commands = users.add_subparsers(dest="users_command", required=True)
-    p = commands.add_parser("add", help="add a person (prints a one-time password)")
-    _config_option(p)
+    p = _command(commands, "add", "add a person (prints a one-time password)", _add, load_settings)
     p.add_argument("username")
     p.add_argument("--name", required=True)
     p.add_argument("--email", default="")
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--teams", required=True, help="team ids like 101,102, or '*' for every team")
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    p.set_defaults(func=_run(_add))
-    _username_command(
-        commands,
-        "passwd",
-        "give a one-time password (or set one from stdin)",
-        _passwd,
-        "read the new password from stdin (kept; not one-time)",
-    )
-    _username_command(commands, "disable", "disable and log out everywhere", _disable)
-    _username_command(commands, "enable", "let a disabled user log in again", _enable)
-    p = commands.add_parser("list", help="everyone, tab-separated")
-    _config_option(p)
-    p.set_defaults(func=_run(_list))
-    p = commands.add_parser("import", help="bring a users.yaml in, once (existing users skipped)")
-    _config_option(p)
-    p.add_argument("file")
-    p.set_defaults(func=_run(_import))
+    about = "give a one-time password (or set one read from stdin)"
+    p = _command(commands, "passwd", about, _passwd, load_settings)
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true", help="kept; not a one-time one")
+    for name, about, action in (
+        ("disable", "disable and log out everywhere", _disable),
+        ("enable", "let a disabled user log in again", _enable),
+    ):
+        _command(commands, name, about, action, load_settings).add_argument("username")
+    _command(commands, "list", "everyone, tab-separated", _list, load_settings)
+    about = "bring a users.yaml in, once (users already there are skipped)"
+    _command(commands, "import", about, _import, load_settings).add_argument("file")
