@@ -120,9 +120,10 @@ def _add_form(ctx: PageContext) -> None:
         user, once = user_admin.add_user(
             ctx.settings, username=username, name=name, email=email, role=role, teams=teams
         )
-        _done(
-            _("{name} ({username}) was added.").format(name=user.name, username=user.username), once
-        )
+        for key in ("new_username", "new_name", "new_email", "new_teams"):
+            st.session_state.pop(key, None)  # an empty form for the next person
+        said = _("{name} ({username}) was added.").format(name=user.name, username=user.username)
+        _done(said, once)
 
     _attempt(add)
 

@@ -71,6 +71,7 @@ def test_an_admin_adds_a_person_and_reads_their_one_time_password_once(store_app
     assert niran.must_change_password and niran.teams == (101, 102)
     assert check_password(once, niran.password_hash)
     assert "niran" in list(at.dataframe[0].value["Username"])
+    assert at.text_input(key="new_username").value == ""  # ready for the next person
     at.run()
     assert not at.code  # shown once
 
