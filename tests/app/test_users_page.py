@@ -173,3 +173,10 @@ def test_a_one_time_password_must_be_changed_right_after_login(store_app):
     malee = _users(store_app.settings)["malee"]
     assert not malee.must_change_password
     assert check_password("my very own phrase", malee.password_hash)
+
+
+def test_settings_says_the_users_are_in_the_database(store_app):
+    at = store_app("boss").run()
+    at.switch_page("pages/settings.py").run()
+    no_exception(at)
+    assert "in the console's database" in texts(at) and "Users file" not in texts(at)
