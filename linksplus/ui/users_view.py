@@ -21,7 +21,7 @@ from linksplus.console.users import (
 from linksplus.i18n import _
 from linksplus.ui import auth, nav
 from linksplus.ui.context import PageContext
-from linksplus.ui.widgets import md_escape
+from linksplus.ui.widgets import labels, md_escape
 
 _SHOWN = "_users_page_message"  # (kind, text, one-time password or None) for the next run
 
@@ -98,7 +98,11 @@ def _attempt(change: Callable[[], None]) -> None:
 
 def _role_picker(key: str, current: str = "sales") -> str:
     return st.selectbox(
-        _("Role"), ROLES, index=ROLES.index(current), format_func=nav.role_title, key=key
+        _("Role"),
+        ROLES,
+        index=ROLES.index(current),
+        format_func=labels(ROLES, nav.role_title),
+        key=key,
     )
 
 

@@ -32,7 +32,7 @@ PAGES = {
     ],
 }
 PAGES["manager"] = PAGES["sales"]
-PAGES["admin"] = [*PAGES["sales"], "pages/webhook_log.py", "pages/settings.py"]
+PAGES["admin"] = [*PAGES["sales"], "pages/webhook_log.py", "pages/settings.py", "pages/users.py"]
 
 
 @pytest.fixture

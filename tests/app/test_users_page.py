@@ -180,3 +180,26 @@ def test_settings_says_the_users_are_in_the_database(store_app):
     at.switch_page("pages/settings.py").run()
     no_exception(at)
     assert "in the console's database" in texts(at) and "Users file" not in texts(at)
+
+
+def test_the_users_page_and_the_password_forms_read_in_thai(store_app):
+    from thai_walk import english_msgid_fragments, untranslated
+
+    fragments = english_msgid_fragments()
+    data = ["Boss", "Malee", "boss", "malee", "boss@example.com", "malee@example.com"]
+    at = store_app("boss")
+    at.session_state["ui_language"] = "th"
+    at = _open_users_page(at)
+    problems = [f"users: {p}" for p in untranslated(at, data, fragments)]
+    at.switch_page("pages/my_settings.py").run()
+    no_exception(at)
+    problems += [f"my settings: {p}" for p in untranslated(at, data, fragments)]
+    store_app.store.change("malee", must_change=True)
+    auth.forget_users()  # another process's change, seen here within seconds
+    forced = store_app("malee")
+    forced.session_state["ui_language"] = "th"
+    forced.run()
+    no_exception(forced)
+    assert forced.text_input  # the new-password form
+    problems += [f"new password: {p}" for p in untranslated(forced, data, fragments)]
+    assert not problems, "\n".join(problems)
