@@ -66,6 +66,18 @@ def _enable(args: argparse.Namespace, settings) -> str:
     return f"Enabled {user.username} again."
 
 
+def _two_step_off(args: argparse.Namespace, settings) -> str:
+    from linksplus.console import second_factor
+    from linksplus.console.users import configured_users
+
+    name = args.username.strip().lower()
+    user = next((u for u in configured_users(settings) if u.username == name), None)
+    if user is None:
+        raise ValueError(f"There is no user {name}.")
+    second_factor.turn_off(settings, user, None)
+    return f"{name} logs in with a password only now (a lost phone); they may set it up again."
+
+
 def _list(args: argparse.Namespace, settings) -> str:
     from linksplus.console.users import configured_users
 
@@ -135,6 +147,7 @@ def add_parser(sub, load_settings: Callable[[str | None], Any]) -> None:
     for name, about, action in (
         ("disable", "disable and log out everywhere", _disable),
         ("enable", "let a disabled user log in again", _enable),
+        ("two-step-off", "turn a user's two-step login off (a lost phone)", _two_step_off),
     ):
         _command(commands, name, about, action, load_settings).add_argument("username")
     _command(commands, "list", "everyone, tab-separated", _list, load_settings)

@@ -225,8 +225,8 @@ def require_login(settings: Settings) -> UserRecord:
         _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
-        if user is not None and user.must_change_password:
-            _new_password_only(settings, user)  # a one-time password: nothing else first
+        if user is not None:
+            _first_things_first(settings, user)
         if user is not None and _cookie_being_set():
             # Likewise after the form: the cookie component's report follows at once.
             st.navigation(nav.pages_for_user(user))
@@ -254,17 +254,48 @@ def _gone() -> None:
     logout_button()
 
 
-def _new_password_only(settings: Settings, user: UserRecord) -> None:
-    """A user with a one-time password gets the form to choose their own, and nothing else,
-    until done (then the run starts again with their pages)."""
-    from linksplus.ui import password_view  # it uses this module's renew_login
+def _first_things_first(settings: Settings, user: UserRecord) -> None:
+    """What a user must do after login before any page, as the only page (and the run
+    stops): choose their own password in place of a one-time one; type their second
+    factor's code; as an admin where admins must have one, set up a second factor."""
+    # These views use this module's renew_login and second_factor_passed.
+    from linksplus.console import second_factor
+    from linksplus.ui import password_view, totp_view
 
-    def choose() -> None:
-        password_view.forced_change(settings, user)
+    if user.must_change_password:
+        page, title, path = password_view.forced_change, _("Choose a new password"), "new-password"
+    else:
+        try:
+            claims = st.session_state.get(_LOGIN)
+            passed = isinstance(claims, LoginClaims) and claims.second
+            if not passed and second_factor.is_on(settings, user.username):
+                page, title, path = totp_view.code_page, _("Two-step login"), "code"
+            elif not passed and second_factor.must_set_up(settings, user):
+                page, title, path = totp_view.setup_page, _("Set up two-step login"), "code"
+            else:
+                return
+        except SQLAlchemyError:
+            page, title, path = (lambda s, u: st.error(_unreachable())), _("Log in"), "code"
+
+    def render() -> None:
+        page(settings, user)
         logout_button()
 
-    only_page(choose, _("Choose a new password"), "new-password")
+    only_page(render, title, path)
     st.stop()
+
+
+def second_factor_passed(settings: Settings) -> None:
+    """This session's login has passed the second factor: its claims (and login cookie) say
+    so, and a reload does not ask for a code again."""
+    claims = st.session_state.get(_LOGIN)
+    if not isinstance(claims, LoginClaims):
+        return
+    st.session_state[_LOGIN] = claims._replace(second=True)
+    st.session_state.pop(_TOKEN, None)
+    if cookie_days(settings) > 0:
+        st.session_state[_PENDING] = "set"
+        st.session_state[_PENDING_SINCE] = time.monotonic()
 
 
 def renew_login(settings: Settings, user: UserRecord) -> None:
@@ -272,7 +303,9 @@ def renew_login(settings: Settings, user: UserRecord) -> None:
     new claims with the new password's fingerprint, and a new login cookie. Every other
     login of theirs, made with the old password, is over."""
     forget_users()
-    st.session_state[_LOGIN] = _new_claims(settings, user)
+    before = st.session_state.get(_LOGIN)
+    passed = isinstance(before, LoginClaims) and before.second  # the code stays shown
+    st.session_state[_LOGIN] = _new_claims(settings, user)._replace(second=passed)
     st.session_state.pop(_TOKEN, None)
     if cookie_days(settings) > 0:
         st.session_state[_PENDING] = "set"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from linksplus.console import user_admin
+from linksplus.console import second_factor, user_admin
 from linksplus.console.users import (
     ALL_TEAMS,
     ROLES,
@@ -37,6 +37,7 @@ def users_page(ctx: PageContext) -> None:
     _message()
     st.dataframe(_table(everyone), hide_index=True, use_container_width=True)
     if not uses_store(ctx.settings):
+        _two_step(ctx, everyone)
         st.info(
             md_escape(
                 _(
@@ -48,6 +49,7 @@ def users_page(ctx: PageContext) -> None:
         return
     _add_form(ctx)
     _change(ctx, everyone)
+    _two_step(ctx, everyone)
 
 
 def teams_label(teams) -> str:
@@ -179,3 +181,24 @@ def _access_form(ctx: PageContext, user: UserRecord) -> None:
             _done(_("{username}'s role and teams were saved.").format(username=user.username))
 
         _attempt(save)
+
+
+def _two_step(ctx: PageContext, everyone: list[UserRecord]) -> None:
+    st.subheader(":material/phonelink_lock: " + _("Two-step login"))
+    required = second_factor.admins_must(ctx.settings)
+    wanted = st.toggle(
+        _("Admins must use two-step login"),
+        value=required,
+        key="admins_need_totp",
+        help=_("An admin without it is asked to set it up at their next login."),
+    )
+    if wanted != required:
+        second_factor.set_admins_must(ctx.settings, wanted)
+    using = [u for u in everyone if second_factor.is_on(ctx.settings, u.username)]
+    if not using:
+        return
+    chosen = st.selectbox(_("Uses two-step login"), [u.username for u in using], key="totp_user")
+    if st.button(_("Turn off two-step login"), key="totp_reset"):  # a lost phone
+        user = next(u for u in using if u.username == chosen)
+        second_factor.turn_off(ctx.settings, user, None)
+        _done(_("{username} logs in with a password only now.").format(username=chosen))

@@ -222,6 +222,30 @@ users = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Version 4: a user's second factor (TOTP, linksplus/workspace/totp.py): the secret, whether
+# a first code confirmed it, the last time step used (each code counts once), and the
+# SHA-256 digests of the unused recovery codes (a JSON list).
+user_totp = Table(
+    "ws_user_totp",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("confirmed", Boolean, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("recovery", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Version 4: console-wide choices an admin makes in the console, name -> value (such as
+# whether admins must use a second factor).
+console_options = Table(
+    "ws_console_options",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -244,7 +268,7 @@ def _only_new_tables(conn: Connection) -> None:
     """Only new tables, which create_all makes (or finds, made unversioned by an earlier
     release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
     ws_announced, ws_message_prefs, ws_login_generations, and the alerts' ws_alert_prefs,
-    ws_notify_cursor, ws_outbox, and the users' ws_users)."""
+    ws_notify_cursor, ws_outbox, and the users' ws_users, ws_user_totp, ws_console_options)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

@@ -131,3 +131,20 @@ def test_with_a_users_file_set_the_commands_say_to_edit_it(linksplus, config, fo
     args = ("users", "add", "malee", "--name", "M", "--role", "sales", "--teams", "1")
     said = _failed_with_a_sentence(linksplus(*args))
     assert "users file" in said and "linksplus users import" in said
+
+
+def test_two_step_off_for_a_lost_phone(linksplus, config):
+    import pyotp
+
+    from linksplus.console import second_factor
+
+    add = ("users", "add", "boss", "--name", "Boss", "--role", "admin", "--teams", "*")
+    assert linksplus(*add).returncode == 0
+    secret, _png = second_factor.begin(config, "boss")
+    second_factor.confirm(config, "boss", pyotp.TOTP(secret).now())
+    assert second_factor.is_on(config, "boss")
+    done = linksplus("users", "two-step-off", "Boss")
+    assert done.returncode == 0, done.stderr
+    assert not second_factor.is_on(config, "boss")
+    said = _failed_with_a_sentence(linksplus("users", "two-step-off", "nobody"))
+    assert "no user nobody" in said

@@ -68,6 +68,8 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_notify_cursor",
             "ws_alert_prefs",
             "ws_users",
+            "ws_user_totp",
+            "ws_console_options",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:
