@@ -4,6 +4,8 @@ login. The rules live in `linksplus.console.second_factor`."""
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from linksplus.config import Settings
@@ -93,8 +95,20 @@ def code_page(settings: Settings, user: UserRecord) -> None:
         submitted = st.form_submit_button(_("Go on"), type="primary")
     if not submitted:
         return
+    # Guessing codes is held back like guessing passwords (its own counter per user).
+    counter, address = f"{user.username}#code", auth.client_address(settings)
+    verdict = auth.throttle(settings).attempt(counter, address)
+    if not verdict.allowed:
+        st.error(
+            _(
+                "Too many failed attempts for this username. Please wait {n} seconds and try again."
+            ).format(n=math.ceil(verdict.wait)),
+            icon=":material/timer:",
+        )
+        return
     if not second_factor.check(settings, user.username, code):
         st.error(_("That code does not let you in. Try the newest one."), icon=":material/lock:")
         return
+    auth.throttle(settings).success(counter, address)
     auth.second_factor_passed(settings)
     st.rerun()

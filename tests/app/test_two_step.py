@@ -133,3 +133,18 @@ def test_the_two_step_pages_read_in_thai(make_app):
     assert login.text_input(key="totp_login_code")
     problems += [f"code page: {p}" for p in untranslated(login, ["Sales", "sales"], fragments)]
     assert not problems, "\n".join(problems)
+
+
+def test_guessing_codes_is_held_back_like_guessing_passwords(make_app):
+    secret, _codes = _set_up(make_app)
+    at = _log_in(make_app, "sales")
+    said = []
+    for _ in range(6):
+        at.text_input(key="totp_login_code").set_value("000001")
+        at.button(key="FormSubmitter:totp_login-Go on").click().run()
+        said.append(" ".join(e.value for e in at.error))
+    assert "does not let you in" in said[0]
+    assert "Please wait" in said[-1]
+    at.text_input(key="totp_login_code").set_value(pyotp.TOTP(secret).at(time.time() + 30))
+    at.button(key="FormSubmitter:totp_login-Go on").click().run()
+    assert "Please wait" in " ".join(e.value for e in at.error)  # even the right code waits
