@@ -9,8 +9,10 @@ person added does not join the shared demo's team.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 from test_browser import assert_page_healthy, main, new_page, shoot, submit_login, wait_idle
@@ -117,3 +119,52 @@ def test_an_admin_adds_a_salesperson_who_chooses_a_password_and_reaches_links(
         sales.context.close()
     assert check_password(NEW_PASSWORD, store.get("niran").password_hash)
     assert not store.get("niran").must_change
+
+
+def test_two_step_login_is_asked_once_per_login_and_survives_a_reload(
+    browser: Browser, store_app, screenshots: Path
+) -> None:
+    app_url, store = store_app
+    if store.get("malee") is None:
+        sales = UserRecord("malee", "Malee", "", ("sales",), (101,), hash_password(ADMIN_PASSWORD))
+        store.add(to_stored(sales))
+    page = new_page(browser)
+    try:
+        page.goto(app_url)
+        submit_login(page, "malee", ADMIN_PASSWORD)
+        page.get_by_role("link", name="My settings").click()
+        body = main(page)
+        body.get_by_role("button", name="Set up two-step login").click()
+        expect(body.get_by_test_id("stImage")).to_be_visible()
+        secret = body.get_by_test_id("stCode").first.inner_text().strip()
+        wait_idle(page)
+        body.get_by_role("textbox", name="Code from the app").fill(pyotp.TOTP(secret).now())
+        body.get_by_role("button", name="Turn on").click()
+        expect(body.get_by_text("Recovery codes, shown this once")).to_be_visible()
+        wait_idle(page)
+        shoot(page, screenshots, "two-step-on")
+    finally:
+        page.context.close()
+
+    page = new_page(browser)
+    try:
+        page.goto(app_url)
+        page.get_by_role("textbox", name="Username").fill("malee")
+        page.get_by_role("textbox", name="Password").fill(ADMIN_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        body = main(page)
+        expect(body.get_by_role("heading", name="Two-step login")).to_be_visible()
+        wait_idle(page)
+        expect(page.locator("[data-testid='stSidebarNavLink']")).to_have_count(0)
+        code = pyotp.TOTP(secret).at(time.time() + 30)  # the setup's own code is used up
+        body.get_by_role("textbox", name="Code").fill(code)
+        body.get_by_role("button", name="Go on").click()
+        expect(body.get_by_role("heading", name="Links")).to_be_visible()
+        wait_idle(page)
+        page.reload()  # the login cookie says the code was given: not asked again
+        expect(main(page).get_by_role("heading", name="Links")).to_be_visible()
+        wait_idle(page)
+        expect(main(page).get_by_role("heading", name="Two-step login")).to_have_count(0)
+        assert_page_healthy(page)
+    finally:
+        page.context.close()
