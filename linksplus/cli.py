@@ -563,9 +563,9 @@ def _init_parser(sub) -> None:
     p.add_argument("--skip-connection-check", action="store_true", help="write it unchecked")
     p.add_argument("--account-country", default="th", choices=("th", "jp", "sg", "my"))
     p.add_argument("--sandbox-url", help="only with the sandbox: its test controls")
-    p.add_argument("--data-dir", default=".linksplus", help="event log and users (.linksplus)")
+    p.add_argument("--data-dir", default=".linksplus", help="the event log's folder (.linksplus)")
     p.add_argument("--eventlog-url", help="database URL (default: SQLite in --data-dir)")
-    p.add_argument("--users-file", help="(default: users.yaml in --data-dir)")
+    p.add_argument("--users-file", help="keep users in this YAML file (default: the database)")
     p.add_argument("--admin-username", help="the first admin's username (admin)")
     p.add_argument("--admin-name", help="their full name")
     p.add_argument("--admin-email", help="their email")
@@ -623,6 +623,9 @@ def build_parser() -> argparse.ArgumentParser:
     _demo_parser(sub)
     _operator_parsers(sub)
     _notifier_parser(sub)
+    from linksplus.users_cli import add_parser as users_parser
+
+    users_parser(sub, _app_settings)
     return parser
 
 

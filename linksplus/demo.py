@@ -2,10 +2,10 @@
 
 Starts the webhook receiver (SQLite event log in the data folder), the sandbox with demo
 data (signing its webhooks to the receiver), replays the sandbox's 90 days of payments as
-webhooks so reports have history from the first start, writes the demo users file and
-starts the Streamlit app, then a notifier (paid-link alerts) with a mail server of the
-demo's own that saves each alert in the data folder's ``mail/`` and prints it. Ctrl-C stops
-all of it.
+webhooks so reports have history from the first start, puts the demo users in the
+console's database (the event log's, new each start) and starts the Streamlit app, then a
+notifier (paid-link alerts) with a mail server of the demo's own that saves each alert in
+the data folder's ``mail/`` and prints it. Ctrl-C stops all of it.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from sqlalchemy import select
 
 from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
-from linksplus.console.users import UserRecord, hash_password, save_users
+from linksplus.console.users import UserRecord, hash_password, to_stored
 from linksplus.devserver import ServerProcess, free_port, port_in_use
 from linksplus.errors import LinksPlusError
+from linksplus.eventlog.engine import make_engine
 from linksplus.eventlog.schema import events
 from linksplus.notify.digest import DigestPrefs, save_digest_prefs
 from linksplus.sandbox.controls_client import SandboxControls
@@ -37,6 +38,7 @@ from linksplus.simulate import simulate_payment
 from linksplus.webhooks.signing import generate_secret
 from linksplus.workspace.customers import Customer, save_customer
 from linksplus.workspace.reminders import LinkReminder, set_link_reminder
+from linksplus.workspace.users import UserStore
 
 APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -127,7 +129,7 @@ def run_demo(
     # SIGTERM (a service manager, `timeout`, a test) stops the demo like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     plan = DemoPlan(host, app_port, api_port, webhook_port, _fresh_data_folder(data_dir))
-    password = _write_users(plan.users_file)
+    password = _write_users(plan)
     servers = {
         "webhook receiver": _receiver(plan),
         "sandbox": _sandbox(plan),
@@ -190,10 +192,6 @@ class DemoPlan:
         return self.data / "logs"
 
     @property
-    def users_file(self) -> Path:
-        return self.data / "users.yaml"
-
-    @property
     def mail(self) -> Path:
         return self.data / "mail"
 
@@ -217,10 +215,16 @@ def _fresh_data_folder(data_dir: str | Path) -> Path:
     return data
 
 
-def _write_users(users_file: Path) -> str:
-    """Write the demo users file; their password (LINKSPLUS_DEMO_PASSWORD, else a new one)."""
+def _write_users(plan: DemoPlan) -> str:
+    """Put the demo users in the console's database; their password (LINKSPLUS_DEMO_PASSWORD,
+    else a new one). Stored as they are: the demo's password is not held to the rules."""
     password = os.environ.get("LINKSPLUS_DEMO_PASSWORD") or secrets.token_urlsafe(9)
-    save_users(users_file, demo_users(hash_password(password)))
+    store = UserStore(make_engine(plan.eventlog_url))
+    try:
+        for user in demo_users(hash_password(password)):
+            store.add(to_stored(user))
+    finally:
+        store.engine.dispose()
     return password
 
 
@@ -260,7 +264,6 @@ def _app(plan: DemoPlan, app_path: Path) -> ServerProcess:
         "LINKSPLUS_API_AUTH": "raw",
         "LINKSPLUS_EVENTLOG_URL": plan.eventlog_url,
         "LINKSPLUS_SANDBOX_URL": plan.api_url,
-        "LINKSPLUS_USERS_FILE": str(plan.users_file),
         "LINKSPLUS_COOKIE_KEY": plan.cookie_key,
         # What the demo's notifier uses, so that My settings says email alerts are on.
         "LINKSPLUS_SMTP_URL": plan.smtp_url,
@@ -336,7 +339,7 @@ Links+ Console demo is running.
   Sign in as one of these users, all with the password: {password}
     sales     Sales, team Bangkok Retail
     manager   Manager, teams Bangkok Retail and Online Sales
-    admin     Admin, all teams, plus Webhook log and Settings
+    admin     Admin, all teams, plus Webhook log, Settings and Users
 {"  A payment is simulated every few seconds (--live)." if live else ""}
 Press Ctrl-C to stop.""")
 
@@ -446,7 +449,6 @@ class DemoAlerts:
             api_key=plan.api_key,
             api_auth="raw",
             eventlog_url=plan.eventlog_url,
-            users_file=str(plan.users_file),
             smtp_url=plan.smtp_url,
             mail_from=DEMO_MAIL_FROM,
             console_url=f"http://{plan.host}:{plan.app_port}",

@@ -3,7 +3,8 @@
 The file is `.streamlit/secrets.toml` (or another path) with a ``[linksplus]`` table, mode
 0600: the Links+ key (asked for hidden, or read from stdin, never taken from the command
 line), the auth style the connection check found, a new cookie key and webhook secret,
-and where the event log and the users live. A file that already holds an API key is never
+and where the event log lives; the users live in its database (or, with --users-file, in a
+YAML file as earlier releases kept them). A file that already holds an API key is never
 replaced without ``force``. Every question has a flag; without one it is asked, on the
 terminal or, when stdin is not a terminal, as a line read from stdin.
 """
@@ -19,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linksplus.config import LIVE_BASE_URL, Settings, mask_key
-
-MIN_PASSWORD = 8
+from linksplus.console.password_rules import password_problem
 
 
 class InitError(Exception):
@@ -141,10 +141,9 @@ def read_admin(args, asker: Asker) -> Admin:
         password = asker.secret("Their password (empty: make one up)")
         if password and asker.tty and asker.secret("Again") != password:
             raise InitError("The two passwords differ; run `linksplus init` again.")
-    if password and len(password) < MIN_PASSWORD:
-        raise InitError(
-            f"The admin's password is too short: use at least {MIN_PASSWORD} characters."
-        )
+    problem = password_problem(password, username) if password else None
+    if problem:
+        raise InitError(f"The admin's password cannot be used. {problem}")
     if password:
         return Admin(username, name, email, password, generated=False)
     return Admin(username, name, email, secrets.token_urlsafe(12), generated=True)
@@ -161,7 +160,7 @@ def new_settings(args, api_key: str, base_url: str) -> Settings:
         account_country=args.account_country,
         eventlog_url=args.eventlog_url or f"sqlite:///{data / 'events.db'}",
         sandbox_url=args.sandbox_url,
-        users_file=str(Path(args.users_file).resolve() if args.users_file else data / "users.yaml"),
+        users_file=str(Path(args.users_file).resolve()) if args.users_file else None,
         cookie_key=secrets.token_urlsafe(48),
     )
 
@@ -174,10 +173,11 @@ def toml_text(settings: Settings, webhook_secret: str) -> str:
         "api_auth": settings.api_auth,
         "account_country": settings.account_country,
         "eventlog_url": settings.eventlog_url,
-        "users_file": settings.users_file,
         "cookie_key": settings.cookie_key,
         "webhook_secret": webhook_secret,
     }
+    if settings.users_file:
+        values["users_file"] = settings.users_file
     if settings.sandbox_url:
         values["sandbox_url"] = settings.sandbox_url
     # A JSON string is a valid TOML basic string (same escapes; non-ASCII as \\uXXXX).
@@ -214,14 +214,20 @@ def make_databases(settings: Settings) -> None:
 
 def make_admin(settings: Settings, args, asker: Asker) -> Admin | None:
     """The first admin, stored; None (said so) when the users store already has users."""
-    from linksplus.console.users import UsersFileError, add_first_admin, user_count
+    from linksplus.console.users import (
+        UsersFileError,
+        add_first_admin,
+        user_count,
+        where_users_live,
+    )
 
     try:
         existing = user_count(settings)
     except UsersFileError as exc:
         raise InitError(str(exc)) from None
     if existing:
-        print(f"The users file {settings.users_file} already has users; it was left as it is.")
+        where = where_users_live(settings)
+        print(f"{where[:1].upper()}{where[1:]} already has users; it was left as it is.")
         return None
     admin = read_admin(args, asker)
     try:
@@ -271,7 +277,9 @@ def _with_auth(settings: Settings, auth: str) -> Settings:
 def _summary(path: Path, settings: Settings, admin: Admin | None) -> None:
     print(f"Wrote {path} (readable by you only).")
     if admin is not None:
-        print(f"Created the admin {admin.username!r} (every team) in {settings.users_file}.")
+        from linksplus.console.users import where_users_live
+
+        print(f"Created the admin {admin.username!r} (every team) in {where_users_live(settings)}.")
         if admin.generated:
             print(f"Their password, shown this once: {admin.password}")
     print("Next: `linksplus check`, then `linksplus app`.")

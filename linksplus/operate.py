@@ -98,29 +98,52 @@ def cookie_key(settings: Settings) -> Finding:
 
 
 def users(settings: Settings) -> Finding:
-    """The users store can be read and lets somebody in."""
-    from linksplus.console.users import UsersFileError, configured_users, effective_role
+    """The users store can be read and lets somebody in (an active admin among them)."""
+    from linksplus.console.users import (
+        UsersFileError,
+        configured_users,
+        effective_role,
+        uses_store,
+        where_users_live,
+    )
 
     try:
-        found = configured_users(settings)
+        found = [u for u in configured_users(settings) if u.active]
     except UsersFileError as exc:
         return Finding("users", FAIL, str(exc))
+    where = where_users_live(settings)
     if not found:
         return Finding(
             "users",
             FAIL,
-            f"The users file {settings.users_file} has no users, so nobody could log in: run "
-            "`linksplus init` to create the first admin.",
+            f"{where[:1].upper()}{where[1:]} has no users (or only disabled ones), so nobody "
+            f"could log in: {_first_admin_hint(settings)}",
         )
     admins = sum(effective_role(u.roles) == "admin" for u in found)
     if not admins:
+        fix = (
+            "`linksplus users add NAME --role admin ...`"
+            if uses_store(settings)
+            else f"`roles: [admin]` in {settings.users_file}"
+        )
         return Finding(
             "users",
             WARN,
-            f"{len(found)} user(s) but no admin, so nobody can open Settings or the Webhook "
-            f"log: give one user `roles: [admin]` in {settings.users_file}.",
+            f"{len(found)} user(s) but no admin, so nobody can open Settings, Users or the "
+            f"Webhook log: give one user the admin role ({fix}).",
         )
     return Finding("users", OK, f"{len(found)} user(s), {admins} admin(s).")
+
+
+def _first_admin_hint(settings: Settings) -> str:
+    from linksplus.console.users import uses_store
+
+    if uses_store(settings):
+        return (
+            "add an admin with `linksplus users add USERNAME --name NAME --role admin "
+            "--teams '*'` (or `linksplus init` on a new configuration)."
+        )
+    return "run `linksplus init` to create the first admin."
 
 
 def databases(settings: Settings, *, behind_fails: bool = True) -> list[Finding]:

@@ -31,6 +31,7 @@ class LoginClaims(NamedTuple):
     expires: float  # Unix time
     generation: int
     password: str  # password_fingerprint() of the hash the login was made with
+    second: bool = False  # the login passed the user's second factor (TOTP)
 
 
 def password_fingerprint(password_hash: str, key: str) -> str:
@@ -47,6 +48,7 @@ def encode(claims: LoginClaims, key: str) -> str:
         "exp_date": claims.expires,
         "gen": claims.generation,
         "pwd": claims.password,
+        "mfa": bool(claims.second),
     }
     return jwt.encode(payload, key, algorithm=ALGORITHM)
 
@@ -78,4 +80,5 @@ def _claims(payload: Any, now: float) -> LoginClaims | None:
         return None
     if not isinstance(password, str) or not password:
         return None
-    return LoginClaims(username.lower(), float(expires), generation, password)
+    second = payload.get("mfa") is True
+    return LoginClaims(username.lower(), float(expires), generation, password, second)

@@ -38,13 +38,14 @@ LINKS, TEMPLATES, CREATE, PAYMENTS, WEBHOOKS, SETTINGS = (
 )
 BULK = "bulk"
 PERFORMANCE = "performance"  # everyone; sales staff see only their own row
-MY_SETTINGS = "my_settings"  # everyone: their own alerts
+MY_SETTINGS = "my_settings"  # everyone: their own alerts and password
+USERS = "users"  # admins: who may log in
 AUDIT = "audit"  # admins: the audit log
 _SALES_PAGES = (LINKS, TEMPLATES, CREATE, BULK, PAYMENTS, PERFORMANCE, MY_SETTINGS)
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "sales": _SALES_PAGES,
     "manager": _SALES_PAGES,
-    "admin": (*_SALES_PAGES, WEBHOOKS, SETTINGS, AUDIT),
+    "admin": (*_SALES_PAGES, WEBHOOKS, SETTINGS, USERS, AUDIT),
 }
 
 
@@ -62,6 +63,8 @@ class UserRecord:
     roles: tuple[str, ...] | list[str]
     teams: tuple[int, ...] | list[int] | str
     password_hash: str = field(repr=False)
+    active: bool = True
+    must_change_password: bool = False  # a one-time password: a new one at next login
 
     def __post_init__(self) -> None:
         unknown = [r for r in self.roles if r not in ROLES]
@@ -221,28 +224,83 @@ def allowed_team(requested: Any, allowed: Sequence[int]) -> int | None:
     return team if team in set(allowed) else None
 
 
-# Where the users live, for the commands that run the console (`linksplus init`, `check`,
-# `app`): these three functions are the only way they reach the store, so moving the users
-# from the YAML file into the workspace database changes these and nothing that calls them.
+# Where the users live: the YAML file when `users_file` is set (as earlier releases), else the
+# workspace database (linksplus/workspace/users.py). Every reader (the login, alerts, the
+# pages' names, `linksplus init/check/app`) goes through `configured_users` and
+# `users_stamp`, so none of them knows which it is.
+
+
+def uses_store(settings: Any) -> bool:
+    """Whether `settings` keeps its users in the workspace database (no `users_file`)."""
+    return not settings.users_file
+
+
+def from_stored(user: Any) -> UserRecord:
+    """A `UserRecord` of a `linksplus.workspace.users.StoredUser`."""
+    return UserRecord(
+        username=user.username,
+        name=user.name,
+        email=user.email,
+        roles=(user.role,),
+        teams=user.teams,
+        password_hash=user.password_hash,
+        active=user.active,
+        must_change_password=user.must_change,
+    )
+
+
+def _store(settings: Any):
+    from linksplus.workspace.users import store_for
+
+    return store_for(settings.eventlog_url)
+
+
+def _unreadable(exc: Exception) -> UsersFileError:
+    return UsersFileError(
+        f"The users in the console's database cannot be read ({type(exc).__name__}): "
+        "check `eventlog_url` (`linksplus check`)."
+    )
 
 
 def configured_users(settings: Any) -> list[UserRecord]:
-    """The users the console with `settings` (a `linksplus.config.Settings`) lets in.
-    `UsersFileError`, saying what to set, when their store is not set or cannot be read."""
-    if not settings.users_file:
-        raise UsersFileError(
-            "No users file is set: put `users_file` under `[linksplus]` in "
-            ".streamlit/secrets.toml (`linksplus init` does), or set LINKSPLUS_USERS_FILE."
-        )
-    return load_users(settings.users_file)
+    """Every user of the console with `settings` (a `linksplus.config.Settings`), disabled
+    ones too (`active` false). `UsersFileError`, saying what to fix, when they cannot be
+    read."""
+    if not uses_store(settings):
+        return load_users(settings.users_file)
+    try:
+        return [from_stored(u) for u in _store(settings).all()]
+    except Exception as exc:  # the database: unreachable, refused, too new
+        raise _unreadable(exc) from None
+
+
+def users_stamp(settings: Any) -> tuple:
+    """A value that changes whenever the users change (the file's time, or the database's
+    count and latest change): caches of `configured_users` key on it."""
+    if not uses_store(settings):
+        try:
+            return ("file", Path(settings.users_file).stat().st_mtime_ns)
+        except OSError:
+            return ("file", 0)
+    try:
+        return ("store", *_store(settings).stamp())
+    except Exception as exc:
+        raise _unreadable(exc) from None
 
 
 def user_count(settings: Any) -> int:
     """How many users the store of `settings` holds: 0 when it is not made yet;
-    `UsersFileError` when it is not set or cannot be read."""
-    if settings.users_file and not Path(settings.users_file).exists():
+    `UsersFileError` when it cannot be read."""
+    if not uses_store(settings) and not Path(settings.users_file).exists():
         return 0
     return len(configured_users(settings))
+
+
+def where_users_live(settings: Any) -> str:
+    """Where the users are kept, for messages: the file, or the console's database."""
+    if uses_store(settings):
+        return "the console's database"
+    return f"the users file {settings.users_file}"
 
 
 def add_first_admin(
@@ -256,8 +314,8 @@ def add_first_admin(
     existing = user_count(settings)
     if existing:
         raise ValueError(
-            f"The users file {settings.users_file} already has {existing} user(s); "
-            "it was left as it is."
+            f"{where_users_live(settings)[:1].upper()}{where_users_live(settings)[1:]} "
+            f"already has {existing} user(s); it was left as it is."
         )
     admin = UserRecord(
         username=username,
@@ -267,5 +325,24 @@ def add_first_admin(
         teams=ALL_TEAMS,
         password_hash=hash_password(password),
     )
-    save_users(settings.users_file, [admin])
+    if uses_store(settings):
+        _store(settings).add(to_stored(admin))
+    else:
+        save_users(settings.users_file, [admin])
     return admin
+
+
+def to_stored(user: UserRecord):
+    """The `linksplus.workspace.users.StoredUser` of `user` (its strongest role)."""
+    from linksplus.workspace.users import StoredUser
+
+    return StoredUser(
+        username=user.username,
+        name=user.name,
+        email=user.email,
+        password_hash=user.password_hash,
+        role=effective_role(user.roles) or "sales",
+        teams=user.teams if user.teams == ALL_TEAMS else tuple(int(t) for t in user.teams),
+        active=user.active,
+        must_change=user.must_change_password,
+    )

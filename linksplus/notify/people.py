@@ -1,17 +1,18 @@
 """Who gets an alert of a payment, and how to reach them.
 
 Every lookup of a user goes through `Directory.person` and `Directory.users`, which read
-the users file today (`console.users.load_users`, re-read when it changes): when users move
-into the database, only these two change.
+the users where the console keeps them (`console.users.configured_users`: the users file
+when one is set, else the workspace database), again whenever they change.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from linksplus.console.users import UserRecord, effective_role, load_users
+from linksplus.console.users import UserRecord, configured_users, effective_role, users_stamp
 from linksplus.i18n import DEFAULT_LANGUAGE
 from linksplus.workspace import AlertPrefs, Workspace
 
@@ -19,6 +20,13 @@ log = logging.getLogger(__name__)
 EMAIL, LINE = "email", "line"
 # Who may ask for every payment of their teams.
 TEAM_ROLES = ("manager", "admin")
+# How long a check for changed users stands (a database query when users are stored there).
+STAMP_SECONDS = 2.0
+
+
+class _Where(NamedTuple):
+    users_file: str | None
+    eventlog_url: str
 
 
 @dataclass(frozen=True)
@@ -42,33 +50,36 @@ class Route:
 
 
 class Directory:
-    """Users (from `users_file`) and their alert choices (from `workspace`)."""
+    """Users (from `users_file`, else the workspace's database) and their alert choices
+    (from `workspace`). Disabled users are left out: they get no alerts."""
 
     def __init__(self, users_file: str | None, workspace: Workspace):
         self.users_file = users_file
         self.workspace = workspace
-        self._stamp: tuple[float, int] | None = None
+        self._where = _Where(users_file or None, workspace.url)
+        self._stamp: tuple | None = None
+        self._checked = float("-inf")
         self._users: dict[str, UserRecord] = {}
 
     def users(self) -> dict[str, UserRecord]:
-        """Username -> record, re-read when the file changed (empty when there is none)."""
-        if not self.users_file:
-            return {}
+        """Username -> record of every active user, re-read when they changed (the last
+        good read while they cannot be read)."""
+        now = time.monotonic()
+        if self._where.users_file is None and now - self._checked < STAMP_SECONDS:
+            return self._users  # a file's time is cheap to ask; the database less so
+        self._checked = now
         try:
-            stat = os.stat(self.users_file)
-        except OSError:
-            return self._users
-        stamp = (stat.st_mtime, stat.st_size)
-        if stamp != self._stamp:
-            try:
-                self._users = {u.username.lower(): u for u in load_users(self.users_file)}
+            stamp = users_stamp(self._where)
+            if stamp != self._stamp:
+                found = configured_users(self._where)
+                self._users = {u.username.lower(): u for u in found if u.active}
                 self._stamp = stamp
-            except ValueError as exc:
-                log.warning("the users file could not be read: %s", exc)
+        except ValueError as exc:  # UsersFileError: the file or the database
+            log.warning("the users could not be read: %s", exc)
         return self._users
 
     def person(self, username: str) -> Person | None:
-        """`username`'s email and language, or None for a user not in the users file."""
+        """`username`'s email and language, or None for a user not known (or disabled)."""
         record = self.users().get(username.lower())
         if record is None:
             return None

@@ -21,6 +21,7 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -34,9 +35,10 @@ from linksplus.console.throttle import LoginThrottle
 from linksplus.console.users import (
     UserRecord,
     UsersFileError,
+    configured_users,
     credentials_for_authenticator,
     hash_password,
-    load_users,
+    users_stamp,
 )
 from linksplus.i18n import _
 from linksplus.schema_history import SchemaError
@@ -64,29 +66,54 @@ log = logging.getLogger(__name__)
 APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
 
 
-def _mtime(path: str) -> float:
-    try:
-        return Path(path).stat().st_mtime
-    except OSError:
-        return 0.0
+class _Where(NamedTuple):
+    """Where the users live (`configured_users` reads these two settings)."""
+
+    users_file: str | None
+    eventlog_url: str
+
+
+def _where(settings: Settings) -> _Where:
+    return _Where(settings.users_file or None, settings.eventlog_url)
+
+
+# The users in the database are re-read when their stamp (count, latest change) moves;
+# the stamp is asked at most every few seconds per process (at once after a change made
+# here, `forget_users`). A disabled user's logins end by their login generation anyway.
+@cached_loader(ttl=3.0, resource=True)
+def _store_stamp(users_file: str | None, eventlog_url: str) -> tuple:
+    return users_stamp(_Where(users_file, eventlog_url))
+
+
+def _stamp(where: _Where) -> tuple:
+    if where.users_file:
+        return users_stamp(where)  # a file's time: cheap, so always fresh
+    return _store_stamp(*where)
 
 
 @cached_loader(resource=True)
-def _users(path: str, mtime: float) -> dict[str, UserRecord]:
-    return {u.username: u for u in load_users(path)}
+def _users(users_file: str | None, eventlog_url: str, stamp: tuple) -> dict[str, UserRecord]:
+    return {u.username: u for u in configured_users(_Where(users_file, eventlog_url))}
 
 
 def users(settings: Settings) -> dict[str, UserRecord]:
-    """The users file, re-read when it changes; `UsersFileError` when it cannot be read."""
-    path = str(settings.users_file)
-    return _users(path, _mtime(path))
+    """Every user (disabled ones too), re-read when they change; `UsersFileError` when they
+    cannot be read."""
+    where = _where(settings)
+    return _users(*where, _stamp(where))
+
+
+def forget_users() -> None:
+    """Read the users afresh on the next call (after a change made in this process)."""
+    _store_stamp.clear()
 
 
 @cached_loader(resource=True)
-def _credentials(path: str, mtime: float) -> dict:
-    # One dict per file version for the whole process: streamlit-authenticator keeps its
-    # login bookkeeping in it, which must outlive a session.
-    return credentials_for_authenticator(_users(path, mtime).values())
+def _credentials(users_file: str | None, eventlog_url: str, stamp: tuple) -> dict:
+    # One dict per version of the users for the whole process: streamlit-authenticator
+    # keeps its login bookkeeping in it, which must outlive a session. Active users only.
+    found = _users(users_file, eventlog_url, stamp).values()
+    return credentials_for_authenticator(u for u in found if u.active)
 
 
 @cached_loader(resource=True)
@@ -131,9 +158,9 @@ def client_address(settings: Settings) -> str | None:
 
 
 def _authenticator(settings: Settings) -> stauth.Authenticate:
-    path = str(settings.users_file)
+    where = _where(settings)
     return stauth.Authenticate(
-        _credentials(path, _mtime(path)),
+        _credentials(*where, _stamp(where)),
         COOKIE_NAME,
         settings.cookie_key,
         cookie_days(settings),
@@ -151,7 +178,7 @@ def current_user(settings: Settings) -> UserRecord | None:
         user = users(settings).get(str(username or "").lower())
     except UsersFileError:
         return None
-    if user is not None and not _login_stands(settings, user):
+    if user is not None and (not user.active or not _login_stands(settings, user)):
         _end_session()
         return None
     return user
@@ -199,18 +226,15 @@ def require_login(settings: Settings) -> UserRecord:
         _sync_cookie(authenticator, settings)
     if st.session_state.get("authentication_status"):
         user = current_user(settings)
+        if user is not None:
+            _first_things_first(settings, user)
         if user is not None and _cookie_being_set():
             # Likewise after the form: the cookie component's report follows at once.
             st.navigation(nav.pages_for_user(user))
             st.stop()
         if user is not None:
             return user
-
-        def gone() -> None:
-            st.error(_("Your account is no longer in the users file. Ask an admin."))
-            logout_button()
-
-        only_page(gone, _("Links+ Console"), "account")
+        only_page(_gone, _("Links+ Console"), "account")
         st.stop()
 
     def login_page() -> None:
@@ -224,6 +248,71 @@ def require_login(settings: Settings) -> UserRecord:
         pages.append(st.Page(login_page, title=_("Log in"), url_path=asked))
     st.navigation(pages, position="hidden").run()
     st.stop()
+
+
+def _gone() -> None:
+    st.error(_("Your account is no longer among the console's users. Ask an admin."))
+    logout_button()
+
+
+def _first_things_first(settings: Settings, user: UserRecord) -> None:
+    """What a user must do after login before any page, as the only page (and the run
+    stops): choose their own password in place of a one-time one; type their second
+    factor's code; as an admin where admins must have one, set up a second factor."""
+    # These views use this module's renew_login and second_factor_passed.
+    from linksplus.console import second_factor
+    from linksplus.ui import password_view, totp_view
+
+    if user.must_change_password:
+        page, title, path = password_view.forced_change, _("Choose a new password"), "new-password"
+    else:
+        try:
+            claims = st.session_state.get(_LOGIN)
+            passed = isinstance(claims, LoginClaims) and claims.second
+            if not passed and second_factor.is_on(settings, user.username):
+                page, title, path = totp_view.code_page, _("Two-step login"), "code"
+            elif not passed and second_factor.must_set_up(settings, user):
+                page, title, path = totp_view.setup_page, _("Set up two-step login"), "code"
+            else:
+                return
+        except Exception as exc:  # the records cannot be read: as `_login_stands`, the
+            # login stands and the pages say what is down
+            log.warning("second factor unreadable (%s)", type(exc).__name__)
+            return
+
+    def render() -> None:
+        page(settings, user)
+        logout_button()
+
+    only_page(render, title, path)
+    st.stop()
+
+
+def second_factor_passed(settings: Settings) -> None:
+    """This session's login has passed the second factor: its claims (and login cookie) say
+    so, and a reload does not ask for a code again."""
+    claims = st.session_state.get(_LOGIN)
+    if not isinstance(claims, LoginClaims):
+        return
+    st.session_state[_LOGIN] = claims._replace(second=True)
+    st.session_state.pop(_TOKEN, None)
+    if cookie_days(settings) > 0:
+        st.session_state[_PENDING] = "set"
+        st.session_state[_PENDING_SINCE] = time.monotonic()
+
+
+def renew_login(settings: Settings, user: UserRecord) -> None:
+    """Keep this session logged in after `user` (as changed) changed their own password:
+    new claims with the new password's fingerprint, and a new login cookie. Every other
+    login of theirs, made with the old password, is over."""
+    forget_users()
+    before = st.session_state.get(_LOGIN)
+    passed = isinstance(before, LoginClaims) and before.second  # the code stays shown
+    st.session_state[_LOGIN] = _new_claims(settings, user)._replace(second=passed)
+    st.session_state.pop(_TOKEN, None)
+    if cookie_days(settings) > 0:
+        st.session_state[_PENDING] = "set"
+        st.session_state[_PENDING_SINCE] = time.monotonic()
 
 
 def requested_page() -> str | None:
@@ -337,6 +426,7 @@ def _cookie_login(authenticator: stauth.Authenticate, settings: Settings) -> boo
         return False  # refused already; its deletion is under way or done
     claims = login_cookie.decode(sent, settings.cookie_key)
     user = users(settings).get(claims.username) if claims else None
+    user = user if user is not None and user.active else None
     try:
         valid = user is not None and _still_valid(settings, user, claims)
     except Exception as exc:  # cannot tell now: no login, but the cookie may serve later
@@ -521,7 +611,8 @@ def _check(settings: Settings, username: str, password: str) -> None:
         )
         audit_trail.note(activity.LOGIN_FAILED, username=username, reason="wait")
         return
-    if username not in users(settings) or authenticator is None:
+    found = users(settings).get(username)
+    if found is None or not found.active or authenticator is None:
         # Spend the same bcrypt time as for a real user, so timing does not tell
         # whether a username exists.
         stauth.Hasher.check_pw(password, _dummy_hash())

@@ -25,9 +25,10 @@ PAGE_FILES: dict[str, tuple[str, str, str]] = {
     u.WEBHOOKS: ("pages/webhook_log.py", N_("Webhook log"), ":material/webhook:"),
     u.SETTINGS: ("pages/settings.py", N_("Settings"), ":material/settings:"),
     u.AUDIT: ("pages/audit_log.py", N_("Audit log"), ":material/manage_search:"),
+    u.USERS: ("pages/users.py", N_("Users"), ":material/group:"),
 }
 # The pages of the sidebar's Admin section.
-ADMIN_PAGES = (u.WEBHOOKS, u.SETTINGS, u.AUDIT)
+ADMIN_PAGES = (u.WEBHOOKS, u.SETTINGS, u.USERS, u.AUDIT)
 ROLE_TITLES = {"sales": N_("Sales"), "manager": N_("Manager"), "admin": N_("Admin")}
 
 

@@ -45,12 +45,5 @@ def setup_problems(settings: Settings) -> list[str]:
         )
     elif len(settings.cookie_key) < 16:
         problems.append(_("The login cookie key is too short: use at least 16 random characters."))
-    if not settings.users_file:
-        problems.append(
-            _(
-                "No users file is set. Put `users_file` under `[linksplus]` in "
-                ".streamlit/secrets.toml, or set LINKSPLUS_USERS_FILE, to a YAML file "
-                "of users with bcrypt password hashes (`linksplus hash-password`)."
-            )
-        )
+    # No users file: the users live in the workspace database (managed on the Users page).
     return problems

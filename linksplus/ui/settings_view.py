@@ -145,7 +145,11 @@ def _login(s: Settings) -> None:
     """The login setup (the cookie key never shown), and the button that clears caches."""
     st.subheader(_("Login"))
     st.markdown(
-        _("**Users file:** `{path}`").format(path=s.users_file)
+        (
+            _("**Users file:** `{path}`").format(path=s.users_file)
+            if s.users_file
+            else _("**Users:** in the console's database (the Users page)")
+        )
         + "  \n"
         + (
             _("**Cookie key:** set (never shown)")

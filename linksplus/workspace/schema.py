@@ -344,6 +344,48 @@ digests_sent = Table(
     Column("sent_at", UTCDateTime),
 )
 
+# Version 4: the console's users, when no `users_file` is set (linksplus/workspace/users.py).
+# `username` is kept lower-case, so it is unique case-insensitively; `teams` is "*" or team
+# ids joined by commas; `must_change` marks a one-time password (changed at next login).
+users = Table(
+    "ws_users",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("password_hash", String(60), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("teams", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("must_change", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Version 4: a user's second factor (TOTP, linksplus/workspace/totp.py): the secret, whether
+# a first code confirmed it, the last time step used (each code counts once), and the
+# SHA-256 digests of the unused recovery codes (a JSON list).
+user_totp = Table(
+    "ws_user_totp",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("confirmed", Boolean, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("recovery", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Version 4: console-wide choices an admin makes in the console, name -> value (such as
+# whether admins must use a second factor).
+console_options = Table(
+    "ws_console_options",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -369,7 +411,8 @@ def _only_new_tables(conn: Connection) -> None:
     ws_notify_cursor, ws_outbox, the customers' ws_customers, ws_upload_customers and
     ws_voids, the audit log's ws_activity, the reminders' ws_team_reminders,
     ws_link_reminders, ws_reminders_sent, ws_reminder_optouts, and the digest's
-    ws_digest_prefs, ws_digests_sent)."""
+    ws_digest_prefs, ws_digests_sent, and the users'
+    ws_users, ws_user_totp, ws_console_options)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

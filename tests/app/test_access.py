@@ -17,7 +17,12 @@ SALES_PAGES = [
     "pages/payments.py",
     "pages/team_performance.py",
 ]
-ADMIN_PAGES = ["pages/webhook_log.py", "pages/settings.py", "pages/audit_log.py"]
+ADMIN_PAGES = [
+    "pages/webhook_log.py",
+    "pages/settings.py",
+    "pages/users.py",
+    "pages/audit_log.py",
+]
 
 
 @pytest.mark.parametrize("role", ["sales", "manager"])

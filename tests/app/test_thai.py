@@ -36,6 +36,7 @@ PAGES["admin"] = [
     *PAGES["sales"],
     "pages/webhook_log.py",
     "pages/settings.py",
+    "pages/users.py",
     "pages/audit_log.py",
 ]
 

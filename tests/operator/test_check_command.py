@@ -101,7 +101,10 @@ def test_an_old_database_fails_naming_migrate(configured, linksplus, folder):
     assert found["event log"] == found["workspace store"] == "FAIL"
     assert "run `linksplus migrate`" in done.stdout
     assert linksplus("migrate").returncode == 0
-    assert linksplus("check").returncode == 0
+    done = linksplus("check")
+    # The users were in the database that was deleted: nobody could log in any more.
+    assert [name for name, status in _lines(done).items() if status == "FAIL"] == ["users"]
+    assert "linksplus users add" in done.stdout and done.returncode == 1
 
 
 def test_a_readable_config_file_is_a_warning(configured, linksplus):

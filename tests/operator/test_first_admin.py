@@ -36,6 +36,20 @@ def test_a_username_with_spaces_is_refused(tmp_path):
     assert user_count(settings) == 0
 
 
-def test_no_users_file_set_says_what_to_set():
-    with pytest.raises(UsersFileError, match="LINKSPLUS_USERS_FILE"):
-        user_count(Settings())
+def test_without_a_users_file_the_first_admin_goes_into_the_database(tmp_path):
+    settings = Settings(eventlog_url=f"sqlite:///{tmp_path / 'events.db'}")
+    assert user_count(settings) == 0  # the tables are not even made yet
+    add_first_admin(settings, username="Arun", name="Arun", email="", password="long enough")
+    (stored,) = configured_users(settings)
+    assert stored.username == "arun" and stored.roles == ("admin",) and stored.active
+    assert check_password("long enough", stored.password_hash)
+    with pytest.raises(ValueError, match="console's database already has 1 user"):
+        add_first_admin(settings, username="malee", name="M", email="", password="long enough")
+    assert not list(tmp_path.glob("*.yaml"))  # no users file written
+
+
+def test_a_database_that_cannot_be_read_says_what_to_check(tmp_path):
+    (tmp_path / "events.db").write_bytes(b"not a database, whatever it is" * 100)
+    settings = Settings(eventlog_url=f"sqlite:///{tmp_path / 'events.db'}")
+    with pytest.raises(UsersFileError, match="eventlog_url"):
+        configured_users(settings)

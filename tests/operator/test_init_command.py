@@ -28,6 +28,17 @@ def test_init_by_flags_writes_a_private_file_and_a_working_admin(configured, san
     assert (admin.username, admin.name, admin.email) == ("arun", "Arun", "a@example.com")
     assert admin.roles == ("admin",) and admin.teams == "*"
     assert check_password("correct horse battery", admin.password_hash)
+    # The admin lives in the console's database: no users file to edit by hand.
+    assert "users_file" not in section and not list(configured.parent.parent.rglob("*.yaml"))
+
+
+def test_a_weak_admin_password_is_refused_with_a_sentence(linksplus, sandbox, folder):
+    done = linksplus(
+        *init_args(sandbox, "--admin-password-stdin"), stdin=f"{sandbox.api_key}\npassword123\n"
+    )
+    assert done.returncode == 1
+    assert "one of the most common" in done.stderr
+    assert not (folder / ".streamlit" / "secrets.toml").exists()
 
 
 def test_the_key_is_never_printed(linksplus, sandbox):

@@ -77,6 +77,9 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_reminder_optouts",
             "ws_digest_prefs",
             "ws_digests_sent",
+            "ws_users",
+            "ws_user_totp",
+            "ws_console_options",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:
