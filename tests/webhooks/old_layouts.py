@@ -67,6 +67,8 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_outbox",
             "ws_notify_cursor",
             "ws_alert_prefs",
+            "ws_mirror_links",
+            "ws_mirror_sync",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:
