@@ -52,6 +52,25 @@ def _fetch(conn, query) -> list:
     return queries.merge_sums(list(result.keys()), result.all())
 
 
+def _combined(rows: Iterable[tuple], groups: int, earliest: int = 0) -> list[tuple]:
+    """`rows` with equal groups (their first `groups` columns) made one, ordered by group:
+    counts and sums added, the last `earliest` columns (times) the earlier kept."""
+    totals: dict[tuple, list] = {}
+    for row in rows:
+        group, rest = tuple(row[:groups]), row[groups:]
+        sums = len(rest) - earliest
+        values = totals.get(group)
+        if values is None:
+            totals[group] = [*(int(v) for v in rest[:sums]), *rest[sums:]]
+            continue
+        for i, value in enumerate(rest):
+            if i < sums:
+                values[i] += int(value)
+            elif value is not None and (values[i] is None or value < values[i]):
+                values[i] = value
+    return [(*group, *values) for group, values in sorted(totals.items())]
+
+
 class EventLog:
     """The event log at `url` (``sqlite:///file`` or ``postgresql+psycopg://...``).
 
@@ -158,11 +177,16 @@ class EventLog:
             return _fetch(conn, build(upto))
 
     def _summed(
-        self, query: Callable[[str, list[int], int], Any], groups: int, key: tuple
+        self,
+        query: Callable[[str, list[int], int], Any],
+        groups: int,
+        key: tuple,
+        earliest: int = 0,
     ) -> list[tuple]:
         """The rows of an aggregate `query(part, offsets, upto)` (its first `groups`
-        columns the group, the rest counts and sums; `offsets` those ``payment_days`` is
-        kept at; `upto` the mark), ordered by the group.
+        columns the group, the rest counts and sums, but for the last `earliest` columns,
+        times of which the earlier is kept; `offsets` those ``payment_days`` is kept at;
+        `upto` the mark), ordered by the group.
 
         The sum of two parts read in one snapshot: the payments moved into ``payments``,
         whose rows are kept under `key` until the mark moves (every few thousand events:
@@ -183,12 +207,7 @@ class EventLog:
             tail = _fetch(conn, query("tail", [], upto))
         if not tail:
             return kept[1]
-        totals: dict[tuple, list[int]] = {}
-        for row in itertools.chain(kept[1], tail):
-            values = totals.setdefault(tuple(row[:groups]), [0] * (len(row) - groups))
-            for i, value in enumerate(row[groups:]):
-                values[i] += int(value)
-        return [(*group, *values) for group, values in sorted(totals.items())]
+        return _combined(itertools.chain(kept[1], tail), groups, earliest)
 
     def count(self) -> int:
         """How many distinct events are stored."""
@@ -335,6 +354,18 @@ class EventLog:
                 [(*key, *value) for key, value in sorted(links.items())], frames.LINK_COLUMNS
             ),
         )
+
+    def paid_by_link(self, link_ids: Iterable[int] | None = None) -> list[tuple]:
+        """Per link and currency (of `link_ids`, when given): successful payments, their
+        amount (an exact int of minor units) and the first one's time. The moved payments'
+        figures come from ``payment_links`` and are kept until the mark moves, so after a
+        new payment only the tail is read."""
+        ids = _id_key(link_ids)
+
+        def query(part: str, offsets: list[int], upto: int):
+            return queries.paid_by_link(ids, backend=self.backend, part=part, upto=upto)
+
+        return self._summed(query, 2, ("paid_by_link", ids), earliest=1)
 
     def totals_by_status(
         self,

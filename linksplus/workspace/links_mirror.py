@@ -1,26 +1,12 @@
-"""The links mirror: each team's links kept in the workspace database, as Links+ last
-reported them, so that pages read them with SQL instead of listing the whole team from the
-API in every process.
+"""The links mirror: each team's links kept in the workspace database as Links+ last
+reported them, so pages read them with SQL instead of listing the whole team from the API
+in every process (docs/architecture.md, "The links mirror").
 
-The API has no "changed since" filter, so the mirror is kept two ways:
-
-- `LinksMirror.refresh` reads the team's list newest first until it has seen `KNOWN_RUN`
-  links in a row that it already had (a refresh after 20 new links costs two pages). Omise
-  does not document how links made in the same second are ordered, nor whether offsets
-  are stable while links are being made, so the stop is a whole page's worth of known
-  links in a row, not the first known one: a new link among same-second ties within that
-  run is still read, and a page shifted by a link made meanwhile only repeats links
-  (upserts are idempotent). Until the mirror has once been read to the oldest link
-  (`complete`), a refresh does not stop at known links: an interrupted first fill resumes.
-- `LinksMirror.full_pass` reads the whole list oldest first (new links are appended at its
-  end, so offsets stay put during a long pass) at a bounded rate, backing off on 429 by the
-  answer's Retry-After, and resumes where it stopped; it catches status changes of older
-  links. `LinksMirror.sync` runs a refresh and, when one is due, a slice of the full pass,
-  under a lease in the database, so one instance syncs a team while the others read.
-
-A link made through the console is `record`-ed from the create's answer at once, and a
-counted payment of a single-use link marks it used (`mark_paid`) without waiting for a
-pass. Reads for the views are in `linksplus.workspace.mirror_queries`.
+`LinksMirror.refresh` reads newest first until a page's worth of known links in a row;
+`LinksMirror.full_pass` reads oldest first at a bounded rate (backing off on 429) and
+resumes where it stopped; `LinksMirror.sync` runs both under a lease in the database, so
+one instance syncs a team. `record` puts a create's answer in at once and `mark_paid`
+marks a single-use link used on a counted payment.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from linksplus.console.payments_report import payments_csv, payments_csv_chunks
+from linksplus.console.performance import paid_frame
 from linksplus.eventlog import SCHEMA_VERSION, EventLog, ingest
 from linksplus.eventlog.counting import not_counted
 from linksplus.eventlog.ingest import EventWrite, day_rows_sql, derived_rows_sql
@@ -86,7 +87,7 @@ WINDOWS = [
 
 
 def reports(log: EventLog) -> list[pd.DataFrame]:
-    out = []
+    out = [paid_frame(log.paid_by_link(ids)) for ids in (None, TEAM, [404])]
     for start, end in WINDOWS:
         for ids in (None, TEAM, [404]):
             out += [
