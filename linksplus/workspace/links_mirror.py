@@ -90,6 +90,7 @@ def link_row(team_id: int, link: Link, seen_at: datetime) -> dict:
         "team_id": link.team_id if link.team_id is not None else team_id,
         "template_id": link.template_id,
         "name": link.name,
+        "name_lower": link.name.lower(),
         "amount": link.amount,
         "currency": link.currency,
         "multiple_usage": link.multiple_usage,

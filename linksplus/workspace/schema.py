@@ -215,6 +215,9 @@ mirror_links = Table(
     Column("team_id", BigInteger, nullable=False),
     Column("template_id", BigInteger),
     Column("name", Text, nullable=False),
+    # The name in lower case as Python lowers it (SQLite's lower() knows only ASCII), for
+    # the Links page's "name contains".
+    Column("name_lower", Text, nullable=False),
     Column("amount", BigInteger, nullable=False),  # minor units
     Column("currency", String(3), nullable=False),
     Column("multiple_usage", Boolean, nullable=False),
