@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bulk_create.py
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/upload_bombs.py
+	$(BIN)/python bench/browser_pages.py
 
 # Extract every translatable string into the template (.pot) and merge it into each
 # language's catalog; then translate the new (empty or fuzzy) entries of the .po files.

@@ -9,7 +9,7 @@ agree link for link.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 import numpy as np
@@ -91,11 +91,14 @@ def bucket_mask(frame: pd.DataFrame, key: str, now: datetime | None = None) -> n
 
 
 def owed_links(
-    links: pd.DataFrame, owners: pd.DataFrame, now: datetime | None = None
+    links: pd.DataFrame,
+    owners: pd.DataFrame,
+    now: datetime | None = None,
+    void_ids: Iterable[int] = (),
 ) -> pd.DataFrame:
     """The owed links of `links`, oldest first, with ``made_by``, ``age_days`` and
-    ``bucket``."""
-    out = links[owed_mask(links)]
+    ``bucket``; a void link (`void_ids`) is owed to nobody."""
+    out = links[owed_mask(links) & ~links["id"].isin(list(void_ids)).to_numpy(bool)]
     out = out.assign(made_by=made_by(out["id"], owners), age_days=age_days(out, now))
     out = out.assign(bucket=age_buckets(out, now))
     return out.sort_values(["created_at", "id"], ignore_index=True)

@@ -23,6 +23,7 @@ from linksplus.console.make_link import LinkRequest, UploadRowRef, make_link
 from linksplus.console.qr import qr_print_png
 from linksplus.errors import LinksPlusError, ValidationError
 from linksplus.money import format_amount
+from linksplus.workspace.customers import Customer, move_row_customer, row_customers
 from linksplus.workspace.store import DONE, FAILED, UploadRow, Workspace
 
 CONCURRENCY = 8
@@ -57,6 +58,7 @@ class _Run:
     team_id: int
     stop: threading.Event = field(default_factory=threading.Event)
     errors: list[str] = field(default_factory=list)
+    customers: dict[int, Customer] = field(default_factory=dict)  # by row_no
 
     def make_row(self, row: UploadRow) -> bool:
         """Make one row's link and mark the row done (True); or store why not, in the row
@@ -96,6 +98,13 @@ class _Run:
             self.errors.append(f"Row {p.row_no}: {made.record_error}")
             self.stop.set()
             return False
+        if p.row_no in self.customers:  # the row's customer becomes the link's
+            try:
+                move_row_customer(
+                    self.ws, self.upload_id, p.row_no, made.link.id, self.team_id, self.username
+                )
+            except Exception as exc:  # the link is made; only its customer is not noted yet
+                self.errors.append(f"Row {p.row_no}: {type(exc).__name__}")
         return True
 
 
@@ -115,7 +124,7 @@ def run_upload(
     total = len(rows)
     todo = [r for r in rows if r.state != DONE]
     done = total - len(todo)
-    run = _Run(ws, client, upload_id, username, team_id)
+    run = _Run(ws, client, upload_id, username, team_id, customers=row_customers(ws, upload_id))
     if on_progress:
         on_progress(done, total)
     with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="bulk") as pool:

@@ -34,10 +34,19 @@ from linksplus.money import (
     to_decimal,
 )
 from linksplus.validation import link_param_errors
+from linksplus.workspace.customers import Customer, customer_errors
 from linksplus.workspace.store import RowParams, UploadRow
 
 MAX_BYTES = 5 * 1024 * 1024
 COLUMNS = ("name", "amount", "currency", "template", "multiple use", "note")
+# Optional: who the link is for (kept in the console's records, never sent to Links+).
+CUSTOMER_COLUMNS = {
+    "customer name": "name",
+    "customer phone": "phone",
+    "customer email": "email",
+    "customer line": "line",
+}
+ALL_COLUMNS = (*COLUMNS, *CUSTOMER_COLUMNS)
 REQUIRED = ("name", "amount")
 # Other spellings people give the same columns.
 _ALIASES = {
@@ -48,6 +57,10 @@ _ALIASES = {
     "additional": "note",
     "template_id": "template",
     "template id": "template",
+    "customer": "customer name",
+    "phone": "customer phone",
+    "email": "customer email",
+    "line": "customer line",
 }
 _YES = {"yes", "y", "true", "1", "x", "multiple", "ใช่"}
 _NO = {"", "no", "n", "false", "0", "single", "ไม่", "ไม่ใช่"}
@@ -76,6 +89,7 @@ class CheckedRow:
     values: dict[str, str]
     params: RowParams | None
     problems: list[str] = field(default_factory=list)
+    customer: Customer | None = None  # None when the row names no customer
 
 
 def read_sheet(filename: str, content: bytes) -> list[SheetRow]:
@@ -262,7 +276,7 @@ def _rows(numbered: list[tuple[int, list[str]]]) -> list[SheetRow]:
         raise SheetError(_("The file is empty. Fill in the sample file and upload it again."))
     header_no, header = numbered[0]
     columns = [_column(h) for h in header]
-    known = [c for c in columns if c in COLUMNS]
+    known = [c for c in columns if c in ALL_COLUMNS]
     if not known:
         raise SheetError(
             _(
@@ -270,13 +284,13 @@ def _rows(numbered: list[tuple[int, list[str]]]) -> list[SheetRow]:
                 "header. Start from the sample file."
             ).format(row=header_no, columns=", ".join(COLUMNS))
         )
-    unknown = [h for h, c in zip(header, columns, strict=True) if c not in COLUMNS and h]
+    unknown = [h for h, c in zip(header, columns, strict=True) if c not in ALL_COLUMNS and h]
     if unknown:
         raise SheetError(
             _(
                 "Row {row} has a column this page does not know: “{column}”. The columns are: "
                 "{columns}."
-            ).format(row=header_no, column=unknown[0], columns=", ".join(COLUMNS))
+            ).format(row=header_no, column=unknown[0], columns=", ".join(ALL_COLUMNS))
         )
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
@@ -305,7 +319,7 @@ def _rows(numbered: list[tuple[int, list[str]]]) -> list[SheetRow]:
                 ).format(row=n)
             )
         values = {c: (row[i] if i < len(row) else "") for i, c in enumerate(columns) if c}
-        rows.append(SheetRow(n, {c: values.get(c, "") for c in COLUMNS}))
+        rows.append(SheetRow(n, {c: values.get(c, "") for c in ALL_COLUMNS}))
     return rows
 
 
@@ -325,8 +339,10 @@ def check_rows(
         problems: list[str] = []
         template = _template(v.get("template", ""), templates, by_id, by_name, problems)
         params = _link_params(v, template, fallback_currency, account_country, problems)
+        customer = _customer(v, problems)
         key = tuple(params[k] for k in ("template_id", "name", "amount", "currency"))
-        key += (params["multiple_usage"], params["additional"])
+        # The same link for two customers is two links.
+        key += (params["multiple_usage"], params["additional"], customer)
         if not problems and key in seen:
             problems.append(
                 _(
@@ -346,8 +362,19 @@ def check_rows(
                 multiple_usage=params["multiple_usage"],
                 note=params["additional"],
             )
-        out.append(CheckedRow(row.row_no, dict(v), good, problems))
+        out.append(CheckedRow(row.row_no, dict(v), good, problems, customer))
     return out
+
+
+def _customer(v: dict[str, str], problems: list[str]) -> Customer | None:
+    """The row's customer (None when it names none); its problems go to `problems`."""
+    customer = Customer.of(**{f: v.get(c) for c, f in CUSTOMER_COLUMNS.items()})
+    if customer.empty:
+        return None
+    labels = {f: c for c, f in CUSTOMER_COLUMNS.items()}
+    for field_name, message in customer_errors(customer).items():
+        problems.append(f"“{labels[field_name]}”: {message}")
+    return customer
 
 
 def _link_params(
@@ -414,17 +441,20 @@ def _template(text, templates, by_id, by_name, problems) -> Template | None:
 
 
 def preview_frame(checked: Sequence[CheckedRow]) -> pd.DataFrame:
-    """The preview table: the row's number, its cells as typed, and its problems."""
+    """The preview table: the row's number, its cells as typed (the customer columns when
+    a row has a customer), and its problems."""
+    with_customer = any(c.values.get(k) for c in checked for k in CUSTOMER_COLUMNS)
+    columns = ALL_COLUMNS if with_customer else COLUMNS
     return pd.DataFrame(
         [
             {
                 "row": c.row_no,
-                **{k: c.values.get(k, "") for k in COLUMNS},
+                **{k: c.values.get(k, "") for k in columns},
                 "problems": " ".join(c.problems),
             }
             for c in checked
         ],
-        columns=["row", *COLUMNS, "problems"],
+        columns=["row", *columns, "problems"],
     )
 
 
@@ -433,22 +463,25 @@ def rows_from_frame(frame: pd.DataFrame) -> list[SheetRow]:
     return [
         SheetRow(
             int(r["row"]),
-            {c: "" if pd.isna(r.get(c)) else str(r.get(c)).strip() for c in COLUMNS},
+            {c: "" if pd.isna(r.get(c)) else str(r.get(c)).strip() for c in ALL_COLUMNS},
         )
         for r in frame.to_dict("records")
     ]
 
 
 def sample_csv(templates: Sequence[Template] = ()) -> bytes:
-    """A sample file with the columns and three example rows."""
+    """A sample file with the columns (the customer's optional) and three example rows."""
     template = templates[0].name if templates else "Shop"
     frame = pd.DataFrame(
         [
-            ["Deposit order 1042", "1,250.50", "thb", template, "no", "Khun Somchai"],
-            ["Class fee March", "800", "thb", template, "yes", ""],
-            ["มัดจำห้อง 12", "3000", "thb", template, "no", "ลูกค้าใหม่"],
+            [
+                *("Deposit order 1042", "1,250.50", "thb", template, "no", ""),
+                *("Khun Somchai", "081 234 5678", "somchai@example.com", "somchai.line"),
+            ],
+            ["Class fee March", "800", "thb", template, "yes", "", "", "", "", ""],
+            ["มัดจำห้อง 12", "3000", "thb", template, "no", "ลูกค้าใหม่", "คุณมาลี", "", "", ""],
         ],
-        columns=list(COLUMNS),
+        columns=list(ALL_COLUMNS),
     )
     return frame_csv(frame)
 

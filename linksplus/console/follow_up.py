@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -18,10 +19,16 @@ def made_by(link_ids: pd.Series, owners: pd.DataFrame) -> np.ndarray:
 
 
 def needs_follow_up(
-    links: pd.DataFrame, owners: pd.DataFrame, username: str, days: int, now: datetime
+    links: pd.DataFrame,
+    owners: pd.DataFrame,
+    username: str,
+    days: int,
+    now: datetime,
+    void_ids: Iterable[int] = (),
 ) -> pd.DataFrame:
     """`username`'s single-use links still open and unpaid `days` after they were made,
-    and not reminded in the last `days` days; oldest first, with ``age_days``."""
+    and not reminded in the last `days` days, and not void (`void_ids`); oldest first,
+    with ``age_days``."""
     cutoff = pd.Timestamp(now - timedelta(days=days))
     mine = owners[owners["made_by"] == username.lower()][["link_id", "reminded_at"]]
     frame = links.merge(mine, left_on="id", right_on="link_id", how="inner")
@@ -32,6 +39,7 @@ def needs_follow_up(
         & (paid.fillna(0) == 0)
         & (frame["created_at"] <= cutoff)
         & (frame["reminded_at"].isna() | (frame["reminded_at"] <= cutoff))
+        & ~frame["id"].isin(list(void_ids))
     )
     out = frame[keep].sort_values(["created_at", "id"]).reset_index(drop=True)
     out["age_days"] = (pd.Timestamp(now) - out["created_at"]).dt.days

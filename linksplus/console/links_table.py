@@ -29,7 +29,10 @@ from linksplus.money import (
     to_decimal,
 )
 
-STATUSES = ("active", "used", "expired", "disabled")
+# Links+'s statuses, and "void": marked void in the console (`workspace.customers`), which
+# stands in for the link's own status wherever the console shows it.
+STATUSES = ("active", "used", "expired", "disabled", "void")
+VOID = "void"
 USAGES = ("any", "single", "multiple")
 
 COLUMNS = [
@@ -216,6 +219,38 @@ def _split(value: str | None) -> list[str]:
     return [p.strip() for p in (value or "").split(",") if p.strip()]
 
 
+@dataclass(frozen=True, eq=False)
+class LinkExtras:
+    """What the console itself knows of each row of a links frame (same order): the
+    customer's name in lower case ("" when none) and whether the link is void."""
+
+    customer_lower: pd.Series
+    void: np.ndarray
+
+    @classmethod
+    def of(
+        cls, frame: pd.DataFrame, customers: pd.DataFrame | None, void_ids: Iterable[int] = ()
+    ) -> LinkExtras:
+        """For `frame`'s rows: `customers` (link_id, name, ...) and the void links' ids."""
+        names = pd.Series(dtype=object)
+        if customers is not None and not customers.empty:
+            names = pd.Series(
+                customers["name"].fillna("").str.lower().to_numpy(),
+                index=customers["link_id"].to_numpy(),
+            )
+        lower = frame["id"].map(names).astype(object).fillna("").reset_index(drop=True)
+        void = frame["id"].isin(list(void_ids)).to_numpy(bool)
+        return cls(customer_lower=lower, void=void)
+
+
+def live_statuses(frame: pd.DataFrame, extras: LinkExtras | None = None) -> np.ndarray:
+    """Each row's status as the console shows it: "void" for a void link, else Links+'s."""
+    status = frame["status"].to_numpy(dtype=object)
+    if extras is None or not extras.void.any():
+        return status
+    return np.where(extras.void, VOID, status)
+
+
 def filter_mask(
     frame: pd.DataFrame,
     filters: LinkFilters,
@@ -223,19 +258,25 @@ def filter_mask(
     *,
     names_lower: pd.Series | None = None,
     now: datetime | None = None,
+    extras: LinkExtras | None = None,
 ) -> np.ndarray | None:
     """Which rows of `frame` pass `filters` (dates judged in timezone `tz`, ages at `now`,
     default the current time), as a boolean array; None when no filter is set (every row
     passes). `names_lower` (the names in lower case, precomputed) makes the text filter
-    cheaper."""
+    cheaper. With `extras`, the text matches the customer's name too, a void link's status
+    is "void" and it is owed to nobody."""
     masks: list[np.ndarray] = []
     text = filters.text.strip()
     if text:
         if names_lower is None:
             names_lower = frame["name"].fillna("").str.lower()
-        masks.append(names_lower.str.contains(text.lower(), regex=False).to_numpy(bool))
+        found = names_lower.str.contains(text.lower(), regex=False).to_numpy(bool)
+        if extras is not None:
+            customer = extras.customer_lower.str.contains(text.lower(), regex=False)
+            found = found | customer.to_numpy(bool)
+        masks.append(found)
     if filters.statuses:
-        masks.append(frame["status"].isin(filters.statuses).to_numpy(bool))
+        masks.append(np.isin(live_statuses(frame, extras), list(filters.statuses)))
     if filters.template_ids:
         masks.append(
             frame["template_id"].isin(filters.template_ids).to_numpy(dtype=bool, na_value=False)
@@ -257,6 +298,8 @@ def filter_mask(
         masks.append(multiple if filters.usage == "multiple" else ~multiple)
     if filters.age in BUCKETS:
         masks.append(bucket_mask(frame, filters.age, now))
+        if extras is not None:
+            masks.append(~extras.void)
     if not masks:
         return None
     mask = masks[0].copy()
@@ -307,9 +350,11 @@ class PreparedLinks:
     template_names: dict[int, str]
     tz: str
 
-    def mask(self, filters: LinkFilters) -> np.ndarray | None:
-        """The rows passing `filters`, or None for all of them."""
-        return filter_mask(self.frame, filters, self.tz, names_lower=self.names_lower)
+    def mask(self, filters: LinkFilters, extras: LinkExtras | None = None) -> np.ndarray | None:
+        """The rows passing `filters` (with the console's `extras`), or None for all."""
+        return filter_mask(
+            self.frame, filters, self.tz, names_lower=self.names_lower, extras=extras
+        )
 
     def rows(self, mask: np.ndarray | None) -> pd.DataFrame:
         """The links (full columns) selected by `mask`."""
@@ -376,6 +421,13 @@ CSV_COLUMNS = [
 
 # The CSV's column of who made each link (a manager's download), by the person's name.
 MADE_BY_HEADER = N_("made_by")
+# The CSV's customer columns (`customers` of `links_csv`), after the links' own.
+CUSTOMER_HEADERS = {
+    "name": N_("customer_name"),
+    "phone": N_("customer_phone"),
+    "email": N_("customer_email"),
+    "line": N_("customer_line"),
+}
 
 
 def links_csv(
@@ -383,16 +435,30 @@ def links_csv(
     tz: str | None = None,
     language: str | None = None,
     made_by: Sequence[str] | None = None,
+    *,
+    customers: pd.DataFrame | None = None,
+    void_ids: Iterable[int] = (),
 ) -> bytes:
     """Exactly the rows of `frame` as UTF-8 CSV; amounts as exact decimals of the currency,
     times in ISO 8601 with the reader's offset. Names and other text are neutralised against
     spreadsheet formulas (`csv_export.frame_csv`); headers in `language` (default English).
     `made_by`: who made each row's link, as people read it (their names), in a ``made_by``
-    column after the name; left out when None."""
+    column after the name; left out when None. `customers` (link_id, name, phone, email,
+    line: the team's) adds a column per customer field; a link of `void_ids` has status
+    "void"."""
     out = _csv_frame(frame, tz)
+    words = translations(language or DEFAULT_LANGUAGE)
+    void = frame["id"].isin(list(void_ids)).to_numpy(bool)
+    if void.any():
+        out["status"] = np.where(void, VOID, out["status"].to_numpy(dtype=object))
     if made_by is not None:
-        words = translations(language or DEFAULT_LANGUAGE)
         out.insert(2, words.gettext(MADE_BY_HEADER), list(made_by))
+    if customers is not None:
+        by_link = customers.set_index("link_id")
+        for field_name, header in CUSTOMER_HEADERS.items():
+            column = frame["id"].map(by_link[field_name]) if len(by_link) else None
+            values = [] if column is None else column.astype(object).where(column.notna(), "")
+            out[words.gettext(header)] = list(values) if column is not None else ""
     return frame_csv(out, language)
 
 

@@ -17,6 +17,7 @@ from linksplus.client import CreateCheck, LinksPlusClient
 from linksplus.i18n import _
 from linksplus.models import Link
 from linksplus.workspace import Workspace
+from linksplus.workspace.customers import Customer, save_customer
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,13 @@ def make_link(
     idempotency_key: str | None = None,
     made_since: datetime | None = None,
     on_check: Callable[[CreateCheck], None] | None = None,
+    customer: Customer | None = None,
 ) -> MadeLink:
     """Create `request`'s link in `team_id` once, then record that `made_by` made it `how`
     ("form", "template", "duplicate", "bulk"); with `upload`, the row is marked done with
     it. `workspace` may be a function opening it: a failure to open it is a failure to
-    record. `idempotency_key`, `made_since` and `on_check` are passed to
+    record. `customer` (who the link is for) is stored with the maker, in the console's
+    records only: Links+ never sees it. `idempotency_key`, `made_since` and `on_check` are passed to
     `LinksPlusClient.create_link`, whose errors (`ValidationError`, `LinksPlusError`)
     propagate: no link was made, or it is unknown whether one was."""
     if upload is not None and how != "bulk":
@@ -83,14 +86,17 @@ def make_link(
         on_check=on_check,
     )
     try:
-        _record(workspace, link, team_id=team_id, made_by=made_by, how=how, upload=upload)
+        ws = workspace if isinstance(workspace, Workspace) else workspace()
+        _record(ws, link, team_id=team_id, made_by=made_by, how=how, upload=upload)
+        if customer is not None and not customer.empty:
+            save_customer(ws, link.id, team_id, customer, made_by)
     except Exception as exc:  # the link exists whatever the records' trouble is
         return MadeLink(link, _record_error(link.id, exc))
     return MadeLink(link)
 
 
 def _record(
-    workspace: Workspace | Callable[[], Workspace],
+    ws: Workspace,
     link: Link,
     *,
     team_id: int,
@@ -98,7 +104,6 @@ def _record(
     how: str,
     upload: UploadRowRef | None,
 ) -> None:
-    ws = workspace if isinstance(workspace, Workspace) else workspace()
     if upload is None:
         ws.record_link(link.id, team_id, made_by, how)
         return

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from linksplus.i18n import _, format_datetime, use_language
+from linksplus.i18n import N_, _, format_datetime, use_language
 from linksplus.money import display_amount
+from linksplus.workspace import Workspace
+from linksplus.workspace.customers import customer_labels, void_of
 
 BANGKOK = "Asia/Bangkok"
 
@@ -20,10 +22,23 @@ class Alert:
     body: str
 
 
-def customer_of(payment_id: str) -> str | None:
-    """The customer who paid, for the alert. A hook: Links+ payments carry no customer field
-    yet (another part of issue 21 adds one); until then no customer is named."""
-    return None
+# What an alert adds for a payment of a link voided before it was paid (as the Payments
+# page flags it).
+PAID_AFTER_VOID = N_(
+    "Paid after it was voided: refund it in the Omise dashboard if it should not have been paid."
+)
+
+
+def customer_of(workspace: Workspace, link_id: int) -> str | None:
+    """The link's customer in a few words (noted in the console; Links+ payments carry no
+    customer), or None. The alert goes to the link's own team, which may see it."""
+    return customer_labels(workspace, [link_id]).get(int(link_id)) or None
+
+
+def voided_before(workspace: Workspace, link_id: int, paid_at: datetime) -> bool:
+    """Whether the link was void when it was paid."""
+    void = void_of(workspace, link_id)
+    return void is not None and void.voided_at <= paid_at
 
 
 def console_link(console_url: str, link_id: int, team_id: int | None) -> str | None:
@@ -43,8 +58,10 @@ def compose(
     paid_at: datetime,
     customer: str | None,
     link_url: str | None,
+    voided: bool = False,
 ) -> Alert:
-    """The alert in `language` ("en", "th"); names and ids are not translated."""
+    """The alert in `language` ("en", "th"); names and ids are not translated. `voided`:
+    the link was void when paid, which the alert says first."""
     use_language(language)
     money = display_amount(amount, currency, code=True)
     subject = _("Paid: {name}, {amount}").format(name=link_name, amount=money)
@@ -54,6 +71,9 @@ def compose(
     ]
     if customer:
         lines.append(_("Customer: {customer}").format(customer=customer))
+    if voided:
+        subject = _("Paid after void: {name}, {amount}").format(name=link_name, amount=money)
+        lines.insert(0, _(PAID_AFTER_VOID))
     if link_url:
         lines.append(_("See it in Links+ Console: {url}").format(url=link_url))
     return Alert(subject, "\n".join(lines) + "\n")

@@ -22,7 +22,7 @@ from linksplus.config import Settings
 from linksplus.errors import LinksPlusError
 from linksplus.eventlog.schema import ensure_schema as ensure_event_log
 from linksplus.notify.channels import EmailChannel, LineChannel, SendError, message_key
-from linksplus.notify.message import compose, console_link, customer_of
+from linksplus.notify.message import compose, console_link, customer_of, voided_before
 from linksplus.notify.outbox import Claimed, Message, Outbox, PaidEvent
 from linksplus.notify.people import EMAIL, LINE, Directory
 from linksplus.workspace import Workspace
@@ -167,8 +167,9 @@ class Notifier:
             amount=m.amount,
             currency=m.currency,
             paid_at=m.paid_at,
-            customer=customer_of(m.payment_id),
+            customer=customer_of(self.workspace, m.link_id),
             link_url=console_link(self.settings.console_url, m.link_id, m.team_id),
+            voided=voided_before(self.workspace, m.link_id, m.paid_at),
         )
         key = message_key(m.payment_id, m.recipient, m.channel)
         if m.channel == EMAIL and self.email is not None:

@@ -27,11 +27,12 @@ from linksplus.console.bulk_sheet import (
 from linksplus.console.csv_export import frame_csv
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import N_, _, current_language, format_datetime, format_number, ngettext
-from linksplus.ui import cached_reads
+from linksplus.ui import cached_reads, customer_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, show_error
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.workspace import Workspace
+from linksplus.workspace.customers import Customer, save_row_customers
 from linksplus.workspace.store import DONE, FAILED, SENDING, UploadRow, upload_id_for
 
 STATE_LABELS = {
@@ -169,6 +170,13 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
             filename=s.get("bulk_name", "upload"),
             rows=to_make,
         )
+        making = {p.row_no for p in to_make}
+        save_row_customers(  # each row's customer, kept until its link is made
+            ws,
+            upload_id,
+            ctx.team_id,
+            {c.row_no: c.customer or Customer() for c in checked if c.row_no in making},
+        )
         if _run(ctx, ws, upload_id):
             # The preview above was drawn before the run: redraw it as it now is. (Not
             # after a failure: Links+ failing would fail the redraw's loads too, hiding
@@ -275,6 +283,7 @@ def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> bool:
     )
     cached_reads.clear_api_cache()
     forget_owners()  # the new links are in My links on the next page
+    customer_view.forget()  # and their customers are searchable
     st.session_state["bulk_error"] = result.error
     return result.error is None
 

@@ -25,7 +25,7 @@ from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationE
 from linksplus.i18n import N_, _
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
-from linksplus.ui import cached_reads
+from linksplus.ui import cached_reads, customer_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
@@ -39,10 +39,25 @@ from linksplus.ui.widgets import (
 )
 from linksplus.ui.workspace_data import forget_owners, workspace
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
+from linksplus.workspace.customers import (
+    EMAIL_MAX,
+    LINE_MAX,
+    PHONE_MAX,
+    Customer,
+    customer_errors,
+)
+from linksplus.workspace.customers import NAME_MAX as CUSTOMER_NAME_MAX
 
 DOUBLE_CLICK_SECONDS = 2.0
 # Session key of a link to copy into the form ("Make another like this" on the Links page).
 DUPLICATE_KEY = "create_duplicate_of"
+# The customer fields' session keys, by the Customer field each fills.
+CUSTOMER_KEYS = {
+    "name": "cl_cust_name",
+    "phone": "cl_cust_phone",
+    "email": "cl_cust_email",
+    "line": "cl_cust_line",
+}
 CHECKING = N_("Links+ did not answer; checking whether your link was made…")
 FOUND = N_("Links+ did not answer at first, so the Console checked: your link was made, once.")
 
@@ -80,6 +95,8 @@ def _apply_duplicate(link: dict | None, templates: dict[int, Template]) -> None:
     s["cl_multiple"] = bool(link.get("multiple_usage"))
     s["cl_additional"] = link.get("additional") or ""
     s["cl_name"] = _("{name} (copy)").format(name=link.get("name") or "")[:NAME_MAX]
+    for field_name, key in CUSTOMER_KEYS.items():  # another link for the same customer
+        s[key] = (link.get("customer") or {}).get(field_name) or ""
     s["cl_how"] = "duplicate"
     s.pop("cl_created", None)
 
@@ -115,10 +132,17 @@ def _read_form(ctx: PageContext) -> tuple[dict[str, Any], dict[str, str]]:
     }
     if template_id is None:
         errors["template_id"] = _("Choose a template.")
+    for field_name, message in customer_errors(form_customer()).items():
+        errors["customer_" + field_name] = message
     account_country = ctx.settings.account_country
     for field, message in link_param_errors(params, account_country=account_country).items():
         errors.setdefault(field, message)
     return params, errors
+
+
+def form_customer() -> Customer:
+    """The customer typed into the form (every field may be empty)."""
+    return Customer.of(**{f: st.session_state.get(k) for f, k in CUSTOMER_KEYS.items()})
 
 
 def _on_check(step: CreateCheck) -> None:
@@ -144,9 +168,11 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
         # An earlier press of this form ended in an error: its link may exist.
         made_since=s.get("cl_tried_at"),
         on_check=_on_check,
+        customer=form_customer(),
     )
     if made.record_error is None:
         forget_owners()
+        customer_view.forget()  # the customer is searchable on the very next page
     return made
 
 
@@ -180,7 +206,7 @@ def _submit(ctx: PageContext, templates: dict[int, Template]) -> None:
     s["cl_toast"] = True
     for key in ("cl_idem", "cl_tried_at"):  # the next link starts afresh
         s.pop(key, None)
-    for key in ("cl_name", "cl_additional", "cl_webhook"):
+    for key in ("cl_name", "cl_additional", "cl_webhook", *CUSTOMER_KEYS.values()):
         s[key] = ""
     # The next link starts from the template's own amount, which its card beside the form
     # names, not from the one just sent.
@@ -297,6 +323,7 @@ def _form(ctx: PageContext, templates: dict[int, Template], errors: dict[str, st
             height=80,
         )
         field_error(errors.get("additional"))
+        _customer_fields(errors)
         if users.effective_role(ctx.user.roles) == "admin":  # technical: admins only
             st.text_input(
                 _("Custom webhook (optional)"),
@@ -312,6 +339,43 @@ def _form(ctx: PageContext, templates: dict[int, Template], errors: dict[str, st
             on_click=_submit,
             args=(ctx, templates),
         )
+
+
+def _customer_fields(errors: dict[str, str]) -> None:
+    """Who the link is for (optional): kept in the console's records for the team only,
+    never sent to Links+."""
+    wrong = any(k.startswith("customer_") for k in errors)
+    filled = any(st.session_state.get(k) for k in CUSTOMER_KEYS.values())
+    with st.expander(_("Customer (optional)"), expanded=wrong or filled, icon=":material/person:"):
+        st.caption(
+            _(
+                "Only your team sees these details; Links+ and the payer's page do not. "
+                "They let you find the link by the customer's name."
+            )
+        )
+        n, p = st.columns(2)
+        n.text_input(_("Customer's name"), key="cl_cust_name", max_chars=CUSTOMER_NAME_MAX)
+        with n:
+            field_error(errors.get("customer_name"))
+        p.text_input(
+            _("Phone"), key="cl_cust_phone", max_chars=PHONE_MAX, placeholder="+66 81 234 5678"
+        )
+        with p:
+            field_error(errors.get("customer_phone"))
+        e, line = st.columns(2)
+        e.text_input(
+            _("Email"), key="cl_cust_email", max_chars=EMAIL_MAX, placeholder="somsak@example.com"
+        )
+        with e:
+            field_error(errors.get("customer_email"))
+        line.text_input(
+            _("LINE (user ID or a note)"),
+            key="cl_cust_line",
+            max_chars=LINE_MAX,
+            placeholder="@somsak",
+        )
+        with line:
+            field_error(errors.get("customer_line"))
 
 
 def _amount_fields(ctx: PageContext, errors: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from linksplus.console.chart_text import column_px
 from linksplus.console.links_table import (
     STATUSES,
     TABLE_MIN_PX,
+    LinkExtras,
     LinkFilters,
     PreparedLinks,
     link_row,
@@ -35,7 +36,7 @@ from linksplus.i18n import (
 )
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
-from linksplus.ui import cached_reads, delivery_history_view, my_links_view
+from linksplus.ui import cached_reads, customer_view, delivery_history_view, my_links_view
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.context import PageContext
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
@@ -64,6 +65,7 @@ STATUS_WORDS = {
     "used": N_("Paid"),  # Links+'s word for a single-use link that was paid
     "expired": N_("Expired"),
     "disabled": N_("Disabled"),
+    "void": N_("Void"),  # marked void in the console
 }
 ANY_CURRENCY = "any"
 ANY_AGE = ""
@@ -119,7 +121,11 @@ def filter_widgets(links: PreparedLinks) -> LinkFilters:
     currencies = _currency_options(links)
     # Search stays on top; the rest fold away so that on a phone the links come first.
     text = st.text_input(
-        _("Name contains"), key="lf_text", placeholder=_("e.g. coffee"), icon=":material/search:"
+        _("Name contains"),
+        key="lf_text",
+        placeholder=_("e.g. coffee"),
+        icon=":material/search:",
+        help=_("The link's name or its customer's name."),
     )
     active = _folded_active()
     label = _("Filters ({n} active)").format(n=active) if active else _("Filters")
@@ -293,17 +299,20 @@ def render(ctx: PageContext) -> None:
     if problem:
         st.caption(f":material/info: {md_escape(problem)}")  # may quote a database error
     filters = filter_widgets(links)
+    extras = customer_view.extras(ctx, links)  # the team's customers and void links
     # The links come first: the Paid since / Needs follow-up panels go below the table, or
     # on a phone they push it off the first screen; a link's detail goes between them, by
     # the row tapped (a phone stacks everything: below the panels it was a long scroll away).
     links_slot, detail_slot, panels_slot = st.container(), st.container(), st.container()
     with links_slot:
         # The rerun's only work on 20,000 rows: one boolean mask over precomputed columns.
-        mask, makers = my_links_view.scope(ctx, links, links.mask(filters), panels_slot)
+        mask, makers = my_links_view.scope(
+            ctx, links, links.mask(filters, extras), panels_slot, extras=extras, filters=filters
+        )
         count = len(links.frame) if mask is None else int(mask.sum())
         names = _maker_names(ctx, makers)
         _toolbar(ctx, links, mask, count, filters, names)
-        selected = _table(links, mask, count, names, filters.active)
+        selected = _table(links, mask, count, names, filters.active, extras)
     _sync_url(ctx, filters, selected)
     with detail_slot:
         _selected_detail(ctx, links, selected)
@@ -361,14 +370,21 @@ def _toolbar(
         ).format(shown=format_number(count), total=format_number(len(links.frame))),
         width="content",
     )
-    tz, language, outside = ctx.tz, current_language(), _(OUTSIDE)
+    tz, language, outside, team_id = ctx.tz, current_language(), _(OUTSIDE), ctx.team_id
 
     def csv() -> bytes:  # built only when clicked
         made = None
         if names is not None:
             picked = names if mask is None else names[mask]
             made = np.where(picked == OUTSIDE, outside, picked).tolist()
-        return links_csv(links.rows(mask), tz, language, made)
+        return links_csv(
+            links.rows(mask),
+            tz,
+            language,
+            made,
+            customers=customer_view.team_customers(team_id),
+            void_ids=customer_view.team_voided(team_id),
+        )
 
     row.download_button(
         _("Download CSV"),
@@ -404,10 +420,17 @@ def _table(
     count: int,
     makers: np.ndarray | None,
     filtered: bool,
+    extras: LinkExtras | None = None,
 ) -> int | None:
-    """The links passing `mask` (with who made each for managers: `makers`); answers the id
-    of the row selected, else the URL's link."""
-    shown = _worded(my_links_view.with_made_by(links.shown(mask), makers, mask))
+    """The links passing `mask` (with who made each for managers: `makers`; "void" for the
+    void ones of `extras`); answers the id of the row selected, else the URL's link."""
+    shown = links.shown(mask)
+    if extras is not None and extras.void.any():
+        void = extras.void if mask is None else extras.void[mask]
+        at = shown.schema.get_field_index("status")
+        status = customer_view.void_status(shown.column(at).to_numpy(zero_copy_only=False), void)
+        shown = shown.set_column(at, "status", pa.array(status, pa.string()))
+    shown = _worded(my_links_view.with_made_by(shown, makers, mask))
     shown, created = date_column(shown, "created", _("Created"))
     event = st.dataframe(
         shown,
@@ -521,6 +544,7 @@ def detail(ctx: PageContext, row: dict) -> None:
             if url:
                 st.link_button(_("Open payment page"), url, icon=":material/open_in_new:")
             _facts(ctx, row)
+            customer_view.detail_section(ctx, row)
         _simulate(ctx, row)
         delivery_history_view.delivery_history(ctx, row)
     my_links_view.detail_extras(ctx, row)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from contextlib import nullcontext
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -14,7 +15,7 @@ import pyarrow as pa
 import streamlit as st
 
 from linksplus.console.follow_up import made_by, needs_follow_up, paid_since
-from linksplus.console.links_table import PreparedLinks
+from linksplus.console.links_table import VOID, LinkExtras, LinkFilters, PreparedLinks
 from linksplus.console.sharing import LANGUAGES, reminder_message
 from linksplus.console.users import CREATE, UserRecord, effective_role
 from linksplus.i18n import N_, _, format_datetime, ngettext
@@ -28,6 +29,7 @@ from linksplus.ui.widgets import labels, md_escape, nav_page
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.ui.workspace_data import owners as owners_of
 from linksplus.workspace import OUTSIDE
+from linksplus.workspace.customers import customer_of
 from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
 
 VIEWS = {"mine": N_("My links"), "team": N_("Team")}
@@ -83,8 +85,18 @@ def _detail_extras(ctx: PageContext, row: dict) -> None:
             "currency": row["currency"],
             "multiple_usage": bool(row["multiple_usage"]),
             "additional": row.get("additional") or "",
+            "customer": _customer_dict(ctx, int(row["id"])),
         }
         st.switch_page(nav_page(CREATE))
+
+
+def _customer_dict(ctx: PageContext, link_id: int) -> dict:
+    """The link's customer (this team's) as a dict, for Make another like this."""
+    try:
+        found = customer_of(workspace(), link_id, ctx.team_id)
+    except WorkspaceUnavailable:
+        return {}
+    return asdict(found) if found else {}
 
 
 # -- My links / Team, Made by -------------------------------------------------------------
@@ -116,10 +128,14 @@ def scope(
     links: PreparedLinks,
     mask: np.ndarray | None,
     panels: st.delta_generator.DeltaGenerator | None = None,
+    *,
+    extras: LinkExtras | None = None,
+    filters: LinkFilters | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """My links or Team (and, for managers, Made by) narrowing `mask`; then Paid since you
     last looked and Needs follow-up (in `panels` when given). Answers the new mask and every row's
-    maker when the Made by column is shown (managers), else None."""
+    maker when the Made by column is shown (managers), else None. My links leaves out the
+    void links of `extras` unless the status filter of `filters` asks for them."""
     try:
         owners = owners_of(ctx.team_id)
     except WorkspaceUnavailable as exc:
@@ -141,6 +157,9 @@ def scope(
     )
     if view == "mine":
         mask = _and(mask, makers == ctx.user.username)
+        wants_void = filters is not None and VOID in filters.statuses
+        if extras is not None and extras.void.any() and not wants_void:
+            mask = _and(mask, ~extras.void)
     if _is_manager(ctx):
         options = sorted(set(makers) | set(s.get("lf_by") or []))
         chosen = by_col.multiselect(
@@ -154,7 +173,7 @@ def scope(
             mask = _and(mask, np.isin(makers, chosen))
     with panels if panels is not None else nullcontext():  # the caller may place them
         _paid_since_panel(ctx, links)
-        _follow_up_panel(ctx, links, owners)
+        _follow_up_panel(ctx, links, owners, extras)
     return mask, makers if _is_manager(ctx) else None
 
 
@@ -179,11 +198,14 @@ def maker_word(maker: str) -> str:
 # -- Needs follow-up ----------------------------------------------------------------------
 
 
-def _follow_up_panel(ctx: PageContext, links: PreparedLinks, owners: pd.DataFrame) -> None:
+def _follow_up_panel(
+    ctx: PageContext, links: PreparedLinks, owners: pd.DataFrame, extras: LinkExtras | None
+) -> None:
     ws = workspace()
     days = ws.follow_up_days(ctx.team_id)
     now = datetime.now(UTC)
-    due = needs_follow_up(links.frame, owners, ctx.user.username, days, now)
+    void_ids = links.frame["id"][extras.void] if extras is not None else ()
+    due = needs_follow_up(links.frame, owners, ctx.user.username, days, now, void_ids)
     if not due.empty:
         # A payment that arrived since the table's totals were read leaves at once.
         try:

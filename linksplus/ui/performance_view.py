@@ -21,7 +21,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
 from linksplus.i18n import _, format_date, format_number
 from linksplus.money import CURRENCIES, format_amount
-from linksplus.ui import cached_reads
+from linksplus.ui import cached_reads, customer_view
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.charts import chart
@@ -219,7 +219,8 @@ def still_owed(
         )
     )
     now = datetime.now(UTC)
-    owed = aging.owed_links(aging.with_paid_counts(links, paid), owners, now)
+    void = customer_view.team_voided(ctx.team_id)  # a void link is owed to nobody
+    owed = aging.owed_links(aging.with_paid_counts(links, paid), owners, now, void)
     if only is not None:
         owed = owed[owed["made_by"] == only]
         members = {only: ctx.user.name}

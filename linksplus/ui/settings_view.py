@@ -8,7 +8,7 @@ from linksplus.config import Settings, key_tail, mask_key
 from linksplus.connection import STYLE_WORDS, check_connection
 from linksplus.i18n import DEFAULT_LANGUAGE, N_, _, current_language, format_number
 from linksplus.money import get_account_country
-from linksplus.ui import cached_reads, reconcile_view
+from linksplus.ui import cached_reads, customer_view, reconcile_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.messages import connection_advice
 from linksplus.ui.widgets import eventlog_problem, show_error
@@ -47,6 +47,7 @@ def settings_page(ctx: PageContext) -> None:
     _eventlog_health()
     reconcile_view.settings_summary(ctx)
     _login(ctx.settings)
+    customer_view.erase_section(ctx)
 
 
 def auth_style_value(style: str) -> str:

@@ -247,6 +247,49 @@ mirror_sync = Table(
     Column("lease_until", UTCDateTime),
 )
 
+# Version 4: the customer a link is for (`linksplus.workspace.customers`): personal data,
+# read only with the link's team, erased on request (all of it: the row goes).
+customers = Table(
+    "ws_customers",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("team_id", BigInteger, nullable=False),
+    Column("name", String(200)),
+    Column("phone", String(32)),
+    Column("email", String(254)),
+    Column("line", String(200)),  # a LINE user id or a note for LINE (e.g. "@somsak")
+    Column("updated_by", String(150), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_ws_customers_team", "team_id"),
+)
+
+# Version 4: the customer of a bulk upload's row not made yet (its link does not exist, so
+# it has no link id): moved to ws_customers when the row's link is made.
+upload_customers = Table(
+    "ws_upload_customers",
+    metadata,
+    Column("upload_id", String(64), primary_key=True),
+    Column("row_no", Integer, primary_key=True, autoincrement=False),
+    Column("team_id", BigInteger, nullable=False),
+    Column("name", String(200)),
+    Column("phone", String(32)),
+    Column("email", String(254)),
+    Column("line", String(200)),
+)
+
+# Version 4: links marked void in the console (Links+ cannot cancel one): who, when, why.
+# Un-void deletes the row.
+voids = Table(
+    "ws_voids",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("team_id", BigInteger, nullable=False),
+    Column("voided_by", String(150), nullable=False),
+    Column("voided_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_ws_voids_team", "team_id"),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -269,7 +312,8 @@ def _only_new_tables(conn: Connection) -> None:
     """Only new tables, which create_all makes (or finds, made unversioned by an earlier
     release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
     ws_announced, ws_message_prefs, ws_login_generations, the alerts' ws_alert_prefs,
-    ws_notify_cursor, ws_outbox, and the links mirror's ws_mirror_links, ws_mirror_sync)."""
+    ws_notify_cursor, ws_outbox, the customers' ws_customers, ws_upload_customers and
+    ws_voids, and the links mirror's ws_mirror_links, ws_mirror_sync)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

@@ -113,3 +113,25 @@ def test_another_users_upload_is_not_visible(make_app, sandbox, shop):
     no_exception(other)
     assert "That upload is not one of yours" in texts(other)
     assert "links made" not in texts(other)
+
+
+def test_a_sheet_with_customers_notes_each_links_customer(make_app, sandbox, shop, secrets):
+    from linksplus.workspace import customers as cust
+
+    content = (
+        b"name,amount,template,customer name,customer email\n"
+        b"Bulk A,100,Shop,Khun Somsak,somsak@example.com\n"
+        b"Bulk B,200,Shop,,\n"
+    )
+    at = _upload(_page(make_app), content)
+    assert "**2** rows are ready" in texts(at)
+    at.button(key="bulk_create").click().run()
+    no_exception(at)
+    links = {ln.name: ln for ln in sandbox.client().list_links(101)}
+    ws = Workspace(secrets["eventlog_url"])
+    assert cust.customer_of(ws, links["Bulk A"].id, 101).email == "somsak@example.com"
+    assert cust.customer_of(ws, links["Bulk B"].id, 101) is None
+    assert cust.find_customers(ws, "somsak")["upload_id"].isna().all()  # moved to the link
+    at = make_app("sales", query={"view": "team"}).run()
+    at.text_input(key="lf_text").set_value("somsak").run()
+    assert list(at.dataframe(key="links_table").value["id"]) == [links["Bulk A"].id]

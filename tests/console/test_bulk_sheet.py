@@ -132,3 +132,38 @@ def test_the_made_links_csv_writes_amounts_as_numbers_like_every_other_csv():
     text = frame_csv(created_frame(rows)).decode("utf-8-sig").splitlines()
     assert text[1].split(",")[2:4] == ["1500.00", "THB"]  # not "1,500.00"
     assert text[2].split(",")[2:4] == ["1500", "JPY"]  # JPY has no minor unit
+
+
+def test_optional_customer_columns_are_read_and_checked():
+    text = (
+        "name,amount,customer name,customer phone,customer email,customer line\n"
+        "Deposit A,100,Khun Somsak,+66 81 234 5678,somsak@example.com,@somsak\n"
+        "Deposit A,100,Khun Malee,,,\n"  # the same link for another customer: not a repeat
+        "Deposit B,100,,081-CALL-ME,somsak at home,\n"
+        "Deposit C,100,,,,\n"
+    )
+    checked = check_rows(read_sheet("a.csv", text.encode()), TEMPLATES[:1], account_country="th")
+    assert checked[0].problems == [] and checked[0].customer.email == "somsak@example.com"
+    assert checked[0].customer.line == "@somsak"
+    assert checked[1].problems == [] and checked[1].customer.name == "Khun Malee"
+    assert checked[2].params is None
+    assert any("“customer phone”" in p and "only digits" in p for p in checked[2].problems)
+    assert any("“customer email”" in p for p in checked[2].problems)
+    assert checked[3].customer is None and checked[3].problems == []
+    frame = preview_frame(checked)
+    assert "customer email" in frame.columns  # shown once a row has a customer
+    assert rows_from_frame(frame)[0].values["customer name"] == "Khun Somsak"
+    # A file without them previews as before, and "email" is read as the customer's.
+    plain = check_rows(
+        read_sheet("b.csv", b"name,amount\nX,100\n"), TEMPLATES[:1], account_country="th"
+    )
+    assert "customer email" not in preview_frame(plain).columns
+    short = read_sheet("c.csv", b"name,amount,email\nX,100,a@example.com\n")
+    assert short[0].values["customer email"] == "a@example.com"
+
+
+def test_the_sample_file_shows_the_customer_columns():
+    sample = read_sheet("sample.csv", sample_csv(TEMPLATES))
+    checked = check_rows(sample, TEMPLATES, account_country="th")
+    assert checked[0].customer.email == "somchai@example.com"
+    assert checked[1].customer is None

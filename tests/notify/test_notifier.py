@@ -185,3 +185,25 @@ def test_a_user_without_an_email_address_gets_no_email(sqlite_shop, users_file, 
     notifier.turn()
     assert smtp.handler.messages == [] and notifier.outbox.rows() == []
     notifier.close()
+
+
+def test_the_alert_names_the_customer_and_flags_a_payment_after_void(shop, users_file, smtp):
+    from linksplus.workspace import customers as cust
+    from linksplus.workspace.schema import voids
+
+    notifier = notifier_for(shop, users_file, smtp)
+    cust.save_customer(
+        shop.workspace, shop.link(5101, "sales"), 101, cust.Customer(name="Khun Somsak"), "sales"
+    )
+    cust.void_link(shop.workspace, shop.link(5102, "sales"), 101, "sales", "wrong amount")
+    with shop.workspace.engine.begin() as conn:  # voided before the payment's time
+        conn.execute(update(voids).values(voided_at=datetime(2026, 12, 7, 9, tzinfo=UTC)))
+    shop.pay(5101, "chrg_c1")
+    shop.pay(5102, "chrg_v1")
+    notifier.turn()
+    mails = {m["Subject"]: m.get_content() for m in smtp.handler.to("sales@example.com")}
+    assert "Customer: Khun Somsak" in mails["Paid: Link #5101, 1,250.00 THB"]
+    voided = mails["Paid after void: Link #5102, 1,250.00 THB"]
+    assert voided.startswith("Paid after it was voided: refund it in the Omise dashboard")
+    assert "Customer:" not in voided
+    notifier.close()

@@ -70,6 +70,9 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_outbox",
             "ws_notify_cursor",
             "ws_alert_prefs",
+            "ws_customers",
+            "ws_upload_customers",
+            "ws_voids",
             "ws_mirror_links",
             "ws_mirror_sync",
         ):
