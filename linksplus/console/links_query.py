@@ -15,17 +15,17 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import pandas as pd
-from sqlalchemy import and_, exists, func, not_, select, text, tuple_
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, exists, func, not_, or_, select, text, tuple_
+from sqlalchemy.engine import Connection, Engine
 
 from linksplus.console.aging import BUCKETS
-from linksplus.console.links_table import COLUMNS, LinkFilters
+from linksplus.console.links_table import COLUMNS, VOID, LinkFilters
 from linksplus.console.timezones import day_bounds
 from linksplus.eventlog.counting import counted_sql
 from linksplus.eventlog.queries import SUCCESSFUL
 from linksplus.eventlog.schema import payment_links
 from linksplus.money import display_amount
-from linksplus.workspace.schema import mirror_links
+from linksplus.workspace.schema import customers, mirror_links, voids
 
 PAGE_ROWS = 50
 CSV_CHUNK = 5_000
@@ -55,11 +55,45 @@ def _paid_in_own_currency(backend: str):
     return moved | tail
 
 
+def _void():
+    """The link is marked void in the console (``ws_voids``)."""
+    return exists().where(voids.c.link_id == m.link_id)
+
+
 def owed_clause(backend: str):
-    """Still owed: single-use, active, and no successful payment in its currency."""
+    """Still owed: single-use, active, not void, and no successful payment in its
+    currency."""
     return and_(
-        m.multiple_usage.is_(False), m.status == "active", not_(_paid_in_own_currency(backend))
+        m.multiple_usage.is_(False),
+        m.status == "active",
+        not_(_void()),
+        not_(_paid_in_own_currency(backend)),
     )
+
+
+def _lower(column, backend: str):
+    """`column` in lower case as Python lowers it: SQLite's own lower() folds only ASCII,
+    so on SQLite it is Python's (`_with_lower` registers it on the connection)."""
+    return func.py_lower(column) if backend == "sqlite" else func.lower(column)
+
+
+def _text_clause(words: str, backend: str):
+    """The link's name, or its customer's (``ws_customers``), contains `words`."""
+    customer = exists().where(
+        customers.c.link_id == m.link_id,
+        _lower(customers.c.name, backend).contains(words, autoescape=True),
+    )
+    return or_(m.name_lower.contains(words, autoescape=True), customer)
+
+
+def _status_clause(statuses: tuple[str, ...]):
+    """The status the console shows is one of `statuses`: "void" for a void link, else
+    Links+'s."""
+    own = [s for s in statuses if s != VOID]
+    shown = and_(m.status.in_(own), not_(_void())) if own else None
+    if VOID not in statuses:
+        return shown
+    return _void() if shown is None else or_(_void(), shown)
 
 
 def _age_clauses(key: str, now: datetime) -> list:
@@ -86,9 +120,9 @@ def where(
     out = [m.team_id == team_id]
     words = filters.text.strip().lower()
     if words:
-        out.append(m.name_lower.contains(words, autoescape=True))
+        out.append(_text_clause(words, backend))
     if filters.statuses:
-        out.append(m.status.in_(filters.statuses))
+        out.append(_status_clause(filters.statuses))
     if filters.template_ids:
         out.append(m.template_id.in_(filters.template_ids))
     if filters.currency:
@@ -107,6 +141,18 @@ def where(
     if filters.age in BUCKETS:
         out += [owed_clause(backend), *_age_clauses(filters.age, now or datetime.now(UTC))]
     return out
+
+
+def _with_lower(conn: Connection) -> Connection:
+    """`conn`, with ``py_lower`` (Python's str.lower) known to it on SQLite."""
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        raw.create_function("py_lower", 1, _py_lower, deterministic=True)
+    return conn
+
+
+def _py_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _order(sort: str):
@@ -147,6 +193,7 @@ class LinksQuery:
         """How many links pass the filters."""
         query = select(func.count()).select_from(mirror_links).where(*self._where())
         with self.engine.connect() as conn:
+            _with_lower(conn)
             return int(conn.execute(query).scalar_one())
 
     def page(
@@ -161,6 +208,7 @@ class LinksQuery:
             .offset(max(0, number - 1) * rows)
         )
         with self.engine.connect() as conn:
+            _with_lower(conn)
             return frame_of(conn.execute(query).all(), templates or {})
 
     def chunks(
@@ -175,6 +223,7 @@ class LinksQuery:
                 query = query.where(tuple_(m.created_at, m.link_id) < after)
             query = query.order_by(m.created_at.desc(), m.link_id.desc()).limit(size)
             with self.engine.connect() as conn:
+                _with_lower(conn)
                 rows = conn.execute(query).all()
             if rows:
                 yield frame_of(rows, templates or {})
@@ -186,6 +235,7 @@ class LinksQuery:
         """The currencies of the team's mirrored links (for the currency filter)."""
         query = select(m.currency).where(m.team_id == self.team_id).distinct()
         with self.engine.connect() as conn:
+            _with_lower(conn)
             return tuple(sorted(c for c in conn.execute(query).scalars() if c))
 
 

@@ -12,10 +12,25 @@ import pytest
 
 import linksplus.console.aging as aging
 from linksplus.console.links_query import LinksQuery
-from linksplus.console.links_table import LinkFilters, apply_filters, links_frame, with_payments
+from linksplus.console.links_table import (
+    LinkExtras,
+    LinkFilters,
+    apply_filters,
+    filter_mask,
+    links_frame,
+    with_payments,
+)
 from linksplus.eventlog import EventLog, ingest
 from linksplus.eventlog.ingest import EventWrite
 from linksplus.models import Link
+from linksplus.workspace import Workspace
+from linksplus.workspace.customers import (
+    Customer,
+    customers_frame,
+    save_customer,
+    void_link,
+    voided_ids,
+)
 from linksplus.workspace.links_mirror import LinksMirror
 from linksplus.workspace.schema import ensure_schema
 
@@ -23,6 +38,7 @@ TEAM = 7
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 TZ = "Asia/Bangkok"
 NAMES = ["Deposit", "Ümlaut Ärger", "ค่าเรียน", "Rent 50%", "under_score", "Tuition"]
+CUSTOMERS = ["Somsak Jaidee", "ÉLODIE Brun", "สมหญิง", "Acme_Co"]
 
 
 def generated_links(n: int = 400) -> list[Link]:
@@ -75,6 +91,13 @@ FILTERS = [
     LinkFilters(usage="single", statuses=("active",)),
     *(LinkFilters(age=key) for key in ("0-3", "4-7", "8-14", "15+")),
     LinkFilters(text="t", currency="usd", usage="single", age="8-14"),
+    LinkFilters(text="somsak"),
+    LinkFilters(text="élodie"),
+    LinkFilters(text="สมหญิง"),
+    LinkFilters(text="e_c"),
+    LinkFilters(statuses=("void",)),
+    LinkFilters(statuses=("void", "active")),
+    LinkFilters(statuses=("active",), text="jaidee"),
 ]
 
 
@@ -87,25 +110,35 @@ def team(db_url, request, monkeypatch):
     ensure_schema(log.engine)
     mirror = LinksMirror(log.engine)
     mirror.record(links, TEAM)
+    ws = Workspace(db_url)
+    for i in range(3, 400, 9):  # some links for a customer, some void
+        save_customer(ws, i, TEAM, Customer.of(name=CUSTOMERS[i % len(CUSTOMERS)]), "sales")
+    for i in range(5, 400, 13):
+        void_link(ws, i, TEAM, "sales", "made twice")
     frame = with_payments(links_frame(links), log.totals_by_link(None, None, range(1, 401)))
-    yield log, frame
+    extras = LinkExtras.of(frame, customers_frame(ws, TEAM), voided_ids(ws, TEAM))
+    yield log, frame, extras
+    ws.close()
     log.close()
 
 
 def test_sql_filters_select_what_the_frame_filters_select(team, monkeypatch):
-    log, frame = team
+    log, frame, extras = team
     monkeypatch.setattr(aging, "_now", lambda now: pd.Timestamp(now or NOW))
     for filters in FILTERS:
-        expected = apply_filters(frame, filters, TZ)["id"].tolist()
+        mask = filter_mask(frame, filters, TZ, extras=extras)
+        expected = (frame if mask is None else frame[mask])["id"].tolist()
+        assert expected, filters  # each filter finds something
         query = LinksQuery(log.engine, TEAM, filters, TZ, now=NOW)
         got = pd.concat([query.page(n) for n in range(1, 10)], ignore_index=True)
         assert (query.count(), got["id"].tolist()) == (len(expected), expected), filters
         assert len(query.page(1)) == min(50, len(expected))
     assert 0 < len(apply_filters(frame, LinkFilters(age="8-14"), TZ)) < len(frame)
+    assert int(extras.void.sum()) == 31 and (extras.customer_lower != "").sum() == 45
 
 
 def test_pages_and_sorts(team):
-    log, frame = team
+    log, frame, _extras = team
     query = LinksQuery(log.engine, TEAM, LinkFilters(), TZ, sort="amount_high")
     first, second = query.page(1), query.page(2)
     amounts = frame.sort_values(["amount", "id"], ascending=False)["id"].tolist()
@@ -116,7 +149,7 @@ def test_pages_and_sorts(team):
 
 
 def test_the_csv_comes_in_chunks_each_link_once(team):
-    log, frame = team
+    log, frame, _extras = team
     query = LinksQuery(log.engine, TEAM, LinkFilters(), TZ)
     chunks = list(query.chunks(size=64))
     assert [len(c) for c in chunks] == [64] * 6 + [16]
