@@ -42,15 +42,23 @@ SORTS: dict[str, tuple[str, bool]] = {
 
 def _paid_in_own_currency(backend: str):
     """A link of the mirror has a successful payment in its own currency: moved into
-    ``payment_links``, or in the event log's tail (after ``payments_upto``)."""
-    moved = exists().where(
-        payment_links.c.link_id == m.link_id, payment_links.c.currency == m.currency
+    ``payment_links`` (a primary-key probe per link), or in the event log's tail (after
+    ``payments_upto``: a few thousand events at most, read once as a set, not per link)."""
+    pl = payment_links.c
+    moved = exists().where(pl.link_id == m.link_id, pl.currency == m.currency)
+    table = "events NOT INDEXED" if backend == "sqlite" else "events"
+    # A plain IN list of ids, which SQLite materialises once (a row-value IN of (link,
+    # currency) was evaluated per link: 19 s at 150,000 links), then the currency only for
+    # the few links it finds.
+    paid = (
+        f"FROM {table} WHERE id > (SELECT upto FROM payments_upto) "
+        f"AND {counted_sql(backend)} AND status = '{SUCCESSFUL}'"
     )
+    key = "CAST(link_id AS TEXT) || ':' || currency"
     tail = text(
-        f"EXISTS (SELECT 1 FROM events WHERE events.id > (SELECT upto FROM payments_upto) "
-        f"AND {counted_sql(backend)} AND events.status = '{SUCCESSFUL}' "
-        "AND events.link_id = ws_mirror_links.link_id "
-        "AND events.currency = ws_mirror_links.currency)"
+        f"(ws_mirror_links.link_id IN (SELECT link_id {paid}) AND "
+        f"CAST(ws_mirror_links.link_id AS TEXT) || ':' || ws_mirror_links.currency "
+        f"IN (SELECT {key} {paid}))"
     )
     return moved | tail
 

@@ -226,7 +226,20 @@ mirror_links = Table(
     Column("updated_at", UTCDateTime),
     Column("data", Text, nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),  # when the mirror last heard of it
-    Index("ix_ws_mirror_links_team_created", "team_id", "created_at", "link_id"),
+    # Newest first per team, and every column the filters read: a count or a filtered
+    # page scans this index, never the rows with their JSON.
+    Index(
+        "ix_ws_mirror_links_team_created",
+        "team_id",
+        "created_at",
+        "link_id",
+        "status",
+        "multiple_usage",
+        "currency",
+        "amount",
+        "template_id",
+        "name_lower",
+    ),
     Index("ix_ws_mirror_links_team_status", "team_id", "status"),
 )
 
