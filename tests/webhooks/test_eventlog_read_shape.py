@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from linksplus.console.payments_report import payments_csv, payments_csv_chunks
-from linksplus.console.performance import paid_frame
+from linksplus.console.performance import paid_by_link
 from linksplus.eventlog import SCHEMA_VERSION, EventLog, ingest
 from linksplus.eventlog.counting import not_counted
 from linksplus.eventlog.ingest import EventWrite, day_rows_sql, derived_rows_sql
@@ -87,7 +87,10 @@ WINDOWS = [
 
 
 def reports(log: EventLog) -> list[pd.DataFrame]:
-    out = [paid_frame(log.paid_by_link(ids)) for ids in (None, TEAM, [404])]
+    out = [
+        paid_by_link(log, ids).sort_values(["link_id", "currency"], ignore_index=True)
+        for ids in (range(1, 31), TEAM, [404])
+    ]
     for start, end in WINDOWS:
         for ids in (None, TEAM, [404]):
             out += [
