@@ -15,7 +15,8 @@ and one of 1,000, one SQLite database (event log and workspace). Times, as media
     payments over 20,000 links and 25,000 over 1,000: payment_links (kept per move) plus
     the tail, against today's GROUP BY over every payment.
 
-    .venv/bin/python bench/links_at_scale.py [--links 150000] [--rounds 3] [--no-perf]
+    .venv/bin/python bench/links_at_scale.py [--links 150000] [--rounds 3]
+        [--no-perf | --only-perf]
 """
 
 from __future__ import annotations
@@ -277,6 +278,7 @@ def main() -> int:
     parser.add_argument("--small-perf-links", type=int, default=1_000)
     parser.add_argument("--small-payments", type=int, default=25_000)
     parser.add_argument("--no-perf", action="store_true", help="skip Team performance")
+    parser.add_argument("--only-perf", action="store_true", help="only Team performance")
     args = parser.parse_args()
     from linksplus.eventlog import EventLog
     from linksplus.eventlog.engine import make_engine
@@ -288,6 +290,9 @@ def main() -> int:
     engine = make_engine(db)
     ensure_schema(engine)
     with sandbox(tmp, API_KEY) as url:
+        if args.only_perf:
+            report_performance(url, db, tmp, args)
+            return 0
         controls = SandboxControls(url)
         started = time.perf_counter()
         seed_links(url, BIG, args.links)
