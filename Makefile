@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/upload_bombs.py
 	$(BIN)/python bench/browser_pages.py
+	$(BIN)/python bench/instance_capacity.py --period 5
 
 # Extract every translatable string into the template (.pot) and merge it into each
 # language's catalog; then translate the new (empty or fuzzy) entries of the .po files.

@@ -49,13 +49,23 @@ def _webhooks(args: argparse.Namespace) -> int:
     if args.log_format not in ("text", "json"):  # from LINKSPLUS_LOG_FORMAT
         print("LINKSPLUS_LOG_FORMAT must be text or json.", file=sys.stderr)
         return 2
+    db_url, secret = args.db, args.secret
+    if args.config:  # flags and LINKSPLUS_ variables win over the file
+        from linksplus.webhooks.config_file import read_receiver_config
+
+        try:
+            from_file = read_receiver_config(args.config)
+        except ValueError as exc:
+            print(_sentence(exc), file=sys.stderr)
+            return 2
+        db_url, secret = db_url or from_file.db_url, secret or from_file.secret
     if args.log_format == "json":  # text: as `main` set it up
         configure_logging("json")
     serve(
         host=args.host,
         port=args.port,
-        db_url=args.db,
-        secret=args.secret,
+        db_url=db_url,
+        secret=secret,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
         limits=Limits(
@@ -444,6 +454,12 @@ def _webhooks_parser(sub) -> None:
         "--secret",
         default=os.environ.get("LINKSPLUS_WEBHOOK_SECRET"),
         help="base64 webhook secret; without it unsigned events are accepted",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the console's configuration file (`linksplus init` writes it): its eventlog_url "
+        "and webhook_secret, where --db, --secret and their variables do not say",
     )
     p.add_argument("--ssl-certfile")
     p.add_argument("--ssl-keyfile")

@@ -6,7 +6,8 @@ Keys, each also readable as an environment variable with the ``LINKSPLUS_`` pref
 (the sandbox's test controls, when the API is the sandbox), ``users_file`` (the console's
 YAML users file), ``cookie_key`` (signs the console's login cookie; a secret),
 ``trusted_proxies`` (the reverse proxies whose X-Forwarded-For the login throttle believes;
-none by default), and for the paid-link alerts ``smtp_url``, ``mail_from``,
+none by default), ``audit_days`` (days the audit log keeps its rows; 400), and for the
+paid-link alerts ``smtp_url``, ``mail_from``,
 ``line_channel_token``, ``line_api_url`` and ``console_url``.
 """
 
@@ -83,6 +84,7 @@ class Settings:
     # Addresses and CIDRs, comma-separated: the only peers whose X-Forwarded-For is read.
     trusted_proxies: str = ""
     app_metrics_port: str = ""  # [host:]port of the app's /metrics (README); off when empty
+    audit_days: str = "400"  # days the audit log keeps a row; the app removes older ones
     # Paid-link alerts (`linksplus notifier`): the SMTP server (its password never shown),
     # the sender address, LINE's channel access token and API address, and the console's
     # address that the messages link back to.
@@ -145,6 +147,13 @@ class Settings:
                     "1, or 0.5 for twelve hours; 0 turns the login cookie off)."
                 ).format(value=repr(self.cookie_expiry_days))
             )
+        if self.audit_keep_days is None:
+            out.append(
+                _(
+                    "`audit_days` is {value}; it must be a whole number of days, at least 1 "
+                    "(for example 400)."
+                ).format(value=repr(self.audit_days))
+            )
         _networks, bad = parse_networks(self.trusted_proxies)
         if bad:
             out.append(
@@ -154,6 +163,16 @@ class Settings:
                 ).format(value=", ".join(repr(b) for b in bad))
             )
         return out
+
+    @property
+    def audit_keep_days(self) -> int | None:
+        """How many days the audit log keeps a row: `audit_days`, or None when that is
+        not a whole number of at least 1 (problems() says so)."""
+        try:
+            days = int(str(self.audit_days).strip())
+        except ValueError:
+            return None
+        return days if days >= 1 else None
 
     @property
     def proxy_networks(self) -> list[Network]:
@@ -211,6 +230,7 @@ _FIELDS = (
     "cookie_expiry_days",
     "trusted_proxies",
     "app_metrics_port",
+    "audit_days",
     "smtp_url",
     "mail_from",
     "line_channel_token",

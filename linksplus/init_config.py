@@ -184,7 +184,7 @@ def toml_text(settings: Settings, webhook_secret: str) -> str:
     lines = [f"{name} = {json.dumps(value)}" for name, value in values.items()]
     header = (
         "# Written by `linksplus init`. Secrets: keep this file readable by its owner only.\n"
-        "# The receiver takes webhook_secret as LINKSPLUS_WEBHOOK_SECRET (or --secret).\n"
+        "# The receiver reads webhook_secret by --config (or LINKSPLUS_WEBHOOK_SECRET).\n"
     )
     return header + "[linksplus]\n" + "\n".join(lines) + "\n"
 

@@ -92,11 +92,14 @@ def make_link(
     try:
         ws = workspace if isinstance(workspace, Workspace) else workspace()
         _record(ws, link, team_id=team_id, made_by=made_by, how=how, upload=upload)
-        if customer is not None and not customer.empty:
-            save_customer(ws, link.id, team_id, customer, made_by)
     except Exception as exc:  # the link exists whatever the records' trouble is
         return MadeLink(link, _record_error(link.id, exc))
     _mirror(ws, link, team_id)
+    if customer is not None and not customer.empty:
+        try:
+            save_customer(ws, link.id, team_id, customer, made_by)
+        except Exception as exc:
+            return MadeLink(link, _customer_error(link.id, exc))
     return MadeLink(link)
 
 
@@ -137,4 +140,11 @@ def _record_error(link_id: int, exc: Exception) -> str:
     return _(
         "Link #{link} was made, but the console could not record that you made it "
         "({error}); it shows as made outside the console."
+    ).format(link=link_id, error=type(exc).__name__)
+
+
+def _customer_error(link_id: int, exc: Exception) -> str:
+    return _(
+        "Link #{link} was made, but the console could not note its customer ({error}); "
+        "the link works without it."
     ).format(link=link_id, error=type(exc).__name__)

@@ -39,11 +39,12 @@ LINKS, TEMPLATES, CREATE, PAYMENTS, WEBHOOKS, SETTINGS = (
 BULK = "bulk"
 PERFORMANCE = "performance"  # everyone; sales staff see only their own row
 MY_SETTINGS = "my_settings"  # everyone: their own alerts
+AUDIT = "audit"  # admins: the audit log
 _SALES_PAGES = (LINKS, TEMPLATES, CREATE, BULK, PAYMENTS, PERFORMANCE, MY_SETTINGS)
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "sales": _SALES_PAGES,
     "manager": _SALES_PAGES,
-    "admin": (*_SALES_PAGES, WEBHOOKS, SETTINGS),
+    "admin": (*_SALES_PAGES, WEBHOOKS, SETTINGS, AUDIT),
 }
 
 

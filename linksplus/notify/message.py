@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from linksplus.i18n import N_, _, format_datetime, use_language
+from linksplus.i18n import _, format_datetime, use_language
 from linksplus.money import display_amount
 from linksplus.workspace import Workspace
-from linksplus.workspace.customers import customer_labels, void_of
+from linksplus.workspace.customers import PAID_AFTER_VOID, customer_labels, void_of
 
 BANGKOK = "Asia/Bangkok"
 
@@ -20,13 +20,6 @@ class Alert:
 
     subject: str
     body: str
-
-
-# What an alert adds for a payment of a link voided before it was paid (as the Payments
-# page flags it).
-PAID_AFTER_VOID = N_(
-    "Paid after it was voided: refund it in the Omise dashboard if it should not have been paid."
-)
 
 
 def customer_of(workspace: Workspace, link_id: int) -> str | None:

@@ -8,9 +8,11 @@ from linksplus.console.users import effective_role
 from linksplus.i18n import _
 from linksplus.notify.people import TEAM_ROLES
 from linksplus.notify.prefs import PrefsError, save_alert_prefs
+from linksplus.ui import audit_trail
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape
 from linksplus.ui.workspace_data import WorkspaceUnavailable, workspace
+from linksplus.workspace import activity
 
 
 def render(ctx: PageContext) -> None:
@@ -65,6 +67,7 @@ def render(ctx: PageContext) -> None:
         except PrefsError as exc:
             st.error(str(exc))
         else:
+            audit_trail.note(activity.SETTINGS_CHANGED, what="my alerts")
             st.success(_("Saved. Alerts follow these settings from the next payment."))
 
 

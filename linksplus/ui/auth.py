@@ -40,10 +40,11 @@ from linksplus.console.users import (
 )
 from linksplus.i18n import _
 from linksplus.schema_history import SchemaError
-from linksplus.ui import language, nav
+from linksplus.ui import audit_trail, language, nav
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.widgets import only_page
 from linksplus.ui.workspace_data import workspace
+from linksplus.workspace import activity
 
 COOKIE_NAME = "linksplus_console"
 _PENDING = "_login_cookie_pending"  # "set" or "delete" until the browser has done it
@@ -518,6 +519,7 @@ def _check(settings: Settings, username: str, password: str) -> None:
                 "Too many failed attempts for this username. Please wait {n} seconds and try again."
             ).format(n=math.ceil(verdict.wait)),
         )
+        audit_trail.note(activity.LOGIN_FAILED, username=username, reason="wait")
         return
     if username not in users(settings) or authenticator is None:
         # Spend the same bcrypt time as for a real user, so timing does not tell
@@ -535,6 +537,7 @@ def _check(settings: Settings, username: str, password: str) -> None:
             st.session_state[_MESSAGE] = ("wait", _unreachable())
             return
         throttle(settings).success(username, client_address(settings))
+        audit_trail.note(activity.LOGIN, username=username)
         st.session_state["login_password"] = ""
         st.session_state.pop(_TOKEN, None)
         if cookie_days(settings) > 0:
@@ -542,6 +545,7 @@ def _check(settings: Settings, username: str, password: str) -> None:
             st.session_state[_PENDING_SINCE] = time.monotonic()
         return
     st.session_state["authentication_status"] = None
+    audit_trail.note(activity.LOGIN_FAILED, username=username, reason="password")
     message = _("That username and password do not match. Check them and try again.")
     if verdict.wait:
         message += " " + _("Too many failed attempts: wait {n} seconds first.").format(
@@ -553,6 +557,7 @@ def _check(settings: Settings, username: str, password: str) -> None:
 def _log_out() -> None:
     username = logged_in_username()
     if username:
+        audit_trail.note(activity.LOGOUT, username=username)
         try:
             end_logins(username)  # this login and every other one of the user's, everywhere
         except Exception as exc:

@@ -27,11 +27,11 @@ from linksplus.console.bulk_sheet import (
 from linksplus.console.csv_export import frame_csv
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import N_, _, current_language, format_datetime, format_number, ngettext
-from linksplus.ui import cached_reads, customer_view
+from linksplus.ui import audit_trail, cached_reads, customer_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import md_escape, show_error
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
-from linksplus.workspace import Workspace
+from linksplus.workspace import Workspace, activity
 from linksplus.workspace.customers import Customer, save_row_customers
 from linksplus.workspace.store import DONE, FAILED, SENDING, UploadRow, upload_id_for
 
@@ -177,6 +177,9 @@ def _preview(ctx: PageContext, ws: Workspace, upload_id: str, templates) -> None
             ctx.team_id,
             {c.row_no: c.customer or Customer() for c in checked if c.row_no in making},
         )
+        audit_trail.note(
+            activity.BULK_UPLOAD, upload=upload_id, team=ctx.team_id, rows=len(to_make)
+        )
         if _run(ctx, ws, upload_id):
             # The preview above was drawn before the run: redraw it as it now is. (Not
             # after a failure: Links+ failing would fail the redraw's loads too, hiding
@@ -281,6 +284,7 @@ def _run(ctx: PageContext, ws: Workspace, upload_id: str) -> bool:
         concurrency=CONCURRENCY,
         on_progress=progress,
     )
+    audit_trail.note(activity.LINK_CREATED, how="bulk", upload=upload_id, done=result.done)
     cached_reads.clear_api_cache()
     forget_owners()  # the new links are in My links on the next page
     customer_view.forget()  # and their customers are searchable
@@ -332,7 +336,7 @@ def _outcome(ctx: PageContext, ws: Workspace, upload_id: str) -> None:
             file_name=f"links-upload-{upload_id[:8]}.csv",
             mime="text/csv",
             icon=":material/download:",
-            on_click="ignore",
+            on_click=audit_trail.exported("bulk links", team=ctx.team_id, upload=upload_id),
             key="bulk_csv",
         )
         c2.download_button(

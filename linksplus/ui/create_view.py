@@ -25,7 +25,7 @@ from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationE
 from linksplus.i18n import N_, _
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
-from linksplus.ui import cached_reads, customer_view
+from linksplus.ui import audit_trail, cached_reads, customer_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
@@ -39,6 +39,7 @@ from linksplus.ui.widgets import (
 )
 from linksplus.ui.workspace_data import forget_owners, workspace
 from linksplus.validation import ADDITIONAL_MAX, NAME_MAX, link_param_errors
+from linksplus.workspace import activity
 from linksplus.workspace.customers import (
     EMAIL_MAX,
     LINE_MAX,
@@ -170,9 +171,12 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
         on_check=_on_check,
         customer=form_customer(),
     )
-    if made.record_error is None:
-        forget_owners()
-        customer_view.forget()  # the customer is searchable on the very next page
+    audit_trail.note(
+        activity.LINK_CREATED, link=made.link.id, team=ctx.team_id, how=s.get("cl_how") or "form"
+    )
+    # Whatever was recorded is on the very next page: the maker, and the customer to search.
+    forget_owners()
+    customer_view.forget()
     return made
 
 
@@ -372,7 +376,7 @@ def _customer_fields(errors: dict[str, str]) -> None:
             _("LINE (user ID or a note)"),
             key="cl_cust_line",
             max_chars=LINE_MAX,
-            placeholder="@somsak",
+            placeholder=_("e.g. @somsak"),
         )
         with line:
             field_error(errors.get("customer_line"))

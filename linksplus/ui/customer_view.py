@@ -11,11 +11,12 @@ import streamlit as st
 from linksplus.console.links_table import LinkExtras, PreparedLinks
 from linksplus.console.users import effective_role
 from linksplus.i18n import _, format_datetime
+from linksplus.ui import audit_trail
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import field_error, md_escape
 from linksplus.ui.workspace_data import WORKSPACE, WorkspaceUnavailable, workspace
-from linksplus.workspace import Workspace
+from linksplus.workspace import Workspace, activity
 from linksplus.workspace import customers as cust
 
 
@@ -25,8 +26,8 @@ def _customers(team_id: int, *, workspace_url: str, _records: Workspace) -> pd.D
 
 
 @cached_loader(ttl=5, max_entries=32, depends_on=(WORKSPACE,))
-def _voided(team_id: int, *, workspace_url: str, _records: Workspace) -> list[int]:
-    return sorted(cust.voided_ids(_records, team_id))
+def _voided(team_id: int, *, workspace_url: str, _records: Workspace) -> pd.DataFrame:
+    return cust.voids_frame(_records, team_id)
 
 
 def forget() -> None:
@@ -45,10 +46,16 @@ def team_customers(team_id: int) -> pd.DataFrame | None:
 
 def team_voided(team_id: int) -> set[int]:
     """`team_id`'s void links (cached a few seconds); none when the records are down."""
+    return set(team_voids(team_id)["link_id"].tolist())
+
+
+def team_voids(team_id: int) -> pd.DataFrame:
+    """`team_id`'s void links with when each was voided (`customers.voids_frame`; cached a
+    few seconds); none when the records are down."""
     try:
-        return set(_voided(team_id))
+        return _voided(team_id)
     except WorkspaceUnavailable:
-        return set()
+        return pd.DataFrame(columns=["link_id", "voided_by", "voided_at", "reason"])
 
 
 def extras(ctx: PageContext, links: PreparedLinks) -> LinkExtras:
@@ -120,7 +127,7 @@ def _void_controls(ctx: PageContext, link_id: int, void: cust.Void | None) -> No
     if void is not None:
         if st.button(_("Un-void this link"), key=f"unvoid_{link_id}", icon=":material/undo:"):
             cust.unvoid_link(ws, link_id, ctx.team_id)
-            # Audit log (lead): record "link un-voided" with link_id and the user here.
+            audit_trail.note(activity.LINK_UNVOIDED, link=link_id, team=ctx.team_id)
             forget()
             st.rerun()
         return
@@ -139,7 +146,9 @@ def _void_controls(ctx: PageContext, link_id: int, void: cust.Void | None) -> No
                 field_error(_("Say why the link is void, for example: wrong amount."))
                 return
             cust.void_link(ws, link_id, ctx.team_id, ctx.user.username, reason)
-            # Audit log (lead): record "link voided" with link_id, the user and reason here.
+            audit_trail.note(
+                activity.LINK_VOIDED, link=link_id, team=ctx.team_id, reason=reason.strip()
+            )
             forget()
             st.rerun()
 
@@ -200,7 +209,8 @@ def _erase(link_ids: list[int], upload_rows: list[tuple[str, int]]) -> None:
     """The Erase button's callback (before the page redraws: it may empty the search):
     the customers of `link_ids` and of the bulk rows not made yet, `upload_rows`."""
     erased = cust.erase_customers(workspace(), link_ids, upload_rows)
-    # Audit log (lead): record "customer erased" with the link ids only, no details.
+    # The audit keeps which links, never what was erased (a copy would defeat the erasure).
+    audit_trail.note(activity.CUSTOMER_ERASED, links=link_ids, erased=erased)
     forget()
     st.session_state["erased_note"] = True
     st.session_state["erased_text"] = _("Erased the customer's details from {n} links.").format(

@@ -36,7 +36,13 @@ from linksplus.i18n import (
 )
 from linksplus.money import CURRENCIES, to_decimal
 from linksplus.simulate import simulate_payment
-from linksplus.ui import cached_reads, customer_view, delivery_history_view, my_links_view
+from linksplus.ui import (
+    audit_trail,
+    cached_reads,
+    customer_view,
+    delivery_history_view,
+    my_links_view,
+)
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.context import PageContext
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
@@ -389,7 +395,7 @@ def _toolbar(
     row.download_button(
         _("Download CSV"),
         data=csv,
-        on_click="ignore",
+        on_click=audit_trail.exported("links", team=ctx.team_id),
         file_name=f"links-team-{ctx.team_id}-{date.today():%Y%m%d}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -591,6 +597,8 @@ def _live_facts(ctx: PageContext, row: dict) -> None:
     except Exception as exc:  # the event log is down: the list says so below
         paid, problem = int(row["paid_count"]), exc
     status = live_status(row, paid)
+    if int(row["id"]) in customer_view.team_voided(ctx.team_id):
+        status = "void"  # voided in the console, whatever Links+ says
     m1, m2, m3 = st.columns(3)
     # The currency goes in the label: an amount with its code is cut off ("1,250.50 T…")
     # in a third of the column.

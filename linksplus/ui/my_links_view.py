@@ -20,7 +20,7 @@ from linksplus.console.sharing import LANGUAGES, reminder_message
 from linksplus.console.users import CREATE, UserRecord, effective_role
 from linksplus.i18n import N_, _, format_datetime, ngettext
 from linksplus.money import format_amount
-from linksplus.ui import cached_reads
+from linksplus.ui import audit_trail, cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
@@ -28,7 +28,7 @@ from linksplus.ui.share_view import share_panel, stored_particle
 from linksplus.ui.widgets import labels, md_escape, nav_page
 from linksplus.ui.workspace_data import WorkspaceUnavailable, forget_owners, workspace
 from linksplus.ui.workspace_data import owners as owners_of
-from linksplus.workspace import OUTSIDE
+from linksplus.workspace import OUTSIDE, activity
 from linksplus.workspace.customers import customer_of
 from linksplus.workspace.store import FOLLOW_UP_DAYS_RANGE
 
@@ -227,6 +227,7 @@ def _follow_up_panel(
             )
             if int(new) != days:
                 ws.set_follow_up_days(ctx.team_id, int(new))
+                audit_trail.note(activity.SETTINGS_CHANGED, what="follow_up_days", team=ctx.team_id)
                 st.rerun()
         else:
             st.caption(

@@ -24,7 +24,10 @@ PAGE_FILES: dict[str, tuple[str, str, str]] = {
     u.MY_SETTINGS: ("pages/my_settings.py", N_("My settings"), ":material/notifications:"),
     u.WEBHOOKS: ("pages/webhook_log.py", N_("Webhook log"), ":material/webhook:"),
     u.SETTINGS: ("pages/settings.py", N_("Settings"), ":material/settings:"),
+    u.AUDIT: ("pages/audit_log.py", N_("Audit log"), ":material/manage_search:"),
 }
+# The pages of the sidebar's Admin section.
+ADMIN_PAGES = (u.WEBHOOKS, u.SETTINGS, u.AUDIT)
 ROLE_TITLES = {"sales": N_("Sales"), "manager": N_("Manager"), "admin": N_("Admin")}
 
 
@@ -54,12 +57,12 @@ def page(key: str) -> st.Page:
 def pages_for_user(user: u.UserRecord) -> dict[str, list[st.Page]]:
     """The navigation for `user`'s role: pages left out cannot be opened, by URL either."""
     keys = u.pages_for(user.roles)
-    work = [page(k) for k in keys if k not in (u.WEBHOOKS, u.SETTINGS)]
+    work = [page(k) for k in keys if k not in ADMIN_PAGES]
     if u.LINKS in keys:
         work.append(
             st.Page(_links_by_name, title=_("Links"), url_path="links", visibility="hidden")
         )
-    admin = [page(k) for k in keys if k in (u.WEBHOOKS, u.SETTINGS)]
+    admin = [page(k) for k in keys if k in ADMIN_PAGES]
     # The sections' names are also their keys: translated, like the page titles.
     return {_("Sales"): work, _("Admin"): admin} if admin else {_("Sales"): work}
 

@@ -13,8 +13,8 @@ import streamlit as st
 from linksplus.console import payments_report
 from linksplus.console.timezones import day_bounds
 from linksplus.errors import LinksPlusError
-from linksplus.i18n import _, current_language, format_date, format_number
-from linksplus.ui import cached_reads
+from linksplus.i18n import _, current_language, format_date, format_number, ngettext
+from linksplus.ui import audit_trail, cached_reads, customer_view
 from linksplus.ui.charts import chart
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
@@ -24,6 +24,7 @@ from linksplus.ui.widgets import (
     period_picker,
     show_error,
 )
+from linksplus.workspace.customers import PAID_AFTER_VOID, paid_after_void
 
 REFRESH_SECONDS = 5
 PAGE_ROWS = 50
@@ -190,15 +191,17 @@ def payments_list(
     st.download_button(
         _("Download CSV"),
         data=lambda: cached_reads.payments_csv(team, start, end, tz, language),
-        on_click="ignore",
+        on_click=audit_trail.exported(
+            "payments", team=ctx.team_id, first=str(first), last=str(last)
+        ),
         file_name=f"payments-team-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",
         icon=":material/download:",
     )
+    table = payments_report.payments_table(page, links, ctx.tz)
+    table = _flag_void(table, paid_after_void(page, customer_view.team_voids(ctx.team_id)))
     # A display-only table has no key of its own in Streamlit: its container names it.
-    table, occurred = date_column(
-        payments_report.payments_table(page, links, ctx.tz), "occurred", _("When")
-    )
+    table, occurred = date_column(table, "occurred", _("When"))
     st.container(key="payments_table").dataframe(
         table,
         hide_index=True,
@@ -210,9 +213,29 @@ def payments_list(
             "status": _("Status"),
             "amount_text": _("Amount"),
             "currency": _("Cur."),
+            "flag": _("Note"),
         },
     )
     _pager(page, cursors, count)
+
+
+def _flag_void(table: pd.DataFrame, flagged: set[str]) -> pd.DataFrame:
+    """The payments table with a Note column for the payments of `flagged` (made on a link
+    after it was voided), and a warning above it saying what to do."""
+    if not flagged:
+        return table
+    hit = table["payment_id"].astype(str).isin(flagged)
+    st.warning(
+        ngettext(
+            "{n} payment on this page was made on a void link.",
+            "{n} payments on this page were made on void links.",
+            int(hit.sum()),
+        ).format(n=int(hit.sum()))
+        + " "
+        + _(PAID_AFTER_VOID),
+        icon=":material/block:",
+    )
+    return table.assign(flag=[_("Paid after void") if h else "" for h in hit])
 
 
 def _pager(page: pd.DataFrame, cursors: list, count: int) -> None:

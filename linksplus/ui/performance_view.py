@@ -21,7 +21,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.eventlog import EventLog
 from linksplus.i18n import _, format_date, format_number
 from linksplus.money import CURRENCIES, format_amount
-from linksplus.ui import cached_reads, customer_view
+from linksplus.ui import audit_trail, cached_reads, customer_view
 from linksplus.ui.auth import users as users_file
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.charts import chart
@@ -164,7 +164,9 @@ def _table(ctx: PageContext, figures: perf.Performance, first: date, last: date)
     c2.download_button(
         _("Download CSV"),
         data=perf.table_csv(table, figures.currencies),
-        on_click="ignore",
+        on_click=audit_trail.exported(
+            "team performance", team=ctx.team_id, first=str(first), last=str(last)
+        ),
         file_name=f"team-performance-{ctx.team_id}-{first:%Y%m%d}-{last:%Y%m%d}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -17,9 +17,10 @@ from linksplus.console import reconcile
 from linksplus.console.users import WEBHOOKS
 from linksplus.errors import LinksPlusError
 from linksplus.i18n import _, format_number, ngettext
-from linksplus.ui import cached_reads
+from linksplus.ui import audit_trail, cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import eventlog_problem, nav_page, show_error
+from linksplus.workspace import activity
 
 # One check at a time per app process: each lists every team's links.
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile")
@@ -38,6 +39,7 @@ def _start(ctx: PageContext) -> None:
         return
     teams, who = list(ctx.teams), ctx.user.username
     st.session_state[_JOB] = _POOL.submit(reconcile.reconcile, client, log, teams, checked_by=who)
+    audit_trail.note(activity.RECONCILIATION_RUN, teams=teams)
 
 
 def reconcile_panel(ctx: PageContext) -> None:

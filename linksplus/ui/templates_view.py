@@ -18,7 +18,7 @@ from linksplus.errors import LinksPlusError
 from linksplus.i18n import N_, _, babel_locale, current_language, format_number
 from linksplus.models import Template
 from linksplus.money import CURRENCIES, format_amount
-from linksplus.ui import cached_reads
+from linksplus.ui import audit_trail, cached_reads
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import (
     date_column,
@@ -122,7 +122,7 @@ def _count_and_download(ctx: PageContext, frame: pd.DataFrame, view: pd.DataFram
     download.download_button(
         _("Download CSV"),
         data=lambda: frame_csv(view, language),
-        on_click="ignore",
+        on_click=audit_trail.exported("templates", team=ctx.team_id),
         file_name=f"templates-team-{ctx.team_id}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -9,7 +9,7 @@ from linksplus.console.csv_export import frame_csv
 from linksplus.console.timezones import local_iso
 from linksplus.eventlog import NOT_COUNTED, OUTCOMES, audit
 from linksplus.i18n import N_, _, current_language, format_number
-from linksplus.ui import cached_reads, reconcile_view
+from linksplus.ui import audit_trail, cached_reads, reconcile_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.deliveries_table import deliveries_table
 from linksplus.ui.widgets import eventlog_problem, labels
@@ -66,7 +66,7 @@ def _deliveries(ctx: PageContext) -> None:
         data=lambda: frame_csv(
             view.assign(received_at=local_iso(view["received_at"], tz)), language
         ),
-        on_click="ignore",
+        on_click=audit_trail.exported("webhook deliveries"),
         file_name="webhook-deliveries.csv",
         mime="text/csv",
         icon=":material/download:",

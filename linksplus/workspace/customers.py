@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import Connection
 
-from linksplus.i18n import _
+from linksplus.i18n import N_, _
 from linksplus.workspace.schema import customers, upload_customers, voids
 from linksplus.workspace.store import Workspace
 
@@ -28,6 +28,11 @@ EMAIL_MAX = 254
 LINE_MAX = 200
 REASON_MAX = 500
 FIELDS = ("name", "phone", "email", "line")
+# What the Payments page and the owner's alert say of a payment of a link voided before it
+# was paid (Links+ cannot cancel a link: the customer could still pay it).
+PAID_AFTER_VOID = N_(
+    "Paid after it was voided: refund it in the Omise dashboard if it should not have been paid."
+)
 # An address with one @, no spaces, and a dot in its domain: the shape, not deliverability
 # (that only a message proves).
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -326,3 +331,26 @@ def voided_ids(ws: Workspace, team_id: int | None = None, link_ids: Iterable[int
         query = query.where(voids.c.link_id.in_(ids))
     with ws.engine.connect() as conn:
         return {int(i) for i in conn.execute(query).scalars()}
+
+
+def voids_frame(ws: Workspace, team_id: int) -> pd.DataFrame:
+    """`team_id`'s void links: link_id, voided_by, voided_at (UTC), reason."""
+    columns = ["link_id", "voided_by", "voided_at", "reason"]
+    query = select(*(voids.c[c] for c in columns)).where(voids.c.team_id == int(team_id))
+    with ws.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["link_id"] = frame["link_id"].astype("int64")
+    frame["voided_at"] = pd.to_datetime(frame["voided_at"], utc=True)
+    return frame
+
+
+def paid_after_void(payments: pd.DataFrame, void: pd.DataFrame) -> set[str]:
+    """The successful payments of `payments` (occurred_at, link_id, payment_id, status) made
+    on a link of `void` (`voids_frame`) at or after it was voided."""
+    if payments.empty or void.empty:
+        return set()
+    ok = payments[payments["status"] == "successful"]
+    joined = ok.merge(void[["link_id", "voided_at"]], on="link_id", how="inner")
+    late = pd.to_datetime(joined["occurred_at"], utc=True) >= joined["voided_at"]
+    return set(joined.loc[late, "payment_id"].astype(str))

@@ -303,6 +303,21 @@ voids = Table(
     Index("ix_ws_voids_team", "team_id"),
 )
 
+# Version 4: the audit log (`linksplus.workspace.activity`): who did what, when, from which
+# address. `detail` is a small JSON object of ids and names, never a key or a password.
+activity = Table(
+    "ws_activity",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("username", String(150), nullable=False),  # as typed, for a failed login
+    Column("action", String(40), nullable=False),
+    Column("address", String(64)),  # the browser's address; NULL when not known
+    Column("detail", Text, nullable=False),
+    Index("ix_ws_activity_at", "at"),
+    Index("ix_ws_activity_user_at", "username", "at"),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -326,7 +341,8 @@ def _only_new_tables(conn: Connection) -> None:
     release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
     ws_announced, ws_message_prefs, ws_login_generations, the alerts' ws_alert_prefs,
     ws_notify_cursor, ws_outbox, the customers' ws_customers, ws_upload_customers and
-    ws_voids, and the links mirror's ws_mirror_links, ws_mirror_sync)."""
+    ws_voids, the audit log's ws_activity, and the links mirror's ws_mirror_links,
+    ws_mirror_sync)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

@@ -17,7 +17,7 @@ SALES_PAGES = [
     "pages/payments.py",
     "pages/team_performance.py",
 ]
-ADMIN_PAGES = ["pages/webhook_log.py", "pages/settings.py"]
+ADMIN_PAGES = ["pages/webhook_log.py", "pages/settings.py", "pages/audit_log.py"]
 
 
 @pytest.mark.parametrize("role", ["sales", "manager"])

@@ -12,7 +12,7 @@ from test_create_link import _fill, _submit, _template
 
 from linksplus.console.links_table import links_csv
 from linksplus.ui.widgets import md_escape
-from linksplus.workspace import Workspace
+from linksplus.workspace import Workspace, activity
 from linksplus.workspace import customers as cust
 from linksplus.workspace.customers import Customer
 
@@ -144,6 +144,10 @@ def test_an_admin_erases_a_customer_from_every_link(make_app, sandbox, secrets):
     assert "Erased the customer's details from 2 links." in texts(at)
     assert cust.find_customers(ws, "somsak").empty
     assert cust.customer_of(ws, 999_002, 101) == Customer(name="Khun Malee")
+    # The Audit log says which links, and keeps no copy of what was erased.
+    (erased,) = activity.query(ws.engine, actions=[activity.CUSTOMER_ERASED])
+    assert (erased.username, sorted(erased.detail["links"])) == ("admin", [link_id, 999_001])
+    assert "somsak" not in str(erased.detail).lower()
     # Gone from the link's detail and from the search.
     at = make_app("sales", query={"link": str(link_id)}).run()
     assert "Somsak" not in texts(at)

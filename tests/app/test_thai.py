@@ -32,7 +32,12 @@ PAGES = {
     ],
 }
 PAGES["manager"] = PAGES["sales"]
-PAGES["admin"] = [*PAGES["sales"], "pages/webhook_log.py", "pages/settings.py"]
+PAGES["admin"] = [
+    *PAGES["sales"],
+    "pages/webhook_log.py",
+    "pages/settings.py",
+    "pages/audit_log.py",
+]
 
 
 @pytest.fixture

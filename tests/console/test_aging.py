@@ -120,3 +120,9 @@ def test_a_payment_counts_only_in_the_links_own_currency_as_on_the_links_page():
     counted = with_paid_counts(links, paid)
     assert dict(zip(counted["id"], counted["paid_count"], strict=True)) == {1: 2, 3: 0, 4: 0}
     assert owed_links(counted, OWNERS, NOW)["id"].tolist() == [4, 3]
+
+
+def test_a_void_link_is_owed_by_nobody():
+    owed = owed_links(LINKS, OWNERS, NOW, void_ids=[3, 7])
+    assert 3 not in set(owed["id"]) and 7 not in set(owed["id"])
+    assert set(owed["id"]) == {1, 2, 4, 5, 6, 11}

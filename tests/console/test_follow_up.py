@@ -48,6 +48,8 @@ def test_only_my_open_unpaid_single_use_links_older_than_n_days_oldest_first():
     )
     due = needs_follow_up(links, owners, "Sales", 3, NOW)
     assert due["id"].tolist() == [2, 9, 1]
+    # A void link is followed up no more.
+    assert needs_follow_up(links, owners, "Sales", 3, NOW, void_ids=[9])["id"].tolist() == [2, 1]
     assert due["age_days"].tolist() == [9, 9, 5]
     assert made_by(links["id"], owners).tolist()[-4:] == ["manager", "sales", "sales", OUTSIDE]
 

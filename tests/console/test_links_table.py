@@ -226,3 +226,35 @@ def test_the_age_filter_keeps_owed_links_of_that_age_and_goes_to_the_url():
     assert sorted(frame.loc[filter_mask(frame, LinkFilters(age="15+"), now=now), "id"]) == [5]
     wrong = LinkFilters.from_query_params({"age": "9-99"})
     assert wrong.age is None and "9-99" in wrong.problems[0]
+
+
+def test_the_name_search_finds_the_customer_and_a_void_link_has_status_void():
+    from linksplus.console.links_table import LinkExtras, filter_mask
+
+    frame = pd.DataFrame(
+        {
+            "id": [3, 2, 1],
+            "name": ["Deposit", "Balance", "Somsak's table"],
+            "status": ["active", "active", "active"],
+            "multiple_usage": [False, False, False],
+            "paid_count": [0, 0, 0],
+            "currency": ["thb"] * 3,
+            "amount": [100, 200, 300],
+            "created_at": pd.to_datetime(["2026-01-01"] * 3, utc=True),
+        }
+    )
+    columns = ["link_id", "name", "phone", "email", "line"]
+    customers = pd.DataFrame([(2, "Khun Somsak", None, None, None)], columns=columns)
+    extras = LinkExtras.of(frame, customers, void_ids=[3])
+    by_text = filter_mask(frame, LinkFilters(text="somsak"), "UTC", extras=extras)
+    assert frame["id"][by_text].tolist() == [2, 1]  # the customer's and the link's own name
+    assert frame["id"][filter_mask(frame, LinkFilters(text="somsak"), "UTC")].tolist() == [1]
+    void = filter_mask(frame, LinkFilters(statuses=("void",)), "UTC", extras=extras)
+    assert frame["id"][void].tolist() == [3]
+    active = filter_mask(frame, LinkFilters(statuses=("active",)), "UTC", extras=extras)
+    assert frame["id"][active].tolist() == [2, 1]
+    owed = filter_mask(
+        frame, LinkFilters(age="15+"), "UTC", extras=extras, now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert frame["id"][owed].tolist() == [2, 1]  # a void link is owed by nobody
+    assert LinkFilters.from_query_params({"status": "void"}).statuses == ("void",)

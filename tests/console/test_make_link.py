@@ -172,3 +172,33 @@ def test_links_are_made_and_their_makers_recorded_only_through_make_link():
         "linksplus/ui/create_view.py",
         "linksplus/console/bulk_run.py",
     }
+
+
+def test_the_customer_is_recorded_with_the_maker_and_links_plus_never_sees_it(
+    sandbox, ws, template_id
+):
+    from linksplus.workspace import customers as cust
+
+    somsak = cust.Customer(name="Khun Somsak", email="somsak@example.com")
+    request = LinkRequest(template_id, "Deposit 8", 10_000, "thb", additional="Order 8")
+    made = make_link(
+        sandbox.client(), ws, request, team_id=101, made_by="sales", how="form", customer=somsak
+    )
+    assert made.record_error is None
+    assert cust.customer_of(ws, made.link.id, 101) == somsak
+    [link] = _links(sandbox)
+    assert link.additional == "Order 8" and "Somsak" not in str(link.to_dict())
+    # The customer's table failing: the link is made, and the page is told.
+    with ws.engine.begin() as conn:
+        conn.execute(text("DROP TABLE ws_customers"))
+    again = make_link(
+        sandbox.client(),
+        ws,
+        LinkRequest(template_id, "Deposit 9", 10_000, "thb"),
+        team_id=101,
+        made_by="sales",
+        how="form",
+        customer=somsak,
+    )
+    assert "could not note its customer" in again.record_error
+    assert ws.owner(again.link.id) is not None  # its maker is recorded all the same

@@ -73,6 +73,7 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_customers",
             "ws_upload_customers",
             "ws_voids",
+            "ws_activity",
             "ws_mirror_links",
             "ws_mirror_sync",
         ):
