@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from linksplus.console.reconcile import MIRROR_CHANGED, MIRROR_NEW, mirror_behind
 from linksplus.eventlog.engine import make_engine
 from linksplus.models import Link, Page
 from linksplus.workspace.links_mirror import KNOWN_RUN, LinksMirror
@@ -267,3 +268,18 @@ def test_links_made_while_paging_shift_pages_but_none_is_lost(engine):
     result = mirror.refresh(stub, TEAM)
     assert result.complete
     assert set(range(1, 301)) <= set(mirror_view(mirror))
+
+
+def test_reconciliation_says_which_links_the_mirror_is_behind_on(sandbox, engine):
+    sandbox.seed_links(TEAM, 150)
+    client = sandbox.client()
+    mirror = LinksMirror(engine)
+    mirror.refresh(client, TEAM)
+    oldest = min(api_view(client))
+    sandbox.control("POST", f"/links/{oldest}/status", json={"status": "expired"})
+    (made,) = make_links(client, sandbox.seed_links(TEAM, 0)["template_id"], 1)
+    behind = mirror_behind(client.list_links(TEAM), mirror.links(TEAM))
+    assert behind == {oldest: MIRROR_CHANGED, made.id: MIRROR_NEW}
+    mirror.refresh(client, TEAM)
+    mirror.full_pass(client, TEAM)
+    assert mirror_behind(client.list_links(TEAM), mirror.links(TEAM)) == {}
