@@ -104,17 +104,17 @@ def paid_by_link(log, link_ids: Iterable[int]) -> pd.DataFrame:
 
 def _added(moved: pd.DataFrame, tail: pd.DataFrame) -> pd.DataFrame:
     """The moved and tail figures of the same links added: counts and amounts summed, the
-    earlier first payment kept. Only the tail's links are regrouped."""
+    earlier first payment kept. Only the rows of the tail's links are regrouped (a row of
+    another currency comes out of the grouping as it went in)."""
     keys = ["link_id", "currency"]
-    touched = moved.set_index(keys).index.isin(tail.set_index(keys).index)
+    touched = moved["link_id"].isin(tail["link_id"].to_numpy()).to_numpy()
     both = pd.concat([moved[touched], tail], ignore_index=True)
     merged = both.groupby(keys, as_index=False, sort=False).agg(
         paid_count=("paid_count", "sum"),
         paid_amount=("paid_amount", "sum"),
         first_paid_at=("first_paid_at", "min"),
     )
-    out = pd.concat([moved[~touched], merged[PAID_COLUMNS]], ignore_index=True)
-    return _typed(out)
+    return pd.concat([moved[~touched], _typed(merged[PAID_COLUMNS])], ignore_index=True)
 
 
 def paid_frame(rows: Iterable[tuple]) -> pd.DataFrame:
