@@ -5,7 +5,7 @@ import streamlit as st
 
 from linksplus.console.users import effective_role
 from linksplus.i18n import _
-from linksplus.ui import auth, language, my_links_view, nav, style
+from linksplus.ui import auth, language, my_links_view, nav, reminder_view, style
 from linksplus.ui.observe import page_timer
 from linksplus.ui.settings import current_settings, setup_problems
 from linksplus.ui.widgets import app_icon, md_escape, only_page, setup_page
@@ -33,6 +33,11 @@ settings = current_settings()
 problems = setup_problems(settings)
 if problems:
     only_page(lambda: setup_page(problems), _("Setup needed"), "setup")
+    st.stop()
+
+# A customer's unsubscribe address from a reminder (no login: the token is signed).
+if st.query_params.get("unsubscribe"):
+    only_page(lambda: reminder_view.unsubscribe_page(settings), _("No more reminders"), "stop")
     st.stop()
 
 # Log in before st.navigation: a page opened by URL must already be in this user's list.

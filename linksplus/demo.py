@@ -19,17 +19,24 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+
+from sqlalchemy import select
 
 from linksplus.client import LinksPlusClient
 from linksplus.config import Settings
 from linksplus.console.users import UserRecord, hash_password, save_users
 from linksplus.devserver import ServerProcess, free_port, port_in_use
 from linksplus.errors import LinksPlusError
+from linksplus.eventlog.schema import events
+from linksplus.notify.digest import DigestPrefs, save_digest_prefs
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.simulate import simulate_payment
 from linksplus.webhooks.signing import generate_secret
+from linksplus.workspace.customers import Customer, save_customer
+from linksplus.workspace.reminders import LinkReminder, set_link_reminder
 
 APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -158,6 +165,9 @@ class DemoPlan:
     api_key: str = field(default_factory=lambda: "skey_test_" + secrets.token_hex(12))
     webhook_secret: str = field(default_factory=generate_secret)
     smtp_port: int = field(default_factory=free_port)  # the demo's own mail server
+    # Shared by the app and the demo's notifier: a reminder's unsubscribe address is signed
+    # with it, and the app's page checks it.
+    cookie_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
     @property
     def smtp_url(self) -> str:
@@ -251,7 +261,7 @@ def _app(plan: DemoPlan, app_path: Path) -> ServerProcess:
         "LINKSPLUS_EVENTLOG_URL": plan.eventlog_url,
         "LINKSPLUS_SANDBOX_URL": plan.api_url,
         "LINKSPLUS_USERS_FILE": str(plan.users_file),
-        "LINKSPLUS_COOKIE_KEY": secrets.token_urlsafe(32),
+        "LINKSPLUS_COOKIE_KEY": plan.cookie_key,
         # What the demo's notifier uses, so that My settings says email alerts are on.
         "LINKSPLUS_SMTP_URL": plan.smtp_url,
         "LINKSPLUS_MAIL_FROM": DEMO_MAIL_FROM,
@@ -320,7 +330,8 @@ Links+ Console demo is running.
   Links+ sandbox    {api_url}   (API docs at {api_url}/docs)
   Webhook receiver  {receiver_url}/webhooks/linksplus
   Logs              {plan.logs}
-  Alert emails      {plan.mail}   (each one is printed here too)
+  Emails            {plan.mail}   (alerts, a customer's reminder and the manager's
+                    digest; each one is printed here too)
 
   Sign in as one of these users, all with the password: {password}
     sales     Sales, team Bangkok Retail
@@ -379,6 +390,35 @@ class DemoMailbox:
         return "250 Message accepted for delivery"
 
 
+def show_reminder_and_digest(notifier) -> None:
+    """So that a newcomer sees them arrive: the manager asks for the daily digest at
+    midnight (sent at once, with yesterday's replayed payments), and one unpaid single-use
+    link of team 101, made "three days ago" for Khun Somsak, has automatic reminders on
+    (the first one is due)."""
+    ws = notifier.workspace
+    save_digest_prefs(ws, "manager", DigestPrefs("00:00", "Asia/Bangkok"))
+    if notifier.client is None:
+        return
+    try:
+        links = notifier.client.list_links(101)
+    except LinksPlusError:
+        return
+    with ws.engine.connect() as conn:
+        paid = set(conn.execute(select(events.c.link_id).distinct()).scalars())
+    unpaid = [k for k in links if not k.multiple_usage and k.status == "active"]
+    link = next((k for k in unpaid if k.id not in paid and k.payment_url), None)
+    if link is None or ws.owner(link.id) is not None:
+        return
+    made = datetime.now(UTC) - timedelta(days=3)
+    ws.record_link(link.id, 101, "sales", "form", made_at=made)
+    customer = Customer.of(name="Khun Somsak", email="somsak@example.com")
+    save_customer(ws, link.id, 101, customer, "sales")
+    reminder = LinkReminder(
+        link.id, 101, 2, 2, "th", link.name, link.amount, link.currency, link.payment_url
+    )
+    set_link_reminder(ws, reminder, "sales")
+
+
 class DemoAlerts:
     """The demo's notifier (a thread of this process) and its local SMTP server."""
 
@@ -410,9 +450,11 @@ class DemoAlerts:
             smtp_url=plan.smtp_url,
             mail_from=DEMO_MAIL_FROM,
             console_url=f"http://{plan.host}:{plan.app_port}",
+            cookie_key=plan.cookie_key,
         )
         notifier = Notifier(settings, name="demo")
         notifier.outbox.start_cursor()  # from now on: the replayed history gives no alerts
+        show_reminder_and_digest(notifier)
         self.thread = threading.Thread(
             target=self._run, args=(notifier,), name="notifier", daemon=True
         )

@@ -22,9 +22,11 @@ from linksplus.config import Settings
 from linksplus.errors import LinksPlusError
 from linksplus.eventlog.schema import ensure_schema as ensure_event_log
 from linksplus.notify.channels import EmailChannel, LineChannel, SendError, message_key
+from linksplus.notify.digest import Digests
 from linksplus.notify.message import compose, console_link, customer_of, voided_before
 from linksplus.notify.outbox import Claimed, Message, Outbox, PaidEvent
 from linksplus.notify.people import EMAIL, LINE, Directory
+from linksplus.notify.reminders import Reminders
 from linksplus.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -34,11 +36,14 @@ BATCH = 20  # messages claimed at once
 @dataclass(frozen=True)
 class Timing:
     """How often to look (`poll`), how long a claim holds (`lease`), the first retry's
-    wait (`retry_base`, doubling per failure up to an hour; given up after a day)."""
+    wait (`retry_base`, doubling per failure up to an hour; given up after a day), and how
+    often to look for customers' reminders and managers' digests (`daily`: they are due
+    by the day, so not every poll)."""
 
     poll: float = 0.5
     lease: float = 60.0
     retry_base: float = 30.0
+    daily: float = 20.0
 
 
 class Notifier:
@@ -71,8 +76,27 @@ class Notifier:
             else None
         )
         self._links: dict[int, tuple[str | None, int | None]] = {}
+        self._daily_at = float("-inf")
+        self.reminders = Reminders(
+            self.workspace,
+            self.email,
+            console_url=settings.console_url,
+            secret=settings.cookie_key,
+            me=self.me,
+            lease=self.timing.lease,
+        )
+        self.digests = Digests(
+            self.workspace,
+            self.directory,
+            self.email,
+            self.client,
+            console_url=settings.console_url,
+            me=self.me,
+            lease=self.timing.lease,
+        )
 
     def close(self) -> None:
+        self.digests.close()
         if self.email is not None:
             self.email.close()
         if self.line is not None:
@@ -182,18 +206,32 @@ class Notifier:
     # -- running --------------------------------------------------------------------------
 
     def turn(self, stop: threading.Event | None = None) -> int:
-        """One turn: derive, then send what is due; how many messages were sent."""
+        """One turn: derive, then send what is due (alerts, then customers' reminders); how
+        many messages were sent."""
         self.derive()
-        return self.send_due(stop)
+        sent = self.send_due(stop)
+        if (stop is None or not stop.is_set()) and self._daily_due():
+            sent += self.reminders.send_due()
+            sent += self.digests.send_due()
+        return sent
+
+    def _daily_due(self) -> bool:
+        """Whether reminders and digests are looked for in this turn (every `daily` s)."""
+        now = time.monotonic()
+        if now - self._daily_at < self.timing.daily:
+            return False
+        self._daily_at = now
+        return True
 
     def run(self, stop: threading.Event) -> None:
         """Turn until `stop` is set; a database that fails is logged and tried again."""
         self.outbox.start_cursor()
         log.info(
-            "notifier %s: email %s, LINE %s",
+            "notifier %s: email %s, LINE %s, customers' reminders %s",
             self.me,
             self.email.shown if self.email else "off (no smtp_url)",
             self.line.api_url if self.line else "off (no line_channel_token)",
+            "on" if self.reminders.ready else "off (needs smtp_url, console_url, cookie_key)",
         )
         while not stop.is_set():
             try:

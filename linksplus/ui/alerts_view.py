@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import time
+from zoneinfo import available_timezones
+
 import streamlit as st
 
 from linksplus.console.users import effective_role
 from linksplus.i18n import _
+from linksplus.notify.digest import (
+    DigestPrefs,
+    DigestPrefsError,
+    digest_prefs_of,
+    save_digest_prefs,
+)
 from linksplus.notify.people import TEAM_ROLES
 from linksplus.notify.prefs import PrefsError, save_alert_prefs
 from linksplus.ui import audit_trail
@@ -69,6 +78,39 @@ def render(ctx: PageContext) -> None:
         else:
             audit_trail.note(activity.SETTINGS_CHANGED, what="my alerts")
             st.success(_("Saved. Alerts follow these settings from the next payment."))
+    if manager:
+        _digest(ctx, ws)
+
+
+def _digest(ctx: PageContext, ws) -> None:
+    """A manager's daily digest: on or off, the time of day and the timezone."""
+    st.subheader(_("Daily digest by email"))
+    st.caption(
+        _(
+            "Yesterday's payments per currency, links paid per salesperson, what is still "
+            "owed and the last reconciliation, every morning."
+        )
+    )
+    chosen = digest_prefs_of(ws, ctx.user.username)
+    state = st.session_state
+    state.setdefault("digest_on", chosen is not None)
+    hours, minutes = (int(x) for x in (chosen.send_at if chosen else "08:00").split(":"))
+    state.setdefault("digest_time", time(hours, minutes))
+    state.setdefault("digest_tz", chosen.timezone if chosen else ctx.tz)
+    zones = sorted(available_timezones() | {state["digest_tz"]})
+    with st.form("digest"):
+        on = st.toggle(_("Email me a daily digest"), key="digest_on", disabled=not ctx.user.email)
+        at = st.time_input(_("At"), key="digest_time", step=900)
+        tz = st.selectbox(_("In the timezone"), zones, key="digest_tz")
+        saved = st.form_submit_button(_("Save the digest"))
+    if saved:
+        prefs = DigestPrefs(at.strftime("%H:%M"), tz) if on else None
+        try:
+            save_digest_prefs(ws, ctx.user.username, prefs)
+        except DigestPrefsError as exc:
+            st.error(str(exc))
+        else:
+            st.success(_("Saved.") if on else _("Saved: no digest."))
 
 
 def _channel_notes(email: str, smtp: bool, line: bool) -> None:

@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from linksplus.errors import CreateUnconfirmedError, LinksPlusError, ValidationE
 from linksplus.i18n import N_, _
 from linksplus.models import Link, Template
 from linksplus.money import CURRENCIES, format_amount, get_account_country
-from linksplus.ui import audit_trail, cached_reads, customer_view
+from linksplus.ui import audit_trail, cached_reads, customer_view, reminder_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.share_view import share_panel
 from linksplus.ui.widgets import (
@@ -135,6 +136,8 @@ def _read_form(ctx: PageContext) -> tuple[dict[str, Any], dict[str, str]]:
         errors["template_id"] = _("Choose a template.")
     for field_name, message in customer_errors(form_customer()).items():
         errors["customer_" + field_name] = message
+    if remind_error := reminder_view.form_error(form_customer()):
+        errors["remind"] = remind_error
     account_country = ctx.settings.account_country
     for field, message in link_param_errors(params, account_country=account_country).items():
         errors.setdefault(field, message)
@@ -176,6 +179,8 @@ def _make(ctx: PageContext, params: dict[str, Any]) -> MadeLink:
     )
     # Whatever was recorded is on the very next page: the maker, and the customer to search.
     forget_owners()
+    if made.record_error is None and (remind_error := reminder_view.after_create(ctx, made.link)):
+        made = dataclasses.replace(made, record_error=remind_error)
     customer_view.forget()
     return made
 
@@ -328,6 +333,8 @@ def _form(ctx: PageContext, templates: dict[int, Template], errors: dict[str, st
         )
         field_error(errors.get("additional"))
         _customer_fields(errors)
+        reminder_view.create_fields(ctx)
+        field_error(errors.get("remind"))
         if users.effective_role(ctx.user.roles) == "admin":  # technical: admins only
             st.text_input(
                 _("Custom webhook (optional)"),

@@ -11,7 +11,7 @@ import streamlit as st
 from linksplus.console.links_table import LinkExtras, PreparedLinks
 from linksplus.console.users import effective_role
 from linksplus.i18n import _, format_datetime
-from linksplus.ui import audit_trail
+from linksplus.ui import audit_trail, reminder_view
 from linksplus.ui.cached import cached_loader
 from linksplus.ui.context import PageContext
 from linksplus.ui.widgets import field_error, md_escape
@@ -106,7 +106,9 @@ def detail_section(ctx: PageContext, row: dict) -> None:
             ),
             icon=":material/block:",
         )
-    if may_void(ctx, link_id):
+    may = may_void(ctx, link_id)
+    reminder_view.detail_section(ctx, row, customer, may and void is None)
+    if may:
         _void_controls(ctx, link_id, void)
 
 

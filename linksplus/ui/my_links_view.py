@@ -20,7 +20,7 @@ from linksplus.console.sharing import LANGUAGES, reminder_message
 from linksplus.console.users import CREATE, UserRecord, effective_role
 from linksplus.i18n import N_, _, format_datetime, ngettext
 from linksplus.money import format_amount
-from linksplus.ui import audit_trail, cached_reads
+from linksplus.ui import audit_trail, cached_reads, reminder_view
 from linksplus.ui.context import PageContext
 from linksplus.ui.create_view import DUPLICATE_KEY
 from linksplus.ui.payments_view import REFRESH_SECONDS  # the product's refresh interval
@@ -229,6 +229,7 @@ def _follow_up_panel(
                 ws.set_follow_up_days(ctx.team_id, int(new))
                 audit_trail.note(activity.SETTINGS_CHANGED, what="follow_up_days", team=ctx.team_id)
                 st.rerun()
+            reminder_view.team_settings(ctx)
         else:
             st.caption(
                 ngettext(

@@ -318,6 +318,88 @@ activity = Table(
     Index("ix_ws_activity_user_at", "username", "at"),
 )
 
+# Version 4: a team's automatic reminder defaults (`linksplus.workspace.reminders`): after how
+# many unpaid days, and how many at most. Keyed by team like ws_team_settings, which is not
+# altered.
+team_reminders = Table(
+    "ws_team_reminders",
+    metadata,
+    Column("team_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("after_days", Integer, nullable=False),
+    Column("max_count", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Version 4: a link whose customer gets automatic reminders: every `after_days` unpaid days,
+# at most `max_count`, in `language`, with the link's name, amount and payment address as
+# they were when asked (the notifier needs no Links+ call to write one).
+link_reminders = Table(
+    "ws_link_reminders",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("team_id", BigInteger, nullable=False),
+    Column("after_days", Integer, nullable=False),
+    Column("max_count", Integer, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("amount", BigInteger, nullable=False),  # minor units
+    Column("currency", String(3), nullable=False),
+    Column("payment_url", Text, nullable=False),
+    Column("set_by", String(150), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+# Version 4: each automatic reminder, once per (link, number) and once per (team, email, day)
+# by the unique keys: a notifier inserts both in one transaction before sending, so two
+# notifiers never send one twice. State sending (leased until lease_until) or sent.
+reminders_sent = Table(
+    "ws_reminders_sent",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("team_id", BigInteger, nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("day", String(10), nullable=False),  # the Bangkok date, YYYY-MM-DD
+    Column("state", String(10), nullable=False),
+    Column("claimed_by", String(100)),
+    Column("lease_until", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("team_id", "email", "day", name="uq_ws_reminders_sent_daily"),
+)
+
+# Version 4: customer emails that asked for no more reminders from a team (the unsubscribe
+# address in each reminder).
+reminder_optouts = Table(
+    "ws_reminder_optouts",
+    metadata,
+    Column("team_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("email", String(254), primary_key=True),
+    Column("opted_out_at", UTCDateTime, nullable=False),
+)
+
+# Version 4: the manager's daily digest (`linksplus.notify.digest`): the time of day, in the
+# manager's timezone, or no row (no digest).
+digest_prefs = Table(
+    "ws_digest_prefs",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("send_at", String(5), nullable=False),  # HH:MM
+    Column("timezone", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Version 4: each digest sent (or being sent), once per manager and date by the key.
+digests_sent = Table(
+    "ws_digests_sent",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("day", String(10), primary_key=True),  # the manager's date, YYYY-MM-DD
+    Column("state", String(10), nullable=False),
+    Column("claimed_by", String(100)),
+    Column("lease_until", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+)
+
 schema_version = Table(
     "ws_schema_version",
     metadata,
@@ -341,7 +423,9 @@ def _only_new_tables(conn: Connection) -> None:
     release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
     ws_announced, ws_message_prefs, ws_login_generations, the alerts' ws_alert_prefs,
     ws_notify_cursor, ws_outbox, the customers' ws_customers, ws_upload_customers and
-    ws_voids, the audit log's ws_activity, and the links mirror's ws_mirror_links,
+    ws_voids, the audit log's ws_activity, the reminders' ws_team_reminders,
+    ws_link_reminders, ws_reminders_sent, ws_reminder_optouts, the digest's
+    ws_digest_prefs, ws_digests_sent, and the links mirror's ws_mirror_links,
     ws_mirror_sync)."""
 
 

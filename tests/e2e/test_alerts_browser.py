@@ -1,7 +1,8 @@
 """Paid-link alerts end to end, in Chromium on the demo: a salesperson turns email alerts
 off and on again in My settings, a payment of one of their links arrives through the
 sandbox and the receiver, and the demo's own SMTP server receives exactly one alert for it,
-naming the link (from Links+) and linking back to the console."""
+naming the link (from Links+) and its customer (noted in the console), and linking back to
+the console."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from test_browser import log_in, main, open_page, run_in_new_context, shoot
 from linksplus.errors import LinksPlusError
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.workspace import AlertPrefs, Workspace
+from linksplus.workspace.customers import Customer, save_customer
 
 pytestmark = pytest.mark.browser
 
 TEAM = 101
+CUSTOMER = "Khun Somsak Jaidee"
 EMAIL_SWITCH = "Email me when a link of mine is paid"
 
 
@@ -68,6 +71,7 @@ def alerts_flow(page: Page, demo, shots: Path) -> None:
     assert message["Subject"].startswith("Paid: ")
     assert not message["Subject"].startswith(f"Paid: Link #{link_id}")  # named from Links+
     assert f"link={link_id}" in message.get_content()
+    assert CUSTOMER in message.get_content()  # who paid, as the salesperson noted them
 
 
 def alerts_for(mail: Path, before: set[Path], link_id: int) -> list:
@@ -91,6 +95,7 @@ def pay_a_new_link_of(username: str, workspace: Workspace, api_url: str) -> int:
         if times < 2 or workspace.owner(link_id) is not None:
             continue
         workspace.record_link(link_id, TEAM, username, "form")  # before the payment
+        save_customer(workspace, link_id, TEAM, Customer(name=CUSTOMER), username)
         try:
             controls.pay(link_id, status="successful")
         except LinksPlusError:

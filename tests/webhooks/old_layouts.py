@@ -74,6 +74,12 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_upload_customers",
             "ws_voids",
             "ws_activity",
+            "ws_team_reminders",
+            "ws_link_reminders",
+            "ws_reminders_sent",
+            "ws_reminder_optouts",
+            "ws_digest_prefs",
+            "ws_digests_sent",
             "ws_mirror_links",
             "ws_mirror_sync",
         ):
