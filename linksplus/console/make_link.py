@@ -9,6 +9,7 @@ by read. A failure to record is an answer, not an exception: the link exists eit
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,9 @@ from linksplus.i18n import _
 from linksplus.models import Link
 from linksplus.workspace import Workspace
 from linksplus.workspace.customers import Customer, save_customer
+from linksplus.workspace.links_mirror import LinksMirror
+
+log = logging.getLogger("linksplus.make_link")
 
 
 @dataclass(frozen=True)
@@ -90,12 +94,22 @@ def make_link(
         _record(ws, link, team_id=team_id, made_by=made_by, how=how, upload=upload)
     except Exception as exc:  # the link exists whatever the records' trouble is
         return MadeLink(link, _record_error(link.id, exc))
+    _mirror(ws, link, team_id)
     if customer is not None and not customer.empty:
         try:
             save_customer(ws, link.id, team_id, customer, made_by)
         except Exception as exc:
             return MadeLink(link, _customer_error(link.id, exc))
     return MadeLink(link)
+
+
+def _mirror(ws: Workspace, link: Link, team_id: int) -> None:
+    """The new link in the links mirror at once (the create's answer), so the Links page
+    has it before the next sync; should that fail, the next sync brings it."""
+    try:
+        LinksMirror(ws.engine).record([link], team_id)
+    except Exception:
+        log.warning("link %s made but not put in the links mirror", link.id, exc_info=True)
 
 
 def _record(

@@ -103,6 +103,28 @@ def marked_paid(link: Link) -> bool:
     return any(as_bool(link.extra.get(name)) for name in ("used", "paid"))
 
 
+# Why a link of the API differs from the links mirror (`workspace.links_mirror`): the
+# mirror has not seen it yet, or saw an older status (its full pass has not come by).
+MIRROR_NEW, MIRROR_CHANGED = "not_in_mirror_yet", "status_changed_since"
+
+
+def mirror_behind(api_links: Iterable[Link], mirrored: Iterable[Link]) -> dict[int, str]:
+    """The links where the mirror the console's views read is behind what Links+ answers
+    now (reconciliation reads the API): per link id, `MIRROR_NEW` (made since the mirror's
+    last look) or `MIRROR_CHANGED` (its status changed since the mirror's last pass). A
+    difference on such a link in a mirror-based view came from the mirror being behind,
+    not from a missed webhook."""
+    seen = {link.id: link.status for link in mirrored}
+    out: dict[int, str] = {}
+    for link in api_links:
+        status = seen.get(link.id)
+        if status is None:
+            out[link.id] = MIRROR_NEW
+        elif status != link.status:
+            out[link.id] = MIRROR_CHANGED
+    return out
+
+
 def compare_team(
     team_id: int, links: Iterable[Link], logged: Iterable[LoggedPayment]
 ) -> list[Difference]:

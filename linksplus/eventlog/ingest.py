@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from linksplus.eventlog.counting import counted_sql
+from linksplus.eventlog.queries import SUCCESSFUL
 from linksplus.eventlog.schema import WRITE_LOCK_KEY
 from linksplus.events import MAX_BIGINT, PaymentEvent, storable, summary, validate
 
@@ -264,6 +265,32 @@ def day_rows_sql(backend: str, table: str, new_rows: str, minutes: int | None = 
     )
 
 
+def paid_link_rows_sql(backend: str, table: str, new_rows: str) -> str:
+    """The statement that adds the successful payments among the rows of `table` (as in
+    `day_rows_sql`) matching `new_rows` to ``payment_links``: per link and currency, the
+    count, the amount's 32-bit halves and the earliest time. Adding is right for the same
+    reason as there: a payment is moved once."""
+    if table == "events":
+        source, where = _sources(backend, new_rows, None)
+    else:
+        source, where = table, f"WHERE ({new_rows})"
+    high = "amount / 4294967296"
+    low = f"amount - {high} * 4294967296"
+    earlier = "MIN" if backend == "sqlite" else "LEAST"  # of two values
+    return (
+        "INSERT INTO payment_links (link_id, currency, payments, amount_high, amount_low, "
+        f"first_paid_at) SELECT link_id, currency, COUNT(*), SUM({high}), SUM({low}), "
+        f"MIN(occurred_at) FROM {source} {where} AND status = '{SUCCESSFUL}' "
+        # Ordered by key: two PostgreSQL writers lock the rows in one order, no deadlock.
+        "GROUP BY link_id, currency ORDER BY link_id, currency "
+        "ON CONFLICT (link_id, currency) DO UPDATE SET "
+        "payments = payment_links.payments + excluded.payments, "
+        "amount_high = payment_links.amount_high + excluded.amount_high, "
+        "amount_low = payment_links.amount_low + excluded.amount_low, "
+        f"first_paid_at = {earlier}(payment_links.first_paid_at, excluded.first_paid_at)"
+    )
+
+
 def _with_changes(insert_events: str) -> str:
     """PostgreSQL: `insert_events` and the upkeep of ``link_changes`` for its new rows as
     ONE statement (one round trip per batch), answering the new events' keys and ids, and
@@ -303,6 +330,7 @@ class BulkWriter:
         after = f"events.id > {self._mark}"
         self._payments_sql, self._changes_sql = derived_rows_sql(backend, after)
         self._days_sql = day_rows_sql(backend, "events", after)
+        self._paid_links_sql = paid_link_rows_sql(backend, "events", after)
         # id(received_at) -> its text, within one batch (the objects are alive meanwhile).
         self._formatted: dict[int, str] = {}
 
@@ -388,15 +416,16 @@ class BulkWriter:
 
     def _move_tail(self, cursor: Any, last: int, upto: int | None = None) -> None:
         """Once more than TAIL_MAX events (up to id `last`) are not in ``payments``, move
-        them all into it and ``payment_days``, in this transaction: one statement for
-        thousands of events touches each page of the (link, time) index once, where a
-        statement per batch would touch it once per batch."""
+        them all into it, ``payment_days`` and ``payment_links``, in this transaction: one
+        statement for thousands of events touches each page of the (link, time) index once,
+        where a statement per batch would touch it once per batch."""
         if upto is None:
             cursor.execute("SELECT upto FROM payments_upto")
             (upto,) = cursor.fetchone()
         if last - upto > TAIL_MAX:
             cursor.execute(self._payments_sql, (upto,))
             cursor.execute(self._days_sql, (upto,))
+            cursor.execute(self._paid_links_sql, (upto,))
             cursor.execute(f"UPDATE payments_upto SET upto = {self._mark}", (last,))
 
     def _new_keys(self, cursor: Any, chunk: list[tuple], inserted: int) -> list[tuple]:

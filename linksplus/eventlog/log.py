@@ -52,6 +52,17 @@ def _fetch(conn, query) -> list:
     return queries.merge_sums(list(result.keys()), result.all())
 
 
+def _combined(rows: Iterable[tuple], groups: int) -> list[tuple]:
+    """`rows` with equal groups (their first `groups` columns) made one by adding the
+    rest, ordered by group."""
+    totals: dict[tuple, list[int]] = {}
+    for row in rows:
+        values = totals.setdefault(tuple(row[:groups]), [0] * (len(row) - groups))
+        for i, value in enumerate(row[groups:]):
+            values[i] += int(value)
+    return [(*group, *values) for group, values in sorted(totals.items())]
+
+
 class EventLog:
     """The event log at `url` (``sqlite:///file`` or ``postgresql+psycopg://...``).
 
@@ -158,15 +169,26 @@ class EventLog:
             return _fetch(conn, build(upto))
 
     def _summed(
-        self, query: Callable[[str, list[int], int], Any], groups: int, key: tuple
+        self,
+        query: Callable[[str, list[int], int], Any],
+        groups: int,
+        key: tuple,
     ) -> list[tuple]:
         """The rows of an aggregate `query(part, offsets, upto)` (its first `groups`
         columns the group, the rest counts and sums; `offsets` those ``payment_days`` is
-        kept at; `upto` the mark), ordered by the group.
+        kept at; `upto` the mark), ordered by the group: the sum of `_parts`."""
+        _upto, kept, tail = self._parts(query, key)
+        if not tail:
+            return kept
+        return _combined(itertools.chain(kept, tail), groups)
 
-        The sum of two parts read in one snapshot: the payments moved into ``payments``,
-        whose rows are kept under `key` until the mark moves (every few thousand events:
-        a new payment costs the tail's few rows, not a year's), and the tail after it."""
+    def _parts(
+        self, query: Callable[[str, list[int], int], Any], key: tuple
+    ) -> tuple[int, list[tuple], list[tuple]]:
+        """The mark and the two parts of an aggregate, read in one snapshot: the payments
+        moved into ``payments``, whose rows are kept under `key` until the mark moves
+        (every few thousand events: a new payment costs the tail's few rows, not a
+        year's), and the tail after it."""
         self._ready()
         with self.engine.connect() as conn:
             conn, upto = self._snapshot(conn)  # one snapshot for the mark and both parts
@@ -181,14 +203,7 @@ class EventLog:
                     while sum(len(rows) for _, rows in self._kept.values()) > KEPT_ROWS:
                         self._kept.popitem(last=False)  # the oldest first
             tail = _fetch(conn, query("tail", [], upto))
-        if not tail:
-            return kept[1]
-        totals: dict[tuple, list[int]] = {}
-        for row in itertools.chain(kept[1], tail):
-            values = totals.setdefault(tuple(row[:groups]), [0] * (len(row) - groups))
-            for i, value in enumerate(row[groups:]):
-                values[i] += int(value)
-        return [(*group, *values) for group, values in sorted(totals.items())]
+        return upto, kept[1], tail
 
     def count(self) -> int:
         """How many distinct events are stored."""
@@ -335,6 +350,21 @@ class EventLog:
                 [(*key, *value) for key, value in sorted(links.items())], frames.LINK_COLUMNS
             ),
         )
+
+    def paid_by_link(
+        self, link_ids: Iterable[int] | None = None
+    ) -> tuple[int, list[tuple], list[tuple]]:
+        """Per link and currency (of `link_ids`, when given): successful payments, their
+        amount (an exact int of minor units) and the first one's time, in two parts to add
+        up: (mark, moved, tail). The moved payments' figures come from ``payment_links``
+        and are kept (the same list) until the mark moves, so after a new payment only the
+        tail is read."""
+        ids = _id_key(link_ids)
+
+        def query(part: str, offsets: list[int], upto: int):
+            return queries.paid_by_link(ids, backend=self.backend, part=part, upto=upto)
+
+        return self._parts(query, ("paid_by_link", ids))
 
     def totals_by_status(
         self,

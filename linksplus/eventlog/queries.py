@@ -40,7 +40,7 @@ from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.types import Date, NullType, Text, TypeDecorator
 
 from linksplus.eventlog.counting import counted_sql
-from linksplus.eventlog.schema import events, link_changes, payment_days
+from linksplus.eventlog.schema import events, link_changes, payment_days, payment_links
 from linksplus.eventlog.schema import payments as payments_table
 
 SUCCESSFUL = "successful"
@@ -487,4 +487,38 @@ def daily(
         backend=backend,
         part=part,
         upto=upto,
+    )
+
+
+# -- per link: what Team performance reads ------------------------------------------------
+
+
+def paid_by_link(link_ids: Iterable[int] | None, *, backend: str, part: str, upto: int):
+    """Per link and currency, the successful payments of `part` (``moved``: read from
+    ``payment_links``, one row per paid link and currency; ``tail``: grouped from the few
+    events after the mark `upto`): link_id, currency, count, the amount as `exact_sum`'s two
+    columns, and the first payment's time."""
+    if part == "moved":
+        pl = payment_links
+        query = select(
+            pl.c.link_id,
+            pl.c.currency,
+            pl.c.payments,
+            pl.c.amount_high.label("amount" + HIGH),
+            pl.c.amount_low.label("amount" + LOW),
+            pl.c.first_paid_at,
+        )
+        query = only_links(query, pl.c.link_id, link_ids)
+        return query.order_by(pl.c.link_id, pl.c.currency)
+    p = payments(None, None, link_ids, backend=backend, part="tail", upto=upto)
+    return (
+        select(
+            p.c.link_id,
+            p.c.currency,
+            func.count(),
+            *exact_sum(p.c.amount, "amount"),
+            func.min(p.c.occurred_at),
+        )
+        .where(p.c.status == SUCCESSFUL)
+        .group_by(p.c.link_id, p.c.currency)
     )

@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeDecorator
 from linksplus import schema_history
 from linksplus.schema_history import SchemaHistory, migrate
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class UTCDateTime(TypeDecorator):
@@ -197,6 +197,22 @@ reconciliation_checks = Table(
     Column("result", Text, nullable=False),  # JSON written and read by console.reconcile
 )
 
+# Version 7: per link and currency, the moved payments' successful ones: how many, their
+# amount (as the sums of the amounts' high and low 32 bits, like ``payment_days``) and the
+# first one's time. Filled by the same move as ``payment_days``, so Team performance reads
+# one row per paid link and currency plus the tail, not every payment of the year.
+payment_links = Table(
+    "payment_links",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("currency", String(3), primary_key=True),
+    Column("payments", BigInteger, nullable=False),
+    Column("amount_high", BigInteger, nullable=False),
+    Column("amount_low", BigInteger, nullable=False),
+    Column("first_paid_at", UTCDateTime, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -278,6 +294,16 @@ def _only_new_tables(conn: Connection) -> None:
     made by an earlier release outside the versions, finds and keeps."""
 
 
+def _paid_links_counted(conn: Connection) -> None:
+    """Version 6 to 7: ``payment_links`` counted from the moved payments (``payments``)."""
+    from linksplus.eventlog.ingest import paid_link_rows_sql  # ingest imports this module
+
+    conn.execute(payment_links.delete())
+    conn.execute(text(paid_link_rows_sql(conn.dialect.name, "payments", "TRUE")))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE payment_links"))
+
+
 def _new_log(conn: Connection) -> None:
     """A new log: nothing stored, everything moved; days at the default offsets."""
     _payments_complete(conn)
@@ -295,6 +321,7 @@ MIGRATIONS = {
     3: _payments_complete,
     4: _payments_moved_and_days_counted,
     5: _only_new_tables,
+    6: _paid_links_counted,
 }
 
 HISTORY = SchemaHistory(

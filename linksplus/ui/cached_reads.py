@@ -9,6 +9,7 @@ of the team's links was stored or changed.
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -32,6 +33,9 @@ from linksplus.observability.app_metrics import CountingSession
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.cached import Dependency, Unavailable, cached_loader, open_or_unavailable
 from linksplus.ui.settings import current_settings, key_fingerprint
+from linksplus.ui.workspace_data import WORKSPACE
+from linksplus.workspace import Workspace
+from linksplus.workspace.links_mirror import Freshness, LinksMirror
 
 API_TTL = 120
 EVENTS_TTL = 5
@@ -429,3 +433,53 @@ def timed(fn, *args, **kwargs) -> tuple[Any, float]:
     started = time.perf_counter()
     result = fn(*args, **kwargs)
     return result, (time.perf_counter() - started) * 1000
+
+
+# -- the links mirror (`workspace.links_mirror`) -----------------------------------------
+
+# A page starts a look for new links when the mirror's last one is older than this.
+MIRROR_REFRESH = 30.0
+# Mirror syncs run here, never in a script run: a page shows what the mirror has meanwhile.
+_MIRROR_SYNCS = ThreadPoolExecutor(2, thread_name_prefix="links-mirror")
+_mirror_running: dict[tuple, Future] = {}
+_mirror_lock = threading.Lock()
+
+
+@cached_loader(resource=True, depends_on=(WORKSPACE,))
+def _links_mirror(*, workspace_url: str, _records: Workspace) -> LinksMirror:
+    return LinksMirror(_records.engine)
+
+
+def links_mirror(settings: Settings | None = None) -> LinksMirror:
+    """This process's links mirror on the console's database."""
+    return _links_mirror(settings or current_settings())
+
+
+def sync_links_mirror(team_id: int, settings: Settings | None = None) -> Future | None:
+    """Start a sync of the team's mirror in the background (a look for new links, and a
+    slice of the full pass when due) unless one runs in this process or the last look is
+    under `MIRROR_REFRESH` old; never waits. The lease in the database keeps other
+    instances from syncing the team at the same time. The future, or None."""
+    settings, team_id = settings or current_settings(), int(team_id)
+    mirror, api = links_mirror(settings), client(settings)
+    key = (_source(settings), settings.eventlog_url, team_id)
+    with _mirror_lock:
+        running = _mirror_running.get(key)
+        if running is not None and not running.done():
+            return running
+        fresh = mirror.freshness(team_id)
+        last = fresh.refreshed_at
+        if fresh.complete and last is not None and _age(last) < MIRROR_REFRESH:
+            return None
+        future = _MIRROR_SYNCS.submit(mirror.sync, api, team_id)
+        _mirror_running[key] = future
+        return future
+
+
+def _age(when: datetime) -> float:
+    return time.time() - when.timestamp()
+
+
+def mirror_freshness(team_id: int, settings: Settings | None = None) -> Freshness:
+    """How many of the team's links the mirror has and as of when."""
+    return links_mirror(settings).freshness(int(team_id))

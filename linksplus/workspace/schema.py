@@ -204,6 +204,62 @@ outbox = Table(
     Index("ix_ws_outbox_due", "state", "next_attempt_at"),
 )
 
+# Version 4: the links mirror (`linksplus.workspace.links_mirror`): each team's links as
+# Links+ last reported them, so pages read them with SQL instead of listing the API. `data`
+# is the link's JSON as the API sent it (unknown fields too); the columns are what the views
+# filter and sort on.
+mirror_links = Table(
+    "ws_mirror_links",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("team_id", BigInteger, nullable=False),
+    Column("template_id", BigInteger),
+    Column("name", Text, nullable=False),
+    # The name in lower case as Python lowers it (SQLite's lower() knows only ASCII), for
+    # the Links page's "name contains".
+    Column("name_lower", Text, nullable=False),
+    Column("amount", BigInteger, nullable=False),  # minor units
+    Column("currency", String(3), nullable=False),
+    Column("multiple_usage", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime),
+    Column("updated_at", UTCDateTime),
+    Column("data", Text, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),  # when the mirror last heard of it
+    # Newest first per team, and every column the filters read: a count or a filtered
+    # page scans this index, never the rows with their JSON.
+    Index(
+        "ix_ws_mirror_links_team_created",
+        "team_id",
+        "created_at",
+        "link_id",
+        "status",
+        "multiple_usage",
+        "currency",
+        "amount",
+        "template_id",
+        "name_lower",
+    ),
+    Index("ix_ws_mirror_links_team_status", "team_id", "status"),
+)
+
+# Version 4: per team, how far the links mirror is: whether it has been read to the oldest
+# link once (`complete`), when it last looked for new links and finished a full pass, where
+# an unfinished full pass resumes, and the lease of the one instance syncing it.
+mirror_sync = Table(
+    "ws_mirror_sync",
+    metadata,
+    Column("team_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("complete", Boolean, nullable=False),
+    Column("refreshed_at", UTCDateTime),
+    Column("full_at", UTCDateTime),
+    Column("full_offset", Integer, nullable=False),
+    Column("api_total", Integer),
+    Column("not_before", UTCDateTime),  # a 429 asked to wait until then
+    Column("lease_owner", String(100)),
+    Column("lease_until", UTCDateTime),
+)
+
 # Version 4: the customer a link is for (`linksplus.workspace.customers`): personal data,
 # read only with the link's team, erased on request (all of it: the row goes).
 customers = Table(
@@ -407,12 +463,12 @@ def _reminders_on_owners(conn: Connection) -> None:
 def _only_new_tables(conn: Connection) -> None:
     """Only new tables, which create_all makes (or finds, made unversioned by an earlier
     release, and keeps): version 2 to 3 (ws_user_prefs), 3 to 4 (login_attempts,
-    ws_announced, ws_message_prefs, ws_login_generations, and the alerts' ws_alert_prefs,
+    ws_announced, ws_message_prefs, ws_login_generations, the alerts' ws_alert_prefs,
     ws_notify_cursor, ws_outbox, the customers' ws_customers, ws_upload_customers and
     ws_voids, the audit log's ws_activity, the reminders' ws_team_reminders,
-    ws_link_reminders, ws_reminders_sent, ws_reminder_optouts, and the digest's
-    ws_digest_prefs, ws_digests_sent, and the users'
-    ws_users, ws_user_totp, ws_console_options)."""
+    ws_link_reminders, ws_reminders_sent, ws_reminder_optouts, the digest's
+    ws_digest_prefs, ws_digests_sent, the users' ws_users, ws_user_totp,
+    ws_console_options, and the links mirror's ws_mirror_links, ws_mirror_sync)."""
 
 
 # Version n -> n+1, each run inside the migration's transaction.

@@ -13,6 +13,7 @@ from linksplus.console.bulk_run import run_upload
 from linksplus.console.make_link import LinkRequest, UploadRowRef, make_link
 from linksplus.errors import ValidationError
 from linksplus.workspace import Workspace
+from linksplus.workspace.links_mirror import LinksMirror
 from linksplus.workspace.store import DONE, SENDING, RowParams, upload_id_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +51,8 @@ def test_the_link_is_made_in_links_plus_and_its_maker_recorded(sandbox, ws, temp
     assert link.multiple_usage is True and link.additional == "Order 1042"
     owner = ws.owner(link.id)
     assert (owner.made_by, owner.team_id, owner.how) == ("sales", 101, how)
+    # In the links mirror at once, as Links+ answered it: the Links page has it already.
+    assert [m.to_dict() for m in LinksMirror(ws.engine).links(101)] == [link.to_dict()]
 
 
 def test_a_workspace_failure_leaves_the_link_made_and_says_so(sandbox, ws, template_id):

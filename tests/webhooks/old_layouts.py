@@ -9,6 +9,7 @@ event log 1  events (no ``remote``, indexed by payment and by link too), deliver
           3  payments, link_changes (payments kept whole in every write)
           4  payments_upto (SQLite moves in bulk; PostgreSQL still kept payments whole)
           5  payment_days, day_offsets; reconciliation_checks made unversioned on first use
+          6  reconciliation_checks versioned
 workspace 1  ws_link_owners (no reminder columns), ws_uploads, ws_upload_rows
           2  reminder columns, ws_team_settings, ws_seen
           3  ws_user_prefs; login_attempts made unversioned by the login throttle
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from linksplus.eventlog.ingest import derived_rows_sql
 
-EVENT_LOG_VERSIONS = [1, 2, 3, 4, 5]
+EVENT_LOG_VERSIONS = [1, 2, 3, 4, 5, 6]
 WORKSPACE_VERSIONS = [1, 2, 3]
 
 
@@ -29,6 +30,8 @@ def event_log_back_to(conn: Connection, version: int) -> None:
     """Take a current event log in `conn` back to `version`'s layout, keeping its data as
     that release kept it."""
     backend = conn.dialect.name
+    if version < 7:
+        conn.execute(text("DROP TABLE payment_links"))
     if version < 5:
         conn.execute(text("DROP TABLE reconciliation_checks"))
         conn.execute(text("DROP TABLE payment_days"))
@@ -80,6 +83,8 @@ def workspace_back_to(conn: Connection, version: int) -> None:
             "ws_users",
             "ws_user_totp",
             "ws_console_options",
+            "ws_mirror_links",
+            "ws_mirror_sync",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
     if version < 3:

@@ -50,7 +50,7 @@ def test_an_event_log_of_each_shipped_version_upgrades_with_identical_reports(
     with EventLog(db_url) as log:
         write(log, generated_events(seed=30 + version, payments=400))
         log.record_delivery("rejected", "bad signature", "payment.completed", None, 3, "10.0.0.9")
-        if version == 5:  # release 5 made the checks table on first use, unversioned
+        if version >= 5:  # release 5 made the checks table on first use, unversioned
             audit.save_check(log, CHECKED_AT, "admin", 2, '{"differences": 2}')
         before = reports(log)
         delivered = log.deliveries(limit=10_000)
@@ -59,9 +59,9 @@ def test_an_event_log_of_each_shipped_version_upgrades_with_identical_reports(
             event_log_back_to(conn, version)
     engine = make_engine(db_url)
     try:
-        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", version, 6)
-        assert versions(engine, EVENT_LOG) == [6]
-        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 6, 6)
+        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", version, 7)
+        assert versions(engine, EVENT_LOG) == [7]
+        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 7, 7)
     finally:
         engine.dispose()
     with EventLog(db_url) as log:
@@ -72,7 +72,7 @@ def test_an_event_log_of_each_shipped_version_upgrades_with_identical_reports(
         pd.testing.assert_frame_equal(log.deliveries(limit=10_000), delivered)
         assert log.changes(TEAM) == marker
         assert log.day_offsets() == [420]
-        kept = '{"differences": 2}' if version == 5 else None
+        kept = '{"differences": 2}' if version >= 5 else None
         assert audit.last_check(log) == kept
         audit.save_check(log, CHECKED_AT, "admin", 0, '{"differences": 0}')
         assert audit.last_check(log) == '{"differences": 0}'
@@ -131,13 +131,13 @@ def test_a_workspace_of_each_shipped_version_upgrades_keeping_its_records(db_url
 def test_migrating_a_current_database_again_changes_nothing(db_url):
     engine = make_engine(db_url)
     try:
-        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 0, 6)
+        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 0, 7)
         assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 0, 4)
         with engine.connect() as conn:
             applied = [conn.execute(h.version_table.select()).all() for h in (EVENT_LOG, WORKSPACE)]
         statements: list[str] = []
         event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 6, 6)
+        assert migrate(engine, EVENT_LOG) == MigrationResult("event log", 7, 7)
         assert migrate(engine, WORKSPACE) == MigrationResult("workspace", 4, 4)
         writes = [s for s in statements if s.split()[0].upper() in ("CREATE", "INSERT", "ALTER")]
         assert writes == []
@@ -151,7 +151,7 @@ def test_migrating_a_current_database_again_changes_nothing(db_url):
 @pytest.mark.parametrize(
     ("history", "sentence"),
     [
-        (EVENT_LOG, "the event log has schema version 99; this release knows up to 6."),
+        (EVENT_LOG, "the event log has schema version 99; this release knows up to 7."),
         (WORKSPACE, "the console's records have schema version 99; this release knows up to 4."),
     ],
     ids=["event log", "workspace"],
@@ -194,12 +194,12 @@ def test_every_version_has_a_step_to_the_next():
 def test_the_migrate_command_says_what_it_did(db_url, capsys):
     assert main(["migrate", "--db", db_url]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "event log: created at schema 6",
+        "event log: created at schema 7",
         "workspace: created at schema 4",
     ]
     assert main(["migrate", "--db", db_url]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "event log: schema 6 (already current)",
+        "event log: schema 7 (already current)",
         "workspace: schema 4 (already current)",
     ]
     engine = make_engine(db_url)
@@ -209,7 +209,7 @@ def test_the_migrate_command_says_what_it_did(db_url, capsys):
     engine.dispose()
     assert main(["migrate", "--db", db_url]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "event log: schema 4 -> 6 (upgraded)",
+        "event log: schema 4 -> 7 (upgraded)",
         "workspace: schema 2 -> 4 (upgraded)",
     ]
 
@@ -236,9 +236,9 @@ def test_the_migrate_command_reads_the_apps_settings(tmp_path, monkeypatch, caps
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "event log: created at schema 6"
+    assert done.stdout.splitlines()[0] == "event log: created at schema 7"
     engine = make_engine(f"sqlite:///{tmp_path}/from-env/events.db")
-    assert versions(engine, EVENT_LOG) == [6] and versions(engine, WORKSPACE) == [4]
+    assert versions(engine, EVENT_LOG) == [7] and versions(engine, WORKSPACE) == [4]
     engine.dispose()
     (tmp_path / ".streamlit" / "secrets.toml").write_text("[linksplus\n")
     monkeypatch.delenv("LINKSPLUS_EVENTLOG_URL", raising=False)
