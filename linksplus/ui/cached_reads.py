@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -33,7 +34,7 @@ from linksplus.observability.app_metrics import CountingSession
 from linksplus.sandbox.controls_client import SandboxControls
 from linksplus.ui.cached import Dependency, Unavailable, cached_loader, open_or_unavailable
 from linksplus.ui.settings import current_settings, key_fingerprint
-from linksplus.ui.workspace_data import WORKSPACE
+from linksplus.ui.workspace_data import WORKSPACE, WorkspaceUnavailable, owners
 from linksplus.workspace import Workspace
 from linksplus.workspace.links_mirror import Freshness, LinksMirror
 
@@ -237,7 +238,16 @@ def _fingerprint(frame: pd.DataFrame) -> int:
 
 
 def _team_link_ids(team_id: int, settings: Settings):
-    return _links_load(team_id, settings).frame["id"].to_numpy()
+    ids = _links_load(team_id, settings).frame["id"].to_numpy()
+    # The list from Links+ may be API_TTL old here while another app instance made a link a
+    # moment ago: that link is in the shared records within seconds, so its payments count
+    # on every instance at once (a failover included), not only after the list expires.
+    try:
+        made = owners(team_id, settings)["link_id"].to_numpy(dtype=ids.dtype)
+    except WorkspaceUnavailable:
+        return ids
+    extra = np.setdiff1d(made, ids, assume_unique=True)
+    return np.concatenate([extra, ids]) if len(extra) else ids
 
 
 def utc_offset_minutes(tz: str) -> int:

@@ -9,6 +9,8 @@ from app_helpers import no_exception, table_rows
 from linksplus.eventlog import EventLog
 from linksplus.money import format_amount
 from linksplus.ui.widgets import md_escape
+from linksplus.ui.workspace_data import forget_owners
+from linksplus.workspace import Workspace
 
 
 def _pay(log, link, pid, status="successful"):
@@ -173,3 +175,26 @@ def test_custom_dates_start_as_the_last_30_days_on_both_pages(make_app, sandbox)
         at.segmented_control(key=period).set_value("custom").run()
         no_exception(at)
         assert at.date_input(key=dates).value == (today - pd.Timedelta(days=29), today)
+
+
+def test_a_link_made_on_another_instance_counts_its_payment_here_before_the_list_expires(
+    make_app, sandbox, secrets
+):
+    """Two app instances share the database; each keeps the team's link list from Links+
+    for minutes. A link another instance just made (Links+ has it, the shared records name
+    its maker) counts its payment here at once: a failover or a manager on the other
+    instance sees what the salesperson sees."""
+    sandbox.seed_links(101, 2)
+    log = EventLog(secrets["eventlog_url"])
+    at = make_app("sales").run().switch_page("pages/payments.py").run()
+    no_exception(at)
+    known = {k.id for k in sandbox.client().list_links(101)}
+    sandbox.seed_links(101, 1)  # the other instance's create, as Links+ answers it
+    (new,) = [k for k in sandbox.client().list_links(101) if k.id not in known]
+    Workspace(secrets["eventlog_url"]).record_link(new.id, 101, "sales", "form")
+    _pay(log, new, "chrg_made_elsewhere")
+    # (Another process sees the records within their 5-second cache; no wait here.)
+    forget_owners()
+    at.run()
+    no_exception(at)
+    assert _tiles(at)["Successful payments"] == ["1"]
