@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
-from notify.notify_helpers import TEAM
+from notify.notify_helpers import TEAM, Clock, clocked_notifier
 from sqlalchemy import update
 from webhooks.webhook_helpers import payment_event
 
@@ -31,26 +31,8 @@ from linksplus.workspace.schema import voids
 NOW = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 def notifier_for(shop, users_file, smtp, clock: Clock, name: str = "test") -> Notifier:
-    s = Settings(
-        eventlog_url=shop.url,
-        users_file=str(users_file),
-        smtp_url=smtp.url,
-        mail_from="Links+ <alerts@example.com>",
-        console_url="https://console.example.com",
-    )
-    n = Notifier(s, Timing(poll=0.05, lease=5, retry_base=0.2, daily=0), name=name)
-    n.outbox.start_cursor()
-    n.digests.clock = clock
-    return n
+    return clocked_notifier(shop, users_file, smtp, clock, name)
 
 
 def pay(shop, link_id, owner, payment_id, amount, at, currency="thb", team=TEAM):

@@ -8,10 +8,9 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from notify.notify_helpers import TEAM, wait_for
+from notify.notify_helpers import TEAM, Clock, clocked_notifier, wait_for
 
-from linksplus.config import Settings
-from linksplus.notify import Notifier, Timing
+from linksplus.notify import Notifier
 from linksplus.notify.reminders import optout_url, read_optout_token
 from linksplus.workspace.customers import Customer, save_customer, void_link
 from linksplus.workspace.reminders import (
@@ -28,27 +27,8 @@ MADE = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 KEY = "a-cookie-key-for-tests-0123456789"
 
 
-class Clock:
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 def notifier_for(shop, users_file, smtp, clock: Clock, name: str = "test") -> Notifier:
-    s = Settings(
-        eventlog_url=shop.url,
-        users_file=str(users_file),
-        smtp_url=smtp.url,
-        mail_from="Links+ <alerts@example.com>",
-        console_url="https://console.example.com",
-        cookie_key=KEY,
-    )
-    n = Notifier(s, Timing(poll=0.05, lease=5, retry_base=0.2, daily=0), name=name)
-    n.outbox.start_cursor()
-    n.reminders.clock = clock
-    return n
+    return clocked_notifier(shop, users_file, smtp, clock, name, cookie_key=KEY)
 
 
 def reminded_link(shop, link_id: int, email: str = "somsak@example.com", **kw) -> int:
