@@ -144,7 +144,7 @@ def daily_volume_frame(
     df["day"] = pd.to_datetime(df["day"])
     df["days"] = 1
     if first is not None and last is not None and (last - first).days + 1 > WEEKLY_AFTER_DAYS:
-        df["day"] = df["day"] - pd.to_timedelta(df["day"].dt.weekday, unit="D")
+        df["day"] = df["day"] - pd.to_timedelta(df["day"].dt.day_of_week, unit="D")
         df = df.groupby(["day", "currency"], as_index=False).agg(
             volume=("volume", "sum"), count=("count", "sum")
         )
