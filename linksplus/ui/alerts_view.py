@@ -32,7 +32,7 @@ def render(ctx: PageContext) -> None:
         ws = workspace()
         prefs = ws.alert_prefs(ctx.user.username)
     except WorkspaceUnavailable as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     except Exception as exc:  # the database went away
         st.error(
@@ -74,7 +74,7 @@ def render(ctx: PageContext) -> None:
                 roles=ctx.user.roles,
             )
         except PrefsError as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             audit_trail.note(activity.SETTINGS_CHANGED, what="my alerts")
             st.success(_("Saved. Alerts follow these settings from the next payment."))
@@ -108,7 +108,7 @@ def _digest(ctx: PageContext, ws) -> None:
         try:
             save_digest_prefs(ws, ctx.user.username, prefs)
         except DigestPrefsError as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             st.success(_("Saved.") if on else _("Saved: no digest."))
 

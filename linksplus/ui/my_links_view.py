@@ -262,7 +262,7 @@ def _follow_up_row(ctx: PageContext, row: dict, lang: str, particle: str) -> Non
         text, button = st.columns([4, 1], vertical_alignment="center")
         age = int(row["age_days"])
         unpaid = ngettext("unpaid for {n} day", "unpaid for {n} days", age).format(n=age)
-        text.markdown(f"**{md_escape(row['name'])}** (#{link_id}) · {amount} · {unpaid}")
+        text.markdown(f"**{md_escape(row['name'])}** (#{link_id}) · {md_escape(amount)} · {unpaid}")
         if button.button(_("Reminded"), key=f"fu_done_{link_id}", icon=":material/done:"):
             workspace().mark_reminded(link_id, ctx.user.username)
             forget_owners()
